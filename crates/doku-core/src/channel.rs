@@ -1,0 +1,202 @@
+//! The `PaymentChannel` trait and the descriptor that states a channel's capabilities as data.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{
+    CancelRequest, Cancellation, Notification, Payment, PaymentRequest, Refund, RefundRequest,
+};
+use crate::notification::VerifiedNotification;
+use crate::transport::Api;
+
+/// E-money wallet or paylater (buy now, pay later).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// An e-money wallet (LinkAja, OVO, ShopeePay, ...).
+    Emoney,
+    /// A paylater provider (Akulaku, Kredivo, Indodana, ...).
+    Paylater,
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Emoney => "e-money",
+            Self::Paylater => "paylater",
+        })
+    }
+}
+
+/// An operation a channel may offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Create a payment.
+    Create,
+    /// Cancel a pending payment.
+    Cancel,
+    /// Refund a paid payment in full.
+    Refund,
+    /// Refund part of a paid payment.
+    PartialRefund,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Create => "create",
+            Self::Cancel => "cancel",
+            Self::Refund => "refund",
+            Self::PartialRefund => "partial refund",
+        })
+    }
+}
+
+/// What refunds a channel offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundSupport {
+    /// No refund through the API.
+    None,
+    /// Full amount only.
+    FullOnly,
+    /// Full or partial amounts.
+    Partial,
+}
+
+/// How the customer is sent to pay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectStyle {
+    /// A plain redirect (GET) to a URL DOKU returns.
+    Url,
+    /// A redirect whose method and form fields DOKU returns (often an auto-submitted POST).
+    Form,
+    /// No redirect: the customer approves in an app (push).
+    None,
+}
+
+/// One HTTP endpoint of a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// The operation it serves.
+    pub operation: Operation,
+    /// `POST` or `GET`.
+    pub method: &'static str,
+    /// The path, such as `/akulaku-peer-to-peer/v2/generate-order`.
+    pub path: &'static str,
+}
+
+/// A channel's capabilities, checked before any request is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// Cancel is offered.
+    pub cancel: bool,
+    /// Which refunds are offered.
+    pub refund: RefundSupport,
+    /// How the customer is redirected.
+    pub redirect: RedirectStyle,
+    /// Smallest amount accepted, in rupiah.
+    pub min_amount: u64,
+    /// Largest amount accepted, in rupiah.
+    pub max_amount: u64,
+}
+
+/// Everything static about a channel: identity, capabilities, endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelDescriptor {
+    /// This framework's id, lower case (`akulaku`).
+    pub id: &'static str,
+    /// Human name (`Akulaku PayLater`).
+    pub display_name: &'static str,
+    /// DOKU's `channel.id` in notifications (`PEER_TO_PEER_AKULAKU`).
+    pub channel_code: &'static str,
+    /// DOKU's `service.id` (`PEER_TO_PEER`, `EMONEY`).
+    pub service_id: &'static str,
+    /// DOKU's `acquirer.id` (`AKULAKU`).
+    pub acquirer_id: &'static str,
+    /// E-money or paylater.
+    pub kind: ChannelKind,
+    /// What it offers.
+    pub capabilities: Capabilities,
+    /// Its endpoints.
+    pub endpoints: &'static [Endpoint],
+}
+
+impl ChannelDescriptor {
+    /// Whether the channel offers `op`.
+    pub fn supports(&self, op: Operation) -> bool {
+        match op {
+            Operation::Create => self.endpoint(Operation::Create).is_some(),
+            Operation::Cancel => self.capabilities.cancel,
+            Operation::Refund => self.capabilities.refund != RefundSupport::None,
+            Operation::PartialRefund => self.capabilities.refund == RefundSupport::Partial,
+        }
+    }
+
+    /// The endpoint serving `op` (a partial refund uses the refund endpoint).
+    pub fn endpoint(&self, op: Operation) -> Option<&'static Endpoint> {
+        let op = if op == Operation::PartialRefund {
+            Operation::Refund
+        } else {
+            op
+        };
+        self.endpoints.iter().find(|e| e.operation == op)
+    }
+
+    /// The endpoint serving `op`, or the typed unsupported error.
+    pub fn require(&self, op: Operation) -> Result<&'static Endpoint, Error> {
+        if !self.supports(op) {
+            return Err(self.unsupported(op));
+        }
+        self.endpoint(op).ok_or_else(|| self.unsupported(op))
+    }
+
+    /// The typed error for an operation this channel lacks.
+    pub fn unsupported(&self, op: Operation) -> Error {
+        Error::Unsupported {
+            channel: self.id.to_owned(),
+            operation: op,
+        }
+    }
+}
+
+/// A DOKU payment channel.
+///
+/// A channel does no I/O of its own: it validates, maps the unified request to its wire model,
+/// asks the [`Api`] transport to send it, and maps the wire answer back. Signing, timeouts,
+/// retries, response-signature checks and error mapping live once, in the transport.
+///
+/// Callers normally go through [`crate::Client`], which checks the descriptor's capabilities
+/// before calling the channel, so an operation a channel lacks is refused without a request.
+#[async_trait]
+pub trait PaymentChannel: Send + Sync + 'static {
+    /// The channel's static description.
+    fn descriptor(&self) -> &'static ChannelDescriptor;
+
+    /// Checks a create request against the channel's rules without sending anything.
+    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error>;
+
+    /// Creates a payment.
+    async fn create(&self, api: &Api, req: &PaymentRequest) -> Result<Payment, Error>;
+
+    /// Cancels a pending payment. The default refuses with the typed unsupported error.
+    async fn cancel(&self, _api: &Api, _req: &CancelRequest) -> Result<Cancellation, Error> {
+        Err(self.descriptor().unsupported(Operation::Cancel))
+    }
+
+    /// Refunds a paid payment. The default refuses with the typed unsupported error.
+    async fn refund(&self, _api: &Api, _req: &RefundRequest) -> Result<Refund, Error> {
+        Err(self.descriptor().unsupported(Operation::Refund))
+    }
+
+    /// Maps a verified notification to the unified [`Notification`]. The default reads the
+    /// common envelope (order, transaction); channels override it to read their own objects.
+    fn parse_notification(&self, n: &VerifiedNotification) -> Result<Notification, Error> {
+        n.to_notification(self.descriptor().id)
+    }
+}

@@ -1,0 +1,262 @@
+//! One error type whose variants tell the caller what to do next.
+//!
+//! | variant | reached DOKU? | what to do |
+//! | --- | --- | --- |
+//! | [`Error::Validation`], [`Error::Unsupported`], [`Error::Config`], [`Error::UnknownChannel`], [`Error::Unreachable`] | no | fix the input or configuration; nothing was charged |
+//! | [`Error::OutcomeUnknown`] | maybe | do **not** create a new request: retry with the same Request-Id, or ask Check Status |
+//! | [`Error::Doku`] | yes, DOKU refused | read the status / code / message; 5xx and 429 may be retried with the same Request-Id |
+//! | [`Error::Untrusted`], [`Error::Undecodable`] | yes, answer unusable | treat like an unknown outcome: Check Status |
+//!
+//! A declined payment (`FAILED`) is data in the result, not an error.
+
+use std::fmt;
+
+use crate::channel::Operation;
+use crate::model::RequestId;
+use crate::notification::NotificationError;
+use crate::validate::Violations;
+
+/// Every error of this framework.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Not sent: the request broke one or more rules.
+    #[error("not sent: invalid request: {0}")]
+    Validation(Violations),
+    /// Not sent: the channel does not offer this operation.
+    #[error("not sent: channel `{channel}` does not support {operation}")]
+    Unsupported {
+        /// Channel id.
+        channel: String,
+        /// The operation asked for.
+        operation: Operation,
+    },
+    /// Not sent: no registered channel has this id or DOKU channel code.
+    #[error("not sent: no channel `{0}` is registered")]
+    UnknownChannel(String),
+    /// Not sent: the client is misconfigured (credentials, URLs, options).
+    #[error("not sent: configuration: {0}")]
+    Config(String),
+    /// Not sent: the connection could not be opened (nothing left this machine).
+    #[error("not sent: could not connect for Request-Id {request_id}: {reason}")]
+    Unreachable {
+        /// The Request-Id that was going to be used.
+        request_id: RequestId,
+        /// Why.
+        reason: String,
+    },
+    /// Sent, outcome unknown (timeout or connection lost after sending). Retry with the same
+    /// Request-Id (DOKU answers a replay with the original answer) or call Check Status.
+    #[error(
+        "outcome unknown for Request-Id {request_id}: {reason}; retry with the same Request-Id or call Check Status"
+    )]
+    OutcomeUnknown {
+        /// The Request-Id that was sent.
+        request_id: RequestId,
+        /// Why.
+        reason: String,
+    },
+    /// DOKU answered with an error.
+    #[error("{0}")]
+    Doku(Box<DokuError>),
+    /// DOKU's answer could not be trusted (its signature did not verify).
+    #[error("answer to Request-Id {request_id} not trusted: {reason}")]
+    Untrusted {
+        /// The Request-Id that was sent.
+        request_id: RequestId,
+        /// Why.
+        reason: String,
+    },
+    /// DOKU's answer could not be read.
+    #[error("answer to Request-Id {request_id} (HTTP {status}) could not be read: {reason}")]
+    Undecodable {
+        /// The Request-Id that was sent.
+        request_id: RequestId,
+        /// HTTP status.
+        status: u16,
+        /// Why.
+        reason: String,
+        /// The body as received (lossy UTF-8).
+        raw: String,
+    },
+    /// A notification was rejected.
+    #[error("notification rejected: {0}")]
+    Notification(#[from] NotificationError),
+}
+
+/// Whether a request reached DOKU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing was sent; safe to fix and send anew.
+    NotSent,
+    /// It may have been processed; only retry with the same Request-Id.
+    Unknown,
+    /// DOKU received and answered it.
+    Answered,
+}
+
+impl Error {
+    /// Whether the request reached DOKU.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Self::Validation(_)
+            | Self::Unsupported { .. }
+            | Self::UnknownChannel(_)
+            | Self::Config(_)
+            | Self::Unreachable { .. }
+            | Self::Notification(_) => Delivery::NotSent,
+            Self::OutcomeUnknown { .. } | Self::Untrusted { .. } | Self::Undecodable { .. } => {
+                Delivery::Unknown
+            }
+            Self::Doku(e) if e.status >= 500 => Delivery::Unknown,
+            Self::Doku(_) => Delivery::Answered,
+        }
+    }
+
+    /// The Request-Id involved, where a request was built.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        match self {
+            Self::Unreachable { request_id, .. }
+            | Self::OutcomeUnknown { request_id, .. }
+            | Self::Untrusted { request_id, .. }
+            | Self::Undecodable { request_id, .. } => Some(request_id),
+            Self::Doku(e) => Some(&e.request_id),
+            _ => None,
+        }
+    }
+
+    /// The validation violations, if this is a validation error.
+    pub fn violations(&self) -> Option<&Violations> {
+        match self {
+            Self::Validation(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl From<Violations> for Error {
+    fn from(v: Violations) -> Self {
+        Self::Validation(v)
+    }
+}
+
+/// What kind of refusal DOKU's HTTP status means (doku-api.md section 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DokuErrorKind {
+    /// 400 / 422.
+    InvalidRequest,
+    /// 401 / 403: credentials or signature (`Invalid Header Signature`).
+    Unauthorized,
+    /// 404.
+    NotFound,
+    /// 409 whose body is not the original answer (a conflicting replay).
+    Conflict,
+    /// 429.
+    RateLimited,
+    /// 5xx: retryable with the same Request-Id.
+    Server,
+    /// Anything else.
+    Other,
+}
+
+impl DokuErrorKind {
+    /// The kind for an HTTP status.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            400 | 422 => Self::InvalidRequest,
+            401 | 403 => Self::Unauthorized,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// DOKU's error answer: status, code and message when present, and the raw body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DokuError {
+    /// The Request-Id that was sent.
+    pub request_id: RequestId,
+    /// HTTP status.
+    pub status: u16,
+    /// What the status means.
+    pub kind: DokuErrorKind,
+    /// `error.code`, when present.
+    pub code: Option<String>,
+    /// `error.message` or `message[]`, when present.
+    pub message: Option<String>,
+    /// The body as received (lossy UTF-8).
+    pub raw: String,
+}
+
+impl DokuError {
+    /// Reads DOKU's error body leniently: `{"error":{"code","message","type"}}`,
+    /// `{"message":["..."]}`, `{"message":"..."}`; anything else keeps only the raw body.
+    pub fn from_response(request_id: RequestId, status: u16, body: &[u8]) -> Self {
+        let raw = String::from_utf8_lossy(body).into_owned();
+        let (code, message) = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) => {
+                let err = v.get("error");
+                let code = err
+                    .and_then(|e| e.get("code"))
+                    .and_then(|c| c.as_str().map(str::to_owned));
+                let message = err
+                    .and_then(|e| e.get("message"))
+                    .or_else(|| v.get("message"))
+                    .and_then(message_text);
+                (code, message)
+            }
+            Err(_) => (None, None),
+        };
+        Self {
+            request_id,
+            status,
+            kind: DokuErrorKind::from_status(status),
+            code,
+            message,
+            raw,
+        }
+    }
+
+    /// Whether retrying with the same Request-Id may succeed (5xx, 429).
+    pub fn retryable(&self) -> bool {
+        matches!(self.kind, DokuErrorKind::Server | DokuErrorKind::RateLimited)
+    }
+}
+
+fn message_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) => {
+            let parts: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        _ => None,
+    }
+}
+
+impl fmt::Display for DokuError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "DOKU answered HTTP {} to Request-Id {}",
+            self.status, self.request_id
+        )?;
+        if let Some(code) = &self.code {
+            write!(f, " code {code}")?;
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<DokuError> for Error {
+    fn from(e: DokuError) -> Self {
+        Self::Doku(Box::new(e))
+    }
+}

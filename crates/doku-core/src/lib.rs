@@ -1,0 +1,51 @@
+//! The core of the DOKU payment-channel framework.
+//!
+//! * [`Credentials`] and [`Environment`]: per-client merchant credentials; the secret never
+//!   prints.
+//! * [`signature`]: DOKU's component string, HMAC-SHA256 signing and constant-time
+//!   verification for requests, responses and notifications.
+//! * [`Amount`]: whole rupiah, one integer newtype from edge to edge.
+//! * [`model`]: the unified request, result and notification models.
+//! * [`validate`]: validation that reports every broken rule with its field path.
+//! * [`PaymentChannel`] and [`ChannelDescriptor`]: the trait channel crates implement and
+//!   their capabilities as data; [`registry`]: registration through `inventory`.
+//! * [`Api`]: the transport, the one place HTTP happens; [`Client`]: dispatch with capability
+//!   checks; [`notification`]: verifying DOKU's HTTP notifications.
+//! * [`Error`]: one error type whose variants say whether the request reached DOKU.
+//!
+//! The core knows no channel by name.
+
+pub mod amount;
+pub mod channel;
+pub mod client;
+pub mod clock;
+pub mod credentials;
+pub mod error;
+pub mod model;
+pub mod notification;
+pub mod registry;
+pub mod signature;
+pub mod transport;
+pub mod validate;
+
+pub use amount::{Amount, AmountError};
+pub use channel::{
+    Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Operation, PaymentChannel,
+    RedirectStyle, RefundSupport,
+};
+pub use client::Client;
+pub use credentials::{ClientId, Credentials, Environment, SecretKey};
+pub use error::{Delivery, DokuError, DokuErrorKind, Error};
+pub use model::{
+    CancelRequest, Cancellation, Customer, Identifier, LineItem, NextAction, Notification,
+    OperationStatus, Payment, PaymentRequest, PaymentStatus, Refund, RefundAmount, RefundRequest,
+    RequestId, StatusResult,
+};
+pub use notification::{NotificationError, NotificationVerifier, VerifiedNotification};
+pub use registry::{ChannelRegistration, Registry};
+pub use transport::{Api, ApiBuilder, RetryPolicy, Sent, TransportConfig};
+
+#[doc(hidden)]
+pub use async_trait::async_trait;
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,366 @@
+//! Verifying DOKU's HTTP notifications.
+//!
+//! The only way to obtain a [`VerifiedNotification`] is [`NotificationVerifier::verify`]: it
+//! checks the signature over the **raw body bytes** and the receiver's **own path** (DOKU sends
+//! no `Request-Target` header) in constant time, optionally checks the timestamp window, and
+//! only then parses the JSON envelope leniently (unknown fields ignored, raw body kept).
+//!
+//! ```
+//! use doku_core::{ClientId, SecretKey, notification::NotificationVerifier};
+//! use http::HeaderMap;
+//!
+//! let verifier = NotificationVerifier::new().merchant(
+//!     ClientId::new("MCH-0001-10791114622547").unwrap(),
+//!     SecretKey::new("SK-TESTVECTOR-0001").unwrap(),
+//! );
+//! let body = br#"{"service":{"id":"EMONEY"},"acquirer":{"id":"LINKAJA"},"channel":{"id":"EMONEY_LINKAJA"},"transaction":{"status":"SUCCESS","date":"2021-01-27T03:24:23Z","original_request_id":"15022aab-444f-4b04-afa8-ddfce89432ec"},"order":{"invoice_number":"INV-20210124-0001","amount":150000}}"#;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("Client-Id", "MCH-0001-10791114622547".parse().unwrap());
+//! headers.insert("Request-Id", "479b663f-5c9d-400d-8e80-3e548a8f7639".parse().unwrap());
+//! headers.insert("Request-Timestamp", "2020-08-11T08:45:42Z".parse().unwrap());
+//! headers.insert("Signature",
+//!     "HMACSHA256=7YyysEmGwaUjcDNmAlnVGPZd3KKKUeMeaKZX2JJ03d0=".parse().unwrap());
+//! let n = verifier.verify(&headers, "/payments/notifications", body).unwrap();
+//! assert_eq!(n.channel_code(), Some("EMONEY_LINKAJA"));
+//! // The same bytes under another path do not verify.
+//! assert!(verifier.verify(&headers, "/other", body).is_err());
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use serde::Deserialize;
+
+use crate::amount::Amount;
+use crate::clock::{SharedClock, SystemClock, parse_doku_datetime, parse_timestamp};
+use crate::credentials::{ClientId, Credentials, SecretKey};
+use crate::error::Error;
+use crate::model::{Notification, PaymentStatus, RequestId};
+use crate::signature::{Components, SignatureError};
+use crate::transport::headers;
+
+/// `{ "id": "..." }` objects of the envelope (`service`, `acquirer`, `channel`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct IdObject {
+    /// The id, as an open string.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// The envelope's `order`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct EnvelopeOrder {
+    /// `order.invoice_number`.
+    #[serde(default)]
+    pub invoice_number: Option<String>,
+    /// `order.amount`.
+    #[serde(default)]
+    pub amount: Option<Amount>,
+}
+
+/// The envelope's `transaction`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct EnvelopeTransaction {
+    /// `transaction.status`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `transaction.date`.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// `transaction.original_request_id`.
+    #[serde(default)]
+    pub original_request_id: Option<String>,
+}
+
+/// The parts every DOKU notification (and Check Status answer) shares. Unknown fields are
+/// ignored: DOKU may add fields at any time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Envelope {
+    /// `service`.
+    #[serde(default)]
+    pub service: Option<IdObject>,
+    /// `acquirer`.
+    #[serde(default)]
+    pub acquirer: Option<IdObject>,
+    /// `channel` (routing key).
+    #[serde(default)]
+    pub channel: Option<IdObject>,
+    /// `order`.
+    #[serde(default)]
+    pub order: Option<EnvelopeOrder>,
+    /// `transaction`.
+    #[serde(default)]
+    pub transaction: Option<EnvelopeTransaction>,
+}
+
+/// Why a notification was rejected. None of these is worth a retry by DOKU except where the
+/// receiver itself failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotificationError {
+    /// The body is larger than the configured limit.
+    #[error("body is {size} bytes, limit {limit}")]
+    BodyTooLarge {
+        /// Bytes received.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A required header is absent.
+    #[error("missing {0} header")]
+    MissingHeader(&'static str),
+    /// A header is present but malformed.
+    #[error("invalid {header} header: {reason}")]
+    InvalidHeader {
+        /// Which header.
+        header: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// No secret is configured for this Client-Id.
+    #[error("unknown merchant Client-Id `{0}`")]
+    UnknownMerchant(String),
+    /// The signature does not verify.
+    #[error("{0}")]
+    Signature(SignatureError),
+    /// The Request-Timestamp is outside the configured window.
+    #[error("Request-Timestamp {timestamp} is more than {window_secs} s from now")]
+    OutsideWindow {
+        /// The header value.
+        timestamp: String,
+        /// The window.
+        window_secs: u64,
+    },
+    /// The (authentic) body is not a JSON object of the envelope's shape.
+    #[error("body is not a DOKU notification: {0}")]
+    Malformed(String),
+}
+
+impl NotificationError {
+    /// The HTTP status a receiver should answer: 413 too large, 401 not authentic,
+    /// 400 otherwise. Never 5xx: bad input is not the receiver's failure.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::BodyTooLarge { .. } => 413,
+            Self::UnknownMerchant(_) | Self::Signature(_) | Self::OutsideWindow { .. } => 401,
+            _ => 400,
+        }
+    }
+}
+
+/// A notification whose signature verified. Only [`NotificationVerifier::verify`] makes one.
+#[derive(Clone, Debug)]
+pub struct VerifiedNotification {
+    client_id: String,
+    request_id: RequestId,
+    timestamp: String,
+    envelope: Envelope,
+    raw: Bytes,
+}
+
+impl VerifiedNotification {
+    /// The merchant it was signed for.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The notification's own Request-Id (the deduplication key).
+    pub fn request_id(&self) -> &RequestId {
+        &self.request_id
+    }
+
+    /// The `Request-Timestamp` header.
+    pub fn timestamp(&self) -> &str {
+        &self.timestamp
+    }
+
+    /// The parsed envelope.
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// DOKU's `channel.id`, the routing key.
+    pub fn channel_code(&self) -> Option<&str> {
+        self.envelope.channel.as_ref()?.id.as_deref()
+    }
+
+    /// The raw body bytes as received.
+    pub fn raw(&self) -> &Bytes {
+        &self.raw
+    }
+
+    /// The raw body as JSON.
+    pub fn raw_json(&self) -> Result<serde_json::Value, Error> {
+        serde_json::from_slice(&self.raw)
+            .map_err(|e| Error::Notification(NotificationError::Malformed(e.to_string())))
+    }
+
+    /// Maps the common envelope to the unified [`Notification`] for channel `channel_id`.
+    /// `order.invoice_number`, `order.amount` and `transaction.status` are required.
+    pub fn to_notification(&self, channel_id: &str) -> Result<Notification, Error> {
+        let malformed = |what: &str| {
+            Error::Notification(NotificationError::Malformed(format!("missing {what}")))
+        };
+        let order = self.envelope.order.as_ref().ok_or_else(|| malformed("order"))?;
+        let tx = self
+            .envelope
+            .transaction
+            .as_ref()
+            .ok_or_else(|| malformed("transaction"))?;
+        Ok(Notification {
+            channel: channel_id.to_owned(),
+            channel_code: self.channel_code().unwrap_or_default().to_owned(),
+            client_id: self.client_id.clone(),
+            request_id: self.request_id.clone(),
+            invoice_number: order
+                .invoice_number
+                .clone()
+                .ok_or_else(|| malformed("order.invoice_number"))?,
+            amount: order.amount.ok_or_else(|| malformed("order.amount"))?,
+            status: PaymentStatus::from_doku(
+                tx.status
+                    .as_deref()
+                    .ok_or_else(|| malformed("transaction.status"))?,
+            ),
+            original_request_id: tx.original_request_id.clone(),
+            date: tx.date.as_deref().and_then(parse_doku_datetime),
+            raw: self.raw_json()?,
+        })
+    }
+}
+
+/// Verifies notifications for one or more merchants, selected by `Client-Id`.
+#[derive(Clone, Debug)]
+pub struct NotificationVerifier {
+    keys: HashMap<String, SecretKey>,
+    max_body_bytes: usize,
+    window: Option<Duration>,
+    clock: SharedClock,
+}
+
+impl Default for NotificationVerifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NotificationVerifier {
+    /// Default body limit: 64 KiB.
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+    /// A verifier with no merchants, a 64 KiB body limit and no timestamp window.
+    pub fn new() -> Self {
+        Self {
+            keys: HashMap::new(),
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            window: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Accepts notifications signed for this merchant.
+    pub fn merchant(mut self, client_id: ClientId, secret: SecretKey) -> Self {
+        self.keys.insert(client_id.as_str().to_owned(), secret);
+        self
+    }
+
+    /// Accepts notifications for these credentials' merchant.
+    pub fn credentials(self, c: &Credentials) -> Self {
+        self.merchant(c.client_id.clone(), c.secret_key.clone())
+    }
+
+    /// The body size limit.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The configured body size limit.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Rejects notifications whose Request-Timestamp is further than `window` from now.
+    /// Off by default: DOKU retries up to 12 hours after the first attempt and does not say
+    /// whether a retry is re-signed with a fresh timestamp.
+    pub fn timestamp_window(mut self, window: Duration) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// Uses this clock for the timestamp window.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Verifies a notification: body size, headers, merchant, signature over the raw bytes and
+    /// `own_path` (the path DOKU was configured to call), timestamp window, then the envelope.
+    pub fn verify(
+        &self,
+        headers: &HeaderMap,
+        own_path: &str,
+        body: &[u8],
+    ) -> Result<VerifiedNotification, NotificationError> {
+        if body.len() > self.max_body_bytes {
+            return Err(NotificationError::BodyTooLarge {
+                size: body.len(),
+                limit: self.max_body_bytes,
+            });
+        }
+        let client_id = header(headers, headers::CLIENT_ID)?;
+        let request_id = header(headers, headers::REQUEST_ID)?;
+        let timestamp = header(headers, headers::REQUEST_TIMESTAMP)?;
+        let signature = header(headers, headers::SIGNATURE)?;
+        let request_id = RequestId::new(request_id).map_err(|reason| {
+            NotificationError::InvalidHeader {
+                header: headers::REQUEST_ID,
+                reason,
+            }
+        })?;
+        let ts = parse_timestamp(timestamp).ok_or_else(|| NotificationError::InvalidHeader {
+            header: headers::REQUEST_TIMESTAMP,
+            reason: "expected YYYY-MM-DDTHH:MM:SSZ".into(),
+        })?;
+        let secret = self
+            .keys
+            .get(client_id)
+            .ok_or_else(|| NotificationError::UnknownMerchant(client_id.to_owned()))?;
+        Components::notification(client_id, request_id.as_str(), timestamp, own_path, body)
+            .verify(secret, signature)
+            .map_err(NotificationError::Signature)?;
+        if let Some(window) = self.window {
+            let skew = (self.clock.now() - ts).unsigned_abs();
+            if skew > window {
+                return Err(NotificationError::OutsideWindow {
+                    timestamp: timestamp.to_owned(),
+                    window_secs: window.as_secs(),
+                });
+            }
+        }
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| NotificationError::Malformed(e.to_string()))?;
+        Ok(VerifiedNotification {
+            client_id: client_id.to_owned(),
+            request_id,
+            timestamp: timestamp.to_owned(),
+            envelope,
+            raw: Bytes::copy_from_slice(body),
+        })
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<&'a str, NotificationError> {
+    let v = h.get(name).ok_or(NotificationError::MissingHeader(name))?;
+    let s = v.to_str().map_err(|_| NotificationError::InvalidHeader {
+        header: name,
+        reason: "not visible ASCII".into(),
+    })?;
+    if s.is_empty() {
+        return Err(NotificationError::MissingHeader(name));
+    }
+    Ok(s)
+}

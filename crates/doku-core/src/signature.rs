@@ -1,0 +1,248 @@
+//! DOKU's request, response and notification signatures (doku-api.md section 2).
+//!
+//! The component string is the lines below joined by `\n`, with no trailing newline; the
+//! `Digest` line is present whenever there is a body (POST requests, responses, notifications)
+//! and absent for a GET request:
+//!
+//! ```text
+//! Client-Id:{client id}
+//! Request-Id:{request id}
+//! Request-Timestamp:{timestamp}      (Response-Timestamp for a response)
+//! Request-Target:{path}
+//! Digest:{base64(SHA-256(body bytes))}
+//! ```
+//!
+//! The signature header is `HMACSHA256=` + base64(HMAC-SHA256(secret key, component string)).
+//!
+//! ```
+//! use doku_core::{SecretKey, signature::{Components, sign}};
+//! let secret = SecretKey::new("SK-TESTVECTOR-0001").unwrap();
+//! let body = br#"{"order":{"invoice_number":"INV-20210124-0001","amount":150000}}"#;
+//! let components = Components::request(
+//!     "MCH-0001-10791114622547",
+//!     "cc682442-6c22-493e-8121-b9ef6b3fa728",
+//!     "2020-08-11T08:45:42Z",
+//!     "/linkaja-emoney/v2/ServiceRequestPayment",
+//!     Some(body),
+//! );
+//! assert_eq!(
+//!     sign(&secret, &components.to_string()),
+//!     "HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU="
+//! );
+//! ```
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::Mac;
+use sha2::{Digest as _, Sha256};
+
+use crate::credentials::SecretKey;
+
+/// The prefix of every DOKU signature header value.
+pub const SIGNATURE_PREFIX: &str = "HMACSHA256=";
+
+/// Which timestamp label the component string uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimestampLabel {
+    /// `Request-Timestamp`: requests and notifications.
+    Request,
+    /// `Response-Timestamp`: DOKU's answers.
+    Response,
+}
+
+impl TimestampLabel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "Request-Timestamp",
+            Self::Response => "Response-Timestamp",
+        }
+    }
+}
+
+/// The parts of a component string. `Display` renders the exact string that is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Components<'a> {
+    /// `Client-Id` line.
+    pub client_id: &'a str,
+    /// `Request-Id` line.
+    pub request_id: &'a str,
+    /// Which timestamp label.
+    pub timestamp_label: TimestampLabel,
+    /// The timestamp value.
+    pub timestamp: &'a str,
+    /// `Request-Target`: the path only (for a notification, the receiver's own path).
+    pub target: &'a str,
+    /// `Digest` line value, `None` for a GET request.
+    pub digest: Option<String>,
+}
+
+impl<'a> Components<'a> {
+    /// A request's components; `body` is `None` for a GET, which omits the `Digest` line.
+    pub fn request(
+        client_id: &'a str,
+        request_id: &'a str,
+        timestamp: &'a str,
+        target: &'a str,
+        body: Option<&[u8]>,
+    ) -> Self {
+        Self {
+            client_id,
+            request_id,
+            timestamp_label: TimestampLabel::Request,
+            timestamp,
+            target,
+            digest: body.map(digest),
+        }
+    }
+
+    /// A DOKU response's components: `Response-Timestamp`, the path the merchant called, and
+    /// the digest of the response body.
+    pub fn response(
+        client_id: &'a str,
+        request_id: &'a str,
+        response_timestamp: &'a str,
+        target: &'a str,
+        body: &[u8],
+    ) -> Self {
+        Self {
+            client_id,
+            request_id,
+            timestamp_label: TimestampLabel::Response,
+            timestamp: response_timestamp,
+            target,
+            digest: Some(digest(body)),
+        }
+    }
+
+    /// A notification's components: `Request-Target` is the receiver's own path and the digest
+    /// is over the raw body bytes as received.
+    pub fn notification(
+        client_id: &'a str,
+        request_id: &'a str,
+        timestamp: &'a str,
+        own_path: &'a str,
+        raw_body: &[u8],
+    ) -> Self {
+        Self::request(client_id, request_id, timestamp, own_path, Some(raw_body))
+    }
+
+    /// Signs these components.
+    pub fn sign(&self, secret: &SecretKey) -> String {
+        let mut mac = secret.mac();
+        self.feed(&mut mac);
+        let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + 44);
+        out.push_str(SIGNATURE_PREFIX);
+        STANDARD.encode_string(mac.finalize().into_bytes(), &mut out);
+        out
+    }
+
+    /// Verifies a `Signature` header value against these components in constant time.
+    pub fn verify(&self, secret: &SecretKey, signature: &str) -> Result<(), SignatureError> {
+        let expected = decode_signature(signature)?;
+        let mut mac = secret.mac();
+        self.feed(&mut mac);
+        mac.verify_slice(&expected)
+            .map_err(|_| SignatureError::Mismatch)
+    }
+
+    /// Feeds the component string to the MAC without building it as a `String`.
+    fn feed(&self, mac: &mut hmac::Hmac<Sha256>) {
+        let parts: [&[u8]; 4] = [
+            b"Client-Id:",
+            self.client_id.as_bytes(),
+            b"\nRequest-Id:",
+            self.request_id.as_bytes(),
+        ];
+        for p in parts {
+            mac.update(p);
+        }
+        mac.update(b"\n");
+        mac.update(self.timestamp_label.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(self.timestamp.as_bytes());
+        mac.update(b"\nRequest-Target:");
+        mac.update(self.target.as_bytes());
+        if let Some(d) = &self.digest {
+            mac.update(b"\nDigest:");
+            mac.update(d.as_bytes());
+        }
+    }
+}
+
+impl fmt::Display for Components<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Client-Id:{}\nRequest-Id:{}\n{}:{}\nRequest-Target:{}",
+            self.client_id,
+            self.request_id,
+            self.timestamp_label.as_str(),
+            self.timestamp,
+            self.target
+        )?;
+        if let Some(d) = &self.digest {
+            write!(f, "\nDigest:{d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// base64 (standard alphabet, padded) of SHA-256 of `body`: the `Digest` line's value.
+pub fn digest(body: &[u8]) -> String {
+    STANDARD.encode(Sha256::digest(body))
+}
+
+/// Signs an already built component string: `HMACSHA256=` + base64(HMAC-SHA256).
+pub fn sign(secret: &SecretKey, component: &str) -> String {
+    let mut mac = secret.mac();
+    mac.update(component.as_bytes());
+    let mut out = String::from(SIGNATURE_PREFIX);
+    STANDARD.encode_string(mac.finalize().into_bytes(), &mut out);
+    out
+}
+
+/// Verifies a `Signature` header value over an already built component string, in constant
+/// time.
+pub fn verify(secret: &SecretKey, component: &str, signature: &str) -> Result<(), SignatureError> {
+    let expected = decode_signature(signature)?;
+    let mut mac = secret.mac();
+    mac.update(component.as_bytes());
+    mac.verify_slice(&expected)
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// Decodes `HMACSHA256=<base64>` into the 32 MAC bytes.
+fn decode_signature(signature: &str) -> Result<[u8; 32], SignatureError> {
+    let b64 = signature
+        .strip_prefix(SIGNATURE_PREFIX)
+        .ok_or(SignatureError::WrongPrefix)?;
+    let mut out = [0u8; 32];
+    // 32 bytes encode to 44 characters; anything longer cannot be a valid signature.
+    if b64.len() != 44 {
+        return Err(SignatureError::WrongLength);
+    }
+    match STANDARD.decode_slice(b64, &mut out) {
+        Ok(32) => Ok(out),
+        Ok(_) => Err(SignatureError::WrongLength),
+        Err(_) => Err(SignatureError::BadBase64),
+    }
+}
+
+/// Why a signature did not verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The value does not start with `HMACSHA256=`.
+    #[error("signature must start with `HMACSHA256=`")]
+    WrongPrefix,
+    /// The part after the prefix is not standard padded base64.
+    #[error("signature is not valid base64")]
+    BadBase64,
+    /// The decoded value is not 32 bytes.
+    #[error("signature is not 32 bytes of HMAC-SHA256")]
+    WrongLength,
+    /// Well formed, but not the signature of these components with this key.
+    #[error("signature does not match")]
+    Mismatch,
+}

@@ -1,0 +1,653 @@
+//! The transport: the single place where HTTP happens.
+//!
+//! [`Api::post`] serialises the body once, signs those exact bytes, sends them with the DOKU
+//! headers, verifies the response signature (on by default), and maps the answer:
+//!
+//! * 2xx: the typed body;
+//! * 409 with a validly signed body of the expected shape: DOKU's original answer to an
+//!   idempotent replay (`replayed = true`);
+//! * 5xx and 429: retried with bounded exponential backoff, **same Request-Id, same bytes**;
+//! * connection refused: nothing was sent, retried the same way;
+//! * timeout or connection lost after sending: [`Error::OutcomeUnknown`], never retried under a
+//!   new Request-Id;
+//! * other statuses: [`Error::Doku`] with status, code, message and raw body.
+//!
+//! Every request runs in a `tracing` span `doku.request` with method, path, Request-Id,
+//! status, attempts and duration; no secret is ever recorded.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use crate::clock::{SharedClock, SystemClock, format_timestamp};
+use crate::credentials::Credentials;
+use crate::error::{DokuError, Error};
+use crate::model::{PaymentStatus, RequestId, StatusResult};
+use crate::notification::Envelope;
+use crate::signature::Components;
+
+/// Path of DOKU's Check Status endpoint (the id is appended as one path segment).
+pub const CHECK_STATUS_PATH: &str = "/orders/v1/status/";
+
+/// Header names DOKU uses.
+pub mod headers {
+    /// `Client-Id`.
+    pub const CLIENT_ID: &str = "Client-Id";
+    /// `Request-Id`.
+    pub const REQUEST_ID: &str = "Request-Id";
+    /// `Request-Timestamp`.
+    pub const REQUEST_TIMESTAMP: &str = "Request-Timestamp";
+    /// `Response-Timestamp`.
+    pub const RESPONSE_TIMESTAMP: &str = "Response-Timestamp";
+    /// `Signature`.
+    pub const SIGNATURE: &str = "Signature";
+}
+
+/// When and how often a request is retried. Only safe failures are retried: connection
+/// refused (nothing sent), 5xx and 429, always with the same Request-Id and bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    /// Wait before the first retry; doubled each time.
+    pub initial_backoff: Duration,
+    /// The longest wait between attempts (also caps a 429's `Retry-After`).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        max_retries: 0,
+        initial_backoff: Duration::ZERO,
+        max_backoff: Duration::ZERO,
+    };
+
+    fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        retry_after.unwrap_or(exp).min(self.max_backoff)
+    }
+}
+
+/// Transport settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransportConfig {
+    /// Time allowed for one attempt, from sending to the end of the answer. Default 30 s
+    /// (OVO answers synchronously in up to 70 s: raise it for such channels).
+    pub timeout: Duration,
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Check DOKU's response signature (default `true`). DOKU calls it optional; turning it
+    /// off accepts any answer that looks right.
+    pub verify_response_signature: bool,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Largest answer body read (default 4 MiB); a larger one is an error.
+    pub max_response_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            verify_response_signature: true,
+            retry: RetryPolicy::default(),
+            max_response_bytes: 4 << 20,
+        }
+    }
+}
+
+/// A typed answer from DOKU.
+#[derive(Clone, Debug)]
+pub struct Sent<T> {
+    /// The Request-Id the request was sent with.
+    pub request_id: RequestId,
+    /// HTTP status (2xx, or 409 for a replay).
+    pub status: u16,
+    /// `true` when DOKU answered 409 with its original answer.
+    pub replayed: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// The decoded body.
+    pub body: T,
+    /// The body bytes as received.
+    pub raw: Bytes,
+}
+
+impl<T> Sent<T> {
+    /// The raw body as JSON (`Null` if it is not JSON, which cannot happen for a decoded body).
+    pub fn raw_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.raw).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// An HTTP answer before interpretation.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    attempts: u32,
+}
+
+struct Inner {
+    credentials: Credentials,
+    http: reqwest::Client,
+    config: TransportConfig,
+    base_url: String,
+    base_path: String,
+    clock: SharedClock,
+}
+
+/// A client's connection to DOKU: one merchant's credentials, an HTTP client and settings.
+/// Cheap to clone; hold one per merchant.
+#[derive(Clone)]
+pub struct Api {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("credentials", &self.inner.credentials)
+            .field("base_url", &self.inner.base_url)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+/// Builds an [`Api`].
+#[derive(Debug)]
+pub struct ApiBuilder {
+    credentials: Credentials,
+    config: TransportConfig,
+    http: Option<reqwest::Client>,
+    clock: Option<SharedClock>,
+}
+
+impl std::fmt::Debug for dyn crate::clock::Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl ApiBuilder {
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: TransportConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Time allowed per attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// Whether to verify DOKU's response signatures (default `true`).
+    pub fn verify_response_signature(mut self, on: bool) -> Self {
+        self.config.verify_response_signature = on;
+        self
+    }
+
+    /// Uses this `reqwest` client (its own timeouts apply too).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Uses this clock for request timestamps.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Api, Error> {
+        let base_url = self.credentials.environment.base_url().to_owned();
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
+        let base_path = parsed.path().trim_end_matches('/').to_owned();
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .user_agent(concat!("doku-rs/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
+        };
+        Ok(Api {
+            inner: Arc::new(Inner {
+                credentials: self.credentials,
+                http,
+                config: self.config,
+                base_url,
+                base_path,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            }),
+        })
+    }
+}
+
+/// Characters escaped in a path segment: controls, space, and the URL delimiters.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+impl Api {
+    /// A client with the default configuration.
+    pub fn new(credentials: Credentials) -> Result<Self, Error> {
+        Self::builder(credentials).build()
+    }
+
+    /// A builder for a client with custom settings.
+    pub fn builder(credentials: Credentials) -> ApiBuilder {
+        ApiBuilder {
+            credentials,
+            config: TransportConfig::default(),
+            http: None,
+            clock: None,
+        }
+    }
+
+    /// The merchant's credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TransportConfig {
+        &self.inner.config
+    }
+
+    /// Signs and POSTs `body` as JSON to `path` and decodes the answer as `T`.
+    ///
+    /// The body is serialised once; the digest, the signature and every retry use those
+    /// exact bytes and the same Request-Id (`request_id`, or a fresh UUID v4).
+    pub async fn post<B, T>(
+        &self,
+        path: &str,
+        body: &B,
+        request_id: Option<&RequestId>,
+    ) -> Result<Sent<T>, Error>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Config(format!("request body does not serialise: {e}")))?;
+        self.post_bytes(path, Bytes::from(bytes), request_id).await
+    }
+
+    /// Signs and POSTs exactly these bytes, and decodes the answer as `T`.
+    pub async fn post_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Bytes,
+        request_id: Option<&RequestId>,
+    ) -> Result<Sent<T>, Error> {
+        let rid = request_id.cloned().unwrap_or_else(RequestId::new_v4);
+        self.send(Method::POST, path, Some(body), rid).await
+    }
+
+    /// Signs (GET form, no Digest) and GETs `path`, decoding the answer as `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        request_id: Option<&RequestId>,
+    ) -> Result<Sent<T>, Error> {
+        let rid = request_id.cloned().unwrap_or_else(RequestId::new_v4);
+        self.send(Method::GET, path, None, rid).await
+    }
+
+    /// Check Status: `GET /orders/v1/status/{invoice number or Request-Id}`.
+    ///
+    /// DOKU advises calling it no sooner than 60 seconds after payment, and whenever a
+    /// notification is missing or a request's outcome is unknown.
+    pub async fn check_status(&self, invoice_or_request_id: &str) -> Result<StatusResult, Error> {
+        let mut v = crate::validate::Validator::new();
+        if v.required("invoice_or_request_id", Some(invoice_or_request_id)) {
+            v.max_chars("invoice_or_request_id", invoice_or_request_id, 128);
+        }
+        v.finish()?;
+        let path = format!(
+            "{CHECK_STATUS_PATH}{}",
+            utf8_percent_encode(invoice_or_request_id, SEGMENT)
+        );
+        let sent: Sent<Envelope> = self.get(&path, None).await?;
+        let raw = sent.raw_json();
+        let env = sent.body;
+        let (status, date, original_request_id) = match env.transaction {
+            Some(t) => (
+                t.status
+                    .as_deref()
+                    .map(PaymentStatus::from_doku)
+                    .unwrap_or_else(|| PaymentStatus::Unknown(String::new())),
+                t.date.as_deref().and_then(crate::clock::parse_doku_datetime),
+                t.original_request_id,
+            ),
+            None => (PaymentStatus::Unknown(String::new()), None, None),
+        };
+        let (invoice_number, amount) = match env.order {
+            Some(o) => (o.invoice_number, o.amount),
+            None => (None, None),
+        };
+        Ok(StatusResult {
+            request_id: sent.request_id,
+            invoice_number,
+            amount,
+            status,
+            channel_code: env.channel.and_then(|c| c.id),
+            original_request_id,
+            date,
+            raw,
+        })
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        rid: RequestId,
+    ) -> Result<Sent<T>, Error> {
+        if !path.starts_with('/') || path.contains(['?', '#']) || path.contains(char::is_whitespace)
+        {
+            return Err(Error::Config(format!(
+                "request path `{path}` must start with `/` and carry no query"
+            )));
+        }
+        let target = format!("{}{path}", self.inner.base_path);
+        let span = tracing::info_span!(
+            "doku.request",
+            method = %method,
+            path = %target,
+            request_id = %rid,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async {
+            let started = Instant::now();
+            let result = self.execute(&method, path, &target, body, &rid).await;
+            let span = tracing::Span::current();
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let answer = match result {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "DOKU request failed");
+                    return Err(e);
+                }
+            };
+            span.record("status", answer.status);
+            span.record("attempts", answer.attempts);
+            let out = self.interpret(&target, rid, answer);
+            match &out {
+                Ok(_) => tracing::info!("DOKU request answered"),
+                Err(e) => tracing::warn!(error = %e, "DOKU request refused"),
+            }
+            out
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn execute(
+        &self,
+        method: &Method,
+        path: &str,
+        target: &str,
+        body: Option<Bytes>,
+        rid: &RequestId,
+    ) -> Result<Answer, Error> {
+        let inner = &*self.inner;
+        let url = format!("{}{path}", inner.base_url);
+        let client_id = inner.credentials.client_id.as_str();
+        let retry = inner.config.retry;
+        let mut attempts = 0u32;
+        let mut reached = false;
+        loop {
+            attempts += 1;
+            let timestamp = format_timestamp(inner.clock.now());
+            let signature = Components::request(
+                client_id,
+                rid.as_str(),
+                &timestamp,
+                target,
+                body.as_deref(),
+            )
+            .sign(&inner.credentials.secret_key);
+            let mut req = inner
+                .http
+                .request(method.clone(), &url)
+                .timeout(inner.config.timeout)
+                .header(headers::CLIENT_ID, client_id)
+                .header(headers::REQUEST_ID, rid.as_str())
+                .header(headers::REQUEST_TIMESTAMP, &timestamp)
+                .header(headers::SIGNATURE, signature);
+            if let Some(b) = &body {
+                req = req
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+            }
+            let retry_now = attempts <= retry.max_retries;
+            match req.send().await {
+                Err(e) if e.is_connect() => {
+                    let reason = error_chain(&e.without_url());
+                    tracing::debug!(attempt = attempts, error = %reason, "connect failed");
+                    if retry_now {
+                        tokio::time::sleep(retry.backoff(attempts, None)).await;
+                        continue;
+                    }
+                    return Err(if reached {
+                        Error::OutcomeUnknown {
+                            request_id: rid.clone(),
+                            reason: format!("an earlier attempt was answered 5xx/429, then {reason}"),
+                        }
+                    } else {
+                        Error::Unreachable {
+                            request_id: rid.clone(),
+                            reason,
+                        }
+                    });
+                }
+                Err(e) if e.is_timeout() => {
+                    return Err(Error::OutcomeUnknown {
+                        request_id: rid.clone(),
+                        reason: format!("no answer within {:?}", inner.config.timeout),
+                    });
+                }
+                Err(e) => {
+                    return Err(Error::OutcomeUnknown {
+                        request_id: rid.clone(),
+                        reason: format!("connection lost after sending: {}", error_chain(&e)),
+                    });
+                }
+                Ok(mut resp) => {
+                    reached = true;
+                    let status = resp.status().as_u16();
+                    let headers = std::mem::take(resp.headers_mut());
+                    let body = read_capped(resp, inner.config.max_response_bytes)
+                        .await
+                        .map_err(|reason| Error::OutcomeUnknown {
+                            request_id: rid.clone(),
+                            reason,
+                        })?;
+                    if (status >= 500 || status == 429) && retry_now {
+                        let retry_after = headers
+                            .get(http::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .map(Duration::from_secs);
+                        tracing::debug!(attempt = attempts, status, "retrying");
+                        tokio::time::sleep(retry.backoff(attempts, retry_after)).await;
+                        continue;
+                    }
+                    return Ok(Answer {
+                        status,
+                        headers,
+                        body,
+                        attempts,
+                    });
+                }
+            }
+        }
+    }
+
+    fn interpret<T: DeserializeOwned>(
+        &self,
+        target: &str,
+        rid: RequestId,
+        answer: Answer,
+    ) -> Result<Sent<T>, Error> {
+        let Answer {
+            status,
+            headers,
+            body,
+            attempts,
+        } = answer;
+        let verify = self.inner.config.verify_response_signature;
+        let success = (200..300).contains(&status);
+        if success || status == 409 {
+            let decoded = serde_json::from_slice::<T>(&body);
+            if status == 409 && decoded.is_err() {
+                // Not the original answer: a conflicting replay or other refusal.
+                if verify && headers.contains_key(headers::SIGNATURE) {
+                    self.verify_response(target, &rid, &headers, &body)?;
+                }
+                return Err(DokuError::from_response(rid, status, &body).into());
+            }
+            if verify {
+                self.verify_response(target, &rid, &headers, &body)?;
+            }
+            return match decoded {
+                Ok(value) => Ok(Sent {
+                    request_id: rid,
+                    status,
+                    replayed: status == 409,
+                    attempts,
+                    body: value,
+                    raw: body,
+                }),
+                Err(e) => Err(Error::Undecodable {
+                    request_id: rid,
+                    status,
+                    reason: e.to_string(),
+                    raw: String::from_utf8_lossy(&body).into_owned(),
+                }),
+            };
+        }
+        if verify && headers.contains_key(headers::SIGNATURE) {
+            self.verify_response(target, &rid, &headers, &body)?;
+        }
+        Err(DokuError::from_response(rid, status, &body).into())
+    }
+
+    /// Checks DOKU's response signature: `Response-Timestamp`, the path called, the digest of
+    /// the body, the echoed Client-Id and Request-Id.
+    fn verify_response(
+        &self,
+        target: &str,
+        rid: &RequestId,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let untrusted = |reason: String| Error::Untrusted {
+            request_id: rid.clone(),
+            reason,
+        };
+        let get = |name: &str| -> Result<Option<&str>, Error> {
+            match headers.get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .to_str()
+                    .map(Some)
+                    .map_err(|_| untrusted(format!("{name} header is not ASCII"))),
+            }
+        };
+        let ours = self.inner.credentials.client_id.as_str();
+        let client_id = get(headers::CLIENT_ID)?.unwrap_or(ours);
+        if client_id != ours {
+            return Err(untrusted(format!(
+                "answer is for Client-Id `{client_id}`, not `{ours}`"
+            )));
+        }
+        let echoed = get(headers::REQUEST_ID)?.unwrap_or(rid.as_str());
+        if echoed != rid.as_str() {
+            return Err(untrusted(format!(
+                "answer echoes Request-Id `{echoed}`, not `{rid}`"
+            )));
+        }
+        let timestamp = get(headers::RESPONSE_TIMESTAMP)?
+            .ok_or_else(|| untrusted("no Response-Timestamp header".into()))?;
+        let signature =
+            get(headers::SIGNATURE)?.ok_or_else(|| untrusted("no Signature header".into()))?;
+        Components::response(client_id, rid.as_str(), timestamp, target, body)
+            .verify(&self.inner.credentials.secret_key, signature)
+            .map_err(|e| untrusted(format!("response {e}")))
+    }
+}
+
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, String> {
+    let mut buf = BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limit {
+                    return Err(format!("answer larger than {limit} bytes"));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) if e.is_timeout() => return Err("answer not complete within the timeout".into()),
+            Err(e) => return Err(format!("answer cut off: {}", error_chain(&e))),
+        }
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}

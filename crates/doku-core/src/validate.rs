@@ -1,0 +1,159 @@
+//! Validation that reports every broken rule at once, each with its field path and rule.
+//!
+//! ```
+//! use doku_core::validate::Validator;
+//! let mut v = Validator::new();
+//! v.max_chars("order.invoice_number", &"x".repeat(65), 64);
+//! v.digits("customer.phone", "+62 812");
+//! let err = v.finish().unwrap_err();
+//! assert_eq!(err.to_string(),
+//!     "order.invoice_number: max 64 characters; customer.phone: digits only");
+//! ```
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One broken rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Violation {
+    /// The wire field path, such as `order.line_items[1].sku`.
+    pub field: String,
+    /// The rule, such as `max 64 characters`.
+    pub rule: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule)
+    }
+}
+
+/// Every rule a request broke (never empty when returned as an error).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Violations(pub Vec<Violation>);
+
+impl Violations {
+    /// Whether any violation names `field`.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|v| v.field == field)
+    }
+
+    /// Iterates the violations.
+    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+/// Collects violations; each check records a violation and returns whether it passed.
+#[derive(Debug, Default)]
+pub struct Validator {
+    violations: Vec<Violation>,
+}
+
+impl Validator {
+    /// An empty validator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation.
+    pub fn push(&mut self, field: impl Into<String>, rule: impl Into<String>) {
+        self.violations.push(Violation {
+            field: field.into(),
+            rule: rule.into(),
+        });
+    }
+
+    /// `value` must be present and not blank.
+    pub fn required(&mut self, field: &str, value: Option<&str>) -> bool {
+        match value {
+            Some(v) if !v.trim().is_empty() => true,
+            _ => {
+                self.push(field, "required");
+                false
+            }
+        }
+    }
+
+    /// At most `max` characters (Unicode scalar values, not bytes).
+    pub fn max_chars(&mut self, field: &str, value: &str, max: usize) -> bool {
+        if value.chars().count() > max {
+            self.push(field, format!("max {max} characters"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Only ASCII digits (the empty string passes; pair with [`Validator::required`]).
+    pub fn digits(&mut self, field: &str, value: &str) -> bool {
+        if value.bytes().all(|b| b.is_ascii_digit()) {
+            true
+        } else {
+            self.push(field, "digits only");
+            false
+        }
+    }
+
+    /// At most `max` decimal digits.
+    pub fn max_digits(&mut self, field: &str, value: u64, max: u32) -> bool {
+        if value >= 10u64.saturating_pow(max) {
+            self.push(field, format!("max {max} digits"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// At least `min`.
+    pub fn min(&mut self, field: &str, value: u64, min: u64) -> bool {
+        if value < min {
+            self.push(field, format!("must be at least {min}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// An absolute `http://` or `https://` URL.
+    pub fn url(&mut self, field: &str, value: &str) -> bool {
+        match reqwest::Url::parse(value) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => true,
+            _ => {
+                self.push(field, "absolute http(s) URL");
+                false
+            }
+        }
+    }
+
+    /// Whether nothing was recorded so far.
+    pub fn is_ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// `Ok` when nothing was recorded, else every violation.
+    pub fn finish(self) -> Result<(), Violations> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations(self.violations))
+        }
+    }
+}
