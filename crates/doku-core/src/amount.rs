@@ -48,12 +48,16 @@ impl Amount {
 
     /// Sum, or `None` above [`Amount::MAX`].
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        self.0.checked_add(other.0).and_then(|v| Amount::new(v).ok())
+        self.0
+            .checked_add(other.0)
+            .and_then(|v| Amount::new(v).ok())
     }
 
     /// Product with a quantity, or `None` above [`Amount::MAX`].
     pub fn checked_mul(self, quantity: u64) -> Option<Amount> {
-        self.0.checked_mul(quantity).and_then(|v| Amount::new(v).ok())
+        self.0
+            .checked_mul(quantity)
+            .and_then(|v| Amount::new(v).ok())
     }
 }
 

@@ -223,7 +223,10 @@ impl DokuError {
 
     /// Whether retrying with the same Request-Id may succeed (5xx, 429).
     pub fn retryable(&self) -> bool {
-        matches!(self.kind, DokuErrorKind::Server | DokuErrorKind::RateLimited)
+        matches!(
+            self.kind,
+            DokuErrorKind::Server | DokuErrorKind::RateLimited
+        )
     }
 }
 

@@ -473,7 +473,16 @@ string_enum_serde!(
     PaymentStatus,
     "PaymentStatus",
     "PENDING, SUCCESS, FAILED, EXPIRED, REFUNDED, TIMEOUT, REDIRECT or CANCELLED; any other value is kept as sent.",
-    ["PENDING", "SUCCESS", "FAILED", "EXPIRED", "REFUNDED", "TIMEOUT", "REDIRECT", "CANCELLED"]
+    [
+        "PENDING",
+        "SUCCESS",
+        "FAILED",
+        "EXPIRED",
+        "REFUNDED",
+        "TIMEOUT",
+        "REDIRECT",
+        "CANCELLED"
+    ]
 );
 string_enum_serde!(
     OperationStatus,

@@ -204,7 +204,11 @@ impl VerifiedNotification {
         let malformed = |what: &str| {
             Error::Notification(NotificationError::Malformed(format!("missing {what}")))
         };
-        let order = self.envelope.order.as_ref().ok_or_else(|| malformed("order"))?;
+        let order = self
+            .envelope
+            .order
+            .as_ref()
+            .ok_or_else(|| malformed("order"))?;
         let tx = self
             .envelope
             .transaction
@@ -315,12 +319,11 @@ impl NotificationVerifier {
         let request_id = header(headers, headers::REQUEST_ID)?;
         let timestamp = header(headers, headers::REQUEST_TIMESTAMP)?;
         let signature = header(headers, headers::SIGNATURE)?;
-        let request_id = RequestId::new(request_id).map_err(|reason| {
-            NotificationError::InvalidHeader {
+        let request_id =
+            RequestId::new(request_id).map_err(|reason| NotificationError::InvalidHeader {
                 header: headers::REQUEST_ID,
                 reason,
-            }
-        })?;
+            })?;
         let ts = parse_timestamp(timestamp).ok_or_else(|| NotificationError::InvalidHeader {
             header: headers::REQUEST_TIMESTAMP,
             reason: "expected YYYY-MM-DDTHH:MM:SSZ".into(),
@@ -340,6 +343,12 @@ impl NotificationVerifier {
                     window_secs: window.as_secs(),
                 });
             }
+        }
+        // serde's derive would also read a JSON array positionally: require an object.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(NotificationError::Malformed(
+                "body must be a JSON object".into(),
+            ));
         }
         let envelope: Envelope = serde_json::from_slice(body)
             .map_err(|e| NotificationError::Malformed(e.to_string()))?;

@@ -133,7 +133,11 @@ impl Registry {
 
     /// The channel with this id.
     pub fn get(&self, id: &str) -> Result<&dyn PaymentChannel, Error> {
-        if let Some(c) = self.conflicts.iter().find(|c| c.field == "id" && c.value == id) {
+        if let Some(c) = self
+            .conflicts
+            .iter()
+            .find(|c| c.field == "id" && c.value == id)
+        {
             return Err(Error::Config(c.to_string()));
         }
         self.channels

@@ -359,7 +359,9 @@ impl Api {
                     .as_deref()
                     .map(PaymentStatus::from_doku)
                     .unwrap_or_else(|| PaymentStatus::Unknown(String::new())),
-                t.date.as_deref().and_then(crate::clock::parse_doku_datetime),
+                t.date
+                    .as_deref()
+                    .and_then(crate::clock::parse_doku_datetime),
                 t.original_request_id,
             ),
             None => (PaymentStatus::Unknown(String::new()), None, None),
@@ -445,14 +447,9 @@ impl Api {
         loop {
             attempts += 1;
             let timestamp = format_timestamp(inner.clock.now());
-            let signature = Components::request(
-                client_id,
-                rid.as_str(),
-                &timestamp,
-                target,
-                body.as_deref(),
-            )
-            .sign(&inner.credentials.secret_key);
+            let signature =
+                Components::request(client_id, rid.as_str(), &timestamp, target, body.as_deref())
+                    .sign(&inner.credentials.secret_key);
             let mut req = inner
                 .http
                 .request(method.clone(), &url)
@@ -478,7 +475,9 @@ impl Api {
                     return Err(if reached {
                         Error::OutcomeUnknown {
                             request_id: rid.clone(),
-                            reason: format!("an earlier attempt was answered 5xx/429, then {reason}"),
+                            reason: format!(
+                                "an earlier attempt was answered 5xx/429, then {reason}"
+                            ),
                         }
                     } else {
                         Error::Unreachable {

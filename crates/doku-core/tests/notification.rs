@@ -1,0 +1,274 @@
+//! Notification verification: one table of header, path, body and clock variations over a
+//! single helper, each with the expected outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use doku_core::clock::FixedClock;
+use doku_core::signature::{Components, SignatureError};
+use doku_core::{ClientId, NotificationError, NotificationVerifier, PaymentStatus, SecretKey};
+use http::{HeaderMap, HeaderValue};
+use time::macros::datetime;
+
+const CLIENT: &str = "MCH-0001-10791114622547";
+const SECRET: &str = "SK-TESTVECTOR-0001";
+const PATH: &str = "/payments/notifications";
+const RID: &str = "479b663f-5c9d-400d-8e80-3e548a8f7639";
+const TS: &str = "2020-08-11T08:45:42Z";
+const BODY: &str = r#"{"service":{"id":"EMONEY"},"acquirer":{"id":"LINKAJA"},"channel":{"id":"EMONEY_LINKAJA"},"transaction":{"status":"SUCCESS","date":"2021-01-27T03:24:23Z","original_request_id":"15022aab-444f-4b04-afa8-ddfce89432ec"},"order":{"invoice_number":"INV-20210124-0001","amount":150000}}"#;
+const SIG: &str = "HMACSHA256=7YyysEmGwaUjcDNmAlnVGPZd3KKKUeMeaKZX2JJ03d0=";
+
+fn verifier() -> NotificationVerifier {
+    NotificationVerifier::new()
+        .merchant(
+            ClientId::new(CLIENT).unwrap(),
+            SecretKey::new(SECRET).unwrap(),
+        )
+        .merchant(
+            ClientId::new("MCH-OTHER").unwrap(),
+            SecretKey::new("SK-OTHER").unwrap(),
+        )
+}
+
+fn signed(client: &str, rid: &str, ts: &str, path: &str, body: &[u8], secret: &str) -> String {
+    Components::notification(client, rid, ts, path, body).sign(&SecretKey::new(secret).unwrap())
+}
+
+/// One case: header edits (name, Some(value) to set / None to remove), the path the receiver
+/// verifies with, the body, the verifier, and the expected error (None = verifies).
+struct Case {
+    name: &'static str,
+    headers: Vec<(&'static str, Option<String>)>,
+    path: &'static str,
+    body: Vec<u8>,
+    verifier: NotificationVerifier,
+    expect: Option<NotificationError>,
+}
+
+fn case(name: &'static str) -> Case {
+    Case {
+        name,
+        headers: vec![],
+        path: PATH,
+        body: BODY.as_bytes().to_vec(),
+        verifier: verifier(),
+        expect: None,
+    }
+}
+
+fn check(c: Case) {
+    let mut h = HeaderMap::new();
+    h.insert("Client-Id", HeaderValue::from_static(CLIENT));
+    h.insert("Request-Id", HeaderValue::from_static(RID));
+    h.insert("Request-Timestamp", HeaderValue::from_static(TS));
+    h.insert("Signature", HeaderValue::from_static(SIG));
+    for (name, value) in &c.headers {
+        match value {
+            Some(v) => {
+                h.insert(*name, HeaderValue::from_bytes(v.as_bytes()).unwrap());
+            }
+            None => {
+                h.remove(*name);
+            }
+        }
+    }
+    let got = c.verifier.verify(&h, c.path, &c.body);
+    match (&got, &c.expect) {
+        (Ok(_), None) => {}
+        (Err(e), Some(x)) => assert_eq!(e, x, "{}", c.name),
+        _ => panic!("{}: got {got:?}, expected {:?}", c.name, c.expect),
+    }
+}
+
+#[test]
+fn verification_table() {
+    let long_rid = "r".repeat(129);
+    let not_json = b"this is not json".to_vec();
+    let not_json_sig = signed(CLIENT, RID, TS, PATH, &not_json, SECRET);
+    let array_body = b"[1,2,3]".to_vec();
+    let array_sig = signed(CLIENT, RID, TS, PATH, &array_body, SECRET);
+    let other_sig = signed("MCH-OTHER", RID, TS, PATH, BODY.as_bytes(), "SK-OTHER");
+    let at = |t| Arc::new(FixedClock(t));
+    let cases = vec![
+        case("the vector verifies"),
+        Case {
+            headers: vec![
+                ("Client-Id", Some("MCH-OTHER".into())),
+                ("Signature", Some(other_sig)),
+            ],
+            ..case("a second merchant with its own secret")
+        },
+        Case {
+            headers: vec![("Signature", None)],
+            expect: Some(NotificationError::MissingHeader("Signature")),
+            ..case("no Signature")
+        },
+        Case {
+            headers: vec![("Client-Id", None)],
+            expect: Some(NotificationError::MissingHeader("Client-Id")),
+            ..case("no Client-Id")
+        },
+        Case {
+            headers: vec![("Request-Id", None)],
+            expect: Some(NotificationError::MissingHeader("Request-Id")),
+            ..case("no Request-Id")
+        },
+        Case {
+            headers: vec![("Request-Timestamp", None)],
+            expect: Some(NotificationError::MissingHeader("Request-Timestamp")),
+            ..case("no Request-Timestamp")
+        },
+        Case {
+            headers: vec![("Signature", Some(String::new()))],
+            expect: Some(NotificationError::MissingHeader("Signature")),
+            ..case("empty Signature")
+        },
+        Case {
+            headers: vec![("Signature", Some(SIG.replace("HMACSHA256=", "HMACSHA512=")))],
+            expect: Some(NotificationError::Signature(SignatureError::WrongPrefix)),
+            ..case("wrong prefix")
+        },
+        Case {
+            headers: vec![("Signature", Some(format!("HMACSHA256={}", "*".repeat(44))))],
+            expect: Some(NotificationError::Signature(SignatureError::BadBase64)),
+            ..case("bad base64")
+        },
+        Case {
+            headers: vec![("Request-Id", Some(long_rid))],
+            expect: Some(NotificationError::InvalidHeader {
+                header: "Request-Id",
+                reason: "Request-Id is 129 characters, max 128".into(),
+            }),
+            ..case("Request-Id over 128")
+        },
+        Case {
+            headers: vec![("Request-Timestamp", Some("2020-08-11 08:45:42".into()))],
+            expect: Some(NotificationError::InvalidHeader {
+                header: "Request-Timestamp",
+                reason: "expected YYYY-MM-DDTHH:MM:SSZ".into(),
+            }),
+            ..case("malformed timestamp")
+        },
+        Case {
+            headers: vec![("Client-Id", Some("MCH-UNKNOWN".into()))],
+            expect: Some(NotificationError::UnknownMerchant("MCH-UNKNOWN".into())),
+            ..case("unknown merchant")
+        },
+        Case {
+            path: "/payments/notifications/",
+            expect: Some(NotificationError::Signature(SignatureError::Mismatch)),
+            ..case("another path (trailing slash)")
+        },
+        Case {
+            body: BODY.replace("150000", "1500000").into_bytes(),
+            expect: Some(NotificationError::Signature(SignatureError::Mismatch)),
+            ..case("tampered amount")
+        },
+        Case {
+            body: serde_json::to_vec_pretty(
+                &serde_json::from_str::<serde_json::Value>(BODY).unwrap(),
+            )
+            .unwrap(),
+            expect: Some(NotificationError::Signature(SignatureError::Mismatch)),
+            ..case("re-serialised body")
+        },
+        Case {
+            headers: vec![(
+                "Request-Id",
+                Some("479b663f-5c9d-400d-8e80-3e548a8f7630".into()),
+            )],
+            expect: Some(NotificationError::Signature(SignatureError::Mismatch)),
+            ..case("another Request-Id")
+        },
+        Case {
+            verifier: verifier().max_body_bytes(100),
+            expect: Some(NotificationError::BodyTooLarge {
+                size: BODY.len(),
+                limit: 100,
+            }),
+            ..case("body over the limit")
+        },
+        Case {
+            body: not_json,
+            headers: vec![("Signature", Some(not_json_sig))],
+            expect: Some(NotificationError::Malformed(
+                "body must be a JSON object".into(),
+            )),
+            ..case("signed but not JSON")
+        },
+        Case {
+            body: array_body,
+            headers: vec![("Signature", Some(array_sig))],
+            expect: Some(NotificationError::Malformed(
+                "body must be a JSON object".into(),
+            )),
+            ..case("signed JSON of the wrong shape")
+        },
+        Case {
+            verifier: verifier()
+                .timestamp_window(Duration::from_secs(300))
+                .clock(at(datetime!(2020-08-11 08:50:42 UTC))),
+            ..case("inside the window")
+        },
+        Case {
+            verifier: verifier()
+                .timestamp_window(Duration::from_secs(300))
+                .clock(at(datetime!(2020-08-11 08:50:43 UTC))),
+            expect: Some(NotificationError::OutsideWindow {
+                timestamp: TS.into(),
+                window_secs: 300,
+            }),
+            ..case("outside the window")
+        },
+        Case {
+            verifier: verifier().clock(at(datetime!(2020-08-11 20:45:42 UTC))),
+            ..case("no window by default: a retry 12 hours later verifies")
+        },
+    ];
+    for c in cases {
+        check(c);
+    }
+}
+
+#[test]
+fn verified_envelope_maps_to_notification() {
+    let mut h = HeaderMap::new();
+    h.insert("Client-Id", HeaderValue::from_static(CLIENT));
+    h.insert("Request-Id", HeaderValue::from_static(RID));
+    h.insert("Request-Timestamp", HeaderValue::from_static(TS));
+    h.insert("Signature", HeaderValue::from_static(SIG));
+    let v = verifier().verify(&h, PATH, BODY.as_bytes()).unwrap();
+    assert_eq!(v.channel_code(), Some("EMONEY_LINKAJA"));
+    assert_eq!(v.request_id().as_str(), RID);
+    assert_eq!(v.raw().as_ref(), BODY.as_bytes());
+    let n = v.to_notification("linkaja").unwrap();
+    assert_eq!(n.invoice_number, "INV-20210124-0001");
+    assert_eq!(n.amount.rupiah(), 150_000);
+    assert_eq!(n.status, PaymentStatus::Success);
+    assert_eq!(
+        n.original_request_id.as_deref(),
+        Some("15022aab-444f-4b04-afa8-ddfce89432ec")
+    );
+    assert_eq!(n.date, Some(datetime!(2021-01-27 03:24:23 UTC)));
+    assert_eq!(n.raw["acquirer"]["id"], "LINKAJA");
+    assert_eq!(n.client_id, CLIENT);
+}
+
+#[test]
+fn unknown_fields_and_statuses_are_kept() {
+    let body = br#"{"channel":{"id":"EMONEY_NEW"},"order":{"invoice_number":"I-1","amount":"5000.00"},"transaction":{"status":"SOMETHING_NEW"},"brand_new_object":{"x":[1,2]}}"#;
+    let sig = signed(CLIENT, RID, TS, PATH, body, SECRET);
+    let mut h = HeaderMap::new();
+    h.insert("Client-Id", HeaderValue::from_static(CLIENT));
+    h.insert("Request-Id", HeaderValue::from_static(RID));
+    h.insert("Request-Timestamp", HeaderValue::from_static(TS));
+    h.insert("Signature", HeaderValue::from_str(&sig).unwrap());
+    let n = verifier()
+        .verify(&h, PATH, body)
+        .unwrap()
+        .to_notification("x")
+        .unwrap();
+    assert_eq!(n.status, PaymentStatus::Unknown("SOMETHING_NEW".into()));
+    assert_eq!(n.amount.rupiah(), 5000);
+    assert_eq!(n.raw["brand_new_object"]["x"][1], 2);
+}

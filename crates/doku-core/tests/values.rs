@@ -1,0 +1,200 @@
+//! Tables of fixtures for the value types: amounts, timestamps, environments, credentials.
+
+use doku_core::clock::{format_timestamp, parse_doku_datetime, parse_timestamp};
+use doku_core::{Amount, AmountError, Credentials, Environment, PaymentStatus, RequestId};
+use time::macros::datetime;
+
+#[test]
+fn amounts_from_json() {
+    let cases: &[(&str, Result<u64, &str>)] = &[
+        ("150000", Ok(150_000)),
+        ("0", Ok(0)),
+        ("999999999999", Ok(999_999_999_999)),
+        ("\"10000.00\"", Ok(10_000)),
+        ("\"10000\"", Ok(10_000)),
+        ("\"10000.0\"", Ok(10_000)),
+        ("10000.00", Ok(10_000)),
+        ("\"0010000\"", Ok(10_000)),
+        ("1000000000000", Err("at most 12 digits")),
+        ("\"1000000000000\"", Err("at most 12 digits")),
+        ("\"10000.50\"", Err("whole rupiah")),
+        ("10000.5", Err("whole rupiah")),
+        ("-1", Err("negative")),
+        ("\"-1\"", Err("negative")),
+        ("\"\"", Err("must be a number")),
+        ("\"1e5\"", Err("must be a number")),
+        ("\" 100\"", Err("must be a number")),
+        ("\"100.\"", Err("must be a number")),
+        ("\"+100\"", Err("must be a number")),
+        ("null", Err("invalid type")),
+        ("true", Err("invalid type")),
+        ("1e300", Err("at most 12 digits")),
+    ];
+    for (json, expected) in cases {
+        let got = serde_json::from_str::<Amount>(json).map(Amount::rupiah);
+        match (got, expected) {
+            (Ok(v), Ok(e)) => assert_eq!(v, *e, "{json}"),
+            (Err(err), Err(e)) => assert!(err.to_string().contains(e), "{json}: {err}"),
+            (got, expected) => panic!("{json}: got {got:?}, expected {expected:?}"),
+        }
+    }
+}
+
+#[test]
+fn amount_serialises_as_integer_and_checks_arithmetic() {
+    let a = Amount::new(30_000).unwrap();
+    assert_eq!(serde_json::to_string(&a).unwrap(), "30000");
+    assert_eq!(a.checked_mul(3), Some(Amount::new(90_000).unwrap()));
+    assert_eq!(Amount::MAX.checked_add(Amount::new(1).unwrap()), None);
+    assert_eq!(Amount::MAX.checked_mul(2), None);
+    assert_eq!(
+        Amount::new(1_000_000_000_000),
+        Err(AmountError::TooManyDigits)
+    );
+}
+
+#[test]
+fn timestamps() {
+    assert_eq!(
+        format_timestamp(datetime!(2020-09-22 08:51:00 +07:00)),
+        "2020-09-22T01:51:00Z"
+    );
+    assert_eq!(
+        format_timestamp(datetime!(2020-09-22 01:51:00.999 UTC)),
+        "2020-09-22T01:51:00Z"
+    );
+    let cases: &[(&str, bool)] = &[
+        ("2020-09-22T01:51:00Z", true),
+        ("2020-09-22T01:51:00+00:00", false),
+        ("2020-09-22T01:51:00.123Z", false),
+        ("2020-09-22 01:51:00Z", false),
+        ("2020-13-22T01:51:00Z", false),
+        ("", false),
+    ];
+    for (s, ok) in cases {
+        assert_eq!(parse_timestamp(s).is_some(), *ok, "{s}");
+    }
+}
+
+#[test]
+fn doku_body_dates() {
+    let cases: &[(&str, Option<time::OffsetDateTime>)] = &[
+        (
+            "2020-08-11T08:50:02Z",
+            Some(datetime!(2020-08-11 08:50:02 UTC)),
+        ),
+        ("20200811155002", Some(datetime!(2020-08-11 08:50:02 UTC))),
+        (
+            "2021-12-27T05:47:39+07:00",
+            Some(datetime!(2021-12-26 22:47:39 UTC)),
+        ),
+        ("20201311155002", None),
+        ("2020081115500", None),
+        ("yesterday", None),
+    ];
+    for (s, expected) in cases {
+        assert_eq!(parse_doku_datetime(s), *expected, "{s}");
+    }
+}
+
+#[test]
+fn environments() {
+    let cases: &[(&str, Result<&str, &str>)] = &[
+        ("sandbox", Ok("https://api-sandbox.doku.com")),
+        ("production", Ok("https://api.doku.com")),
+        ("http://127.0.0.1:7070", Ok("http://127.0.0.1:7070")),
+        ("http://127.0.0.1:7070/", Ok("http://127.0.0.1:7070")),
+        (
+            "https://proxy.example/doku/",
+            Ok("https://proxy.example/doku"),
+        ),
+        ("ftp://x", Err("must be http")),
+        ("127.0.0.1:7070", Err("relative URL")),
+        ("http://x/?a=b", Err("query")),
+        ("not a url", Err("environment URL")),
+    ];
+    for (s, expected) in cases {
+        match (s.parse::<Environment>(), expected) {
+            (Ok(env), Ok(url)) => assert_eq!(env.base_url(), *url, "{s}"),
+            (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{s}: {e}"),
+            (got, exp) => panic!("{s}: got {got:?}, expected {exp:?}"),
+        }
+    }
+    assert_eq!(
+        Environment::default(),
+        Environment::Sandbox,
+        "production is never the default"
+    );
+}
+
+#[test]
+fn secrets_never_print() {
+    let c = Credentials::new("MCH-0001", "SK-VERY-SECRET-VALUE", Environment::Sandbox).unwrap();
+    for text in [
+        format!("{c:?}"),
+        format!("{c}"),
+        format!("{:?}", c.secret_key),
+        c.secret_key.to_string(),
+    ] {
+        assert!(!text.contains("VERY-SECRET"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+    let api = doku_core::Api::new(c).unwrap();
+    assert!(!format!("{api:?}").contains("VERY-SECRET"));
+}
+
+#[test]
+fn credential_and_request_id_rules() {
+    let bad_client_ids = ["", "MCH 0001", "MCH\n0001", &"x".repeat(129)];
+    for id in bad_client_ids {
+        assert!(
+            Credentials::new(id, "sk", Environment::Sandbox).is_err(),
+            "{id:?}"
+        );
+    }
+    assert!(Credentials::new("MCH-1", "", Environment::Sandbox).is_err());
+    let cases: &[(&str, bool)] = &[
+        ("d895fb53-479c-4f77-a76a-ab81b40d77cb", true),
+        (&"a".repeat(128), true),
+        (&"a".repeat(129), false),
+        ("", false),
+        ("has space", false),
+        ("new\nline", false),
+    ];
+    for (id, ok) in cases {
+        assert_eq!(RequestId::new(*id).is_ok(), *ok, "{id:?}");
+        assert_eq!(
+            serde_json::from_value::<RequestId>(serde_json::json!(id)).is_ok(),
+            *ok
+        );
+    }
+    assert_eq!(RequestId::new_v4().as_str().len(), 36);
+}
+
+#[test]
+fn statuses_round_trip() {
+    let cases: &[(&str, PaymentStatus, &str)] = &[
+        ("PENDING", PaymentStatus::Pending, "PENDING"),
+        ("SUCCESS", PaymentStatus::Success, "SUCCESS"),
+        ("FAILED", PaymentStatus::Failed, "FAILED"),
+        ("EXPIRED", PaymentStatus::Expired, "EXPIRED"),
+        ("REFUNDED", PaymentStatus::Refunded, "REFUNDED"),
+        ("TIMEOUT", PaymentStatus::Timeout, "TIMEOUT"),
+        ("REDIRECT", PaymentStatus::Redirect, "REDIRECT"),
+        ("CANCELLED", PaymentStatus::Cancelled, "CANCELLED"),
+        ("CANCELED", PaymentStatus::Cancelled, "CANCELLED"),
+        (
+            "SOMETHING_NEW",
+            PaymentStatus::Unknown("SOMETHING_NEW".into()),
+            "SOMETHING_NEW",
+        ),
+    ];
+    for (wire, status, out) in cases {
+        let parsed: PaymentStatus = serde_json::from_value(serde_json::json!(wire)).unwrap();
+        assert_eq!(&parsed, status, "{wire}");
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            serde_json::json!(out)
+        );
+    }
+}
