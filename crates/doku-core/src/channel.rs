@@ -194,6 +194,12 @@ pub trait PaymentChannel: Send + Sync + 'static {
         Err(self.descriptor().unsupported(Operation::Refund))
     }
 
+    /// JSON Schemas of the channel's wire models, named like `GenerateOrderRequest`, for the
+    /// generated docs. The default is none.
+    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
+        Vec::new()
+    }
+
     /// Maps a verified notification to the unified [`Notification`]. The default reads the
     /// common envelope (order, transaction); channels override it to read their own objects.
     fn parse_notification(&self, n: &VerifiedNotification) -> Result<Notification, Error> {
