@@ -315,10 +315,31 @@ impl NotificationVerifier {
                 limit: self.max_body_bytes,
             });
         }
-        let client_id = header(headers, headers::CLIENT_ID)?;
-        let request_id = header(headers, headers::REQUEST_ID)?;
-        let timestamp = header(headers, headers::REQUEST_TIMESTAMP)?;
-        let signature = header(headers, headers::SIGNATURE)?;
+        self.verify_bytes(headers, own_path, Bytes::copy_from_slice(body))
+    }
+
+    /// [`NotificationVerifier::verify`] for a body already held as [`Bytes`] (as a server
+    /// framework hands it over), without copying it.
+    pub fn verify_bytes(
+        &self,
+        headers: &HeaderMap,
+        own_path: &str,
+        body: Bytes,
+    ) -> Result<VerifiedNotification, NotificationError> {
+        if body.len() > self.max_body_bytes {
+            return Err(NotificationError::BodyTooLarge {
+                size: body.len(),
+                limit: self.max_body_bytes,
+            });
+        }
+        let client_id = header(headers, &names::CLIENT_ID, headers::CLIENT_ID)?;
+        let request_id = header(headers, &names::REQUEST_ID, headers::REQUEST_ID)?;
+        let timestamp = header(
+            headers,
+            &names::REQUEST_TIMESTAMP,
+            headers::REQUEST_TIMESTAMP,
+        )?;
+        let signature = header(headers, &names::SIGNATURE, headers::SIGNATURE)?;
         let request_id =
             RequestId::new(request_id).map_err(|reason| NotificationError::InvalidHeader {
                 header: headers::REQUEST_ID,
@@ -332,7 +353,7 @@ impl NotificationVerifier {
             .keys
             .get(client_id)
             .ok_or_else(|| NotificationError::UnknownMerchant(client_id.to_owned()))?;
-        Components::notification(client_id, request_id.as_str(), timestamp, own_path, body)
+        Components::notification(client_id, request_id.as_str(), timestamp, own_path, &body)
             .verify(secret, signature)
             .map_err(NotificationError::Signature)?;
         if let Some(window) = self.window {
@@ -345,25 +366,42 @@ impl NotificationVerifier {
             }
         }
         // serde's derive would also read a JSON array positionally: require an object.
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        if !body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{')
+        {
             return Err(NotificationError::Malformed(
                 "body must be a JSON object".into(),
             ));
         }
-        let envelope: Envelope = serde_json::from_slice(body)
+        let envelope: Envelope = serde_json::from_slice(&body)
             .map_err(|e| NotificationError::Malformed(e.to_string()))?;
         Ok(VerifiedNotification {
             client_id: client_id.to_owned(),
             request_id,
             timestamp: timestamp.to_owned(),
             envelope,
-            raw: Bytes::copy_from_slice(body),
+            raw: body,
         })
     }
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &'static str) -> Result<&'a str, NotificationError> {
-    let v = h.get(name).ok_or(NotificationError::MissingHeader(name))?;
+/// Pre-parsed header names: a lookup by `HeaderName` skips parsing the name each time.
+mod names {
+    use http::HeaderName;
+    pub(super) static CLIENT_ID: HeaderName = HeaderName::from_static("client-id");
+    pub(super) static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+    pub(super) static REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
+    pub(super) static SIGNATURE: HeaderName = HeaderName::from_static("signature");
+}
+
+fn header<'a>(
+    h: &'a HeaderMap,
+    key: &http::HeaderName,
+    name: &'static str,
+) -> Result<&'a str, NotificationError> {
+    let v = h.get(key).ok_or(NotificationError::MissingHeader(name))?;
     let s = v.to_str().map_err(|_| NotificationError::InvalidHeader {
         header: name,
         reason: "not visible ASCII".into(),
