@@ -366,11 +366,7 @@ impl NotificationVerifier {
             }
         }
         // serde's derive would also read a JSON array positionally: require an object.
-        if !body
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'{')
-        {
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(NotificationError::Malformed(
                 "body must be a JSON object".into(),
             ));
