@@ -33,7 +33,7 @@ fn akulaku_body() -> &'static [u8] {
     BODY.get_or_init(|| {
         let v: serde_json::Value =
             serde_json::from_str(include_str!("../tests/fixtures/signature.json")).unwrap();
-        let body = v["vectors"]
+        v["vectors"]
             .as_array()
             .unwrap()
             .iter()
@@ -42,8 +42,7 @@ fn akulaku_body() -> &'static [u8] {
             .as_str()
             .unwrap()
             .as_bytes()
-            .to_vec();
-        body
+            .to_vec()
     })
 }
 
