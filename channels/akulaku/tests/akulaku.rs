@@ -1,0 +1,903 @@
+//! Akulaku: fixtures, rules, mapping, statuses, transport round trips and notification.
+
+mod common;
+
+use axum::body::Bytes;
+use common::{MockDoku, fixture, fixture_bytes, set, verified_notification};
+use doku_akulaku::{
+    Akulaku, CANCEL_PATH, CREATE_PATH, DESCRIPTOR, REFUND_PATH, cancel_request, payment_identifier,
+    refund_request, wire,
+};
+use doku_core::{
+    Amount, CancelRequest, Error, Identifier, NextAction, Operation, OperationStatus,
+    PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest,
+    RefundSupport, RequestId, Sent,
+};
+use serde_json::{Value, json};
+
+fn unified(doc: Value) -> PaymentRequest {
+    serde_json::from_value(doc).expect("unified request")
+}
+
+fn guide_payment_request() -> PaymentRequest {
+    unified(fixture("unified-generate-order.json"))
+}
+
+fn utc(s: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).expect(s)
+}
+
+// ------------------------------------------------------------------------------------------
+// Every sample body of the guide deserialises into the wire models.
+
+/// Decodes a fixture as `kind` and returns its `order.invoice_number`.
+fn decode(name: &str, kind: &str) -> String {
+    let b = fixture_bytes(name);
+    match kind {
+        "generate-order request" => {
+            let r: wire::GenerateOrderRequest = serde_json::from_slice(&b).expect(name);
+            assert_eq!(r.validate(), Ok(()), "{name} is valid");
+            r.order.invoice_number
+        }
+        "generate-order response" => serde_json::from_slice::<wire::GenerateOrderResponse>(&b)
+            .expect(name)
+            .order
+            .invoice_number
+            .expect("invoice"),
+        "cancel request" => {
+            let r: wire::CancelRequest = serde_json::from_slice(&b).expect(name);
+            assert_eq!(r.validate(), Ok(()), "{name} is valid");
+            r.order.invoice_number
+        }
+        "cancel response" => {
+            let r: wire::CancelResponse = serde_json::from_slice(&b).expect(name);
+            r.order.invoice_number.expect("invoice")
+        }
+        "refund request" => {
+            let r: wire::RefundRequest = serde_json::from_slice(&b).expect(name);
+            assert_eq!(r.validate(), Ok(()), "{name} is valid");
+            r.order.invoice_number
+        }
+        "refund response" => serde_json::from_slice::<wire::RefundResponse>(&b)
+            .expect(name)
+            .order
+            .invoice_number
+            .expect("invoice"),
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+#[test]
+fn every_sample_body_deserialises() {
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "generate-order-request.json",
+            "generate-order request",
+            "INV-20210707-0001",
+        ),
+        (
+            "generate-order-response.json",
+            "generate-order response",
+            "INV-20210707-0001",
+        ),
+        (
+            "generate-order-response-failed.json",
+            "generate-order response",
+            "INV-20210707-0001",
+        ),
+        ("cancel-request.json", "cancel request", "MINV20201231468"),
+        ("cancel-response.json", "cancel response", "MINV20201231468"),
+        (
+            "cancel-response-wib-date.json",
+            "cancel response",
+            "MINV20201231468",
+        ),
+        (
+            "refund-request.json",
+            "refund request",
+            "invoice-00000101123",
+        ),
+        (
+            "refund-response.json",
+            "refund response",
+            "invoice-00000101123",
+        ),
+    ];
+    for (name, kind, invoice) in rows {
+        assert_eq!(decode(name, kind), *invoice, "{name}");
+    }
+}
+
+#[test]
+fn cancel_response_carries_both_cancel_and_error() {
+    let r: wire::CancelResponse =
+        serde_json::from_slice(&fixture_bytes("cancel-response.json")).expect("decodes");
+    let cancel = r.cancel.expect("cancel");
+    assert_eq!(cancel.status.as_deref(), Some("SUCCESS"));
+    assert_eq!(
+        r.error.and_then(|e| e.message).as_deref(),
+        Some("Order Not Found")
+    );
+    assert_eq!(r.payment.identifier.len(), 2);
+}
+
+#[test]
+fn payment_date_accepts_iso_utc_and_wib_compact() {
+    let rows: &[(&str, Option<&str>)] = &[
+        ("2020-08-11T08:50:02Z", Some("2020-08-11T08:50:02Z")),
+        ("20200811155002", Some("2020-08-11T08:50:02Z")),
+        ("11/08/2020", None),
+    ];
+    for (date, expected) in rows {
+        let p = wire::PaymentState {
+            date: Some((*date).into()),
+            ..Default::default()
+        };
+        assert_eq!(p.parsed_date(), expected.map(utc), "{date}");
+    }
+}
+
+#[test]
+fn amount_over_twelve_digits_cannot_be_represented() {
+    // `order.amount` and `line_items[].price`: max 12 digits, enforced by the Amount type.
+    for pointer in ["/order/amount", "/order/line_items/0/price"] {
+        let mut doc = fixture("generate-order-request.json");
+        set(&mut doc, pointer, Some(json!(1_000_000_000_000_u64)));
+        let err = serde_json::from_value::<wire::GenerateOrderRequest>(doc).expect_err(pointer);
+        assert!(
+            err.to_string().contains("at most 12 digits"),
+            "{pointer}: {err}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Mapping from the unified model.
+
+#[test]
+fn guide_request_is_produced_from_the_unified_request() {
+    let wire = Akulaku::to_wire(&guide_payment_request()).expect("valid");
+    assert_eq!(
+        serde_json::to_value(&wire).expect("serialises"),
+        fixture("generate-order-request.json")
+    );
+}
+
+#[test]
+fn empty_city_state_postcode_are_sent_as_empty_strings_and_reference_defaults_to_invoice() {
+    let mut doc = fixture("unified-generate-order.json");
+    for p in [
+        "/customer/city",
+        "/customer/state",
+        "/customer/postcode",
+        "/customer/address",
+        "/merchant_reference",
+    ] {
+        set(&mut doc, p, None);
+    }
+    let body = serde_json::to_value(Akulaku::to_wire(&unified(doc)).expect("valid")).expect("json");
+    assert_eq!(
+        body["customer"],
+        json!({
+            "id": "CUST-0001",
+            "name": "Anton Budiman",
+            "phone": "6285694566147",
+            "city": "",
+            "state": "",
+            "postcode": ""
+        })
+    );
+    assert_eq!(
+        body["payment"]["merchant_unique_reference"],
+        json!("INV-20210707-0001")
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// One row per rule: rejected with the right path, nothing sent.
+
+async fn assert_create_rejected(req: &PaymentRequest, field: &str, rule: &str) {
+    let mock =
+        MockDoku::start(&[(CREATE_PATH, fixture_bytes("generate-order-response.json"))]).await;
+    let err = Akulaku
+        .create(&mock.api(), req)
+        .await
+        .expect_err("must be rejected");
+    let v = err
+        .violations()
+        .unwrap_or_else(|| panic!("not a validation error: {err}"));
+    assert!(
+        v.iter().any(|x| x.field == field && x.rule == rule),
+        "{field}: {rule} not in {v}"
+    );
+    assert_eq!(
+        mock.hits(),
+        0,
+        "{field}: a rejected request reached the server"
+    );
+    let again = Akulaku
+        .validate_create(req)
+        .expect_err("validate_create agrees");
+    assert_eq!(again.violations(), Some(v));
+}
+
+#[tokio::test]
+async fn each_generate_order_rule_rejects_before_sending() {
+    let s = |n: usize| json!("x".repeat(n));
+    let d = |n: usize| json!("1".repeat(n));
+    let rows: Vec<(&str, Option<Value>, &str, &str)> = vec![
+        (
+            "/invoice_number",
+            Some(json!("")),
+            "order.invoice_number",
+            "required",
+        ),
+        (
+            "/invoice_number",
+            Some(s(65)),
+            "order.invoice_number",
+            "max 64 characters",
+        ),
+        (
+            "/amount",
+            Some(json!(0)),
+            "order.amount",
+            "must be at least 1",
+        ),
+        (
+            "/line_items",
+            Some(json!([])),
+            "order.line_items",
+            "required",
+        ),
+        (
+            "/amount",
+            Some(json!(100000)),
+            "order.line_items",
+            "sum of line items 90000 != amount 100000",
+        ),
+        (
+            "/line_items/1/name",
+            Some(json!("")),
+            "order.line_items[1].name",
+            "required",
+        ),
+        (
+            "/line_items/1/name",
+            Some(s(256)),
+            "order.line_items[1].name",
+            "max 255 characters",
+        ),
+        (
+            "/line_items/0/quantity",
+            Some(json!(10000)),
+            "order.line_items[0].quantity",
+            "max 4 digits",
+        ),
+        (
+            "/line_items/1/sku",
+            None,
+            "order.line_items[1].sku",
+            "required",
+        ),
+        (
+            "/line_items/1/category",
+            None,
+            "order.line_items[1].category",
+            "required",
+        ),
+        (
+            "/callback_url",
+            Some(json!("")),
+            "order.callback_url",
+            "required",
+        ),
+        (
+            "/callback_url",
+            Some(json!("merchant.com/return-url")),
+            "order.callback_url",
+            "absolute http(s) URL",
+        ),
+        (
+            "/merchant_reference",
+            Some(s(65)),
+            "payment.merchant_unique_reference",
+            "max 64 characters",
+        ),
+        ("/customer/id", None, "customer.id", "required"),
+        (
+            "/customer/id",
+            Some(s(51)),
+            "customer.id",
+            "max 50 characters",
+        ),
+        ("/customer/name", None, "customer.name", "required"),
+        (
+            "/customer/name",
+            Some(s(65)),
+            "customer.name",
+            "max 64 characters",
+        ),
+        ("/customer/phone", None, "customer.phone", "required"),
+        (
+            "/customer/phone",
+            Some(json!("+6285694566147")),
+            "customer.phone",
+            "digits only",
+        ),
+        (
+            "/customer/phone",
+            Some(d(17)),
+            "customer.phone",
+            "max 16 characters",
+        ),
+        (
+            "/customer/address",
+            Some(s(401)),
+            "customer.address",
+            "max 400 characters",
+        ),
+        (
+            "/customer/city",
+            Some(s(65)),
+            "customer.city",
+            "max 64 characters",
+        ),
+        (
+            "/customer/state",
+            Some(s(65)),
+            "customer.state",
+            "max 64 characters",
+        ),
+        (
+            "/customer/postcode",
+            Some(json!("12O129")),
+            "customer.postcode",
+            "digits only",
+        ),
+        (
+            "/customer/postcode",
+            Some(d(65)),
+            "customer.postcode",
+            "max 64 characters",
+        ),
+        (
+            "/notification_url",
+            Some(json!("https://n.example/n")),
+            "notification_url",
+            "not offered by Akulaku",
+        ),
+        (
+            "/additional_info",
+            Some(json!({"a": 1})),
+            "additional_info",
+            "not offered by Akulaku",
+        ),
+    ];
+    for (pointer, value, field, rule) in rows {
+        let mut doc = fixture("unified-generate-order.json");
+        set(&mut doc, pointer, value);
+        assert_create_rejected(&unified(doc), field, rule).await;
+    }
+}
+
+#[test]
+fn each_wire_only_rule_is_reported_with_its_path() {
+    // Rules the unified model cannot break (its types require the value) but a wire body can.
+    let rows: &[(&str, &str, &str)] = &[
+        ("/order/amount", "order.amount", "required"),
+        (
+            "/order/line_items/0/price",
+            "order.line_items[0].price",
+            "required",
+        ),
+        (
+            "/order/line_items/0/quantity",
+            "order.line_items[0].quantity",
+            "required",
+        ),
+        (
+            "/payment/merchant_unique_reference",
+            "payment.merchant_unique_reference",
+            "required",
+        ),
+        ("/order/callback_url", "order.callback_url", "required"),
+    ];
+    for (pointer, field, rule) in rows {
+        let mut doc = fixture("generate-order-request.json");
+        set(&mut doc, pointer, None);
+        let r: wire::GenerateOrderRequest = serde_json::from_value(doc).expect("lenient decode");
+        let v = r.validate().expect_err(field);
+        assert!(
+            v.iter().any(|x| x.field == *field && x.rule == *rule),
+            "{field}: {rule} not in {v}"
+        );
+    }
+}
+
+#[test]
+fn every_broken_rule_is_reported_at_once() {
+    let r: wire::GenerateOrderRequest = serde_json::from_value(json!({})).expect("lenient decode");
+    let v = r.validate().expect_err("empty");
+    let got: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            "order.invoice_number: required",
+            "order.amount: required",
+            "order.line_items: required",
+            "order.callback_url: required",
+            "payment.merchant_unique_reference: required",
+            "customer.id: required",
+            "customer.name: required",
+            "customer.phone: required",
+        ]
+    );
+}
+
+fn cancel_req() -> CancelRequest {
+    CancelRequest {
+        request_id: None,
+        invoice_number: "MINV20201231468".into(),
+        merchant_reference: Some("ABC0001".into()),
+        identifiers: vec![
+            Identifier::new("AKULAKU_UNIQUE_REFERENCE", "MCH-12345678ABC0001"),
+            Identifier::new("ORDER_ID", "893102"),
+        ],
+    }
+}
+
+fn refund_req() -> RefundRequest {
+    RefundRequest {
+        request_id: None,
+        invoice_number: "invoice-00000101123".into(),
+        merchant_reference: Some("REFUND-ABC-0001045".into()),
+        identifiers: vec![
+            Identifier::new("ORDER_ID", "1000043205"),
+            Identifier::new(
+                "AKULAKU_UNIQUE_REFERENCE",
+                "MCH-0001-10791114622547REFUND-ABC-0001045",
+            ),
+        ],
+        refund_reference: "XYZ-006456".into(),
+        amount: RefundAmount::Full,
+    }
+}
+
+#[tokio::test]
+async fn each_cancel_rule_rejects_before_sending() {
+    type Edit = fn(&mut CancelRequest);
+    let rows: &[(Edit, &str, &str)] = &[
+        (
+            |r| r.invoice_number.clear(),
+            "order.invoice_number",
+            "required",
+        ),
+        (
+            |r| r.invoice_number = "x".repeat(65),
+            "order.invoice_number",
+            "max 64 characters",
+        ),
+        (
+            |r| r.merchant_reference = Some(" ".into()),
+            "payment.merchant_unique_reference",
+            "required",
+        ),
+        (
+            |r| r.merchant_reference = Some("x".repeat(65)),
+            "payment.merchant_unique_reference",
+            "max 64 characters",
+        ),
+        (
+            |r| r.identifiers[1].value.clear(),
+            "payment.identifier[1].value",
+            "required",
+        ),
+        (
+            |r| r.identifiers[0].name.clear(),
+            "payment.identifier[0].name",
+            "required",
+        ),
+    ];
+    for (edit, field, rule) in rows {
+        let mock = MockDoku::start(&[(CANCEL_PATH, fixture_bytes("cancel-response.json"))]).await;
+        let mut req = cancel_req();
+        edit(&mut req);
+        let err = Akulaku.cancel(&mock.api(), &req).await.expect_err(field);
+        let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
+        assert!(
+            v.iter().any(|x| x.field == *field && x.rule == *rule),
+            "{field}: {v}"
+        );
+        assert_eq!(mock.hits(), 0, "{field}");
+    }
+}
+
+#[tokio::test]
+async fn each_refund_rule_rejects_before_sending() {
+    type Edit = fn(&mut RefundRequest);
+    let rows: &[(Edit, &str, &str)] = &[
+        (
+            |r| r.invoice_number.clear(),
+            "order.invoice_number",
+            "required",
+        ),
+        (
+            |r| r.merchant_reference = Some("x".repeat(65)),
+            "payment.merchant_unique_reference",
+            "max 64 characters",
+        ),
+        (|r| r.identifiers.clear(), "payment.identifier", "required"),
+        (
+            |r| r.identifiers[0].value.clear(),
+            "payment.identifier[0].value",
+            "required",
+        ),
+        (
+            |r| r.refund_reference.clear(),
+            "refund.merchant_unique_reference",
+            "required",
+        ),
+        (
+            |r| r.refund_reference = "x".repeat(65),
+            "refund.merchant_unique_reference",
+            "max 64 characters",
+        ),
+        (
+            |r| r.refund_reference = "REFUND-ABC-0001045".into(),
+            "refund.merchant_unique_reference",
+            "must be a new reference, not the payment's",
+        ),
+    ];
+    for (edit, field, rule) in rows {
+        let mock = MockDoku::start(&[(REFUND_PATH, fixture_bytes("refund-response.json"))]).await;
+        let mut req = refund_req();
+        edit(&mut req);
+        let err = Akulaku.refund(&mock.api(), &req).await.expect_err(field);
+        let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
+        assert!(
+            v.iter().any(|x| x.field == *field && x.rule == *rule),
+            "{field}: {v}"
+        );
+        assert_eq!(mock.hits(), 0, "{field}");
+    }
+}
+
+#[tokio::test]
+async fn partial_refund_is_a_typed_not_sent_error() {
+    let mock = MockDoku::start(&[(REFUND_PATH, fixture_bytes("refund-response.json"))]).await;
+    let mut req = refund_req();
+    req.amount = RefundAmount::Partial(Amount::new(10_000).expect("amount"));
+    let err = Akulaku
+        .refund(&mock.api(), &req)
+        .await
+        .expect_err("partial");
+    assert_eq!(err.delivery(), doku_core::Delivery::NotSent);
+    match err {
+        Error::Unsupported { channel, operation } => {
+            assert_eq!(
+                (channel.as_str(), operation),
+                ("akulaku", Operation::PartialRefund)
+            );
+        }
+        other => panic!("expected unsupported, got {other}"),
+    }
+    assert_eq!(mock.hits(), 0);
+}
+
+// ------------------------------------------------------------------------------------------
+// Round trips through the transport against a local signed server.
+
+#[tokio::test]
+async fn create_cancel_refund_round_trip() {
+    let mock = MockDoku::start(&[
+        (CREATE_PATH, fixture_bytes("generate-order-response.json")),
+        (CANCEL_PATH, fixture_bytes("cancel-response.json")),
+        (REFUND_PATH, fixture_bytes("refund-response.json")),
+    ])
+    .await;
+    let api = mock.api();
+
+    // create
+    let mut req = guide_payment_request();
+    let rid = RequestId::new("baec7d95-f30a-4b78-b711-6ebe0ccdf50b").expect("rid");
+    req.request_id = Some(rid.clone());
+    let payment = Akulaku.create(&api, &req).await.expect("created");
+    assert_eq!(payment.channel, "akulaku");
+    assert_eq!(payment.request_id, rid);
+    assert_eq!(payment.invoice_number, "INV-20210707-0001");
+    assert_eq!(payment.amount.rupiah(), 90_000);
+    assert_eq!(payment.status, PaymentStatus::Pending);
+    assert_eq!(
+        payment.merchant_reference.as_deref(),
+        Some("MUR-20210707-0001")
+    );
+    assert_eq!(
+        payment_identifier(&payment, wire::ORDER_ID),
+        Some("1000035148")
+    );
+    assert_eq!(
+        payment_identifier(&payment, wire::AKULAKU_UNIQUE_REFERENCE),
+        Some("MCH-0001-10791114622547MUR-20210707-0001")
+    );
+    match &payment.next_action {
+        Some(NextAction::Redirect {
+            method,
+            url,
+            form_fields,
+        }) => {
+            assert_eq!(method, "GET");
+            assert!(url.starts_with("https://test-mall.akulaku.com/v2/openPay.html?"));
+            assert!(form_fields.is_empty());
+        }
+        None => panic!("a PENDING order redirects to payment.url"),
+    }
+    assert_eq!(payment.raw, fixture("generate-order-response.json"));
+
+    // cancel, built from what create returned
+    let cancellation = Akulaku
+        .cancel(&api, &cancel_request(&payment))
+        .await
+        .expect("cancelled");
+    assert_eq!(cancellation.payment_status, PaymentStatus::Cancelled);
+    assert_eq!(cancellation.cancel_status, OperationStatus::Success);
+    assert_eq!(cancellation.message.as_deref(), Some("Order Not Found"));
+    assert_eq!(cancellation.amount.map(Amount::rupiah), Some(100_000));
+    assert_eq!(cancellation.date, Some(utc("2020-08-11T08:50:02Z")));
+    assert_eq!(cancellation.identifiers.len(), 2);
+    assert_eq!(cancellation.raw, fixture("cancel-response.json"));
+
+    // refund, built from what create returned
+    let refund = Akulaku
+        .refund(&api, &refund_request(&payment, "XYZ-006456"))
+        .await
+        .expect("refunded");
+    assert_eq!(refund.payment_status, PaymentStatus::Refunded);
+    assert_eq!(refund.refund_status, OperationStatus::Success);
+    assert_eq!(refund.refund_reference.as_deref(), Some("XYZ-006456"));
+    assert_eq!(refund.date, Some(utc("2021-12-27T05:57:06Z")));
+    assert_eq!(
+        refund.identifiers,
+        [Identifier::new(
+            "AKULAKU_UNIQUE_REFERENCE",
+            "REF-MCH-0001-10791114622547XYZ-006456"
+        )]
+    );
+
+    // what the server received, signed, on the right paths
+    let received = mock.received();
+    assert_eq!(received.len(), 3);
+    assert!(
+        received.iter().all(|r| r.signature_ok),
+        "signatures must verify"
+    );
+    assert_eq!(received[0].path, CREATE_PATH);
+    assert_eq!(received[0].request_id, rid.as_str());
+    assert_eq!(received[0].body, fixture("generate-order-request.json"));
+    let ids = json!([
+        {"name": "ORDER_ID", "value": "1000035148"},
+        {"name": "AKULAKU_UNIQUE_REFERENCE", "value": "MCH-0001-10791114622547MUR-20210707-0001"}
+    ]);
+    assert_eq!(received[1].path, CANCEL_PATH);
+    assert_eq!(
+        received[1].body,
+        json!({
+            "order": {"invoice_number": "INV-20210707-0001"},
+            "payment": {"merchant_unique_reference": "MUR-20210707-0001", "identifier": ids}
+        })
+    );
+    assert_eq!(received[2].path, REFUND_PATH);
+    assert_eq!(
+        received[2].body,
+        json!({
+            "order": {"invoice_number": "INV-20210707-0001"},
+            "payment": {"merchant_unique_reference": "MUR-20210707-0001", "identifier": ids},
+            "refund": {"merchant_unique_reference": "XYZ-006456"}
+        })
+    );
+    // each operation used its own Request-Id
+    assert_ne!(received[1].request_id, received[0].request_id);
+    assert_ne!(received[2].request_id, received[1].request_id);
+}
+
+#[tokio::test]
+async fn guide_cancel_and_refund_requests_are_sent_as_in_the_guide() {
+    let mock = MockDoku::start(&[
+        (CANCEL_PATH, fixture_bytes("cancel-response.json")),
+        (REFUND_PATH, fixture_bytes("refund-response.json")),
+    ])
+    .await;
+    let api = mock.api();
+    Akulaku.cancel(&api, &cancel_req()).await.expect("cancel");
+    Akulaku.refund(&api, &refund_req()).await.expect("refund");
+    let received = mock.received();
+    assert_eq!(received[0].body, fixture("cancel-request.json"));
+    assert_eq!(received[1].body, fixture("refund-request.json"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Status mapping.
+
+fn sent<T>(body: T, raw: Value) -> Sent<T> {
+    Sent {
+        request_id: RequestId::new("5f2c1b4e-7f0a-4d0e-9d1b-6a3f2e1c0b9a").expect("rid"),
+        status: 200,
+        replayed: false,
+        attempts: 1,
+        body,
+        raw: Bytes::from(raw.to_string()),
+    }
+}
+
+#[test]
+fn create_status_mapping() {
+    let rows: &[(&str, PaymentStatus, bool)] = &[
+        ("generate-order-response.json", PaymentStatus::Pending, true),
+        (
+            "generate-order-response-failed.json",
+            PaymentStatus::Failed,
+            false,
+        ),
+    ];
+    for (name, status, redirects) in rows {
+        let raw = fixture(name);
+        let body = serde_json::from_value(raw.clone()).expect(name);
+        let p = Akulaku::from_wire(&guide_payment_request(), sent(body, raw));
+        assert_eq!(&p.status, status, "{name}");
+        assert_eq!(p.next_action.is_some(), *redirects, "{name}");
+    }
+}
+
+#[test]
+fn cancel_status_mapping() {
+    let rows: &[(Value, PaymentStatus, OperationStatus, Option<&str>)] = &[
+        (
+            fixture("cancel-response.json"),
+            PaymentStatus::Cancelled,
+            OperationStatus::Success,
+            Some("2020-08-11T08:50:02Z"),
+        ),
+        // no cancel.date: payment.date in yyyyMMddHHmmss UTC+7 is used
+        (
+            fixture("cancel-response-wib-date.json"),
+            PaymentStatus::Pending,
+            OperationStatus::Failed,
+            Some("2020-08-11T08:50:02Z"),
+        ),
+        (
+            json!({"payment": {"status": "SUCCESS"}, "cancel": {"status": "FAILED"}}),
+            PaymentStatus::Success,
+            OperationStatus::Failed,
+            None,
+        ),
+        (
+            json!({"error": {"message": "Order Not Found"}}),
+            PaymentStatus::Unknown(String::new()),
+            OperationStatus::Unknown(String::new()),
+            None,
+        ),
+    ];
+    for (raw, payment_status, cancel_status, date) in rows {
+        let body = serde_json::from_value(raw.clone()).expect("decodes");
+        let c = Akulaku::cancellation_from_wire(&cancel_req(), sent(body, raw.clone()));
+        assert_eq!(
+            (&c.payment_status, &c.cancel_status, c.date),
+            (payment_status, cancel_status, date.map(utc)),
+            "{raw}"
+        );
+    }
+}
+
+#[test]
+fn refund_status_mapping() {
+    let rows: &[(&str, &str, PaymentStatus, OperationStatus)] = &[
+        (
+            "REFUNDED",
+            "SUCCESS",
+            PaymentStatus::Refunded,
+            OperationStatus::Success,
+        ),
+        (
+            "FAILED",
+            "FAILED",
+            PaymentStatus::Failed,
+            OperationStatus::Failed,
+        ),
+        (
+            "CANCELED",
+            "FAILED",
+            PaymentStatus::Cancelled,
+            OperationStatus::Failed,
+        ),
+        (
+            "PENDING",
+            "FAILED",
+            PaymentStatus::Pending,
+            OperationStatus::Failed,
+        ),
+        (
+            "REFUNDED",
+            "ODD",
+            PaymentStatus::Refunded,
+            OperationStatus::Unknown("ODD".into()),
+        ),
+    ];
+    for (payment, refund, payment_status, refund_status) in rows {
+        let mut raw = fixture("refund-response.json");
+        set(&mut raw, "/payment/status", Some(json!(payment)));
+        set(&mut raw, "/refund/status", Some(json!(refund)));
+        let body = serde_json::from_value(raw.clone()).expect("decodes");
+        let r = Akulaku::refund_from_wire(&refund_req(), sent(body, raw.clone()));
+        assert_eq!(
+            (&r.payment_status, &r.refund_status),
+            (payment_status, refund_status),
+            "{payment}/{refund}"
+        );
+        assert_eq!(r.raw, raw);
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Descriptor, registration and notification.
+
+#[test]
+fn descriptor_states_the_capabilities() {
+    let d = Akulaku.descriptor();
+    assert_eq!(d, &DESCRIPTOR);
+    assert_eq!(
+        (d.id, d.channel_code, d.service_id, d.acquirer_id),
+        ("akulaku", "PEER_TO_PEER_AKULAKU", "PEER_TO_PEER", "AKULAKU")
+    );
+    assert!(d.capabilities.cancel);
+    assert_eq!(d.capabilities.refund, RefundSupport::FullOnly);
+    assert_eq!(d.capabilities.redirect, RedirectStyle::Url);
+    assert!(d.supports(Operation::Refund));
+    assert!(!d.supports(Operation::PartialRefund));
+    let paths: Vec<(Operation, &str, &str)> = d
+        .endpoints
+        .iter()
+        .map(|e| (e.operation, e.method, e.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            (
+                Operation::Create,
+                "POST",
+                "/akulaku-peer-to-peer/v2/generate-order"
+            ),
+            (Operation::Cancel, "POST", "/akulaku-peer-to-peer/v2/cancel"),
+            (Operation::Refund, "POST", "/akulaku-peer-to-peer/v2/refund"),
+        ]
+    );
+}
+
+#[test]
+fn registered_in_the_global_registry() {
+    let registry = doku_core::Registry::global();
+    assert_eq!(
+        registry
+            .by_channel_code("PEER_TO_PEER_AKULAKU")
+            .map(|c| c.descriptor().id)
+            .ok(),
+        Some("akulaku")
+    );
+}
+
+#[test]
+fn notification_maps_to_the_unified_model() {
+    let body = br#"{"service":{"id":"PEER_TO_PEER"},"acquirer":{"id":"AKULAKU"},"channel":{"id":"PEER_TO_PEER_AKULAKU"},"order":{"invoice_number":"INV-20210707-0001","amount":"90000.00"},"transaction":{"status":"SUCCESS","date":"20210707160000","original_request_id":"baec7d95-f30a-4b78-b711-6ebe0ccdf50b"},"peer_to_peer_info":{"merchant_unique_reference":"MUR-20210707-0001"}}"#;
+    let verified = verified_notification(body, "/payments/notifications");
+    let n = Akulaku.parse_notification(&verified).expect("maps");
+    assert_eq!(n.channel, "akulaku");
+    assert_eq!(n.channel_code, "PEER_TO_PEER_AKULAKU");
+    assert_eq!(n.invoice_number, "INV-20210707-0001");
+    assert_eq!(n.amount.rupiah(), 90_000);
+    assert_eq!(n.status, PaymentStatus::Success);
+    assert_eq!(
+        n.original_request_id.as_deref(),
+        Some("baec7d95-f30a-4b78-b711-6ebe0ccdf50b")
+    );
+    assert_eq!(n.date, Some(utc("2021-07-07T09:00:00Z")));
+    assert_eq!(n.raw, serde_json::from_slice::<Value>(body).expect("json"));
+}

@@ -1,0 +1,223 @@
+//! A local stand-in for DOKU: an axum server on 127.0.0.1 (ephemeral port) that checks each
+//! request's signature, records the path and body, and answers signed canned responses.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use doku_core::signature::Components;
+use doku_core::{Api, Credentials, Environment, RetryPolicy, SecretKey};
+use serde_json::Value;
+
+pub(crate) const CLIENT_ID: &str = "MCH-0001-10791114622547";
+pub(crate) const SECRET: &str = "SK-TESTVECTOR-0001";
+pub(crate) const RESPONSE_TIMESTAMP: &str = "2021-07-09T02:05:14Z";
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) request_id: String,
+    pub(crate) body: Value,
+    pub(crate) signature_ok: bool,
+}
+
+#[derive(Default)]
+struct Inner {
+    routes: HashMap<String, Vec<u8>>,
+    received: Vec<Received>,
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+fn lock(s: &Shared) -> MutexGuard<'_, Inner> {
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The mock DOKU server.
+pub(crate) struct MockDoku {
+    addr: SocketAddr,
+    state: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockDoku {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+async fn handle(
+    State(state): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let secret = SecretKey::new(SECRET).expect("secret");
+    let path = uri.path().to_owned();
+    let client_id = header(&headers, "Client-Id");
+    let request_id = header(&headers, "Request-Id").to_owned();
+    let signature_ok = client_id == CLIENT_ID
+        && Components::request(
+            client_id,
+            &request_id,
+            header(&headers, "Request-Timestamp"),
+            &path,
+            Some(&body),
+        )
+        .verify(&secret, header(&headers, "Signature"))
+        .is_ok();
+    let answer = {
+        let mut inner = lock(&state);
+        inner.received.push(Received {
+            path: path.clone(),
+            request_id: request_id.clone(),
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            signature_ok,
+        });
+        inner.routes.get(&path).cloned()
+    };
+    if !signature_ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            r#"{"error":{"message":"Invalid Header Signature"}}"#,
+        )
+            .into_response();
+    }
+    let Some(answer) = answer else {
+        return (StatusCode::NOT_FOUND, r#"{"error":{"message":"no route"}}"#).into_response();
+    };
+    let signature =
+        Components::response(CLIENT_ID, &request_id, RESPONSE_TIMESTAMP, &path, &answer)
+            .sign(&secret);
+    let mut response = (StatusCode::OK, answer).into_response();
+    let h = response.headers_mut();
+    h.insert("Content-Type", HeaderValue::from_static("application/json"));
+    h.insert("Client-Id", HeaderValue::from_static(CLIENT_ID));
+    h.insert(
+        "Response-Timestamp",
+        HeaderValue::from_static(RESPONSE_TIMESTAMP),
+    );
+    if let (Ok(rid), Ok(sig)) = (
+        HeaderValue::from_str(&request_id),
+        HeaderValue::from_str(&signature),
+    ) {
+        h.insert("Request-Id", rid);
+        h.insert("Signature", sig);
+    }
+    response
+}
+
+impl MockDoku {
+    /// Starts a server answering `path` with the bytes of `answer`, for each route.
+    pub(crate) async fn start(routes: &[(&str, Vec<u8>)]) -> Self {
+        let state: Shared = Arc::default();
+        {
+            let mut inner = lock(&state);
+            for (path, answer) in routes {
+                inner.routes.insert((*path).to_owned(), answer.clone());
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = Router::new().fallback(handle).with_state(state.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, state, task }
+    }
+
+    /// A transport pointed at this server (no retries).
+    pub(crate) fn api(&self) -> Api {
+        let credentials = Credentials::new(
+            CLIENT_ID,
+            SECRET,
+            Environment::custom(format!("http://{}", self.addr)).expect("env"),
+        )
+        .expect("credentials");
+        Api::builder(credentials)
+            .retry(RetryPolicy::NONE)
+            .build()
+            .expect("api")
+    }
+
+    /// Every request received so far.
+    pub(crate) fn received(&self) -> Vec<Received> {
+        lock(&self.state).received.clone()
+    }
+
+    /// How many requests arrived.
+    pub(crate) fn hits(&self) -> usize {
+        lock(&self.state).received.len()
+    }
+}
+
+/// The bytes of `tests/fixtures/{name}`.
+pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `tests/fixtures/{name}` as JSON.
+pub(crate) fn fixture(name: &str) -> Value {
+    serde_json::from_slice(&fixture_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Sets the value at a JSON pointer (creating nothing: the parent must exist), or removes it
+/// when `value` is `None`.
+pub(crate) fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {
+    let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+    let parent = doc
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("no parent for {pointer}"));
+    match (parent, value) {
+        (Value::Object(m), Some(v)) => {
+            m.insert(key.to_owned(), v);
+        }
+        (Value::Object(m), None) => {
+            m.remove(key);
+        }
+        (Value::Array(a), Some(v)) => a[key.parse::<usize>().expect("index")] = v,
+        (Value::Array(a), None) => {
+            a.remove(key.parse::<usize>().expect("index"));
+        }
+        (other, _) => panic!("{pointer}: parent is {other}"),
+    }
+}
+
+/// Signs a notification body for `own_path` and verifies it, as a receiver would.
+pub(crate) fn verified_notification(
+    body: &[u8],
+    own_path: &str,
+) -> doku_core::VerifiedNotification {
+    let secret = SecretKey::new(SECRET).expect("secret");
+    let request_id = "479b663f-5c9d-400d-8e80-3e548a8f7639";
+    let timestamp = "2021-01-27T03:24:24Z";
+    let signature =
+        Components::notification(CLIENT_ID, request_id, timestamp, own_path, body).sign(&secret);
+    let mut headers = HeaderMap::new();
+    headers.insert("Client-Id", HeaderValue::from_static(CLIENT_ID));
+    headers.insert("Request-Id", HeaderValue::from_static(request_id));
+    headers.insert("Request-Timestamp", HeaderValue::from_static(timestamp));
+    headers.insert("Signature", HeaderValue::from_str(&signature).expect("sig"));
+    doku_core::NotificationVerifier::new()
+        .merchant(
+            doku_core::ClientId::new(CLIENT_ID).expect("client id"),
+            secret,
+        )
+        .verify(&headers, own_path, body)
+        .expect("verifies")
+}

@@ -1,0 +1,66 @@
+//! The generated JSON Schema of the wire request agrees with `validate()`: one row per body.
+
+mod common;
+
+use common::{fixture, set};
+use doku_linkaja::wire;
+use serde_json::{Value, json};
+
+/// (schema accepts, validate() accepts); a body that does not deserialise counts as rejected.
+fn verdicts(body: &Value) -> (bool, bool) {
+    let schema = serde_json::to_value(schemars::schema_for!(wire::PaymentRequest)).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let ok = serde_json::from_value::<wire::PaymentRequest>(body.clone())
+        .map(|r| r.validate().is_ok())
+        .unwrap_or(false);
+    (validator.is_valid(body), ok)
+}
+
+#[test]
+fn request_schema_agrees_with_validate() {
+    assert_eq!(verdicts(&fixture("request.json")), (true, true));
+    let rows: &[(&str, Option<Value>)] = &[
+        ("/order", None),
+        ("/order/invoice_number", None),
+        ("/order/invoice_number", Some(json!(" "))),
+        ("/order/amount", None),
+        ("/order/amount", Some(json!(0))),
+        ("/order/amount", Some(json!("0.00"))),
+        ("/order/amount", Some(json!("10000.50"))),
+        ("/order/callback_url", None),
+        (
+            "/order/callback_url",
+            Some(json!("merchant.example/return")),
+        ),
+        ("/order/line_items", None),
+        ("/order/line_items", Some(json!([]))),
+        ("/order/line_items/0/name", Some(json!(""))),
+        ("/order/line_items/0/price", None),
+        ("/order/line_items/0/quantity", None),
+        ("/customer/phone", Some(json!("+62 811"))),
+        (
+            "/additional_info/override_notification_url",
+            Some(json!("ftp://n.example/n")),
+        ),
+        ("/additional_info/override_notification_url", Some(json!(7))),
+    ];
+    for (pointer, value) in rows {
+        let mut body = fixture("request.json");
+        set(&mut body, pointer, value.clone());
+        let (schema_ok, validate_ok) = verdicts(&body);
+        assert!(!validate_ok, "{pointer}: validate() must reject");
+        assert_eq!(
+            schema_ok, validate_ok,
+            "{pointer}={value:?}: schema disagrees"
+        );
+    }
+}
+
+#[test]
+fn optional_parts_may_be_absent() {
+    for pointer in ["/customer", "/additional_info", "/customer/email"] {
+        let mut body = fixture("request.json");
+        set(&mut body, pointer, None);
+        assert_eq!(verdicts(&body), (true, true), "{pointer}");
+    }
+}
