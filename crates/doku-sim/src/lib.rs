@@ -1,0 +1,91 @@
+//! A local DOKU API simulator, in process or standalone (the CLI runs it).
+//!
+//! It speaks DOKU's Non-SNAP Direct API over real HTTP, independently of any client code:
+//!
+//! * **Headers and signatures**: `Client-Id` must be a configured merchant (each with its own
+//!   secret), `Request-Id` present and at most 128 characters, `Request-Timestamp` in DOKU's
+//!   form, and the `Signature` must verify (401 `invalid_signature` otherwise).
+//! * **Channel endpoints** come from [`SimChannel`] plugins, which decode the wire JSON with
+//!   the channel's own wire model and enforce every rule of the guide (400 with every
+//!   reason), and shape answers like the guide's samples. The core knows no channel by name:
+//!   a channel adds its endpoints by registering a plugin ([`SimRegistration`] through
+//!   `inventory`, or [`SimulatorBuilder::channel`]).
+//! * **State**: orders by invoice number and by Request-Id; pending until completed through
+//!   the control API (paid, failed, expired); cancel applies to a pending order, refund to a
+//!   paid one, once. The same Request-Id with the same body gets the original answer with
+//!   HTTP 409; with another body, 422 `request_id_reused`.
+//! * **Answers** are signed with `Response-Timestamp` over the path called.
+//! * **Check Status**: `GET /orders/v1/status/{invoice number or Request-Id}`.
+//! * **Notifications**: completing a payment POSTs a signed notification (doku-api.md
+//!   section 5) to the merchant's URL, retried on DOKU's schedule times a time factor;
+//!   deliveries can be queried.
+//! * **Faults** ([`FaultConfig`]), deterministic for a seed: latency, 5xx, dropped answers
+//!   after processing, bad response signatures, duplicate notifications, a notification
+//!   before the create answer; per endpoint.
+//! * **Bounded storage**: a full store answers 507 `storage_full`.
+//!
+//! ```no_run
+//! # async fn demo(plugin: impl doku_sim::SimChannel) -> Result<(), doku_sim::SimError> {
+//! use doku_sim::{MerchantConfig, Outcome, SimConfig, Simulator};
+//! let sim = Simulator::builder(
+//!     SimConfig::default()
+//!         .merchant(MerchantConfig::new("MCH-0001", "SK-1")
+//!             .notification_url("http://127.0.0.1:9000/payments/notifications"))
+//!         .time_factor(1e-6),
+//! )
+//! .channel(plugin)
+//! .start()
+//! .await?;
+//! println!("DOKU simulator at {}", sim.base_url());
+//! // ... create a payment with a client pointed at sim.base_url(), then:
+//! sim.complete("INV-1", Outcome::Paid)?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Control API
+//!
+//! Unauthenticated, for local use; the same operations exist as [`SimHandle`] methods.
+//! `?client_id=` (or a `Client-Id` header) picks the merchant when an invoice number exists
+//! for several.
+//!
+//! | method and path | does |
+//! | --- | --- |
+//! | `POST /_sim/orders/{invoice}/{paid\|failed\|expired}` | completes a pending payment, sends its notification |
+//! | `GET /_sim/orders/{invoice}` | the order, with its deliveries |
+//! | `GET /_sim/orders/{invoice}/deliveries` | its notification deliveries and attempts |
+//! | `GET /_sim/faults`, `PUT /_sim/faults` | reads or replaces the [`FaultConfig`] |
+//! | `GET /_sim/stats` | [`StoreStats`] |
+//! | `POST /_sim/reset` | forgets every order and answered request |
+//! | `GET /_sim/health` | `{"status":"ok"}` |
+
+mod config;
+mod error;
+mod handle;
+mod notify;
+mod plugin;
+mod server;
+mod store;
+
+pub use config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, MerchantConfig, SimConfig};
+pub use error::SimError;
+pub use handle::{SimHandle, SimulatorBuilder};
+pub use notify::RETRY_SCHEDULE_SECS;
+pub use plugin::{
+    CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRegistration,
+    decode_with, registered,
+};
+pub use store::{Attempt, Delivery, OrderSnapshot, OrderStatus, Outcome, StoreStats};
+
+#[doc(hidden)]
+pub use inventory;
+
+/// The simulator's entry point.
+#[derive(Debug)]
+pub struct Simulator;
+
+impl Simulator {
+    /// A builder for a simulator with this configuration.
+    pub fn builder(config: SimConfig) -> SimulatorBuilder {
+        SimulatorBuilder::new(config)
+    }
+}

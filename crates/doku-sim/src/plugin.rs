@@ -1,0 +1,204 @@
+//! The plugin trait through which a DOKU channel adds its endpoints to the simulator.
+//!
+//! The simulator core knows no channel by name. A channel crate implements [`SimChannel`]
+//! (usually behind its `sim` feature) with its own wire module, and registers it:
+//!
+//! ```text
+//! doku_sim::inventory::submit! {
+//!     doku_sim::SimRegistration::new(|| Box::new(MyChannelSim))
+//! }
+//! ```
+//!
+//! [`crate::SimulatorBuilder::registered_channels`] collects every registration linked into
+//! the binary; [`crate::SimulatorBuilder::channel`] adds one explicitly (the fallback when a
+//! linker drops registrations).
+//!
+//! The core does everything that is the same for every channel: HTTP, headers and signatures,
+//! idempotency, the order store and its state machine, Check Status, notifications and their
+//! retries, and faults. The plugin decodes and validates bodies with the channel's own wire
+//! model and shapes the answers like the channel's guide.
+
+use doku_core::ChannelDescriptor;
+use doku_core::validate::Violations;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::store::OrderStatus;
+
+/// A channel's part of the simulator.
+pub trait SimChannel: Send + Sync + 'static {
+    /// The channel's descriptor: ids (`channel_code`, `service_id`, `acquirer_id` are used in
+    /// notifications and Check Status) and endpoints (one route per create, cancel and refund
+    /// endpoint).
+    fn descriptor(&self) -> &'static ChannelDescriptor;
+
+    /// Decodes and validates a create body with the channel's wire model, reporting every
+    /// broken rule.
+    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection>;
+
+    /// The create answer, shaped like the guide's sample.
+    fn create_response(&self, order: &OrderView<'_>) -> Value;
+
+    /// Decodes and validates a cancel body. The default refuses: the channel has no cancel.
+    fn decode_cancel(&self, _body: &[u8]) -> Result<CancelOrder, Rejection> {
+        Err(Rejection::Unsupported("cancel"))
+    }
+
+    /// The cancel answer (the order is already cancelled in `order`).
+    fn cancel_response(&self, order: &OrderView<'_>) -> Value {
+        envelope_order(order)
+    }
+
+    /// Decodes and validates a refund body. The default refuses: the channel has no refund.
+    fn decode_refund(&self, _body: &[u8]) -> Result<RefundOrder, Rejection> {
+        Err(Rejection::Unsupported("refund"))
+    }
+
+    /// The refund answer (the order is already refunded in `order`).
+    fn refund_response(&self, order: &OrderView<'_>) -> Value {
+        envelope_order(order)
+    }
+
+    /// Channel-specific objects appended to notifications and Check Status answers (for
+    /// example `emoney_payment` or `peer_to_peer_info`). The default adds none.
+    fn channel_objects(&self, _order: &OrderView<'_>) -> Map<String, Value> {
+        Map::new()
+    }
+}
+
+/// `{"order":{"invoice_number","amount"}}`: the default answer body.
+fn envelope_order(order: &OrderView<'_>) -> Value {
+    serde_json::json!({
+        "order": {"invoice_number": order.invoice_number, "amount": order.amount}
+    })
+}
+
+/// What a create request asks for, as the core needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrder {
+    /// `order.invoice_number`: unique per merchant.
+    pub invoice_number: String,
+    /// The amount in whole rupiah.
+    pub amount: u64,
+    /// The merchant's own reference for the payment (Akulaku's
+    /// `payment.merchant_unique_reference`), when the channel has one.
+    pub merchant_reference: Option<String>,
+    /// A per-payment notification URL (`additional_info.override_notification_url`), used
+    /// only when its path equals the configured notification URL's path.
+    pub override_notification_url: Option<String>,
+}
+
+/// What a cancel request names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelOrder {
+    /// `order.invoice_number`.
+    pub invoice_number: String,
+    /// The payment's merchant reference; when given it must match the order's.
+    pub merchant_reference: Option<String>,
+}
+
+/// What a refund request names. Refunds are of the full amount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundOrder {
+    /// `order.invoice_number`.
+    pub invoice_number: String,
+    /// The payment's merchant reference; when given it must match the order's.
+    pub merchant_reference: Option<String>,
+    /// The refund's own new reference.
+    pub refund_reference: String,
+}
+
+/// Why a plugin refused a body; answered 400 (or 404 for an unsupported operation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// Not JSON of the wire model's shape.
+    Malformed(String),
+    /// Decoded, but breaks the guide's rules.
+    Invalid(Violations),
+    /// The channel does not offer this operation.
+    Unsupported(&'static str),
+}
+
+impl Rejection {
+    /// A malformed body, from a decoding error.
+    pub fn malformed(e: impl std::fmt::Display) -> Self {
+        Self::Malformed(e.to_string())
+    }
+}
+
+impl From<Violations> for Rejection {
+    fn from(v: Violations) -> Self {
+        Self::Invalid(v)
+    }
+}
+
+/// Decodes `body` as `T` and runs `validate`: the usual body of a `decode_*` method.
+pub fn decode_with<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    validate: impl FnOnce(&T) -> Result<(), Violations>,
+) -> Result<T, Rejection> {
+    let value: T = serde_json::from_slice(body).map_err(Rejection::malformed)?;
+    validate(&value)?;
+    Ok(value)
+}
+
+/// An order as a plugin sees it when shaping an answer or a notification.
+#[derive(Clone, Copy, Debug)]
+pub struct OrderView<'a> {
+    /// The merchant's Client-Id.
+    pub client_id: &'a str,
+    /// `order.invoice_number`.
+    pub invoice_number: &'a str,
+    /// Amount in whole rupiah.
+    pub amount: u64,
+    /// Current status.
+    pub status: OrderStatus,
+    /// The create request's Request-Id.
+    pub request_id: &'a str,
+    /// The merchant's payment reference, when the channel has one.
+    pub merchant_reference: Option<&'a str>,
+    /// The refund's reference, once refunded.
+    pub refund_reference: Option<&'a str>,
+    /// The simulator's own numeric order id (stands for the acquirer's `ORDER_ID`).
+    pub order_id: u64,
+    /// When the order was created.
+    pub created_at: OffsetDateTime,
+    /// When its status last changed.
+    pub updated_at: OffsetDateTime,
+    /// The simulator's base URL (for payment page URLs such as `{base}/_sim/pay/{order_id}`).
+    pub base_url: &'a str,
+}
+
+impl OrderView<'_> {
+    /// `{base_url}/_sim/pay/{order_id}`: the simulated payment page.
+    pub fn payment_url(&self) -> String {
+        format!("{}/_sim/pay/{}", self.base_url, self.order_id)
+    }
+}
+
+/// A plugin registration collected through `inventory`.
+pub struct SimRegistration {
+    make: fn() -> Box<dyn SimChannel>,
+}
+
+impl SimRegistration {
+    /// A registration from a constructor.
+    pub const fn new(make: fn() -> Box<dyn SimChannel>) -> Self {
+        Self { make }
+    }
+
+    /// Builds the plugin.
+    pub fn make(&self) -> Box<dyn SimChannel> {
+        (self.make)()
+    }
+}
+
+inventory::collect!(SimRegistration);
+
+/// Every plugin registered through `inventory` in this binary.
+pub fn registered() -> Vec<Box<dyn SimChannel>> {
+    inventory::iter::<SimRegistration>
+        .into_iter()
+        .map(SimRegistration::make)
+        .collect()
+}

@@ -1,0 +1,959 @@
+//! The HTTP side: channel endpoints, Check Status, the control API, signing and faults.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use doku_core::clock::{format_timestamp, parse_timestamp};
+use doku_core::signature::Components;
+use doku_core::transport::headers as h;
+use doku_core::{Operation, SecretKey};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use crate::config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, SimConfig};
+use crate::error::SimError;
+use crate::notify::{self, NotifyJob};
+use crate::plugin::{OrderView, Rejection, SimChannel};
+use crate::store::{
+    Answered, Delivery, Order, OrderSnapshot, OrderStatus, Outcome, Store, unix_to_datetime,
+};
+
+/// A merchant as the simulator holds it.
+pub(crate) struct Merchant {
+    pub(crate) client_id: String,
+    pub(crate) secret: SecretKey,
+    pub(crate) notification_url: Option<reqwest::Url>,
+}
+
+/// One channel endpoint.
+pub(crate) struct Route {
+    pub(crate) channel: u16,
+    pub(crate) op: Operation,
+    pub(crate) path: &'static str,
+}
+
+/// Faults resolved per route.
+pub(crate) struct Faults {
+    pub(crate) config: FaultConfig,
+    pub(crate) routes: Vec<EndpointFaults>,
+    pub(crate) check_status: EndpointFaults,
+}
+
+impl Faults {
+    pub(crate) fn resolve(config: FaultConfig, routes: &[Route]) -> Self {
+        Self {
+            routes: routes
+                .iter()
+                .map(|r| config.for_endpoint(r.path).clone())
+                .collect(),
+            check_status: config.for_endpoint(CHECK_STATUS_KEY).clone(),
+            config,
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub(crate) struct SimState {
+    pub(crate) merchants: Vec<Merchant>,
+    pub(crate) by_client: HashMap<String, u16>,
+    pub(crate) channels: Vec<Box<dyn SimChannel>>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: RwLock<Arc<Faults>>,
+    pub(crate) rng: Mutex<fastrand::Rng>,
+    pub(crate) config: SimConfig,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
+    /// The runtime the simulator was started on (notifications are spawned there, so the
+    /// control methods work from any thread).
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+/// A DOKU-style error body: `{"error":{"code","message","type"}}`, plus `message[]` when
+/// there are several reasons.
+pub(crate) fn error_body(code: &str, message: &str, kind: &str, reasons: &[String]) -> Bytes {
+    let mut v = json!({"error": {"code": code, "message": message, "type": kind}});
+    if !reasons.is_empty() {
+        v["message"] = json!(reasons);
+    }
+    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
+}
+
+fn unsigned(status: u16, body: Bytes) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// A response whose connection is closed before anything is written: the body fails at once,
+/// so the server aborts the connection without sending the status line.
+fn dropped() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by fault injection"))
+    });
+    Response::new(Body::from_stream(stream))
+}
+
+/// A request that passed the header and signature checks.
+struct Authed<'a> {
+    client: u16,
+    request_id: &'a str,
+    digest: Option<[u8; 44]>,
+}
+
+/// A request refused before its merchant was authenticated: status, code, message. Answered
+/// unsigned.
+struct Refused(u16, &'static str, &'static str);
+
+impl Refused {
+    fn response(&self) -> Response {
+        let kind = if self.0 == 401 {
+            "authentication"
+        } else {
+            "invalid_request_error"
+        };
+        unsigned(self.0, error_body(self.1, self.2, kind, &[]))
+    }
+}
+
+/// The outcome of processing a body, before it is signed.
+struct Answer {
+    status: u16,
+    body: Bytes,
+    store: bool,
+    order: Option<u32>,
+}
+
+impl Answer {
+    fn error(status: u16, code: &str, message: &str, kind: &str, store: bool) -> Self {
+        Self {
+            status,
+            body: error_body(code, message, kind, &[]),
+            store,
+            order: None,
+        }
+    }
+}
+
+enum Decoded {
+    Create(crate::plugin::NewOrder),
+    Cancel(crate::plugin::CancelOrder),
+    Refund(crate::plugin::RefundOrder),
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty())
+}
+
+impl SimState {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn faults(&self) -> Arc<Faults> {
+        self.faults
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_faults(&self, config: FaultConfig) -> Result<(), SimError> {
+        config.check()?;
+        let seed = config.seed;
+        let resolved = Arc::new(Faults::resolve(config, &self.routes));
+        *self.faults.write().unwrap_or_else(|e| e.into_inner()) = resolved;
+        *self.rng.lock().unwrap_or_else(|e| e.into_inner()) = fastrand::Rng::with_seed(seed);
+        Ok(())
+    }
+
+    /// Draws whether a fault with this rate happens; draws nothing for 0 and 1, so requests
+    /// without faults never touch the generator.
+    pub(crate) fn roll(&self, rate: f64) -> bool {
+        if rate <= 0.0 {
+            false
+        } else if rate >= 1.0 {
+            true
+        } else {
+            self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64() < rate
+        }
+    }
+
+    /// Checks Client-Id, Request-Id, Request-Timestamp and the signature.
+    fn authenticate<'a>(
+        &self,
+        headers: &'a HeaderMap,
+        target: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Authed<'a>, Refused> {
+        let client = header_str(headers, h::CLIENT_ID)
+            .and_then(|c| self.by_client.get(c).copied())
+            .ok_or(Refused(401, "invalid_client_id", "Invalid Client-Id"))?;
+        let bad_header = |msg| Refused(400, "invalid_header", msg);
+        let request_id = match header_str(headers, h::REQUEST_ID) {
+            None => return Err(bad_header("Request-Id header is required")),
+            Some(r) if r.len() > 128 => {
+                return Err(bad_header("Request-Id must be at most 128 characters"));
+            }
+            Some(r) if !r.bytes().all(|b| (0x21..=0x7e).contains(&b)) => {
+                return Err(bad_header("Request-Id must be visible ASCII"));
+            }
+            Some(r) => r,
+        };
+        let timestamp = header_str(headers, h::REQUEST_TIMESTAMP)
+            .ok_or(bad_header("Request-Timestamp header is required"))?;
+        if parse_timestamp(timestamp).is_none() {
+            return Err(bad_header(
+                "Request-Timestamp must be UTC ISO-8601 like 2020-09-22T01:51:00Z",
+            ));
+        }
+        let merchant = &self.merchants[usize::from(client)];
+        let components =
+            Components::request(&merchant.client_id, request_id, timestamp, target, body);
+        let verified = header_str(headers, h::SIGNATURE)
+            .map(|sig| components.verify(&merchant.secret, sig).is_ok())
+            .unwrap_or(false);
+        if !verified {
+            return Err(Refused(
+                401,
+                "invalid_signature",
+                "Invalid Header Signature",
+            ));
+        }
+        let digest = components.digest.as_deref().and_then(|d| {
+            let mut out = [0u8; 44];
+            (d.len() == 44).then(|| {
+                out.copy_from_slice(d.as_bytes());
+                out
+            })
+        });
+        Ok(Authed {
+            client,
+            request_id,
+            digest,
+        })
+    }
+
+    /// Signs an answer: Client-Id, echoed Request-Id, Response-Timestamp and Signature over
+    /// the path called and the body. `tamper` signs other bytes (bad-signature fault).
+    fn signed(
+        &self,
+        client: u16,
+        request_id: &str,
+        target: &str,
+        status: u16,
+        body: Bytes,
+        tamper: bool,
+    ) -> Response {
+        let merchant = &self.merchants[usize::from(client)];
+        let ts = format_timestamp(OffsetDateTime::now_utc());
+        let signed_body: &[u8] = if tamper { b"tampered" } else { &body };
+        let sig = Components::response(&merchant.client_id, request_id, &ts, target, signed_body)
+            .sign(&merchant.secret);
+        let mut resp = unsigned(status, body);
+        let hs = resp.headers_mut();
+        for (name, value) in [
+            (h::CLIENT_ID, merchant.client_id.as_str()),
+            (h::REQUEST_ID, request_id),
+            (h::RESPONSE_TIMESTAMP, ts.as_str()),
+            (h::SIGNATURE, sig.as_str()),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                hs.insert(name, v);
+            }
+        }
+        resp
+    }
+
+    pub(crate) fn view<'a>(&'a self, idx: u32, o: &'a Order) -> OrderView<'a> {
+        OrderView {
+            client_id: &self.merchants[usize::from(o.client)].client_id,
+            invoice_number: &o.invoice,
+            amount: o.amount,
+            status: o.status,
+            request_id: &o.request_id,
+            merchant_reference: o.reference.as_deref(),
+            refund_reference: o.refund_reference.as_deref(),
+            order_id: Order::order_id(idx),
+            created_at: unix_to_datetime(o.created),
+            updated_at: unix_to_datetime(o.updated),
+            base_url: &self.base_url,
+        }
+    }
+
+    /// The notification / Check Status envelope of an order.
+    pub(crate) fn envelope(&self, idx: u32, o: &Order) -> Value {
+        let channel = &self.channels[usize::from(o.channel)];
+        let d = channel.descriptor();
+        let view = self.view(idx, o);
+        let mut map = Map::new();
+        map.insert("service".into(), json!({"id": d.service_id}));
+        map.insert("acquirer".into(), json!({"id": d.acquirer_id}));
+        map.insert("channel".into(), json!({"id": d.channel_code}));
+        map.insert(
+            "order".into(),
+            json!({"invoice_number": &*o.invoice, "amount": o.amount}),
+        );
+        map.insert(
+            "transaction".into(),
+            json!({
+                "status": o.status.doku_status(),
+                "date": format_timestamp(view.updated_at),
+                "original_request_id": &*o.request_id,
+            }),
+        );
+        for (k, v) in channel.channel_objects(&view) {
+            map.entry(k).or_insert(v);
+        }
+        Value::Object(map)
+    }
+
+    pub(crate) fn snapshot(&self, idx: u32, o: &Order) -> OrderSnapshot {
+        OrderSnapshot {
+            client_id: self.merchants[usize::from(o.client)].client_id.clone(),
+            channel: self.channels[usize::from(o.channel)]
+                .descriptor()
+                .id
+                .to_owned(),
+            invoice_number: o.invoice.to_string(),
+            amount: o.amount,
+            status: o.status,
+            request_id: o.request_id.to_string(),
+            merchant_reference: o.reference.as_deref().map(str::to_owned),
+            refund_reference: o.refund_reference.as_deref().map(str::to_owned),
+            order_id: Order::order_id(idx),
+            deliveries: o.deliveries.clone(),
+        }
+    }
+
+    pub(crate) fn client_index(&self, client_id: Option<&str>) -> Result<Option<u16>, SimError> {
+        client_id
+            .map(|c| {
+                self.by_client
+                    .get(c)
+                    .copied()
+                    .ok_or_else(|| SimError::Config(format!("unknown Client-Id `{c}`")))
+            })
+            .transpose()
+    }
+
+    /// Completes a pending payment and starts its notification.
+    pub(crate) fn complete(
+        self: &Arc<Self>,
+        client_id: Option<&str>,
+        invoice: &str,
+        outcome: Outcome,
+    ) -> Result<OrderSnapshot, SimError> {
+        let client = self.client_index(client_id)?;
+        let (snapshot, job) = {
+            let mut store = self.lock();
+            let idx = store.find(client, invoice)?;
+            let job = self.complete_locked(&mut store, idx, outcome.status())?;
+            let o = store
+                .order(idx)
+                .ok_or_else(|| SimError::NotFound(invoice.to_owned()))?;
+            (self.snapshot(idx, o), job)
+        };
+        if let Some(job) = job {
+            notify::spawn(self.clone(), job, None);
+        }
+        Ok(snapshot)
+    }
+
+    /// Moves a pending order to `status` and prepares its notification (under the lock).
+    fn complete_locked(
+        &self,
+        store: &mut Store,
+        idx: u32,
+        status: OrderStatus,
+    ) -> Result<Option<NotifyJob>, SimError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let o = store
+            .order_mut(idx)
+            .ok_or_else(|| SimError::NotFound(idx.to_string()))?;
+        if o.status != OrderStatus::Pending {
+            return Err(SimError::InvalidState {
+                invoice: o.invoice.to_string(),
+                status: o.status,
+            });
+        }
+        o.status = status;
+        o.updated = now;
+        let duplicate = {
+            let faults = self.faults();
+            let rate = faults
+                .routes
+                .get(usize::from(o.route))
+                .map_or(0.0, |f| f.duplicate_notifications);
+            self.roll(rate)
+        };
+        let generation = store.generation;
+        Ok(notify::prepare(self, store, idx, duplicate, generation))
+    }
+
+    /// Handles a channel endpoint.
+    pub(crate) async fn channel_request(
+        self: Arc<Self>,
+        route_idx: usize,
+        headers: HeaderMap,
+        uri: Uri,
+        body: Body,
+    ) -> Response {
+        let faults = self.faults();
+        let Some(ef) = faults.routes.get(route_idx) else {
+            return unsigned(404, error_body("not_found", "Not Found", "routing", &[]));
+        };
+        if ef.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ef.latency_ms)).await;
+        }
+        let body = match axum::body::to_bytes(body, self.config.max_body_bytes).await {
+            Ok(b) => b,
+            Err(_) => {
+                return unsigned(
+                    413,
+                    error_body(
+                        "payload_too_large",
+                        "Request body too large",
+                        "invalid_request_error",
+                        &[],
+                    ),
+                );
+            }
+        };
+        let target = uri.path();
+        let auth = match self.authenticate(&headers, target, Some(&body)) {
+            Ok(a) => a,
+            Err(refused) => return refused.response(),
+        };
+        if self.roll(ef.error_rate) {
+            return self.signed(
+                auth.client,
+                auth.request_id,
+                target,
+                500,
+                error_body(
+                    "internal_server_error",
+                    "Internal Server Error (simulated)",
+                    "api_error",
+                    &[],
+                ),
+                false,
+            );
+        }
+        let route = &self.routes[route_idx];
+        let channel = &self.channels[usize::from(route.channel)];
+        let decoded = match route.op {
+            Operation::Create => channel.decode_create(&body).map(Decoded::Create),
+            Operation::Cancel => channel.decode_cancel(&body).map(Decoded::Cancel),
+            Operation::Refund | Operation::PartialRefund => {
+                channel.decode_refund(&body).map(Decoded::Refund)
+            }
+        };
+        let early_notify = matches!(decoded, Ok(Decoded::Create(_)))
+            && ef.notify_before_response > 0.0
+            && self.roll(ef.notify_before_response);
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut job = None;
+        let (status, answer_body) = {
+            let mut store = self.lock();
+            let m = &store.merchants[usize::from(auth.client)];
+            if let Some(prev) = m.requests.get(auth.request_id) {
+                if Some(prev.digest) == auth.digest && usize::from(prev.path_route) == route_idx {
+                    (409, prev.body.clone())
+                } else {
+                    let b = error_body(
+                        "request_id_reused",
+                        "Request-Id already used with a different request",
+                        "idempotency_error",
+                        &[],
+                    );
+                    (422, b)
+                }
+            } else if store.requests >= store.max_requests {
+                (507, storage_full())
+            } else {
+                let answer = match decoded {
+                    Err(rejection) => rejection_answer(rejection),
+                    Ok(d) => self.apply(&mut store, &auth, route_idx, d, now),
+                };
+                if answer.store {
+                    if let Some(digest) = auth.digest {
+                        store.merchants[usize::from(auth.client)].requests.insert(
+                            auth.request_id.into(),
+                            Answered {
+                                digest,
+                                path_route: route_idx as u16,
+                                body: answer.body.clone(),
+                                order: answer.order.filter(|_| route.op == Operation::Create),
+                            },
+                        );
+                        store.requests += 1;
+                    }
+                }
+                if early_notify && answer.status == 200 {
+                    if let Some(idx) = answer.order {
+                        job = self
+                            .complete_locked(&mut store, idx, OrderStatus::Paid)
+                            .ok()
+                            .flatten();
+                    }
+                }
+                (answer.status, answer.body)
+            }
+        };
+        if let Some(job) = job {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            notify::spawn(self.clone(), job, Some(tx));
+            let _ = rx.await;
+        }
+        if status != 409 && status != 422 && status != 507 && self.roll(ef.drop_after_processing) {
+            return dropped();
+        }
+        let tamper = self.roll(ef.bad_signature);
+        self.signed(
+            auth.client,
+            auth.request_id,
+            target,
+            status,
+            answer_body,
+            tamper,
+        )
+    }
+
+    /// Applies a decoded request to the store (under the lock) and shapes the answer.
+    fn apply(
+        &self,
+        store: &mut Store,
+        auth: &Authed<'_>,
+        route_idx: usize,
+        decoded: Decoded,
+        now: i64,
+    ) -> Answer {
+        let route = &self.routes[route_idx];
+        let channel = &self.channels[usize::from(route.channel)];
+        let client = usize::from(auth.client);
+        match decoded {
+            Decoded::Create(new) => {
+                if store.merchants[client]
+                    .by_invoice
+                    .contains_key(new.invoice_number.as_str())
+                {
+                    return Answer::error(
+                        422,
+                        "duplicate_invoice_number",
+                        "Invoice number already used",
+                        "invalid_request_error",
+                        true,
+                    );
+                }
+                if store.orders.len() >= store.max_orders {
+                    return Answer {
+                        status: 507,
+                        body: storage_full(),
+                        store: false,
+                        order: None,
+                    };
+                }
+                let idx = store.orders.len() as u32;
+                let invoice: Box<str> = new.invoice_number.into();
+                store.orders.push(Order {
+                    invoice: invoice.clone(),
+                    request_id: auth.request_id.into(),
+                    reference: new.merchant_reference.map(Into::into),
+                    refund_reference: None,
+                    override_url: new.override_notification_url.map(Into::into),
+                    amount: new.amount,
+                    created: now,
+                    updated: now,
+                    status: OrderStatus::Pending,
+                    client: auth.client,
+                    channel: route.channel,
+                    route: route_idx as u16,
+                    deliveries: Vec::new(),
+                });
+                store.merchants[client].by_invoice.insert(invoice, idx);
+                let o = &store.orders[idx as usize];
+                let body = to_bytes(&channel.create_response(&self.view(idx, o)));
+                Answer {
+                    status: 200,
+                    body,
+                    store: true,
+                    order: Some(idx),
+                }
+            }
+            Decoded::Cancel(c) => {
+                let Some(idx) = self.find_for(
+                    store,
+                    client,
+                    &c.invoice_number,
+                    c.merchant_reference.as_deref(),
+                ) else {
+                    return not_found();
+                };
+                let o = &mut store.orders[idx as usize];
+                if o.status != OrderStatus::Pending {
+                    return Answer::error(
+                        422,
+                        "invalid_state",
+                        &format!(
+                            "Order is {}: only a pending order can be cancelled",
+                            o.status
+                        ),
+                        "invalid_request_error",
+                        true,
+                    );
+                }
+                o.status = OrderStatus::Cancelled;
+                o.updated = now;
+                let o = &store.orders[idx as usize];
+                Answer {
+                    status: 200,
+                    body: to_bytes(&channel.cancel_response(&self.view(idx, o))),
+                    store: true,
+                    order: Some(idx),
+                }
+            }
+            Decoded::Refund(r) => {
+                let Some(idx) = self.find_for(
+                    store,
+                    client,
+                    &r.invoice_number,
+                    r.merchant_reference.as_deref(),
+                ) else {
+                    return not_found();
+                };
+                let o = &mut store.orders[idx as usize];
+                match o.status {
+                    OrderStatus::Paid => {}
+                    OrderStatus::Refunded => {
+                        return Answer::error(
+                            422,
+                            "already_refunded",
+                            "Order is already refunded",
+                            "invalid_request_error",
+                            true,
+                        );
+                    }
+                    other => {
+                        return Answer::error(
+                            422,
+                            "order_not_paid",
+                            &format!("Order is {other}: only a paid order can be refunded"),
+                            "invalid_request_error",
+                            true,
+                        );
+                    }
+                }
+                o.status = OrderStatus::Refunded;
+                o.updated = now;
+                o.refund_reference = Some(r.refund_reference.into());
+                let o = &store.orders[idx as usize];
+                Answer {
+                    status: 200,
+                    body: to_bytes(&channel.refund_response(&self.view(idx, o))),
+                    store: true,
+                    order: Some(idx),
+                }
+            }
+        }
+    }
+
+    /// The client's order with this invoice number, made through the same channel, whose
+    /// merchant reference matches when both sides have one.
+    fn find_for(
+        &self,
+        store: &Store,
+        client: usize,
+        invoice: &str,
+        reference: Option<&str>,
+    ) -> Option<u32> {
+        let idx = *store.merchants.get(client)?.by_invoice.get(invoice)?;
+        let o = store.order(idx)?;
+        match (o.reference.as_deref(), reference) {
+            (Some(ours), Some(theirs)) if ours != theirs => None,
+            _ => Some(idx),
+        }
+    }
+
+    /// Handles Check Status.
+    pub(crate) async fn check_status(
+        self: Arc<Self>,
+        id: String,
+        headers: HeaderMap,
+        uri: Uri,
+    ) -> Response {
+        let faults = self.faults();
+        let ef = &faults.check_status;
+        if ef.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ef.latency_ms)).await;
+        }
+        let target = uri.path();
+        let auth = match self.authenticate(&headers, target, None) {
+            Ok(a) => a,
+            Err(refused) => return refused.response(),
+        };
+        if self.roll(ef.error_rate) {
+            let b = error_body(
+                "internal_server_error",
+                "Internal Server Error (simulated)",
+                "api_error",
+                &[],
+            );
+            return self.signed(auth.client, auth.request_id, target, 500, b, false);
+        }
+        let found = {
+            let store = self.lock();
+            let m = &store.merchants[usize::from(auth.client)];
+            m.by_invoice
+                .get(id.as_str())
+                .copied()
+                .or_else(|| m.requests.get(id.as_str()).and_then(|a| a.order))
+                .and_then(|idx| store.order(idx).map(|o| self.envelope(idx, o)))
+        };
+        let (status, body) = match found {
+            Some(v) => (200, to_bytes(&v)),
+            None => (
+                404,
+                error_body(
+                    "order_not_found",
+                    "Order Not Found",
+                    "invalid_request_error",
+                    &[],
+                ),
+            ),
+        };
+        if self.roll(ef.drop_after_processing) {
+            return dropped();
+        }
+        let tamper = self.roll(ef.bad_signature);
+        self.signed(auth.client, auth.request_id, target, status, body, tamper)
+    }
+}
+
+fn to_bytes(v: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(v).unwrap_or_default())
+}
+
+fn storage_full() -> Bytes {
+    error_body("storage_full", "Simulator store is full", "api_error", &[])
+}
+
+fn not_found() -> Answer {
+    Answer::error(
+        404,
+        "order_not_found",
+        "Order Not Found",
+        "invalid_request_error",
+        true,
+    )
+}
+
+fn rejection_answer(r: Rejection) -> Answer {
+    match r {
+        Rejection::Malformed(reason) => Answer {
+            status: 400,
+            body: error_body(
+                "invalid_request",
+                "Malformed request body",
+                "validation",
+                &[reason],
+            ),
+            store: true,
+            order: None,
+        },
+        Rejection::Invalid(v) => {
+            let reasons: Vec<String> = v.iter().map(ToString::to_string).collect();
+            Answer {
+                status: 400,
+                body: error_body("invalid_request", &v.to_string(), "validation", &reasons),
+                store: true,
+                order: None,
+            }
+        }
+        Rejection::Unsupported(op) => Answer::error(
+            404,
+            "unsupported_operation",
+            &format!("This channel does not offer {op}"),
+            "invalid_request_error",
+            true,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control API under /_sim/.
+
+fn control_error(e: &SimError) -> Response {
+    unsigned(
+        e.http_status(),
+        error_body(e.code(), &e.to_string(), "simulator", &[]),
+    )
+}
+
+fn json_ok<T: serde::Serialize>(v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(b) => unsigned(200, Bytes::from(b)),
+        Err(e) => control_error(&SimError::Config(e.to_string())),
+    }
+}
+
+/// `client_id` from the query string (`?client_id=...`) or the `Client-Id` header.
+fn control_client(uri: &Uri, headers: &HeaderMap) -> Option<String> {
+    uri.query()
+        .and_then(|q| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == "client_id")
+                .map(|(_, v)| v.to_owned())
+        })
+        .or_else(|| header_str(headers, h::CLIENT_ID).map(str::to_owned))
+}
+
+async fn control_order(
+    State(st): State<Arc<SimState>>,
+    Path(invoice): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let client = control_client(&uri, &headers);
+    match crate::handle::order_snapshot(&st, client.as_deref(), &invoice) {
+        Ok(s) => json_ok(&s),
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn control_deliveries(
+    State(st): State<Arc<SimState>>,
+    Path(invoice): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let client = control_client(&uri, &headers);
+    match crate::handle::order_snapshot(&st, client.as_deref(), &invoice) {
+        Ok(s) => json_ok::<Vec<Delivery>>(&s.deliveries),
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn control_complete(
+    State(st): State<Arc<SimState>>,
+    Path((invoice, outcome)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let Some(outcome) = Outcome::parse(&outcome) else {
+        return control_error(&SimError::Config(format!(
+            "outcome `{outcome}` is not paid, failed or expired"
+        )));
+    };
+    let client = control_client(&uri, &headers);
+    match st.complete(client.as_deref(), &invoice, outcome) {
+        Ok(s) => json_ok(&s),
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn control_get_faults(State(st): State<Arc<SimState>>) -> Response {
+    json_ok(&st.faults().config)
+}
+
+async fn control_put_faults(State(st): State<Arc<SimState>>, body: Bytes) -> Response {
+    let config: FaultConfig = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return control_error(&SimError::Config(e.to_string())),
+    };
+    match st.set_faults(config) {
+        Ok(()) => json_ok(&st.faults().config),
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn control_stats(State(st): State<Arc<SimState>>) -> Response {
+    json_ok(&st.lock().stats())
+}
+
+async fn control_reset(State(st): State<Arc<SimState>>) -> Response {
+    crate::handle::reset(&st);
+    json_ok(&json!({"reset": true}))
+}
+
+async fn control_health() -> Response {
+    json_ok(&json!({"status": "ok"}))
+}
+
+async fn pay_page(Path(order_id): Path<String>) -> Response {
+    let digits: String = order_id
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(20)
+        .collect();
+    let mut resp = format!(
+        "<!doctype html><title>DOKU simulator</title><p>Simulated payment page for order {digits}. \
+         Complete it through the control API: POST /_sim/orders/{{invoice}}/paid</p>"
+    )
+    .into_response();
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+async fn fallback() -> Response {
+    unsigned(
+        404,
+        error_body("not_found", "Not Found", "invalid_request_error", &[]),
+    )
+}
+
+/// The router: one route per channel endpoint, Check Status, and the control API.
+pub(crate) fn router(state: Arc<SimState>) -> Router {
+    let mut r = Router::new();
+    for (idx, route) in state.routes.iter().enumerate() {
+        r = r.route(
+            route.path,
+            post(
+                move |State(st): State<Arc<SimState>>, headers: HeaderMap, uri: Uri, body: Body| {
+                    st.channel_request(idx, headers, uri, body)
+                },
+            ),
+        );
+    }
+    r.route(
+        "/orders/v1/status/{id}",
+        get(
+            |State(st): State<Arc<SimState>>,
+             Path(id): Path<String>,
+             headers: HeaderMap,
+             uri: Uri| st.check_status(id, headers, uri),
+        ),
+    )
+    .route("/_sim/health", get(control_health))
+    .route("/_sim/stats", get(control_stats))
+    .route("/_sim/reset", post(control_reset))
+    .route(
+        "/_sim/faults",
+        get(control_get_faults).put(control_put_faults),
+    )
+    .route("/_sim/orders/{invoice}", get(control_order))
+    .route("/_sim/orders/{invoice}/deliveries", get(control_deliveries))
+    .route("/_sim/orders/{invoice}/{outcome}", post(control_complete))
+    .route("/_sim/pay/{order_id}", get(pay_page))
+    .fallback(fallback)
+    .with_state(state)
+}
