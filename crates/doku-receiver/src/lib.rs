@@ -1,0 +1,64 @@
+//! An axum receiver for DOKU's HTTP notifications, with exactly-once hand-off to the
+//! application.
+//!
+//! DOKU tells the merchant a payment's outcome by POSTing a signed notification, and retries
+//! it (30 minutes, 6 hours and 12 hours later) until it gets a 2xx. This is where money is
+//! most often lost (a notification acknowledged but never recorded) or faked (a forged one
+//! acted upon). A [`Receiver`]:
+//!
+//! 1. reads at most the body limit of raw bytes;
+//! 2. verifies the signature over those bytes and its own path in constant time, for the
+//!    merchant named by `Client-Id` (several merchants per receiver), and the timestamp
+//!    window if one is configured;
+//! 3. routes the notification by `channel.id` through the channel registry to the channel
+//!    crate, which maps it to the unified [`Notification`](doku_core::Notification);
+//! 4. deduplicates on `(Client-Id, Request-Id)` through a [`DedupeStore`] (in memory by
+//!    default; public so that shared stores such as Redis plug in);
+//! 5. calls the application's [`NotificationHandler`] and answers 200 only after it returns
+//!    `Ok`; an error answers 500 so that DOKU retries, and the notification is not marked
+//!    done.
+//!
+//! Forged, tampered or malformed requests get a 4xx with a short reason, never a 5xx, and no
+//! input makes it panic. A verified notification of a channel no linked crate registers is
+//! acknowledged (so DOKU stops retrying), logged, and passed to an optional
+//! [`FallbackHandler`].
+//!
+//! [`expect_payment`] checks a notification against the invoice and amount the merchant
+//! expected; [`reconcile()`] asks Check Status when a notification is missing or doubtful.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use doku_core::{Amount, ClientId, Notification, PaymentStatus, SecretKey};
+//! use doku_receiver::{MemoryStore, Receiver, expect_payment};
+//!
+//! # fn main() -> Result<(), doku_core::Error> {
+//! let store = Arc::new(MemoryStore::new());
+//! let receiver = Receiver::builder("/payments/notifications", |n: Notification| async move {
+//!     // Look up the order the merchant created, then check the notification is about it.
+//!     let expected = Amount::new(150_000).expect("amount");
+//!     expect_payment(&n, &n.invoice_number, expected)?;
+//!     if n.status == PaymentStatus::Success {
+//!         // mark the order paid, durably, before returning Ok
+//!     }
+//!     Ok::<_, doku_receiver::BoxError>(())
+//! })
+//! .merchant(ClientId::new("MCH-0001")?, SecretKey::new("SK-1")?)
+//! .store(Arc::clone(&store))
+//! .max_body_bytes(32 * 1024)
+//! .build()?;
+//! let app = axum::Router::new().merge(receiver.router());
+//! # let _ = app;
+//! # Ok(()) }
+//! ```
+
+pub mod handler;
+pub mod receiver;
+pub mod reconcile;
+pub mod store;
+
+pub use handler::{BoxError, FallbackHandler, NotificationHandler};
+pub use receiver::{Answer, NotificationService, Outcome, Receiver, ReceiverBuilder};
+pub use reconcile::{CheckStatus, Mismatch, ReconcileOutcome, expect_payment, reconcile};
+pub use store::{
+    ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, StoreError,
+};

@@ -1,0 +1,608 @@
+//! The receiver: verification, deduplication, routing and the hand-off to the handler.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use doku_core::client::route_notification;
+use doku_core::clock::SharedClock;
+use doku_core::{
+    ClientId, Credentials, Error, Notification, NotificationError, NotificationVerifier, Registry,
+    SecretKey, VerifiedNotification,
+};
+use futures_util::FutureExt as _;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use tracing::Instrument as _;
+
+use crate::handler::{BoxError, FallbackHandler, NotificationHandler};
+use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, MemoryStore};
+
+/// What the receiver did with a request, beside the HTTP answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Verified, new, and the handler returned `Ok` (200).
+    Handled,
+    /// Verified, and already handled before: the handler was not called (200).
+    Duplicate,
+    /// Verified, for a channel no linked crate registers: acknowledged (200), passed to the
+    /// fallback handler if one is set.
+    Unrouted,
+    /// Refused as forged, malformed or not a notification (4xx): nothing was called.
+    Rejected,
+    /// The handler (or fallback handler) failed or panicked (500): not marked done, DOKU's
+    /// retry will be processed.
+    HandlerFailed,
+    /// The same notification is being handled by another request that did not finish in
+    /// time (503): DOKU's retry will find it done or process it.
+    InFlight,
+    /// The deduplication store failed (503).
+    StoreFailed,
+    /// The receiver is misconfigured for this notification (500), e.g. two linked crates
+    /// claim its channel code.
+    Misconfigured,
+}
+
+/// The receiver's answer to one request: HTTP status, a short text reason, and what was done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A short text reason (the response body). Never carries secrets or handler errors.
+    pub reason: Cow<'static, str>,
+    /// What was done.
+    pub outcome: Outcome,
+}
+
+impl Answer {
+    fn new(status: StatusCode, reason: impl Into<Cow<'static, str>>, outcome: Outcome) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            outcome,
+        }
+    }
+
+    fn rejected(status: StatusCode, reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(status, reason, Outcome::Rejected)
+    }
+
+    /// The answer to a notification that failed verification: 413, 401 or 400 with a short
+    /// reason.
+    pub fn from_verification_error(e: &NotificationError) -> Self {
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let reason: Cow<'static, str> = match e {
+            NotificationError::BodyTooLarge { .. } => "body too large".into(),
+            NotificationError::MissingHeader(h) => format!("missing {h} header").into(),
+            NotificationError::InvalidHeader { header, .. } => {
+                format!("invalid {header} header").into()
+            }
+            NotificationError::UnknownMerchant(_) => "unknown merchant".into(),
+            NotificationError::Signature(_) => "invalid signature".into(),
+            NotificationError::OutsideWindow { .. } => "timestamp outside window".into(),
+            NotificationError::Malformed(_) => "body is not a DOKU notification".into(),
+            _ => "invalid notification".into(),
+        };
+        Self::rejected(status, reason)
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let retry = self.status == StatusCode::SERVICE_UNAVAILABLE;
+        let mut res = (self.status, self.reason.into_owned()).into_response();
+        if retry {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        res
+    }
+}
+
+const OK: &str = "ok";
+const OK_DUPLICATE: &str = "ok: already handled";
+const OK_UNROUTED: &str = "ok: no channel for this notification";
+const HANDLER_FAILED: &str = "notification not processed; retry later";
+const IN_FLIGHT: &str = "notification is being processed; retry later";
+const STORE_FAILED: &str = "temporarily unavailable; retry later";
+const MISCONFIGURED: &str = "receiver misconfigured";
+
+struct Inner {
+    path: String,
+    verifier: NotificationVerifier,
+    store: Arc<dyn DedupeStore>,
+    registry: &'static Registry,
+    handler: Arc<dyn NotificationHandler>,
+    fallback: Option<Arc<dyn FallbackHandler>>,
+    in_flight_wait: Duration,
+}
+
+/// DOKU's HTTP notification receiver.
+///
+/// For each `POST` to its path it reads at most the body limit, verifies the signature over
+/// the raw bytes and its own path (and the timestamp window if configured), routes the
+/// notification by `channel.id` to its channel, claims its `(Client-Id, Request-Id)` in the
+/// [`DedupeStore`], calls the handler, and answers:
+///
+/// | case | status | handler |
+/// | --- | --- | --- |
+/// | new, handler `Ok` | 200 `ok` | once |
+/// | already handled | 200 `ok: already handled` | not again |
+/// | channel no crate registers | 200 `ok: no channel for this notification` | fallback, if set |
+/// | forged signature, tampered body or path | 401 `invalid signature` | never |
+/// | unknown `Client-Id` | 401 `unknown merchant` | never |
+/// | missing or malformed header | 400 `missing Signature header`, ... | never |
+/// | authentic but not a notification (not JSON, no `order.amount`, ...) | 400 | never |
+/// | body over the limit | 413 `body too large` | never |
+/// | method other than `POST` | 405 | never |
+/// | handler `Err` or panic | 500, not marked done | (DOKU retries) |
+/// | same notification still in flight after the wait | 503 | (DOKU retries) |
+///
+/// Bad input never gets a 5xx and nothing panics on any input.
+///
+/// **Concurrent duplicates.** When a second copy arrives while the first is being handled,
+/// it waits (polling the store, up to [`ReceiverBuilder::in_flight_wait`], default 5 s) and
+/// answers the first one's outcome: 200 once it is done; if the first failed and released
+/// its claim, the waiting copy claims it and runs the handler itself. Only if the first is
+/// still running after the wait does it answer 503, so DOKU retries later. Waiting gives
+/// DOKU a truthful 200 instead of a needless retry, and never calls the handler twice.
+///
+/// **Hand-off.** The handler runs in its own task: if DOKU hangs up mid-request the handler
+/// still runs to completion and its outcome is recorded, rather than being cancelled
+/// half-way with its claim left until the lease expires.
+///
+/// ```
+/// use doku_core::{ClientId, Notification, SecretKey};
+/// use doku_receiver::Receiver;
+///
+/// # fn main() -> Result<(), doku_core::Error> {
+/// let receiver = Receiver::builder("/payments/notifications", |n: Notification| async move {
+///     println!("{} is {}", n.invoice_number, n.status);
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .merchant(ClientId::new("MCH-0001")?, SecretKey::new("SK-1")?)
+/// .merchant(ClientId::new("MCH-0002")?, SecretKey::new("SK-2")?)
+/// .build()?;
+/// let app: axum::Router = receiver.router();
+/// # let _ = app;
+/// // axum::serve(listener, app).await
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Receiver {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("path", &self.inner.path)
+            .field("verifier", &self.inner.verifier)
+            .field("registry", &self.inner.registry)
+            .field("fallback", &self.inner.fallback.is_some())
+            .field("in_flight_wait", &self.inner.in_flight_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Receiver`].
+pub struct ReceiverBuilder {
+    path: String,
+    verifier: NotificationVerifier,
+    has_merchants: bool,
+    store: Option<Arc<dyn DedupeStore>>,
+    registry: Option<&'static Registry>,
+    handler: Arc<dyn NotificationHandler>,
+    fallback: Option<Arc<dyn FallbackHandler>>,
+    in_flight_wait: Duration,
+}
+
+impl fmt::Debug for ReceiverBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiverBuilder")
+            .field("path", &self.path)
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReceiverBuilder {
+    /// Accepts notifications signed for this merchant (call once per merchant; the
+    /// `Client-Id` header selects the secret).
+    pub fn merchant(mut self, client_id: ClientId, secret: SecretKey) -> Self {
+        self.verifier = self.verifier.merchant(client_id, secret);
+        self.has_merchants = true;
+        self
+    }
+
+    /// Accepts notifications for these credentials' merchant.
+    pub fn credentials(mut self, credentials: &Credentials) -> Self {
+        self.verifier = self.verifier.credentials(credentials);
+        self.has_merchants = true;
+        self
+    }
+
+    /// Uses this verifier (its merchants, body limit, timestamp window and clock) instead of
+    /// the one built by the other methods.
+    pub fn verifier(mut self, verifier: NotificationVerifier) -> Self {
+        self.verifier = verifier;
+        self.has_merchants = true;
+        self
+    }
+
+    /// The largest body accepted, in bytes (default 64 KiB); larger ones get 413 without
+    /// being read past the limit.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.verifier = self.verifier.max_body_bytes(limit);
+        self
+    }
+
+    /// Rejects notifications whose `Request-Timestamp` is further than `window` from now.
+    /// Off by default: DOKU retries up to 12 hours after the first attempt and does not say
+    /// whether a retry is re-signed, so a window shorter than that may reject genuine
+    /// retries.
+    pub fn timestamp_window(mut self, window: Duration) -> Self {
+        self.verifier = self.verifier.timestamp_window(window);
+        self
+    }
+
+    /// The clock for the timestamp window.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.verifier = self.verifier.clock(clock);
+        self
+    }
+
+    /// The deduplication store (default: a [`MemoryStore`] with its defaults). Pass an
+    /// `Arc<S>` to keep a handle to it.
+    pub fn store(mut self, store: impl DedupeStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Routes through this registry instead of [`Registry::global`] (tests).
+    pub fn registry(mut self, registry: &'static Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Receives verified notifications of channels that no linked crate registers (they are
+    /// acknowledged with 200 either way).
+    pub fn fallback(mut self, fallback: impl FallbackHandler) -> Self {
+        self.fallback = Some(Arc::new(fallback));
+        self
+    }
+
+    /// How long a duplicate waits for the same notification in flight before answering 503
+    /// (default 5 s; zero answers 503 at once).
+    pub fn in_flight_wait(mut self, wait: Duration) -> Self {
+        self.in_flight_wait = wait;
+        self
+    }
+
+    /// Builds the receiver. Fails if the path is not an absolute path usable as an axum
+    /// route, or no merchant is configured.
+    pub fn build(self) -> Result<Receiver, Error> {
+        check_path(&self.path)?;
+        if !self.has_merchants {
+            return Err(Error::Config(
+                "notification receiver has no merchant credentials".into(),
+            ));
+        }
+        Ok(Receiver {
+            inner: Arc::new(Inner {
+                path: self.path,
+                verifier: self.verifier,
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                registry: self.registry.unwrap_or_else(Registry::global),
+                handler: self.handler,
+                fallback: self.fallback,
+                in_flight_wait: self.in_flight_wait,
+            }),
+        })
+    }
+}
+
+fn check_path(path: &str) -> Result<(), Error> {
+    let ok = path.starts_with('/')
+        && !path.contains("//")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'{' | b'}' | b'*' | b':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "notification path `{path}` must be an absolute path without query, captures or wildcards"
+        )))
+    }
+}
+
+/// A claimed piece of work: the mapped notification, or an unrouted one for the fallback.
+enum Work {
+    Channel(Notification),
+    Fallback(VerifiedNotification, Arc<dyn FallbackHandler>),
+}
+
+impl Receiver {
+    /// The default time a duplicate waits for the same notification in flight.
+    pub const DEFAULT_IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
+
+    /// Starts a receiver for DOKU notifications POSTed to `path` (the path of the
+    /// Notification URL configured in DOKU Back Office, such as `/payments/notifications`;
+    /// it is part of what DOKU signs), handing each new one to `handler`.
+    pub fn builder(path: impl Into<String>, handler: impl NotificationHandler) -> ReceiverBuilder {
+        ReceiverBuilder {
+            path: path.into(),
+            verifier: NotificationVerifier::new(),
+            has_merchants: false,
+            store: None,
+            registry: None,
+            handler: Arc::new(handler),
+            fallback: None,
+            in_flight_wait: Self::DEFAULT_IN_FLIGHT_WAIT,
+        }
+    }
+
+    /// The path notifications are POSTed to.
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// An axum router serving the receiver at its path (other methods get 405). Merge it into
+    /// the application's router.
+    pub fn router(&self) -> Router {
+        Router::new().route_service(&self.inner.path, self.service())
+    }
+
+    /// The receiver as a tower service, answering every request it is given as a
+    /// notification for its path (for mounting with `Router::route_service` or other tower
+    /// stacks). The signature is always checked against [`Receiver::path`].
+    pub fn service(&self) -> NotificationService {
+        NotificationService {
+            receiver: self.clone(),
+        }
+    }
+
+    /// Handles one HTTP request: method, body limit, then [`Receiver::process`].
+    pub async fn handle_request(&self, req: Request<Body>) -> Answer {
+        if req.method() != Method::POST {
+            return Answer::rejected(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        }
+        let limit = self.inner.verifier.body_limit();
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Answer::rejected(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        }
+        let (parts, body) = req.into_parts();
+        let body: Bytes = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return Answer::rejected(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+            }
+            Err(_) => return Answer::rejected(StatusCode::BAD_REQUEST, "could not read body"),
+        };
+        self.process(&parts.headers, &body).await
+    }
+
+    /// Processes a notification's headers and raw body, independently of any HTTP framework:
+    /// verification, routing, deduplication and the handler. Needs a Tokio runtime (the
+    /// handler runs in its own task).
+    pub async fn process(&self, headers: &HeaderMap, body: &[u8]) -> Answer {
+        let inner = &self.inner;
+        let verified = match inner.verifier.verify(headers, &inner.path, body) {
+            Ok(v) => v,
+            Err(e) => {
+                let answer = Answer::from_verification_error(&e);
+                tracing::warn!(status = answer.status.as_u16(), reason = %answer.reason,
+                    "DOKU notification rejected");
+                return answer;
+            }
+        };
+        let span = tracing::info_span!(
+            "doku.notification",
+            client_id = %verified.client_id(),
+            request_id = %verified.request_id(),
+            channel_code = verified.channel_code().unwrap_or(""),
+        );
+        self.process_verified(verified).instrument(span).await
+    }
+
+    async fn process_verified(&self, verified: VerifiedNotification) -> Answer {
+        let inner = &self.inner;
+        let key = DedupeKey::new(verified.client_id(), verified.request_id().clone());
+        let work = match route_notification(inner.registry, &verified) {
+            Ok(n) => Work::Channel(n),
+            Err(Error::UnknownChannel(code)) => {
+                tracing::warn!(channel_code = %code,
+                    "verified DOKU notification for a channel no linked crate registers; acknowledged");
+                match &inner.fallback {
+                    Some(f) => Work::Fallback(verified, Arc::clone(f)),
+                    None => return Answer::new(StatusCode::OK, OK_UNROUTED, Outcome::Unrouted),
+                }
+            }
+            Err(Error::Config(reason)) => {
+                tracing::error!(%reason, "cannot route DOKU notification");
+                return Answer::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    MISCONFIGURED,
+                    Outcome::Misconfigured,
+                );
+            }
+            Err(Error::Notification(NotificationError::Malformed(m))) => {
+                let reason = format!("invalid notification: {}", truncate(&m, 120));
+                tracing::warn!(%reason, "authentic DOKU notification could not be mapped");
+                return Answer::rejected(StatusCode::BAD_REQUEST, reason);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "authentic DOKU notification could not be mapped");
+                return Answer::rejected(StatusCode::BAD_REQUEST, "invalid notification");
+            }
+        };
+        let token = match self.claim(&key).await {
+            Ok(token) => token,
+            Err(answer) => return answer,
+        };
+        let outcome = match &work {
+            Work::Channel(_) => Outcome::Handled,
+            Work::Fallback(..) => Outcome::Unrouted,
+        };
+        let store = Arc::clone(&inner.store);
+        let handler = Arc::clone(&inner.handler);
+        let task = tokio::spawn(
+            async move {
+                let run = async {
+                    match work {
+                        Work::Channel(n) => handler.handle(n).await,
+                        Work::Fallback(v, f) => f.handle(v).await,
+                    }
+                };
+                let result: Result<(), BoxError> = match AssertUnwindSafe(run).catch_unwind().await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err("handler panicked".into()),
+                };
+                match &result {
+                    Ok(()) => {
+                        if let Err(e) = store.complete(&key, token).await {
+                            // The handler did run: still acknowledge. The claim expires with
+                            // its lease, so a later retry may run the handler again.
+                            tracing::error!(error = %e, "could not mark notification done");
+                        }
+                    }
+                    Err(_) => {
+                        if let Err(e) = store.release(&key, token).await {
+                            tracing::error!(error = %e, "could not release notification claim");
+                        }
+                    }
+                }
+                result
+            }
+            .in_current_span(),
+        );
+        match task.await {
+            Ok(Ok(())) => {
+                tracing::info!("DOKU notification handled");
+                let reason = if outcome == Outcome::Handled {
+                    OK
+                } else {
+                    OK_UNROUTED
+                };
+                Answer::new(StatusCode::OK, reason, outcome)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "notification handler failed; DOKU will retry");
+                Answer::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    HANDLER_FAILED,
+                    Outcome::HandlerFailed,
+                )
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "notification handler task failed; DOKU will retry");
+                Answer::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    HANDLER_FAILED,
+                    Outcome::HandlerFailed,
+                )
+            }
+        }
+    }
+
+    /// Claims `key`, waiting for a copy in flight: `Ok(token)` to run the handler, or the
+    /// answer to give.
+    async fn claim(&self, key: &DedupeKey) -> Result<ClaimToken, Answer> {
+        let start = tokio::time::Instant::now();
+        let deadline = start + self.inner.in_flight_wait;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match self.inner.store.claim(key).await {
+                Ok(Claimed::New(token)) => return Ok(token),
+                Ok(Claimed::Done) => {
+                    tracing::info!("duplicate DOKU notification acknowledged");
+                    return Err(Answer::new(
+                        StatusCode::OK,
+                        OK_DUPLICATE,
+                        Outcome::Duplicate,
+                    ));
+                }
+                Ok(Claimed::InFlight) => {
+                    let now = tokio::time::Instant::now();
+                    if now >= deadline {
+                        tracing::warn!("same DOKU notification still in flight; answering 503");
+                        return Err(Answer::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            IN_FLIGHT,
+                            Outcome::InFlight,
+                        ));
+                    }
+                    tokio::time::sleep(pause.min(deadline - now)).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "deduplication store failed; answering 503");
+                    return Err(Answer::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        STORE_FAILED,
+                        Outcome::StoreFailed,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The receiver as a tower [`Service`](tower::Service) (see [`Receiver::service`]).
+#[derive(Clone, Debug)]
+pub struct NotificationService {
+    receiver: Receiver,
+}
+
+impl tower::Service<Request<Body>> for NotificationService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let receiver = self.receiver.clone();
+        Box::pin(async move {
+            let answer = receiver.handle_request(req).await;
+            let method_not_allowed = answer.status == StatusCode::METHOD_NOT_ALLOWED;
+            let mut res = answer.into_response();
+            if method_not_allowed {
+                res.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            Ok(res)
+        })
+    }
+}

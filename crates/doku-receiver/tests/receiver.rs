@@ -1,0 +1,1166 @@
+//! The receiver through a real HTTP server on 127.0.0.1: a table of request variations, then
+//! concurrency, failures, fallback, time to live, leases, capacity and windows.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use doku_core::clock::format_timestamp;
+use doku_core::signature::Components;
+use doku_core::{
+    Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, ClientId, Error, Notification,
+    Operation, Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle,
+    RefundSupport, Registry, SecretKey, VerifiedNotification,
+};
+use doku_receiver::{
+    BoxError, ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, Mismatch,
+    Receiver, StoreError, expect_payment,
+};
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+// ---------------------------------------------------------------------------------------
+// A tiny channel, registered in this test binary only.
+
+static TEST_DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
+    id: "testpay",
+    display_name: "Test Pay",
+    channel_code: "EMONEY_TESTPAY",
+    service_id: "EMONEY",
+    acquirer_id: "TESTPAY",
+    kind: ChannelKind::Emoney,
+    capabilities: Capabilities {
+        cancel: false,
+        refund: RefundSupport::None,
+        redirect: RedirectStyle::Url,
+        min_amount: 1,
+        max_amount: 999_999_999_999,
+    },
+    endpoints: &[],
+};
+
+struct TestPay;
+
+#[async_trait]
+impl PaymentChannel for TestPay {
+    fn descriptor(&self) -> &'static ChannelDescriptor {
+        &TEST_DESCRIPTOR
+    }
+
+    fn validate_create(&self, _req: &PaymentRequest) -> Result<(), Error> {
+        Err(TEST_DESCRIPTOR.unsupported(Operation::Create))
+    }
+
+    async fn create(&self, _api: &Api, _req: &PaymentRequest) -> Result<Payment, Error> {
+        Err(TEST_DESCRIPTOR.unsupported(Operation::Create))
+    }
+}
+
+doku_core::register_channel!(TEST_DESCRIPTOR, || Box::new(TestPay));
+
+// ---------------------------------------------------------------------------------------
+// Helpers.
+
+const PATH: &str = "/payments/notifications";
+const MCH_A: &str = "MCH-0001-10791114622547";
+const SK_A: &str = "SK-TESTVECTOR-0001";
+const MCH_B: &str = "BRN-0002-20000000000000";
+const SK_B: &str = "SK-SECOND-MERCHANT-0002";
+const TS: &str = "2021-01-27T03:24:30Z";
+
+fn secret(s: &str) -> SecretKey {
+    SecretKey::new(s).unwrap()
+}
+
+fn body(channel: &str, invoice: &str, amount: Value, status: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "service": {"id": "EMONEY"},
+        "acquirer": {"id": "TESTPAY"},
+        "channel": {"id": channel},
+        "order": {"invoice_number": invoice, "amount": amount},
+        "transaction": {"status": status, "date": "2021-01-27T03:24:23Z",
+                        "original_request_id": "15022aab-444f-4b04-afa8-ddfce89432ec"},
+        "emoney_payment": {"unknown_field": true}
+    }))
+    .unwrap()
+}
+
+fn good_body(invoice: &str) -> Vec<u8> {
+    body("EMONEY_TESTPAY", invoice, json!(150000), "SUCCESS")
+}
+
+/// A request as DOKU would send it.
+#[derive(Clone, Debug)]
+struct Req {
+    method: reqwest::Method,
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Req {
+    /// Signed for `client_id` with `sk`, over `signed_path` and `body`.
+    fn signed(client_id: &str, sk: &str, rid: &str, signed_path: &str, body: Vec<u8>) -> Self {
+        let sig =
+            Components::notification(client_id, rid, TS, signed_path, &body).sign(&secret(sk));
+        Self {
+            method: reqwest::Method::POST,
+            path: PATH.to_owned(),
+            headers: vec![
+                ("Client-Id", client_id.to_owned()),
+                ("Request-Id", rid.to_owned()),
+                ("Request-Timestamp", TS.to_owned()),
+                ("Signature", sig),
+                ("Content-Type", "application/json".to_owned()),
+            ],
+            body,
+        }
+    }
+
+    fn good(rid: &str) -> Self {
+        Self::signed(MCH_A, SK_A, rid, PATH, good_body(&format!("INV-{rid}")))
+    }
+
+    fn set(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    fn without(mut self, name: &str) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self
+    }
+
+    async fn send(&self, client: &reqwest::Client, base: &str) -> (u16, String) {
+        let mut rb = client.request(self.method.clone(), format!("{base}{}", self.path));
+        for (n, v) in &self.headers {
+            rb = rb.header(*n, v);
+        }
+        let res = rb.body(self.body.clone()).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// Counts handler calls and keeps what succeeded.
+#[derive(Clone, Default)]
+struct Recorder {
+    calls: Arc<AtomicUsize>,
+    handled: Arc<Mutex<Vec<Notification>>>,
+}
+
+impl Recorder {
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn handled(&self) -> Vec<Notification> {
+        self.handled.lock().unwrap().clone()
+    }
+
+    /// A handler that records and succeeds.
+    fn ok_handler(
+        &self,
+    ) -> impl Fn(
+        Notification,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>
+    + Send
+    + Sync
+    + 'static {
+        let rec = self.clone();
+        move |n: Notification| {
+            let rec = rec.clone();
+            Box::pin(async move {
+                rec.calls.fetch_add(1, Ordering::SeqCst);
+                rec.handled.lock().unwrap().push(n);
+                Ok(())
+            })
+        }
+    }
+}
+
+fn both_merchants(b: doku_receiver::ReceiverBuilder) -> doku_receiver::ReceiverBuilder {
+    b.merchant(ClientId::new(MCH_A).unwrap(), secret(SK_A))
+        .merchant(ClientId::new(MCH_B).unwrap(), secret(SK_B))
+}
+
+// ---------------------------------------------------------------------------------------
+// The table.
+
+struct Row {
+    name: &'static str,
+    req: Req,
+    /// Send it this many times in sequence; the expectation is for the last answer.
+    times: usize,
+    status: u16,
+    reason: &'static str,
+    /// Handler calls this row adds.
+    calls: usize,
+}
+
+fn row(name: &'static str, req: Req, status: u16, reason: &'static str, calls: usize) -> Row {
+    Row {
+        name,
+        req,
+        times: 1,
+        status,
+        reason,
+        calls,
+    }
+}
+
+#[tokio::test]
+async fn table_of_requests() {
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .max_body_bytes(4096)
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+
+    let tampered = {
+        let mut r = Req::good("r-tampered");
+        let s = String::from_utf8(r.body)
+            .unwrap()
+            .replace("150000", "1500000");
+        r.body = s.into_bytes();
+        r
+    };
+    let reserialised = {
+        // Same JSON value, different bytes (whitespace): the digest is over the raw bytes.
+        let mut r = Req::good("r-reserialised");
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        r.body = serde_json::to_vec_pretty(&v).unwrap();
+        r
+    };
+    let huge = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-huge",
+        PATH,
+        body("EMONEY_TESTPAY", &"I".repeat(5000), json!(1), "SUCCESS"),
+    );
+    let wrong_path = {
+        let mut r = Req::good("r-elsewhere");
+        r.path = "/elsewhere".into();
+        r
+    };
+    let get = {
+        let mut r = Req::good("r-get");
+        r.method = reqwest::Method::GET;
+        r.body.clear();
+        r
+    };
+    let swapped_rid = Req::good("r-signed-rid").set("Request-Id", "r-other-rid");
+    let forged = Req::signed(MCH_A, "SK-WRONG", "r-forged", PATH, good_body("INV-forged"));
+    let other_path = Req::signed(MCH_A, SK_A, "r-path", "/other", good_body("INV-path"));
+    let unknown = Req::signed("MCH-UNKNOWN", SK_A, "r-unknown", PATH, good_body("INV-u"));
+    let not_json = Req::signed(MCH_A, SK_A, "r-notjson", PATH, b"status=SUCCESS".to_vec());
+    let array = Req::signed(MCH_A, SK_A, "r-array", PATH, b"[1,2,3]".to_vec());
+    let empty = Req::signed(MCH_A, SK_A, "r-empty", PATH, Vec::new());
+    let no_amount = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-noamount",
+        PATH,
+        serde_json::to_vec(&json!({
+            "channel": {"id": "EMONEY_TESTPAY"},
+            "order": {"invoice_number": "INV-x"},
+            "transaction": {"status": "SUCCESS"}
+        }))
+        .unwrap(),
+    );
+    let no_channel = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-nochannel",
+        PATH,
+        serde_json::to_vec(&json!({
+            "order": {"invoice_number": "INV-x", "amount": 1},
+            "transaction": {"status": "SUCCESS"}
+        }))
+        .unwrap(),
+    );
+    let fraction = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-fraction",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-f", json!("10000.50"), "SUCCESS"),
+    );
+    let string_amount = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-stramount",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-s", json!("10000.00"), "SUCCESS"),
+    );
+    let odd_status = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-oddstatus",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-o", json!(5), "SOMETHING_NEW"),
+    );
+    let unknown_channel = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-unknownchannel",
+        PATH,
+        body("EMONEY_NOBODY", "INV-n", json!(5), "SUCCESS"),
+    );
+    let merchant_b = Req::signed(MCH_B, SK_B, "r-b", PATH, good_body("INV-b"));
+    // Same Request-Id as merchant B's, other merchant: a different notification.
+    let same_rid_a = Req::signed(MCH_A, SK_A, "r-b", PATH, good_body("INV-b-for-a"));
+    let b_with_a_secret = Req::signed(MCH_B, SK_A, "r-bx", PATH, good_body("INV-bx"));
+    let long_rid = "r".repeat(129);
+    let long_rid_req = Req::good(&long_rid);
+
+    let mut replay = row(
+        "replayed Request-Id",
+        Req::good("r-replay"),
+        200,
+        "ok: already handled",
+        1,
+    );
+    replay.times = 3;
+
+    let rows = vec![
+        row("valid", Req::good("r-valid"), 200, "ok", 1),
+        replay,
+        row("second merchant", merchant_b, 200, "ok", 1),
+        row("same Request-Id, other merchant", same_rid_a, 200, "ok", 1),
+        row(
+            "other merchant's secret",
+            b_with_a_secret,
+            401,
+            "invalid signature",
+            0,
+        ),
+        row("forged signature", forged, 401, "invalid signature", 0),
+        row("tampered body", tampered, 401, "invalid signature", 0),
+        row(
+            "re-serialised body",
+            reserialised,
+            401,
+            "invalid signature",
+            0,
+        ),
+        row(
+            "signed for another path",
+            other_path,
+            401,
+            "invalid signature",
+            0,
+        ),
+        row(
+            "Request-Id swapped",
+            swapped_rid,
+            401,
+            "invalid signature",
+            0,
+        ),
+        row(
+            "signature without prefix",
+            Req::good("r-prefix").set("Signature", "7YyysEmGwaUjcDNmAlnVGPZd3KKKUeMeaKZX2JJ03d0="),
+            401,
+            "invalid signature",
+            0,
+        ),
+        row(
+            "signature not base64",
+            Req::good("r-b64").set("Signature", "HMACSHA256=!!!!"),
+            401,
+            "invalid signature",
+            0,
+        ),
+        row("unknown merchant", unknown, 401, "unknown merchant", 0),
+        row(
+            "missing Signature",
+            Req::good("r-nosig").without("Signature"),
+            400,
+            "missing Signature header",
+            0,
+        ),
+        row(
+            "missing Client-Id",
+            Req::good("r-nocid").without("Client-Id"),
+            400,
+            "missing Client-Id header",
+            0,
+        ),
+        row(
+            "missing Request-Id",
+            Req::good("r-norid").without("Request-Id"),
+            400,
+            "missing Request-Id header",
+            0,
+        ),
+        row(
+            "missing Request-Timestamp",
+            Req::good("r-nots").without("Request-Timestamp"),
+            400,
+            "missing Request-Timestamp header",
+            0,
+        ),
+        row(
+            "empty Signature",
+            Req::good("r-emptysig").set("Signature", ""),
+            400,
+            "missing Signature header",
+            0,
+        ),
+        row(
+            "malformed timestamp",
+            Req::good("r-badts").set("Request-Timestamp", "2021-01-27 03:24:30"),
+            400,
+            "invalid Request-Timestamp header",
+            0,
+        ),
+        row(
+            "Request-Id too long",
+            long_rid_req,
+            400,
+            "invalid Request-Id header",
+            0,
+        ),
+        row(
+            "not JSON",
+            not_json,
+            400,
+            "body is not a DOKU notification",
+            0,
+        ),
+        row(
+            "JSON array",
+            array,
+            400,
+            "body is not a DOKU notification",
+            0,
+        ),
+        row(
+            "empty body",
+            empty,
+            400,
+            "body is not a DOKU notification",
+            0,
+        ),
+        row(
+            "fractional amount",
+            fraction,
+            400,
+            "body is not a DOKU notification",
+            0,
+        ),
+        row(
+            "known channel, no order.amount",
+            no_amount,
+            400,
+            "invalid notification: missing order.amount",
+            0,
+        ),
+        row(
+            "no channel.id",
+            no_channel,
+            400,
+            "invalid notification: missing channel.id",
+            0,
+        ),
+        row("amount as a decimal string", string_amount, 200, "ok", 1),
+        row("status this crate does not know", odd_status, 200, "ok", 1),
+        row(
+            "channel no crate registers",
+            unknown_channel,
+            200,
+            "ok: no channel for this notification",
+            0,
+        ),
+        row("body over the limit", huge, 413, "body too large", 0),
+        row("GET", get, 405, "method not allowed", 0),
+        row("another path", wrong_path, 404, "", 0),
+    ];
+
+    let mut expected_calls = 0;
+    for r in &rows {
+        let before = rec.calls();
+        let mut answer = (0, String::new());
+        for _ in 0..r.times {
+            answer = r.req.send(&client, &base).await;
+        }
+        assert_eq!(
+            answer.0, r.status,
+            "{}: status (body {:?})",
+            r.name, answer.1
+        );
+        assert_eq!(answer.1, r.reason, "{}: reason", r.name);
+        assert_eq!(rec.calls() - before, r.calls, "{}: handler calls", r.name);
+        expected_calls += r.calls;
+    }
+    assert_eq!(rec.calls(), expected_calls);
+    assert_eq!(expected_calls, 6);
+
+    // What the handler saw is the channel's mapping of the verified body.
+    let handled = rec.handled();
+    let valid = handled
+        .iter()
+        .find(|n| n.request_id.as_str() == "r-valid")
+        .unwrap();
+    assert_eq!(valid.channel, "testpay");
+    assert_eq!(valid.channel_code, "EMONEY_TESTPAY");
+    assert_eq!(valid.client_id, MCH_A);
+    assert_eq!(valid.invoice_number, "INV-r-valid");
+    assert_eq!(valid.amount, Amount::new(150_000).unwrap());
+    assert_eq!(valid.status, PaymentStatus::Success);
+    assert_eq!(valid.raw["emoney_payment"]["unknown_field"], json!(true));
+    let odd = handled
+        .iter()
+        .find(|n| n.request_id.as_str() == "r-oddstatus")
+        .unwrap();
+    assert_eq!(odd.status, PaymentStatus::Unknown("SOMETHING_NEW".into()));
+    let clients: Vec<&str> = handled
+        .iter()
+        .filter(|n| n.request_id.as_str() == "r-b")
+        .map(|n| n.client_id.as_str())
+        .collect();
+    assert_eq!(clients.len(), 2);
+    assert!(clients.contains(&MCH_A) && clients.contains(&MCH_B));
+}
+
+#[tokio::test]
+async fn chunked_body_over_the_limit_is_refused_while_reading() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // No Content-Length: the limit applies while the body streams in.
+    let mut req = format!(
+        "POST {PATH} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for _ in 0..4 {
+        req.extend_from_slice(b"400\r\n");
+        req.extend_from_slice(&[b'x'; 1024]);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    // The server may answer and close before reading everything.
+    let _ = stream.write_all(&req).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.ends_with("body too large"), "{answer}");
+    assert_eq!(rec.calls(), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Concurrency.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_simultaneous_copies_call_the_handler_once_and_all_get_200() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let c = Arc::clone(&c);
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            Ok::<_, BoxError>(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-concurrent");
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, base, req) = (client.clone(), base.clone(), req.clone());
+            tokio::spawn(async move { req.send(&client, &base).await })
+        })
+        .collect();
+    let mut by_body: BTreeMap<(u16, String), usize> = BTreeMap::new();
+    for t in tasks {
+        *by_body.entry(t.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(by_body.get(&(200, "ok".into())), Some(&1), "{by_body:?}");
+    assert_eq!(
+        by_body.get(&(200, "ok: already handled".into())),
+        Some(&19),
+        "{by_body:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_waiting_copies_in_flight_get_503_and_a_later_retry_gets_200() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let (c, g) = (Arc::clone(&calls), Arc::clone(&gate));
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let (c, g) = (Arc::clone(&c), Arc::clone(&g));
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            // Held until the test has seen every duplicate's answer.
+            let _permit = g.acquire().await.map_err(|e| e.to_string())?;
+            Ok::<_, BoxError>(())
+        }
+    }))
+    .in_flight_wait(Duration::ZERO)
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-inflight");
+    let first = {
+        let (client, base, req) = (client.clone(), base.clone(), req.clone());
+        tokio::spawn(async move { req.send(&client, &base).await })
+    };
+    // Wait until the first copy is inside the handler.
+    wait_until(|| calls.load(Ordering::SeqCst) == 1).await;
+    let dups: Vec<_> = (0..19)
+        .map(|_| {
+            let (client, base, req) = (client.clone(), base.clone(), req.clone());
+            tokio::spawn(async move { req.send(&client, &base).await })
+        })
+        .collect();
+    for d in dups {
+        assert_eq!(
+            d.await.unwrap(),
+            (
+                503,
+                "notification is being processed; retry later".to_owned()
+            )
+        );
+    }
+    gate.add_permits(1);
+    assert_eq!(first.await.unwrap(), (200, "ok".to_owned()));
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_copies_when_the_first_handler_call_fails_are_handled_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let c = Arc::clone(&c);
+        async move {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if n == 0 {
+                return Err::<(), BoxError>("transient failure".into());
+            }
+            Ok(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-concurrent-fail");
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (client, base, req) = (client.clone(), base.clone(), req.clone());
+            tokio::spawn(async move { req.send(&client, &base).await })
+        })
+        .collect();
+    let mut by_body: BTreeMap<(u16, String), usize> = BTreeMap::new();
+    for t in tasks {
+        *by_body.entry(t.await.unwrap()).or_default() += 1;
+    }
+    // Whatever the timing: one failed call (500), one copy that claimed the released
+    // notification and handled it, and duplicates for the rest.
+    let expected = BTreeMap::from([
+        ((200, "ok".to_owned()), 1),
+        ((200, "ok: already handled".to_owned()), 8),
+        (
+            (500, "notification not processed; retry later".to_owned()),
+            1,
+        ),
+    ]);
+    assert_eq!(by_body, expected);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+async fn wait_until(mut cond: impl FnMut() -> bool) {
+    for _ in 0..2000 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("condition not reached in 10 s");
+}
+
+// ---------------------------------------------------------------------------------------
+// Handler failures.
+
+#[tokio::test]
+async fn a_failing_handler_gets_500_without_its_error_and_the_retry_is_handled_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let (c, o) = (Arc::clone(&calls), Arc::clone(&ok));
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let (c, o) = (Arc::clone(&c), Arc::clone(&o));
+        async move {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err::<(), BoxError>("database password=hunter2 refused".into());
+            }
+            o.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-fails-once");
+    let (status, text) = req.send(&client, &base).await;
+    assert_eq!(status, 500);
+    assert_eq!(text, "notification not processed; retry later");
+    assert!(!text.contains("hunter2"));
+    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(ok.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_gets_500_and_the_retry_is_handled() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let c = Arc::clone(&c);
+        async move {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("handler bug");
+            }
+            Ok::<_, BoxError>(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-panics-once");
+    assert_eq!(req.send(&client, &base).await.0, 500);
+    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_handler_finishes_even_if_doku_hangs_up() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = Arc::clone(&done);
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let d = Arc::clone(&d);
+        async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            d.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, BoxError>(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let req = Req::good("r-hangup");
+    let mut rb = impatient.post(format!("{base}{PATH}"));
+    for (n, v) in &req.headers {
+        rb = rb.header(*n, v);
+    }
+    assert!(
+        rb.body(req.body.clone()).send().await.is_err(),
+        "client gave up"
+    );
+    wait_until(|| done.load(Ordering::SeqCst) == 1).await;
+    // Its completion was recorded: DOKU's retry is a duplicate.
+    let client = reqwest::Client::new();
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(done.load(Ordering::SeqCst), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Unknown channels.
+
+#[tokio::test]
+async fn unknown_channel_goes_to_the_fallback_once() {
+    let rec = Recorder::default();
+    let fallback_calls = Arc::new(AtomicUsize::new(0));
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let (f, cs) = (Arc::clone(&fallback_calls), Arc::clone(&codes));
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .fallback(move |v: VerifiedNotification| {
+            let (f, cs) = (Arc::clone(&f), Arc::clone(&cs));
+            async move {
+                let n = f.fetch_add(1, Ordering::SeqCst);
+                cs.lock()
+                    .unwrap()
+                    .push(v.channel_code().unwrap_or_default().to_owned());
+                if n == 0 {
+                    return Err::<(), BoxError>("fallback storage down".into());
+                }
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-va",
+        PATH,
+        body("VIRTUAL_ACCOUNT_BCA", "INV-va", json!(10000), "SUCCESS"),
+    );
+    assert_eq!(
+        req.send(&client, &base).await.0,
+        500,
+        "fallback failed: retry"
+    );
+    let ok = (200, "ok: no channel for this notification".to_owned());
+    assert_eq!(req.send(&client, &base).await, ok);
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(fallback_calls.load(Ordering::SeqCst), 2);
+    assert_eq!(rec.calls(), 0);
+    assert_eq!(*codes.lock().unwrap(), vec!["VIRTUAL_ACCOUNT_BCA"; 2]);
+}
+
+#[tokio::test]
+async fn an_explicit_registry_replaces_the_global_one() {
+    static EMPTY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| Registry::from_registrations([]));
+    assert!(Registry::global().ids().contains(&"testpay"));
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .registry(empty)
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let answer = Req::good("r-registry")
+        .send(&reqwest::Client::new(), &base)
+        .await;
+    assert_eq!(
+        answer,
+        (200, "ok: no channel for this notification".to_owned())
+    );
+    assert_eq!(rec.calls(), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Time: TTL, leases, capacity, timestamp window.
+
+#[tokio::test]
+async fn a_handled_notification_is_forgotten_after_the_ttl() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = Arc::new(
+        MemoryStore::new()
+            .ttl(Duration::from_secs(3600))
+            .clock(clock.clone()),
+    );
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .store(Arc::clone(&store))
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::good("r-ttl");
+    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    clock.advance(Duration::from_secs(3599));
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(rec.calls(), 1);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(store.sweep(), 1);
+    assert!(store.is_empty());
+    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(rec.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_lease_whose_holder_vanished_expires_and_its_token_cannot_release_the_next() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = MemoryStore::new()
+        .lease(Duration::from_secs(60))
+        .clock(clock.clone());
+    let key = DedupeKey::new(MCH_A, "r-lease".parse().unwrap());
+    let Claimed::New(first) = store.claim(&key).await.unwrap() else {
+        panic!("first claim")
+    };
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    clock.advance(Duration::from_secs(1));
+    let Claimed::New(second) = store.claim(&key).await.unwrap() else {
+        panic!("claim after the lease")
+    };
+    assert_ne!(first, second);
+    // The vanished holder comes back and releases: the new claim stands.
+    store.release(&key, first).await.unwrap();
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    store.release(&key, second).await.unwrap();
+    let Claimed::New(third) = store.claim(&key).await.unwrap() else {
+        panic!("claim after release")
+    };
+    store.complete(&key, third).await.unwrap();
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::Done);
+    // Release after completion does not forget it.
+    store.release(&key, third).await.unwrap();
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::Done);
+    assert_eq!(store.len(), 1);
+}
+
+#[tokio::test]
+async fn a_full_store_answers_503_until_entries_expire() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = MemoryStore::new()
+        .ttl(Duration::from_secs(100))
+        .capacity(2)
+        .clock(clock.clone());
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .store(store)
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    assert_eq!(Req::good("r-cap-1").send(&client, &base).await.0, 200);
+    assert_eq!(Req::good("r-cap-2").send(&client, &base).await.0, 200);
+    assert_eq!(
+        Req::good("r-cap-3").send(&client, &base).await,
+        (503, "temporarily unavailable; retry later".to_owned())
+    );
+    // The full store still recognises what it holds.
+    assert_eq!(
+        Req::good("r-cap-1").send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    clock.advance(Duration::from_secs(100));
+    assert_eq!(
+        Req::good("r-cap-3").send(&client, &base).await,
+        (200, "ok".to_owned())
+    );
+    assert_eq!(rec.calls(), 3);
+}
+
+#[tokio::test]
+async fn the_timestamp_window_uses_the_injected_clock() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .timestamp_window(Duration::from_secs(300))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    clock.advance(Duration::from_secs(300));
+    assert_eq!(
+        Req::good("r-win-1").send(&client, &base).await,
+        (200, "ok".to_owned())
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        Req::good("r-win-2").send(&client, &base).await,
+        (401, "timestamp outside window".to_owned())
+    );
+    // A fresh signature passes again.
+    let ts = format_timestamp(datetime!(2021-01-27 03:29:31 UTC));
+    let b = good_body("INV-win-3");
+    let sig = Components::notification(MCH_A, "r-win-3", &ts, PATH, &b).sign(&secret(SK_A));
+    let fresh = Req::signed(MCH_A, SK_A, "r-win-3", PATH, b)
+        .set("Request-Timestamp", &ts)
+        .set("Signature", &sig);
+    assert_eq!(fresh.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(rec.calls(), 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Pluggable store, configuration, robustness.
+
+/// A store whose backend is down.
+struct DownStore;
+
+#[async_trait]
+impl DedupeStore for DownStore {
+    async fn claim(&self, _key: &DedupeKey) -> Result<Claimed, StoreError> {
+        Err(StoreError::Backend("connection refused".into()))
+    }
+    async fn complete(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<(), StoreError> {
+        Err(StoreError::Backend("connection refused".into()))
+    }
+    async fn release(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<(), StoreError> {
+        Err(StoreError::Backend("connection refused".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_answers_503_and_never_calls_the_handler() {
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .store(DownStore)
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let res = reqwest::Client::new()
+        .post(format!("{base}{PATH}"))
+        .headers({
+            let r = Req::good("r-down");
+            let mut h = reqwest::header::HeaderMap::new();
+            for (n, v) in r.headers {
+                h.insert(n, v.parse().unwrap());
+            }
+            h
+        })
+        .body(good_body("INV-r-down"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(rec.calls(), 0);
+}
+
+#[test]
+fn configuration_errors_are_reported_not_panicked() {
+    let rec = Recorder::default();
+    for path in [
+        "payments", "/a?b=1", "/{id}", "/a/*rest", "/a b", "/a//b", "",
+    ] {
+        let err = both_merchants(Receiver::builder(path, rec.ok_handler()))
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("notification path"),
+            "{path}: {err}"
+        );
+    }
+    let err = Receiver::builder(PATH, rec.ok_handler())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("no merchant"), "{err}");
+}
+
+#[tokio::test]
+async fn random_input_never_gets_a_5xx() {
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .build()
+        .unwrap();
+    let valid = Req::good("r-fuzz");
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    for i in 0..2000 {
+        let mut headers = http::HeaderMap::new();
+        for (n, v) in &valid.headers {
+            headers.insert(*n, v.parse().unwrap());
+        }
+        let mut body = valid.body.clone();
+        match i % 4 {
+            0 => {
+                // Flip a byte of the body.
+                let at = (next() as usize) % body.len();
+                body[at] ^= (next() as u8) | 1;
+            }
+            1 => {
+                // Random bytes as the body.
+                body = (0..(next() % 300)).map(|_| next() as u8).collect();
+            }
+            2 => {
+                // A random visible-ASCII value in a random header.
+                let names = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+                let name = names[(next() as usize) % names.len()];
+                let v: String = (0..(next() % 60))
+                    .map(|_| (0x20 + (next() % 0x5f) as u8) as char)
+                    .collect();
+                headers.insert(name, v.parse().unwrap());
+            }
+            _ => {
+                // Truncate the body.
+                body.truncate((next() as usize) % body.len());
+            }
+        }
+        let answer = receiver.process(&headers, &body).await;
+        assert!(
+            answer.status.is_client_error(),
+            "input {i}: {} {}",
+            answer.status,
+            answer.reason
+        );
+        *statuses.entry(answer.status.as_u16()).or_default() += 1;
+    }
+    assert_eq!(rec.calls(), 0);
+    assert!(statuses.contains_key(&401), "{statuses:?}");
+}
+
+#[test]
+fn expect_payment_checks_invoice_then_amount() {
+    let n: Notification = serde_json::from_value(json!({
+        "channel": "testpay", "channel_code": "EMONEY_TESTPAY", "client_id": MCH_A,
+        "request_id": "r-1", "invoice_number": "INV-1", "amount": 150000,
+        "status": "SUCCESS", "raw": {}
+    }))
+    .unwrap();
+    let amount = Amount::new(150_000).unwrap();
+    assert_eq!(expect_payment(&n, "INV-1", amount), Ok(()));
+    assert_eq!(
+        expect_payment(&n, "INV-2", amount),
+        Err(Mismatch::Invoice {
+            expected: "INV-2".into(),
+            actual: "INV-1".into()
+        })
+    );
+    let err = expect_payment(&n, "INV-1", Amount::new(15_000).unwrap()).unwrap_err();
+    assert_eq!(
+        err,
+        Mismatch::Amount {
+            expected: Amount::new(15_000).unwrap(),
+            actual: Some(amount)
+        }
+    );
+    assert_eq!(err.to_string(), "amount is 150000, expected 15000");
+}
