@@ -1,0 +1,94 @@
+//! `doku sim`: the local DOKU simulator, standalone.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+use doku::sim::{MerchantConfig, SimConfig, Simulator};
+
+use crate::failure::Failure;
+use crate::input::read_json;
+
+/// Arguments of `sim`.
+#[derive(Debug, Args)]
+pub(crate) struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    addr: SocketAddr,
+    /// A JSON configuration file (merchants, storage bounds, time factor, faults).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+    /// A merchant as CLIENT_ID:SECRET_KEY (repeatable). DOKU_CLIENT_ID and DOKU_SECRET_KEY
+    /// add one too.
+    #[arg(long = "merchant", value_name = "CLIENT_ID:SECRET")]
+    merchants: Vec<String>,
+    /// Where notifications go, for merchants given by flag or environment.
+    #[arg(long, value_name = "URL")]
+    notification_url: Option<String>,
+    /// Multiplies DOKU's notification retry schedule (30 min, 6 h, 12 h).
+    #[arg(long)]
+    time_factor: Option<f64>,
+    /// Merchant Client-Id.
+    #[arg(long, env = "DOKU_CLIENT_ID")]
+    client_id: Option<String>,
+    /// Merchant Secret Key.
+    #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+}
+
+pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
+    let mut config: SimConfig = match &a.config {
+        Some(path) => read_json(path, "simulator configuration")?,
+        None => SimConfig::default(),
+    };
+    let mut add = |id: &str, secret: &str| {
+        let mut m = MerchantConfig::new(id, secret);
+        if let Some(url) = &a.notification_url {
+            m = m.notification_url(url.clone());
+        }
+        config.merchants.push(m);
+    };
+    for m in &a.merchants {
+        let (id, secret) = m.split_once(':').ok_or_else(|| {
+            Failure::input(format!(
+                "--merchant takes CLIENT_ID:SECRET_KEY, got `{}`",
+                m.split(':').next().unwrap_or("")
+            ))
+        })?;
+        add(id, secret);
+    }
+    if let (Some(id), Some(secret)) = (&a.client_id, &a.secret_key) {
+        add(id, secret);
+    }
+    if let Some(f) = a.time_factor {
+        config.time_factor = f;
+    }
+    if config.merchants.is_empty() {
+        return Err(Failure::input(
+            "no merchant: give --merchant CLIENT_ID:SECRET, DOKU_CLIENT_ID and DOKU_SECRET_KEY, or a --config file",
+        ));
+    }
+    let ids: Vec<String> = config
+        .merchants
+        .iter()
+        .map(|m| m.client_id.clone())
+        .collect();
+    let sim = Simulator::builder(config)
+        .registered_channels()
+        .start_on(a.addr)
+        .await
+        .map_err(|e| Failure::input(format!("cannot start the simulator: {e}")))?;
+    eprintln!("DOKU simulator listening at {}", sim.base_url());
+    eprintln!("  merchants: {}", ids.join(", "));
+    for e in sim.endpoints() {
+        eprintln!("  {e}");
+    }
+    eprintln!(
+        "  control API under {}/_sim/ ; Ctrl-C to stop",
+        sim.base_url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Failure::refused(format!("cannot wait for Ctrl-C: {e}")))?;
+    sim.shutdown().await;
+    Ok(())
+}

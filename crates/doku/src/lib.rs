@@ -1,0 +1,53 @@
+//! DOKU payments for Rust: the facade.
+//!
+//! Re-exports everything of [`doku_core`] (the unified models, the transport, the client, the
+//! registry, notification verification) and links the channel crates enabled by features,
+//! one per channel, all on by default:
+//!
+//! | feature | channel crate | id |
+//! | --- | --- | --- |
+//! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
+//! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
+//! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
+//! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
+//!
+//! A channel registers itself with `inventory`; its registration only survives linking if the
+//! program references the channel crate. This crate does (`pub use doku_linkaja as linkaja`),
+//! so depending on `doku` is enough for [`Registry::global`] to hold every enabled channel:
+//!
+//! ```
+//! let ids = doku::Registry::global().ids();
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku"))]
+//! assert_eq!(ids, ["akulaku", "linkaja"]);
+//! ```
+
+pub use doku_core::*;
+
+/// The LinkAja e-money channel (`doku-linkaja`).
+#[cfg(feature = "linkaja")]
+pub use doku_linkaja as linkaja;
+
+/// The Akulaku paylater channel (`doku-akulaku`).
+#[cfg(feature = "akulaku")]
+pub use doku_akulaku as akulaku;
+
+/// The axum notification receiver (`doku-receiver`).
+#[cfg(feature = "receiver")]
+pub use doku_receiver as receiver;
+
+/// The local DOKU simulator (`doku-sim`).
+#[cfg(feature = "sim")]
+pub use doku_sim as sim;
+
+/// The descriptors of the channels this build of the facade links, ordered by id. It names
+/// each channel crate's descriptor, which also keeps every enabled channel crate linked.
+pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
+    [
+        #[cfg(feature = "akulaku")]
+        &doku_akulaku::DESCRIPTOR,
+        #[cfg(feature = "linkaja")]
+        &doku_linkaja::DESCRIPTOR,
+    ]
+    .into_iter()
+    .collect()
+}

@@ -1,0 +1,157 @@
+//! Through the facade, the global registry holds exactly the enabled channels: with the
+//! default features, exactly `{akulaku, linkaja}`.
+
+/// The ids the enabled features should register, ordered.
+fn expected_ids() -> Vec<&'static str> {
+    let mut ids = Vec::new();
+    if cfg!(feature = "akulaku") {
+        ids.push("akulaku");
+    }
+    if cfg!(feature = "linkaja") {
+        ids.push("linkaja");
+    }
+    ids
+}
+
+#[test]
+fn registry_holds_exactly_the_enabled_channels() {
+    assert_eq!(doku::Registry::global().ids(), expected_ids());
+    let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
+    assert_eq!(linked, expected_ids());
+}
+
+#[cfg(all(feature = "linkaja", feature = "akulaku"))]
+#[test]
+fn registry_holds_exactly_the_default_channels() {
+    let registry = doku::Registry::global();
+    assert_eq!(registry.ids(), ["akulaku", "linkaja"]);
+    assert!(registry.conflicts().is_empty());
+    let codes: Vec<&str> = registry
+        .descriptors()
+        .iter()
+        .map(|d| d.channel_code)
+        .collect();
+    assert_eq!(codes, ["PEER_TO_PEER_AKULAKU", "EMONEY_LINKAJA"]);
+    for code in codes {
+        let channel = registry.by_channel_code(code).expect(code);
+        assert_eq!(channel.descriptor().channel_code, code);
+    }
+}
+
+#[cfg(all(feature = "linkaja", feature = "akulaku"))]
+#[test]
+fn linked_channels_lists_the_enabled_crates() {
+    let ids: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
+    assert_eq!(ids, ["akulaku", "linkaja"]);
+    assert_eq!(doku::akulaku::DESCRIPTOR.id, "akulaku");
+    assert_eq!(doku::linkaja::DESCRIPTOR.id, "linkaja");
+}
+
+#[cfg(feature = "linkaja")]
+#[test]
+fn client_refuses_what_a_channel_lacks_without_a_request() {
+    // An unreachable base URL: any request would fail as Unreachable, not Unsupported.
+    let credentials = doku::Credentials::new(
+        "MCH-0001-10791114622547",
+        "SK-TESTVECTOR-0001",
+        doku::Environment::custom("http://127.0.0.1:9").expect("env"),
+    )
+    .expect("credentials");
+    let client = doku::Client::new(credentials).expect("client");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let req = doku::CancelRequest {
+        request_id: None,
+        invoice_number: "INV-1".into(),
+        merchant_reference: None,
+        identifiers: vec![],
+    };
+    let err = rt
+        .block_on(client.cancel("linkaja", &req))
+        .expect_err("unsupported");
+    assert!(
+        matches!(
+            err,
+            doku::Error::Unsupported {
+                operation: doku::Operation::Cancel,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Signs `body` as DOKU would for `/payments/notifications` and verifies it.
+#[cfg(all(feature = "linkaja", feature = "akulaku"))]
+fn verified(body: &[u8]) -> doku::VerifiedNotification {
+    use doku::signature::Components;
+    let (client_id, request_id, timestamp) = (
+        "MCH-0001-10791114622547",
+        "479b663f-5c9d-400d-8e80-3e548a8f7639",
+        "2021-01-27T03:24:24Z",
+    );
+    let secret = doku::SecretKey::new("SK-TESTVECTOR-0001").expect("secret");
+    let path = "/payments/notifications";
+    let signature =
+        Components::notification(client_id, request_id, timestamp, path, body).sign(&secret);
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in [
+        ("Client-Id", client_id),
+        ("Request-Id", request_id),
+        ("Request-Timestamp", timestamp),
+        ("Signature", signature.as_str()),
+    ] {
+        headers.insert(name, http::HeaderValue::from_str(value).expect("header"));
+    }
+    doku::NotificationVerifier::new()
+        .merchant(doku::ClientId::new(client_id).expect("client id"), secret)
+        .verify(&headers, path, body)
+        .expect("verifies")
+}
+
+#[cfg(all(feature = "linkaja", feature = "akulaku"))]
+#[test]
+fn notifications_route_to_their_channel_by_channel_id() {
+    let rows: &[(&str, &str, &str, u64, doku::PaymentStatus)] = &[
+        (
+            "EMONEY_LINKAJA",
+            "linkaja",
+            "INV-L-1",
+            150_000,
+            doku::PaymentStatus::Success,
+        ),
+        (
+            "PEER_TO_PEER_AKULAKU",
+            "akulaku",
+            "INV-A-1",
+            90_000,
+            doku::PaymentStatus::Failed,
+        ),
+    ];
+    for (code, id, invoice, amount, status) in rows {
+        let body = format!(
+            r#"{{"channel":{{"id":"{code}"}},"order":{{"invoice_number":"{invoice}","amount":{amount}}},"transaction":{{"status":"{}","original_request_id":"orig-{id}"}}}}"#,
+            status.as_str()
+        );
+        let n =
+            doku::client::route_notification(doku::Registry::global(), &verified(body.as_bytes()))
+                .expect(code);
+        assert_eq!(
+            (
+                n.channel.as_str(),
+                n.channel_code.as_str(),
+                n.invoice_number.as_str()
+            ),
+            (*id, *code, *invoice)
+        );
+        assert_eq!((n.amount.rupiah(), &n.status), (*amount, status));
+        assert_eq!(n.original_request_id, Some(format!("orig-{id}")));
+    }
+    let unknown = br#"{"channel":{"id":"EMONEY_OVO"},"order":{"invoice_number":"X","amount":1},"transaction":{"status":"SUCCESS"}}"#;
+    assert!(matches!(
+        doku::client::route_notification(doku::Registry::global(), &verified(unknown)),
+        Err(doku::Error::UnknownChannel(_))
+    ));
+}
