@@ -51,3 +51,8 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
     .into_iter()
     .collect()
 }
+
+/// The README's quickstart, compiled as a doctest.
+#[cfg(all(doctest, feature = "receiver"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
