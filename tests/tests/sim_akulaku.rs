@@ -291,6 +291,52 @@ async fn simulator_enforces_every_generate_order_rule() {
 }
 
 #[tokio::test]
+async fn undecodable_amounts_are_refused_with_their_field_path() {
+    let receiver = Receiver::start(Vec::new()).await;
+    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "fraction of a rupiah",
+            json!("90000.50"),
+            "order.amount: amount must be whole rupiah",
+        ),
+        (
+            "13 digits",
+            json!(1_000_000_000_000u64),
+            "order.amount: amount must have at most 12 digits",
+        ),
+        (
+            "negative",
+            json!(-90000),
+            "order.amount: amount must not be negative",
+        ),
+        (
+            "not a number",
+            json!("ninety"),
+            "order.amount: amount must be a number",
+        ),
+    ];
+    for (i, (name, amount, reason)) in cases.into_iter().enumerate() {
+        let mut body = guide_body();
+        body["order"]["amount"] = amount;
+        let r = post_raw(
+            &sim,
+            CREATE_PATH,
+            &serde_json::to_vec(&body).unwrap(),
+            &format!("ak-amount-{i}"),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{name}");
+        let messages = r.messages();
+        assert!(
+            messages.len() == 1 && messages[0].starts_with(reason),
+            "{name}: {messages:?}"
+        );
+    }
+    assert_eq!(sim.stats().orders, 0);
+}
+
+#[tokio::test]
 async fn simulator_enforces_cancel_and_refund_rules() {
     let receiver = Receiver::start(Vec::new()).await;
     let sim = start_sim(&receiver, FaultConfig::default()).await;

@@ -23,6 +23,6 @@ pub(crate) fn read_bytes(path: &str) -> Result<Vec<u8>, Failure> {
 pub(crate) fn read_json<T: DeserializeOwned>(path: &str, what: &str) -> Result<T, Failure> {
     let bytes = read_bytes(path)?;
     let name = if path == "-" { "stdin" } else { path };
-    serde_json::from_slice(&bytes)
+    doku::validate::decode_json(&bytes)
         .map_err(|e| Failure::input(format!("`{name}` is not a valid {what}: {e}")))
 }

@@ -157,3 +157,26 @@ impl Validator {
         }
     }
 }
+
+/// Decodes JSON, naming the field path of a value that does not fit, such as
+/// `order.amount: amount must be whole rupiah (no fraction) at line 1 column 52`.
+///
+/// ```
+/// let err = doku_core::validate::decode_json::<doku_core::PaymentRequest>(
+///     br#"{"invoice_number":"I","amount":"10.50","callback_url":"https://x.example"}"#,
+/// )
+/// .unwrap_err();
+/// assert!(err.starts_with("amount: amount must be whole rupiah"), "{err}");
+/// ```
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}

@@ -137,7 +137,7 @@ pub fn decode_with<T: serde::de::DeserializeOwned>(
     body: &[u8],
     validate: impl FnOnce(&T) -> Result<(), Violations>,
 ) -> Result<T, Rejection> {
-    let value: T = serde_json::from_slice(body).map_err(Rejection::malformed)?;
+    let value: T = doku_core::validate::decode_json(body).map_err(Rejection::Malformed)?;
     validate(&value)?;
     Ok(value)
 }
