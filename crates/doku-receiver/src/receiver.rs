@@ -396,15 +396,28 @@ impl Receiver {
             }
             Err(_) => return Answer::rejected(StatusCode::BAD_REQUEST, "could not read body"),
         };
-        self.process(&parts.headers, &body).await
+        self.process_bytes(&parts.headers, body).await
     }
 
     /// Processes a notification's headers and raw body, independently of any HTTP framework:
     /// verification, routing, deduplication and the handler. Needs a Tokio runtime (the
     /// handler runs in its own task).
     pub async fn process(&self, headers: &HeaderMap, body: &[u8]) -> Answer {
+        if body.len() > self.inner.verifier.body_limit() {
+            let e = doku_core::NotificationError::BodyTooLarge {
+                size: body.len(),
+                limit: self.inner.verifier.body_limit(),
+            };
+            return Answer::from_verification_error(&e);
+        }
+        self.process_bytes(headers, Bytes::copy_from_slice(body))
+            .await
+    }
+
+    /// [`Receiver::process`] for a body already held as [`Bytes`], without copying it.
+    pub async fn process_bytes(&self, headers: &HeaderMap, body: Bytes) -> Answer {
         let inner = &self.inner;
-        let verified = match inner.verifier.verify(headers, &inner.path, body) {
+        let verified = match inner.verifier.verify_bytes(headers, &inner.path, body) {
             Ok(v) => v,
             Err(e) => {
                 let answer = Answer::from_verification_error(&e);
