@@ -138,6 +138,33 @@ impl<T> Sent<T> {
     pub fn raw_json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.raw).unwrap_or(serde_json::Value::Null)
     }
+
+    /// The error for an answer that decoded but is not a success answer of the expected shape
+    /// (a channel's own check, such as a missing `order.invoice_number`). A 409 of that kind is
+    /// DOKU's refusal of a replay (or its stored answer to a refused request), not the
+    /// original success: [`Error::Doku`] with status 409; any other status is
+    /// [`Error::Undecodable`].
+    pub fn not_an_answer(&self, reason: impl Into<String>) -> Error {
+        if self.status == 409 {
+            return DokuError::from_response(self.request_id.clone(), self.status, &self.raw)
+                .into();
+        }
+        Error::Undecodable {
+            request_id: self.request_id.clone(),
+            status: self.status,
+            reason: reason.into(),
+            raw: String::from_utf8_lossy(&self.raw).into_owned(),
+        }
+    }
+
+    /// The error for an answer that contradicts the request (another invoice number or
+    /// amount): [`Error::Untrusted`], whose outcome is unknown — ask Check Status.
+    pub fn contradicts(&self, reason: impl Into<String>) -> Error {
+        Error::Untrusted {
+            request_id: self.request_id.clone(),
+            reason: format!("answer contradicts the request: {}", reason.into()),
+        }
+    }
 }
 
 /// An HTTP answer before interpretation.
