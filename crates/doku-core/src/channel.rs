@@ -156,6 +156,22 @@ impl ChannelDescriptor {
         self.endpoint(op).ok_or_else(|| self.unsupported(op))
     }
 
+    /// Refuses a notification whose `channel.id` is not this channel's code (a channel must
+    /// never map another channel's notification as its own).
+    pub fn check_notification(&self, n: &VerifiedNotification) -> Result<(), Error> {
+        match n.channel_code() {
+            Some(code) if code == self.channel_code => Ok(()),
+            other => Err(Error::Notification(
+                crate::notification::NotificationError::Malformed(format!(
+                    "channel.id {:?} is not {} ({})",
+                    other.unwrap_or(""),
+                    self.channel_code,
+                    self.id
+                )),
+            )),
+        }
+    }
+
     /// The typed error for an operation this channel lacks.
     pub fn unsupported(&self, op: Operation) -> Error {
         Error::Unsupported {
@@ -203,6 +219,7 @@ pub trait PaymentChannel: Send + Sync + 'static {
     /// Maps a verified notification to the unified [`Notification`]. The default reads the
     /// common envelope (order, transaction); channels override it to read their own objects.
     fn parse_notification(&self, n: &VerifiedNotification) -> Result<Notification, Error> {
+        self.descriptor().check_notification(n)?;
         n.to_notification(self.descriptor().id)
     }
 }

@@ -152,6 +152,11 @@ impl Environment {
                 "environment URL `{trimmed}` must be http:// or https:// with a host"
             )));
         }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::Config(
+                "environment URL must not carry a user name or password".into(),
+            ));
+        }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(Error::Config(format!(
                 "environment URL `{trimmed}` must not carry a query or fragment"

@@ -371,6 +371,10 @@ impl Api {
         let mut v = crate::validate::Validator::new();
         if v.required("invoice_or_request_id", Some(invoice_or_request_id)) {
             v.max_chars("invoice_or_request_id", invoice_or_request_id, 128);
+            // URL parsers resolve these as path segments: what was signed would not be sent.
+            if matches!(invoice_or_request_id, "." | "..") {
+                v.push("invoice_or_request_id", "must not be `.` or `..`");
+            }
         }
         v.finish()?;
         let path = format!(

@@ -191,3 +191,44 @@ async fn operations_a_channel_lacks_are_refused_without_a_request() {
     let _ = client.refund("fullonly", &req()).await;
     assert_eq!(CALLS.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_channel_never_maps_another_channels_notification() {
+    use doku_core::signature::Components;
+    use doku_core::{ClientId, NotificationVerifier, SecretKey};
+    let body = br#"{"channel":{"id":"EMONEY_PLAIN"},"order":{"invoice_number":"I-1","amount":1000},"transaction":{"status":"SUCCESS"}}"#;
+    let secret = SecretKey::new("SK-1").unwrap();
+    let ts = "2021-07-07T09:00:00Z";
+    let sig = Components::notification("MCH-1", "n-1", ts, "/n", body).sign(&secret);
+    let mut h = http::HeaderMap::new();
+    h.insert("Client-Id", "MCH-1".parse().unwrap());
+    h.insert("Request-Id", "n-1".parse().unwrap());
+    h.insert("Request-Timestamp", ts.parse().unwrap());
+    h.insert("Signature", sig.parse().unwrap());
+    let v = NotificationVerifier::new()
+        .merchant(ClientId::new("MCH-1").unwrap(), secret)
+        .verify(&h, "/n", body)
+        .unwrap();
+    let r = Registry::global();
+    let cases: &[(&str, Result<&str, &str>)] = &[
+        ("plain", Ok("plain")),
+        (
+            "fullonly",
+            Err("channel.id \"EMONEY_PLAIN\" is not EMONEY_FULLONLY (fullonly)"),
+        ),
+    ];
+    for (id, expect) in cases {
+        let got = r.get(id).unwrap().parse_notification(&v);
+        match (got, expect) {
+            (Ok(n), Ok(channel)) => assert_eq!(n.channel, *channel),
+            (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{e}"),
+            (got, _) => panic!("{id}: {got:?}"),
+        }
+    }
+    assert_eq!(
+        doku_core::client::route_notification(r, &v)
+            .unwrap()
+            .channel,
+        "plain"
+    );
+}

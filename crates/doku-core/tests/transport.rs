@@ -450,7 +450,7 @@ async fn check_status_is_a_signed_get_without_digest() {
 async fn check_status_refuses_bad_ids_before_sending() {
     let server = serve(vec![Reply::Signed(200, OK_BODY)]).await;
     let api = api(&server.base, true);
-    for id in ["", &"x".repeat(129)] {
+    for id in ["", &"x".repeat(129), ".", ".."] {
         let err = api.check_status(id).await.unwrap_err();
         assert!(matches!(err, Error::Validation(_)), "{err}");
     }

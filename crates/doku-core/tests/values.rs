@@ -111,6 +111,10 @@ fn environments() {
         ("ftp://x", Err("must be http")),
         ("127.0.0.1:7070", Err("relative URL")),
         ("http://x/?a=b", Err("query")),
+        (
+            "http://user:pass@127.0.0.1:7070",
+            Err("user name or password"),
+        ),
         ("not a url", Err("environment URL")),
     ];
     for (s, expected) in cases {
