@@ -24,8 +24,45 @@ inventory::collect!(ChannelRegistration);
 
 /// Registers a channel type with the global registry.
 ///
-/// ```ignore
-/// doku_core::register_channel!(AKULAKU_DESCRIPTOR, || Box::new(Akulaku));
+/// ```
+/// use doku_core::channel::{Capabilities, ChannelKind, Endpoint, Operation, RedirectStyle, RefundSupport};
+/// use doku_core::{Api, ChannelDescriptor, Error, Payment, PaymentChannel, PaymentRequest, Registry};
+///
+/// static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
+///     id: "example",
+///     display_name: "Example Wallet",
+///     channel_code: "EMONEY_EXAMPLE",
+///     service_id: "EMONEY",
+///     acquirer_id: "EXAMPLE",
+///     kind: ChannelKind::Emoney,
+///     capabilities: Capabilities {
+///         cancel: false,
+///         refund: RefundSupport::None,
+///         redirect: RedirectStyle::Url,
+///         min_amount: 1,
+///         max_amount: 999_999_999_999,
+///     },
+///     endpoints: &[Endpoint { operation: Operation::Create, method: "POST", path: "/example/v1/payment" }],
+/// };
+///
+/// struct Example;
+///
+/// #[doku_core::async_trait]
+/// impl PaymentChannel for Example {
+///     fn descriptor(&self) -> &'static ChannelDescriptor {
+///         &DESCRIPTOR
+///     }
+///     fn validate_create(&self, _: &PaymentRequest) -> Result<(), Error> {
+///         Ok(())
+///     }
+///     async fn create(&self, _: &Api, _: &PaymentRequest) -> Result<Payment, Error> {
+///         Err(Error::Config("an example does not send".into()))
+///     }
+/// }
+///
+/// doku_core::register_channel!(DESCRIPTOR, || Box::new(Example));
+///
+/// assert_eq!(Registry::global().get("example").unwrap().descriptor().channel_code, "EMONEY_EXAMPLE");
 /// ```
 #[macro_export]
 macro_rules! register_channel {
