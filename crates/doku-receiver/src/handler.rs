@@ -11,9 +11,25 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Handles each new, verified, mapped notification once.
 ///
 /// Return `Ok(())` only after the notification is durably recorded (order marked paid,
-/// message queued, ...): the receiver answers DOKU 200 then and never calls the handler for
-/// this notification again. An `Err` answers 500 so that DOKU retries, and the notification
-/// is not marked done.
+/// message queued, ...): the receiver answers DOKU 200 then and does not call the handler for
+/// this notification again while the store remembers it. An `Err` answers 500 so that DOKU
+/// retries, and the notification is not marked done.
+///
+/// # The handler must be idempotent per (invoice, status)
+///
+/// **Deduplication is a best effort, not a guarantee: make the handler itself idempotent
+/// per (invoice number, status)**, e.g. "mark order paid" as a conditional update that does
+/// nothing if it is already paid. The receiver deduplicates on `(Client-Id, Request-Id)`,
+/// and:
+///
+/// * DOKU does not document whether a re-notification of the same payment keeps its
+///   `Request-Id`; one with a new `Request-Id` reaches the handler again;
+/// * a handled key is remembered only for the store's time to live (24 hours by default
+///   for [`MemoryStore`](crate::MemoryStore)), and a store restarted or lost forgets it;
+/// * if the claim is lost while the handler runs (the process stalled past the lease),
+///   another delivery may run it concurrently; the receiver logs this as an error.
+///
+/// With a timestamp window, keep the store's time to live at least twice the window.
 ///
 /// Implemented for async functions and closures `Fn(Notification) -> impl Future<Output =
 /// Result<(), E>>` where `E` converts into [`BoxError`] (`String`, `&str`, any error type):

@@ -18,8 +18,20 @@
 //!    `Ok`; an error answers 500 so that DOKU retries, and the notification is not marked
 //!    done.
 //!
+//! **The handler must be idempotent per (invoice, status).** Deduplication by `Request-Id`
+//! lasts only the store's time to live (24 hours by default), and DOKU does not document
+//! whether a re-notification of the same payment keeps its `Request-Id`: the same payment
+//! outcome can reach the handler more than once. Make "mark paid" a conditional update that
+//! does nothing the second time. With a [timestamp
+//! window](ReceiverBuilder::timestamp_window), keep the store's time to live at least twice
+//! the window.
+//!
+//! While the handler runs, the receiver renews its claim every third of the store's lease,
+//! so a slow handler is not run a second time by a retry arriving meanwhile.
+//!
 //! Forged, tampered or malformed requests get a 4xx with a short reason, never a 5xx, and no
-//! input makes it panic. A verified notification of a channel no linked crate registers is
+//! input makes it panic. A verified notification whose channel mapping panics (a channel
+//! crate's bug) gets 500, so that DOKU retries once it is fixed. A verified notification of a channel no linked crate registers is
 //! acknowledged (so DOKU stops retrying), logged, and passed to an optional
 //! [`FallbackHandler`].
 //!

@@ -49,8 +49,10 @@ pub enum Outcome {
     InFlight,
     /// The deduplication store failed (503).
     StoreFailed,
-    /// The receiver is misconfigured for this notification (500), e.g. two linked crates
-    /// claim its channel code.
+    /// The receiver cannot process this verified notification because of its own setup or
+    /// code (500, so that DOKU retries once it is fixed): two linked crates claim its
+    /// channel code, or the channel's mapping of the notification panicked (a bug in the
+    /// channel crate), or the receiver itself panicked. Not marked done.
     Misconfigured,
 }
 
@@ -117,6 +119,8 @@ const HANDLER_FAILED: &str = "notification not processed; retry later";
 const IN_FLIGHT: &str = "notification is being processed; retry later";
 const STORE_FAILED: &str = "temporarily unavailable; retry later";
 const MISCONFIGURED: &str = "receiver misconfigured";
+const MAPPING_PANICKED: &str = "notification could not be mapped; retry later";
+const RECEIVER_PANICKED: &str = "receiver failed; retry later";
 
 struct Inner {
     path: String,
@@ -147,9 +151,26 @@ struct Inner {
 /// | body over the limit | 413 `body too large` | never |
 /// | method other than `POST` | 405 | never |
 /// | handler `Err` or panic | 500, not marked done | (DOKU retries) |
+/// | the channel's mapping of a verified notification panics | 500 `notification could not be mapped; retry later` | never (DOKU retries) |
 /// | same notification still in flight after the wait | 503 | (DOKU retries) |
 ///
-/// Bad input never gets a 5xx and nothing panics on any input.
+/// Bad input never gets a 5xx and nothing panics on any input. The one 5xx a verified but
+/// odd body can get is a channel crate's bug: if its mapping panics, the panic is caught and
+/// answered 500 rather than 400, since the body is authentic and the fault is ours; DOKU's
+/// retries then succeed once the channel is fixed. Any other panic in the receiver is also
+/// caught and answered 500; the connection is never dropped.
+///
+/// **Slow handlers.** The claim on a notification is a lease (see [`DedupeStore::lease`]);
+/// while the handler runs, the receiver renews it every third of the lease, so a handler
+/// slower than the lease keeps its claim and a retry arriving meanwhile waits or gets 503
+/// instead of running the handler concurrently. If a claim is lost all the same (the
+/// process stalled past the lease and another delivery claimed it), the completion does not
+/// overwrite the new holder's claim and the loss is logged as an error.
+///
+/// **Idempotence.** Deduplication is by `(Client-Id, Request-Id)` and lasts only the store's
+/// time to live; DOKU does not document whether a re-notification of the same payment keeps
+/// its `Request-Id`. The handler must therefore itself be idempotent per (invoice, status):
+/// see [`NotificationHandler`].
 ///
 /// **Concurrent duplicates.** When a second copy arrives while the first is being handled,
 /// it waits (polling the store, up to [`ReceiverBuilder::in_flight_wait`], default 5 s) and
@@ -252,6 +273,11 @@ impl ReceiverBuilder {
     /// Off by default: DOKU retries up to 12 hours after the first attempt and does not say
     /// whether a retry is re-signed, so a window shorter than that may reject genuine
     /// retries.
+    ///
+    /// With a window, keep the store's time to live at least twice the window (a replay is
+    /// accepted for up to `2 × window` around its timestamp, and is only recognised as a
+    /// duplicate while its key is remembered). This is not checked, as the time to live
+    /// belongs to the store.
     pub fn timestamp_window(mut self, window: Duration) -> Self {
         self.verifier = self.verifier.timestamp_window(window);
         self
@@ -284,7 +310,8 @@ impl ReceiverBuilder {
     }
 
     /// How long a duplicate waits for the same notification in flight before answering 503
-    /// (default 5 s; zero answers 503 at once).
+    /// (default 5 s; zero answers 503 at once; huge values such as [`Duration::MAX`] mean
+    /// "wait as long as it runs").
     pub fn in_flight_wait(mut self, wait: Duration) -> Self {
         self.in_flight_wait = wait;
         self
@@ -438,7 +465,23 @@ impl Receiver {
     async fn process_verified(&self, verified: VerifiedNotification) -> Answer {
         let inner = &self.inner;
         let key = DedupeKey::new(verified.client_id(), verified.request_id().clone());
-        let work = match route_notification(inner.registry, &verified) {
+        // A channel's mapping is foreign code: a panic in it is a bug there, answered 500
+        // (not marked done, so DOKU retries once it is fixed) instead of unwinding into the
+        // request task.
+        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            route_notification(inner.registry, &verified)
+        }));
+        let Ok(routed) = routed else {
+            tracing::error!(
+                "the channel's mapping of a verified DOKU notification panicked; answering 500"
+            );
+            return Answer::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                MAPPING_PANICKED,
+                Outcome::Misconfigured,
+            );
+        };
+        let work = match routed {
             Ok(n) => Work::Channel(n),
             Err(Error::UnknownChannel(code)) => {
                 tracing::warn!(channel_code = %code,
@@ -484,24 +527,34 @@ impl Receiver {
                         Work::Fallback(v, f) => f.handle(v).await,
                     }
                 };
-                let result: Result<(), BoxError> = match AssertUnwindSafe(run).catch_unwind().await
-                {
-                    Ok(r) => r,
-                    Err(_) => Err("handler panicked".into()),
-                };
+                let run = AssertUnwindSafe(run).catch_unwind();
+                let result: Result<(), BoxError> =
+                    match run_renewing(&*store, &key, token, run).await {
+                        Ok(r) => r,
+                        Err(_) => Err("handler panicked".into()),
+                    };
                 match &result {
-                    Ok(()) => {
-                        if let Err(e) = store.complete(&key, token).await {
-                            // The handler did run: still acknowledge. The claim expires with
-                            // its lease, so a later retry may run the handler again.
-                            tracing::error!(error = %e, "could not mark notification done");
-                        }
-                    }
-                    Err(_) => {
-                        if let Err(e) = store.release(&key, token).await {
+                    Ok(()) => match store.complete(&key, token).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::error!(
+                            "notification claim was lost while the handler ran (lease expired \
+                             and the key was claimed again or completed): the handler may have \
+                             run twice for it; not marking it done over the other claim"
+                        ),
+                        // The handler did run: still acknowledge. The claim expires with its
+                        // lease, so a later retry may run the handler again.
+                        Err(e) => tracing::error!(error = %e, "could not mark notification done"),
+                    },
+                    Err(_) => match store.release(&key, token).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::error!(
+                            "notification claim was lost while the handler ran (lease expired \
+                             and the key was claimed again or completed): nothing to release"
+                        ),
+                        Err(e) => {
                             tracing::error!(error = %e, "could not release notification claim");
                         }
-                    }
+                    },
                 }
                 result
             }
@@ -540,7 +593,8 @@ impl Receiver {
     /// answer to give.
     async fn claim(&self, key: &DedupeKey) -> Result<ClaimToken, Answer> {
         let start = tokio::time::Instant::now();
-        let deadline = start + self.inner.in_flight_wait;
+        // `None`: a wait too long to represent, i.e. as long as the copy in flight runs.
+        let deadline = start.checked_add(self.inner.in_flight_wait);
         let mut pause = Duration::from_millis(2);
         loop {
             match self.inner.store.claim(key).await {
@@ -555,7 +609,7 @@ impl Receiver {
                 }
                 Ok(Claimed::InFlight) => {
                     let now = tokio::time::Instant::now();
-                    if now >= deadline {
+                    if deadline.is_some_and(|deadline| now >= deadline) {
                         tracing::warn!("same DOKU notification still in flight; answering 503");
                         return Err(Answer::new(
                             StatusCode::SERVICE_UNAVAILABLE,
@@ -563,7 +617,8 @@ impl Receiver {
                             Outcome::InFlight,
                         ));
                     }
-                    tokio::time::sleep(pause.min(deadline - now)).await;
+                    let left = deadline.map_or(pause, |deadline| deadline - now);
+                    tokio::time::sleep(pause.min(left)).await;
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
                 Err(e) => {
@@ -575,6 +630,41 @@ impl Receiver {
                     ));
                 }
             }
+        }
+    }
+}
+
+/// Runs `work` (the handler) to completion, renewing `token`'s claim on `key` every third of
+/// the store's lease meanwhile so that a slow handler keeps it. A lost claim is logged and
+/// not renewed again; a failed renewal is logged and retried at the next tick.
+async fn run_renewing<F: Future>(
+    store: &dyn DedupeStore,
+    key: &DedupeKey,
+    token: ClaimToken,
+    work: F,
+) -> F::Output {
+    use futures_util::future::{Either, select};
+    // At least 1 ms, so that a zero lease does not spin; `tokio::time::sleep` saturates huge
+    // periods to "far future" rather than overflowing.
+    let period = (store.lease() / 3).max(Duration::from_millis(1));
+    let mut work = std::pin::pin!(work);
+    loop {
+        let tick = std::pin::pin!(tokio::time::sleep(period));
+        match select(work.as_mut(), tick).await {
+            Either::Left((output, _)) => return output,
+            Either::Right(((), _)) => match store.renew(key, token).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::error!(
+                        "notification claim was lost while the handler runs (lease expired and \
+                         the key was claimed again): the handler may run twice for it"
+                    );
+                    return work.await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not renew notification claim; retrying");
+                }
+            },
         }
     }
 }
@@ -608,7 +698,22 @@ impl tower::Service<Request<Body>> for NotificationService {
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let receiver = self.receiver.clone();
         Box::pin(async move {
-            let answer = receiver.handle_request(req).await;
+            // Whatever panics in the request task (verification, routing, the store) answers
+            // 500 instead of dropping the connection.
+            let answer = match AssertUnwindSafe(receiver.handle_request(req))
+                .catch_unwind()
+                .await
+            {
+                Ok(answer) => answer,
+                Err(_) => {
+                    tracing::error!("DOKU notification receiver panicked; answering 500");
+                    Answer::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        RECEIVER_PANICKED,
+                        Outcome::Misconfigured,
+                    )
+                }
+            };
             let method_not_allowed = answer.status == StatusCode::METHOD_NOT_ALLOWED;
             let mut res = answer.into_response();
             if method_not_allowed {

@@ -7,21 +7,42 @@
 //! 1. [`DedupeStore::claim`] atomically answers [`Claimed::New`] (this caller now holds a
 //!    lease on the key and runs the handler), [`Claimed::InFlight`] (another caller holds
 //!    a live lease) or [`Claimed::Done`] (already handled);
-//! 2. after the handler returns `Ok`, [`DedupeStore::complete`] marks the key done for the
-//!    store's time to live;
-//! 3. after the handler fails, [`DedupeStore::release`] forgets the claim so that DOKU's
+//! 2. while the handler runs, the receiver calls [`DedupeStore::renew`] every third of
+//!    [`DedupeStore::lease`], so that a handler slower than the lease keeps its claim and a
+//!    retry arriving meanwhile does not run it a second time;
+//! 3. after the handler returns `Ok`, [`DedupeStore::complete`] marks the key done for the
+//!    store's time to live, unless another claim took it over;
+//! 4. after the handler fails, [`DedupeStore::release`] forgets the claim so that DOKU's
 //!    retry is processed.
+//!
+//! Every call after `claim` carries the [`ClaimToken`] and acts only if that claim still
+//! holds the key: a holder that lost its claim (its lease expired without renewal, e.g. the
+//! process stalled, and another delivery claimed the key) can neither extend, complete nor
+//! release the new holder's claim. The receiver logs such a loss as an error, since the
+//! handler may then run twice; this is why handlers must be idempotent themselves (see
+//! [`NotificationHandler`](crate::NotificationHandler)).
 //!
 //! A lease whose holder crashed (process killed between claim and complete) expires, and the
 //! next delivery of the notification claims it anew: it is delayed, never lost.
 //!
 //! [`MemoryStore`] is the default, for a receiver running in one process. Receivers on
-//! several machines implement [`DedupeStore`] over a shared store, for example Redis:
-//! `claim` as `SET key "inflight:{token}" NX PX {lease}` (and on failure `GET` to tell
-//! in-flight from done), `complete` as a compare-and-set to `"done"` with `PX {ttl}`,
-//! `release` as a compare-and-delete of `"inflight:{token}"` (a small Lua script each).
+//! several machines implement [`DedupeStore`] over a shared store, for example Redis, with
+//! the value `"inflight:{token}"` while claimed and `"done"` once handled:
+//!
+//! * `claim`: `SET key "inflight:{token}" NX PX {lease}`, and on failure `GET` to tell
+//!   in-flight from done;
+//! * `renew`: if `GET key` is `"inflight:{token}"`, `PEXPIRE key {lease}` and answer true,
+//!   else answer false;
+//! * `complete`: if `GET key` is `"inflight:{token}"` or the key is absent (the lease
+//!   expired and nobody claimed it since), `SET key "done" PX {ttl}` and answer true, else
+//!   answer false;
+//! * `release`: if `GET key` is `"inflight:{token}"`, `DEL key` and answer true, else false.
+//!
+//! Each compare-and-act is one small Lua script (`EVAL`), so that it is atomic. Clamp huge
+//! leases and time-to-live values to what the backend accepts.
 
-use std::collections::HashMap;
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,7 +51,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use doku_core::RequestId;
 use doku_core::clock::{Clock, SharedClock, SystemClock};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// The latest instant the store represents: deadlines past it (huge time-to-live or lease
+/// values) saturate to it instead of overflowing.
+fn far_future() -> OffsetDateTime {
+    PrimitiveDateTime::MAX.assume_utc()
+}
+
+/// `at + by`, saturating at [`far_future`] instead of panicking on overflow.
+pub(crate) fn saturating_add(at: OffsetDateTime, by: Duration) -> OffsetDateTime {
+    time::Duration::try_from(by)
+        .ok()
+        .and_then(|by| at.checked_add(by))
+        .unwrap_or_else(far_future)
+}
 
 /// What a notification is deduplicated on: the merchant's `Client-Id` and the notification's
 /// own `Request-Id` (unique per notification for one merchant).
@@ -130,22 +165,38 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// Where claims and completions of notifications are recorded.
+/// Where claims and completions of notifications are recorded (see the [module
+/// documentation](self) for the protocol and a Redis recipe).
 ///
 /// Implementations must make `claim` atomic: two concurrent claims of one key never both get
-/// [`Claimed::New`] while the first lease is live.
+/// [`Claimed::New`] while the first lease is live. `renew`, `complete` and `release` must
+/// act only while `token`'s claim holds the key (compare-and-act, atomically), and answer
+/// whether it did, so that a holder that lost its claim never overwrites the next holder's.
 #[async_trait]
 pub trait DedupeStore: Send + Sync + 'static {
     /// Claims `key` for processing (see [`Claimed`]).
     async fn claim(&self, key: &DedupeKey) -> Result<Claimed, StoreError>;
 
+    /// How long a claim (or its latest renewal) lasts. The receiver renews a claim every
+    /// third of this while the handler runs.
+    fn lease(&self) -> Duration;
+
+    /// Extends the claim `token` holds on `key` by a full lease from now. `Ok(false)` if the
+    /// claim was lost: its lease expired and the key was claimed again, released, or
+    /// completed, or it is no longer held at all.
+    async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError>;
+
     /// Marks `key` handled: later claims answer [`Claimed::Done`] for the store's time to
-    /// live. Completes even if `token`'s lease expired meanwhile, since the handler did run.
-    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<(), StoreError>;
+    /// live. Completes if `token` still holds the claim, or if its lease expired without
+    /// anyone claiming the key since (the handler did run). `Ok(false)`, changing nothing,
+    /// if another claim took the key over or it is already done: the handler may have run
+    /// twice, and the caller should log it.
+    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError>;
 
     /// Forgets the claim `token` holds on `key` (the handler failed), so the next delivery is
-    /// processed. Does nothing if another claim replaced it or the key is done.
-    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<(), StoreError>;
+    /// processed. `Ok(false)`, changing nothing, if another claim replaced it, the key is
+    /// done, or nothing is held.
+    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -154,11 +205,19 @@ impl<S: DedupeStore + ?Sized> DedupeStore for Arc<S> {
         (**self).claim(key).await
     }
 
-    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<(), StoreError> {
+    fn lease(&self) -> Duration {
+        (**self).lease()
+    }
+
+    async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        (**self).renew(key, token).await
+    }
+
+    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
         (**self).complete(key, token).await
     }
 
-    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<(), StoreError> {
+    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
         (**self).release(key, token).await
     }
 }
@@ -175,26 +234,95 @@ enum Entry {
 }
 
 impl Entry {
+    /// Whether the deadline has passed. A deadline saturated at [`far_future`] (a huge time
+    /// to live or lease) never passes, even for a clock pushed to the end of time.
     fn expired(&self, now: OffsetDateTime) -> bool {
+        let deadline = self.expiry();
+        deadline <= now && deadline != far_future()
+    }
+
+    fn expiry(&self) -> OffsetDateTime {
         match *self {
-            Entry::InFlight { lease_until, .. } => lease_until <= now,
-            Entry::Done { until } => until <= now,
+            Entry::InFlight { lease_until, .. } => lease_until,
+            Entry::Done { until } => until,
         }
+    }
+}
+
+/// One scheduled expiry check: when an entry's deadline is set (claim, renewal, completion),
+/// `(deadline, key)` is queued. Renewals and completions leave earlier checks behind; those
+/// find the entry still live when they come due and are dropped.
+struct Expiry {
+    at: OffsetDateTime,
+    key: DedupeKey,
+}
+
+impl PartialEq for Expiry {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Expiry {}
+
+impl PartialOrd for Expiry {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Expiry {
+    // Reversed: `BinaryHeap` is a max-heap and the earliest deadline must come first.
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        other.at.cmp(&self.at)
     }
 }
 
 #[derive(Default)]
 struct State {
     entries: HashMap<DedupeKey, Entry>,
-    inserts_since_sweep: usize,
+    /// Every deadline set, earliest first. A heap rather than a FIFO queue: leases and the
+    /// time to live differ, renewals push later deadlines, and an injected clock may move
+    /// backwards.
+    expiries: BinaryHeap<Expiry>,
 }
 
 impl State {
+    /// Sets `key`'s entry and schedules its expiry check.
+    fn set(&mut self, key: &DedupeKey, entry: Entry) {
+        self.expiries.push(Expiry {
+            at: entry.expiry(),
+            key: key.clone(),
+        });
+        self.entries.insert(key.clone(), entry);
+    }
+
+    /// Removes the entries whose deadline has passed, by popping only the due checks:
+    /// amortised O(log n) per deadline set, never a scan of every entry.
     fn sweep(&mut self, now: OffsetDateTime) -> usize {
-        let before = self.entries.len();
-        self.entries.retain(|_, e| !e.expired(now));
-        self.inserts_since_sweep = 0;
-        before - self.entries.len()
+        let mut removed = 0;
+        while self.expiries.peek().is_some_and(|e| e.at <= now) {
+            let Some(due) = self.expiries.pop() else {
+                break;
+            };
+            if self.entries.get(&due.key).is_some_and(|e| e.expired(now)) {
+                self.entries.remove(&due.key);
+                removed += 1;
+            }
+        }
+        // Checks left behind by renewals and completions are dropped as they come due; if the
+        // clock stalls they could pile up, so rebuild from the live entries past a bound.
+        if self.expiries.len() > 4 * self.entries.len() + 1024 {
+            self.expiries = self
+                .entries
+                .iter()
+                .map(|(key, e)| Expiry {
+                    at: e.expiry(),
+                    key: key.clone(),
+                })
+                .collect();
+        }
+        removed
     }
 }
 
@@ -205,10 +333,15 @@ impl State {
 /// * A claim is a lease (default 10 minutes): if its holder never completes nor releases
 ///   it, the key can be claimed again once the lease ends. It is shorter than DOKU's first
 ///   retry (30 minutes), so that retry is processed.
-/// * At most `capacity` entries (default 1,000,000). Expired entries are swept in amortised
-///   constant time and whenever the store is full; if it is still full, a claim fails with
+///   While the handler runs, the receiver renews the lease every third of it, so a slow
+///   handler keeps its claim.
+/// * At most `capacity` entries (default 1,000,000). Each claim first removes the entries
+///   whose deadline has passed, from a queue ordered by deadline (amortised O(log n), no
+///   scan of all entries under the lock); if the store is still full, the claim fails with
 ///   [`StoreError::Full`] instead of evicting a live entry (which could let a duplicate
 ///   through). The receiver answers that with 503 and DOKU retries later.
+/// * Huge time-to-live and lease values (up to [`Duration::MAX`]) are accepted and saturate
+///   at the latest representable instant, i.e. never expire.
 /// * The clock is injectable for tests.
 ///
 /// ```
@@ -302,7 +435,8 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Removes expired entries now; returns how many.
+    /// Removes expired entries now; returns how many. Claims do this too, so calling it is
+    /// only needed to free memory while no notifications arrive.
     pub fn sweep(&self) -> usize {
         let now = self.clock.now();
         self.lock().sweep(now)
@@ -317,6 +451,7 @@ impl MemoryStore {
     fn claim_now(&self, key: &DedupeKey) -> Result<Claimed, StoreError> {
         let now = self.clock.now();
         let mut state = self.lock();
+        state.sweep(now);
         match state.entries.get(key) {
             Some(e) if !e.expired(now) => {
                 return Ok(match e {
@@ -324,30 +459,19 @@ impl MemoryStore {
                     Entry::Done { .. } => Claimed::Done,
                 });
             }
+            // Expired but not swept (defensive: the sweep above removes these): replaced.
             Some(_) => {}
             None => {
-                // Sweep when full, and otherwise every `len` inserts (amortised O(1)).
-                if state.entries.len() >= self.capacity
-                    || state.inserts_since_sweep >= state.entries.len().max(1024)
-                {
-                    state.sweep(now);
-                }
                 if state.entries.len() >= self.capacity {
                     return Err(StoreError::Full {
                         capacity: self.capacity,
                     });
                 }
-                state.inserts_since_sweep += 1;
             }
         }
         let token = ClaimToken(self.next_token.fetch_add(1, Ordering::Relaxed));
-        state.entries.insert(
-            key.clone(),
-            Entry::InFlight {
-                token,
-                lease_until: now + self.lease,
-            },
-        );
+        let lease_until = saturating_add(now, self.lease);
+        state.set(key, Entry::InFlight { token, lease_until });
         Ok(Claimed::New(token))
     }
 }
@@ -358,22 +482,50 @@ impl DedupeStore for MemoryStore {
         self.claim_now(key)
     }
 
-    async fn complete(&self, key: &DedupeKey, _token: ClaimToken) -> Result<(), StoreError> {
-        let until = self.clock.now() + self.ttl;
-        self.lock()
-            .entries
-            .insert(key.clone(), Entry::Done { until });
-        Ok(())
+    fn lease(&self) -> Duration {
+        self.lease
     }
 
-    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<(), StoreError> {
+    async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let now = self.clock.now();
         let mut state = self.lock();
-        if let Some(Entry::InFlight { token: held, .. }) = state.entries.get(key) {
-            if *held == token {
-                state.entries.remove(key);
+        match state.entries.get(key) {
+            // An expired lease that nobody took over is still this holder's to renew.
+            Some(Entry::InFlight { token: held, .. }) if *held == token => {
+                let lease_until = saturating_add(now, self.lease);
+                state.set(key, Entry::InFlight { token, lease_until });
+                Ok(true)
             }
+            _ => Ok(false),
         }
-        Ok(())
+    }
+
+    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        let holds = match state.entries.get(key) {
+            Some(Entry::InFlight { token: held, .. }) => *held == token,
+            // The lease expired and was swept, and nobody claimed the key since: the handler
+            // did run, so record it.
+            None => true,
+            Some(Entry::Done { .. }) => false,
+        };
+        if holds {
+            let until = saturating_add(now, self.ttl);
+            state.set(key, Entry::Done { until });
+        }
+        Ok(holds)
+    }
+
+    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.entries.get(key) {
+            Some(Entry::InFlight { token: held, .. }) if *held == token => {
+                state.entries.remove(key);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 
@@ -402,10 +554,10 @@ impl ManualClock {
         }
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward (saturating at the latest representable instant).
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
-        *now += by;
+        *now = saturating_add(*now, by);
     }
 
     /// Sets the clock.

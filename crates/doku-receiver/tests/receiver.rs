@@ -1024,10 +1024,16 @@ impl DedupeStore for DownStore {
     async fn claim(&self, _key: &DedupeKey) -> Result<Claimed, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
-    async fn complete(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<(), StoreError> {
+    fn lease(&self) -> Duration {
+        MemoryStore::DEFAULT_LEASE
+    }
+    async fn renew(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<bool, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
-    async fn release(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<(), StoreError> {
+    async fn complete(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<bool, StoreError> {
+        Err(StoreError::Backend("connection refused".into()))
+    }
+    async fn release(&self, _key: &DedupeKey, _t: ClaimToken) -> Result<bool, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
 }
@@ -1163,4 +1169,566 @@ fn expect_payment_checks_invoice_then_amount() {
         }
     );
     assert_eq!(err.to_string(), "amount is 150000, expected 15000");
+}
+
+// ---------------------------------------------------------------------------------------
+// Review fixes: lease renewal, huge durations, panicking channels, amortised expiry,
+// re-signed fuzzing.
+
+/// A channel whose mapping panics: a bug in a channel crate.
+static PANIC_DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
+    id: "panicpay",
+    display_name: "Panic Pay",
+    channel_code: "EMONEY_PANICPAY",
+    service_id: "EMONEY",
+    acquirer_id: "PANICPAY",
+    kind: ChannelKind::Emoney,
+    capabilities: Capabilities {
+        cancel: false,
+        refund: RefundSupport::None,
+        redirect: RedirectStyle::Url,
+        min_amount: 1,
+        max_amount: 999_999_999_999,
+    },
+    endpoints: &[],
+};
+
+struct PanicPay;
+
+#[async_trait]
+impl PaymentChannel for PanicPay {
+    fn descriptor(&self) -> &'static ChannelDescriptor {
+        &PANIC_DESCRIPTOR
+    }
+
+    fn validate_create(&self, _req: &PaymentRequest) -> Result<(), Error> {
+        Err(PANIC_DESCRIPTOR.unsupported(Operation::Create))
+    }
+
+    async fn create(&self, _api: &Api, _req: &PaymentRequest) -> Result<Payment, Error> {
+        Err(PANIC_DESCRIPTOR.unsupported(Operation::Create))
+    }
+
+    fn parse_notification(&self, _n: &VerifiedNotification) -> Result<Notification, Error> {
+        panic!("channel mapping bug")
+    }
+}
+
+doku_core::register_channel!(PANIC_DESCRIPTOR, || Box::new(PanicPay));
+
+/// A clock that follows Tokio's (pausable) clock, so that the store's leases and the
+/// receiver's renewal timer share one time line in a `start_paused` test.
+struct TokioClock {
+    start: time::OffsetDateTime,
+    at: tokio::time::Instant,
+}
+
+impl TokioClock {
+    fn new() -> Self {
+        Self {
+            start: datetime!(2021-01-27 03:24:30 UTC),
+            at: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl doku_core::clock::Clock for TokioClock {
+    fn now(&self) -> time::OffsetDateTime {
+        self.start + (tokio::time::Instant::now() - self.at)
+    }
+}
+
+fn header_map(req: &Req) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    for (n, v) in &req.headers {
+        headers.insert(*n, v.parse().unwrap());
+    }
+    headers
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_handler_keeps_its_claim_across_many_lease_periods() {
+    let lease = Duration::from_secs(60);
+    let store = Arc::new(
+        MemoryStore::new()
+            .lease(lease)
+            .clock(Arc::new(TokioClock::new())),
+    );
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+        let c = Arc::clone(&c);
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            // Ten lease periods (virtual time: the test's runtime is paused).
+            tokio::time::sleep(lease * 10).await;
+            Ok::<_, BoxError>(())
+        }
+    }))
+    .store(Arc::clone(&store))
+    .in_flight_wait(Duration::ZERO)
+    .build()
+    .unwrap();
+    let req = Req::good("r-slow");
+    let headers = header_map(&req);
+    let first = {
+        let (receiver, headers, body) = (receiver.clone(), headers.clone(), req.body.clone());
+        tokio::spawn(async move { receiver.process(&headers, &body).await })
+    };
+    // DOKU's retries arrive while the handler runs, one per lease period.
+    for period in 1..=8 {
+        tokio::time::sleep(lease).await;
+        let dup = receiver.process(&headers, &req.body).await;
+        assert_eq!(
+            dup.outcome,
+            doku_receiver::Outcome::InFlight,
+            "retry after {period} lease periods: {dup:?}"
+        );
+        assert_eq!(dup.status, 503);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+    let first = first.await.unwrap();
+    assert_eq!(first.outcome, doku_receiver::Outcome::Handled, "{first:?}");
+    let again = receiver.process(&headers, &req.body).await;
+    assert_eq!(again.outcome, doku_receiver::Outcome::Duplicate);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_lost_claim_is_not_completed_over_its_new_holder() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = MemoryStore::new()
+        .lease(Duration::from_secs(60))
+        .clock(clock.clone());
+    let key = DedupeKey::new(MCH_A, "r-lost".parse().unwrap());
+    let Claimed::New(first) = store.claim(&key).await.unwrap() else {
+        panic!("first claim")
+    };
+    clock.advance(Duration::from_secs(60));
+    let Claimed::New(second) = store.claim(&key).await.unwrap() else {
+        panic!("claim after the lease")
+    };
+    // The first holder's late renewal, completion or release must not touch what the
+    // second is handling.
+    assert!(!store.renew(&key, first).await.unwrap());
+    assert!(!store.complete(&key, first).await.unwrap());
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    assert!(!store.release(&key, first).await.unwrap());
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    // The live holder renews: a full lease from now.
+    clock.advance(Duration::from_secs(59));
+    assert!(store.renew(&key, second).await.unwrap());
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    assert!(store.complete(&key, second).await.unwrap());
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::Done);
+    // Done is final for every token.
+    assert!(!store.complete(&key, second).await.unwrap());
+    assert!(!store.renew(&key, second).await.unwrap());
+    assert!(!store.release(&key, second).await.unwrap());
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::Done);
+}
+
+#[tokio::test]
+async fn huge_durations_saturate_instead_of_panicking() {
+    let store = Arc::new(MemoryStore::new().ttl(Duration::MAX).lease(Duration::MAX));
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .store(Arc::clone(&store))
+        .in_flight_wait(Duration::MAX)
+        .build()
+        .unwrap();
+    let req = Req::good("r-huge-durations");
+    let headers = header_map(&req);
+    let answer = receiver.process(&headers, &req.body).await;
+    assert_eq!(
+        answer.outcome,
+        doku_receiver::Outcome::Handled,
+        "{answer:?}"
+    );
+    let answer = receiver.process(&headers, &req.body).await;
+    assert_eq!(
+        answer.outcome,
+        doku_receiver::Outcome::Duplicate,
+        "{answer:?}"
+    );
+    assert_eq!(rec.calls(), 1);
+    // Store operations directly, and a clock pushed to the end of time.
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = MemoryStore::new()
+        .ttl(Duration::MAX)
+        .lease(Duration::MAX)
+        .clock(clock.clone());
+    let key = DedupeKey::new(MCH_A, "r-huge-store".parse().unwrap());
+    let Claimed::New(token) = store.claim(&key).await.unwrap() else {
+        panic!("claim")
+    };
+    assert!(store.renew(&key, token).await.unwrap());
+    assert!(store.release(&key, token).await.unwrap());
+    let Claimed::New(token) = store.claim(&key).await.unwrap() else {
+        panic!("claim again")
+    };
+    clock.advance(Duration::MAX);
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
+    assert!(store.complete(&key, token).await.unwrap());
+    assert_eq!(store.claim(&key).await.unwrap(), Claimed::Done);
+    assert_eq!(store.sweep(), 0);
+}
+
+#[tokio::test]
+async fn a_panicking_channel_mapping_answers_500_and_keeps_the_connection_usable() {
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .build()
+        .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-panicpay",
+        PATH,
+        body("EMONEY_PANICPAY", "INV-p", json!(10), "SUCCESS"),
+    );
+    assert_eq!(
+        req.send(&client, &base).await,
+        (
+            500,
+            "notification could not be mapped; retry later".to_owned()
+        )
+    );
+    // Not marked done: the retry maps (and here panics) again rather than being acknowledged.
+    assert_eq!(req.send(&client, &base).await.0, 500);
+    assert_eq!(rec.calls(), 0);
+    // The server is unharmed.
+    assert_eq!(
+        Req::good("r-after-panic").send(&client, &base).await,
+        (200, "ok".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn expired_entries_are_reclaimed_by_the_next_claim_without_a_full_scan() {
+    let clock = Arc::new(ManualClock::new(datetime!(2021-01-27 03:24:30 UTC)));
+    let store = MemoryStore::new()
+        .ttl(Duration::from_secs(100))
+        .lease(Duration::from_secs(60))
+        .capacity(10_000)
+        .clock(clock.clone());
+    for i in 0..10 {
+        let key = DedupeKey::new(MCH_A, format!("r-exp-{i}").parse().unwrap());
+        let Claimed::New(t) = store.claim(&key).await.unwrap() else {
+            panic!("claim {i}")
+        };
+        assert!(store.complete(&key, t).await.unwrap());
+    }
+    // A claim left to expire.
+    let abandoned = DedupeKey::new(MCH_A, "r-exp-abandoned".parse().unwrap());
+    assert!(matches!(
+        store.claim(&abandoned).await.unwrap(),
+        Claimed::New(_)
+    ));
+    assert_eq!(store.len(), 11);
+    clock.advance(Duration::from_secs(99));
+    let live = DedupeKey::new(MCH_A, "r-exp-live".parse().unwrap());
+    assert!(matches!(store.claim(&live).await.unwrap(), Claimed::New(_)));
+    // The abandoned lease (60 s) is gone, the done keys (100 s) are not.
+    assert_eq!(store.len(), 11);
+    clock.advance(Duration::from_secs(1));
+    let next = DedupeKey::new(MCH_A, "r-exp-next".parse().unwrap());
+    assert!(matches!(store.claim(&next).await.unwrap(), Claimed::New(_)));
+    assert_eq!(store.len(), 2, "only the two live claims remain");
+}
+
+/// A generated JSON body and what the receiver must make of it.
+struct Case {
+    body: Vec<u8>,
+    /// `None`: any of 200 (handled, unrouted), 400; `Some`: exactly this outcome.
+    expect: Option<doku_receiver::Outcome>,
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn text(&mut self) -> String {
+        let len = self.below(12);
+        (0..len)
+            .map(|_| match self.below(4) {
+                0 => char::from_u32(0x20 + self.below(0x5f) as u32).unwrap(),
+                1 => ['é', '"', '\\', '\u{0}', '💸', '\n'][self.below(6) as usize],
+                _ => char::from(b'A' + self.below(26) as u8),
+            })
+            .collect()
+    }
+    /// Any JSON value, nested a little.
+    fn value(&mut self, depth: u32) -> Value {
+        match self.below(if depth == 0 { 5 } else { 7 }) {
+            0 => Value::Null,
+            1 => json!(self.below(2) == 0),
+            2 => json!(self.next() as i64),
+            3 => json!((self.next() as f64) / 7.0),
+            4 => json!(self.text()),
+            5 => Value::Array((0..self.below(4)).map(|_| self.value(depth - 1)).collect()),
+            _ => Value::Object(
+                (0..self.below(4))
+                    .map(|_| (self.text(), self.value(depth - 1)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A notification-shaped body with each field valid, absent or wrong, and the outcome
+/// that combination must get.
+fn generated_case(rng: &mut Rng) -> Case {
+    use doku_receiver::Outcome;
+    // Each field: Some(value) to set it, None to leave it out; `typed` is false when the
+    // value's type makes the whole envelope unreadable; `present` when the field is usable.
+    let mut typed = true;
+    let mut object = serde_json::Map::new();
+    for _ in 0..rng.below(3) {
+        object.insert(format!("x_{}", rng.text()), rng.value(3));
+    }
+    #[derive(PartialEq)]
+    enum Route {
+        Mapped,
+        Panics,
+        Unrouted,
+        NoChannel,
+    }
+    let route = match rng.below(9) {
+        0..=3 => {
+            object.insert("channel".into(), json!({"id": "EMONEY_TESTPAY"}));
+            Route::Mapped
+        }
+        4 => {
+            object.insert("channel".into(), json!({"id": "EMONEY_PANICPAY"}));
+            Route::Panics
+        }
+        5 => {
+            object.insert(
+                "channel".into(),
+                json!({"id": format!("NOBODY_{}", rng.text())}),
+            );
+            Route::Unrouted
+        }
+        6 => {
+            match rng.below(3) {
+                0 => {}
+                1 => {
+                    object.insert("channel".into(), json!({}));
+                }
+                _ => {
+                    object.insert("channel".into(), Value::Null);
+                }
+            }
+            Route::NoChannel
+        }
+        7 => {
+            object.insert("channel".into(), json!("EMONEY_TESTPAY"));
+            typed = false;
+            Route::NoChannel
+        }
+        _ => {
+            object.insert("channel".into(), json!({"id": 7}));
+            typed = false;
+            Route::NoChannel
+        }
+    };
+    let mut complete = true;
+    // The order's fields matter only if the order is sent.
+    let mut order_typed = true;
+    let mut order = serde_json::Map::new();
+    match rng.below(5) {
+        0 => complete = false,
+        1 => {
+            order.insert("invoice_number".into(), json!(42));
+            order_typed = false;
+        }
+        _ => {
+            order.insert("invoice_number".into(), json!(rng.text()));
+        }
+    }
+    let valid_amounts = [
+        json!(0),
+        json!(150000),
+        json!("10000.00"),
+        json!(999_999_999_999_u64),
+    ];
+    let bad_amounts = [
+        json!(-1),
+        json!(1.5),
+        json!("10000.50"),
+        json!("abc"),
+        json!(true),
+        json!({}),
+        json!(1e13),
+        json!(1_000_000_000_000_u64),
+    ];
+    match rng.below(6) {
+        0 => complete = false,
+        1 => {
+            order.insert("amount".into(), Value::Null);
+            complete = false;
+        }
+        2 => {
+            let v = bad_amounts[rng.below(bad_amounts.len() as u64) as usize].clone();
+            order.insert("amount".into(), v);
+            order_typed = false;
+        }
+        _ => {
+            let v = valid_amounts[rng.below(valid_amounts.len() as u64) as usize].clone();
+            order.insert("amount".into(), v);
+        }
+    }
+    match rng.below(8) {
+        0 => complete = false,
+        1 => {
+            object.insert("order".into(), json!([1, 2]));
+            typed = false;
+        }
+        _ => {
+            object.insert("order".into(), Value::Object(order));
+            typed &= order_typed;
+        }
+    }
+    match rng.below(6) {
+        0 => complete = false,
+        1 => {
+            object.insert("transaction".into(), json!({"status": null}));
+            complete = false;
+        }
+        2 => {
+            object.insert("transaction".into(), json!({"status": 1}));
+            typed = false;
+        }
+        _ => {
+            let mut tx = serde_json::Map::new();
+            let status = ["SUCCESS", "FAILED", "PENDING"][rng.below(3) as usize];
+            let status = if rng.below(4) == 0 {
+                rng.text()
+            } else {
+                status.to_owned()
+            };
+            tx.insert("status".into(), json!(status));
+            match rng.below(4) {
+                0 => {}
+                1 => {
+                    tx.insert("date".into(), Value::Null);
+                }
+                2 => {
+                    tx.insert("date".into(), json!(rng.next() as i64));
+                    typed = false;
+                }
+                _ => {
+                    tx.insert("date".into(), json!(rng.text()));
+                }
+            }
+            object.insert("transaction".into(), Value::Object(tx));
+        }
+    }
+    let expect = if !typed {
+        Outcome::Rejected
+    } else {
+        match route {
+            Route::NoChannel => Outcome::Rejected,
+            Route::Unrouted => Outcome::Unrouted,
+            Route::Panics => Outcome::Misconfigured,
+            Route::Mapped if complete => Outcome::Handled,
+            Route::Mapped => Outcome::Rejected,
+        }
+    };
+    Case {
+        body: serde_json::to_vec(&Value::Object(object)).unwrap(),
+        expect: Some(expect),
+    }
+}
+
+/// A valid body mutated at the byte level (most are no longer JSON, some are JSON of
+/// another shape), to be re-signed so that it passes verification.
+fn mutated_case(rng: &mut Rng) -> Case {
+    let mut body = good_body(&format!("INV-{}", rng.below(1000)));
+    for _ in 0..=rng.below(3) {
+        let at = rng.below(body.len() as u64) as usize;
+        match rng.below(4) {
+            0 => body[at] ^= (rng.next() as u8) | 1,
+            1 => {
+                body.remove(at);
+            }
+            2 => body.insert(at, b"{}[]\\\",:0-.eE9 tfn"[rng.below(17) as usize]),
+            _ => body.truncate(at),
+        }
+        if body.is_empty() {
+            break;
+        }
+    }
+    Case { body, expect: None }
+}
+
+#[tokio::test]
+async fn resigned_random_notifications_never_panic_and_only_well_formed_ones_are_handled() {
+    use doku_receiver::Outcome;
+    let rec = Recorder::default();
+    let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
+        .build()
+        .unwrap();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut handled = Vec::new();
+    for i in 0..3000 {
+        let case = if i % 3 == 0 {
+            mutated_case(&mut rng)
+        } else {
+            generated_case(&mut rng)
+        };
+        let rid = format!("f-{i}");
+        let req = Req::signed(MCH_A, SK_A, &rid, PATH, case.body.clone());
+        let answer = receiver.process(&header_map(&req), &case.body).await;
+        let body_text = String::from_utf8_lossy(&case.body);
+        match case.expect {
+            Some(expected) => assert_eq!(
+                answer.outcome, expected,
+                "input {i}: {answer:?} for {body_text}"
+            ),
+            None => assert!(
+                matches!(
+                    answer.outcome,
+                    Outcome::Handled | Outcome::Unrouted | Outcome::Rejected
+                ),
+                "input {i}: {answer:?} for {body_text}"
+            ),
+        }
+        // 5xx only for the documented case: a channel's mapping panicked.
+        if answer.status.is_server_error() {
+            assert_eq!(answer.outcome, Outcome::Misconfigured, "input {i}");
+            assert_eq!(answer.status, 500, "input {i}");
+        }
+        if answer.outcome == Outcome::Rejected {
+            assert_eq!(answer.status, 400, "input {i}: {answer:?}");
+        }
+        if answer.outcome == Outcome::Handled {
+            handled.push(rid);
+        }
+        *outcomes.entry(format!("{:?}", answer.outcome)).or_default() += 1;
+    }
+    // The handler saw exactly the well-formed notifications, each once.
+    let seen: Vec<String> = rec
+        .handled()
+        .iter()
+        .map(|n| n.request_id.as_str().to_owned())
+        .collect();
+    assert_eq!(seen, handled);
+    // Every kind of outcome was exercised.
+    for kind in ["Handled", "Unrouted", "Rejected", "Misconfigured"] {
+        assert!(outcomes.get(kind).is_some_and(|n| *n >= 20), "{outcomes:?}");
+    }
 }
