@@ -32,7 +32,8 @@
 //! | `merchant_reference` (default: the invoice number) | `payment.merchant_unique_reference` |
 //! | `customer.{id, name, phone, address}` | `customer.*` (`address` omitted when absent) |
 //! | `customer.{city, state, postcode}` | `customer.*`, sent as `""` when absent, never omitted |
-//! | `notification_url`, `additional_info` | not offered by Akulaku's generate-order: refused (`not offered by Akulaku`) rather than silently dropped |
+//! | `customer.email`, `notification_url`, `additional_info` | not offered by Akulaku's generate-order: refused (`not offered by Akulaku`, naming the unified field) rather than silently dropped |
+//! | cancel / refund `merchant_reference` (required: no default) | `payment.merchant_unique_reference` |
 //!
 //! # Rules (doku-api.md 4.2)
 //!
@@ -42,19 +43,19 @@
 //! | `order.amount` | required, at least 1, max 12 digits |
 //! | `order.line_items` | required; price x quantity must sum to `order.amount` |
 //! | `order.line_items[i].name` | required, max 255 characters |
-//! | `order.line_items[i].price` | required, max 12 digits |
-//! | `order.line_items[i].quantity` | required, max 4 digits |
+//! | `order.line_items[i].price` | required, at least 1, max 12 digits |
+//! | `order.line_items[i].quantity` | required, at least 1, max 4 digits |
 //! | `order.line_items[i].sku`, `.category` | required |
 //! | `order.callback_url` | required, absolute http(s) URL |
 //! | `payment.merchant_unique_reference` | required, max 64 characters |
 //! | `customer.id` | required, max 50 characters |
 //! | `customer.name` | required, max 64 characters |
-//! | `customer.phone` | required, digits only, max 16 characters |
+//! | `customer.phone` | required, digits only, `{calling_code}{number}` (no leading `0`), max 16 characters |
 //! | `customer.address` | max 400 characters |
 //! | `customer.city`, `customer.state` | max 64 characters, `""` when empty |
 //! | `customer.postcode` | digits only, max 64 characters, a string, `""` when empty |
 //! | cancel: `order.invoice_number`, `payment.merchant_unique_reference` | required, max 64 characters |
-//! | refund: the same, `payment.identifier` | required (what create returned) |
+//! | refund: the same, `payment.identifier` | required (what create returned), containing `ORDER_ID` and `AKULAKU_UNIQUE_REFERENCE` |
 //! | refund: `refund.merchant_unique_reference` | required, max 64, a new reference (not the payment's) |
 //!
 //! # Statuses
@@ -64,6 +65,22 @@
 //! one. Refund: `payment.status` `REFUNDED` / `FAILED` / `CANCELED` / `PENDING` and
 //! `refund.status` `SUCCESS` / `FAILED`. Dates (`payment.date`, `cancel.date`, `refund.date`)
 //! are read as ISO-8601 or as `yyyyMMddHHmmss` in UTC+7.
+//!
+//! # Answers
+//!
+//! Every field of an answer is read leniently, so each operation checks the success shape
+//! before mapping: generate-order needs `order.invoice_number`, `order.amount` and
+//! `payment.status` (mandatory in the guide); cancel needs `cancel.status` or
+//! `payment.status`; refund needs `refund.status` or `payment.status` (the guide's cancel
+//! sample carries `cancel` and `error` together, which is a cancel answer). Any other body,
+//! such as DOKU's `{"error": {...}}` or `{}`, is not a result: a 409 of that kind is
+//! [`Error::Doku`] (status 409), anything else [`Error::Undecodable`]. The guide says the
+//! answer's `order.invoice_number`, `order.amount`, `payment.merchant_unique_reference` and
+//! `refund.merchant_unique_reference` are the request's: one that differs makes the answer
+//! [`Error::Untrusted`] (outcome unknown: ask Check Status). Nothing DOKU must confirm is
+//! filled in from the request: cancel and refund report `order.amount` only when DOKU sent
+//! it; their invoice number and refund reference, which the guide only ever echoes, fall
+//! back to the request's when absent.
 
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -194,6 +211,9 @@ impl Akulaku {
             extra.push(not_offered("additional_info"));
         }
         let c = &req.customer;
+        if c.email.is_some() {
+            extra.push(not_offered("customer.email"));
+        }
         let wire = wire::GenerateOrderRequest {
             order: wire::Order {
                 invoice_number: req.invoice_number.clone(),
@@ -238,10 +258,9 @@ impl Akulaku {
                 invoice_number: req.invoice_number.clone(),
             },
             payment: wire::PaymentRef {
-                merchant_unique_reference: req
-                    .merchant_reference
-                    .clone()
-                    .unwrap_or_else(|| req.invoice_number.clone()),
+                // Mandatory for cancel and refund: no default (the payment's reference is in
+                // the `Payment` create returned; see `cancel_request` / `refund_request`).
+                merchant_unique_reference: req.merchant_reference.clone().unwrap_or_default(),
                 identifier: req.identifiers.clone(),
             },
         };
@@ -260,10 +279,9 @@ impl Akulaku {
                 invoice_number: req.invoice_number.clone(),
             },
             payment: wire::RefundPaymentRef {
-                merchant_unique_reference: req
-                    .merchant_reference
-                    .clone()
-                    .unwrap_or_else(|| req.invoice_number.clone()),
+                // Mandatory for cancel and refund: no default (the payment's reference is in
+                // the `Payment` create returned; see `cancel_request` / `refund_request`).
+                merchant_unique_reference: req.merchant_reference.clone().unwrap_or_default(),
                 identifier: req.identifiers.clone(),
             },
             refund: wire::RefundRef {
@@ -274,11 +292,58 @@ impl Akulaku {
         merged(wire, Vec::new(), checked).map_err(Error::Validation)
     }
 
-    /// Maps the generate-order answer to the unified [`Payment`].
-    pub fn from_wire(req: &PaymentRequest, sent: Sent<wire::GenerateOrderResponse>) -> Payment {
+    /// The merchant reference generate-order sends for `req` (the invoice number by default).
+    fn merchant_reference_of(req: &PaymentRequest) -> String {
+        req.merchant_reference
+            .clone()
+            .unwrap_or_else(|| req.invoice_number.clone())
+    }
+
+    /// Maps the generate-order answer to the unified [`Payment`] after checking it:
+    /// `order.invoice_number`, `order.amount` and `payment.status` must be present
+    /// ([`Sent::not_an_answer`] otherwise); the invoice number, amount and
+    /// `payment.merchant_unique_reference` (when present) must be the request's
+    /// ([`Sent::contradicts`] otherwise).
+    pub fn from_wire(
+        req: &PaymentRequest,
+        sent: Sent<wire::GenerateOrderResponse>,
+    ) -> Result<Payment, Error> {
+        let body = &sent.body;
+        let invoice = present(body.order.invoice_number.as_deref());
+        let status = present(body.payment.status.as_deref());
+        let (invoice_number, amount, status) = match (invoice, body.order.amount, status) {
+            (Some(i), Some(a), Some(s)) => (i.to_owned(), a, PaymentStatus::from_doku(s)),
+            (i, a, s) => {
+                return Err(not_a_generate_order_answer(
+                    &sent,
+                    &[
+                        ("order.invoice_number", i.is_some()),
+                        ("order.amount", a.is_some()),
+                        ("payment.status", s.is_some()),
+                    ],
+                ));
+            }
+        };
+        let merchant_reference = Self::merchant_reference_of(req);
+        check_same(
+            &sent,
+            "order.invoice_number",
+            Some(invoice_number.as_str()),
+            &req.invoice_number,
+        )?;
+        if amount != req.amount {
+            return Err(
+                sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
+            );
+        }
+        check_same(
+            &sent,
+            "payment.merchant_unique_reference",
+            body.payment.merchant_unique_reference.as_deref(),
+            &merchant_reference,
+        )?;
         let raw = sent.raw_json();
-        let wire::GenerateOrderResponse { order, payment } = sent.body;
-        let status = status_of(payment.status.as_deref());
+        let payment = sent.body.payment;
         let next_action = match (&status, payment.url) {
             (PaymentStatus::Pending, Some(url)) if !url.trim().is_empty() => {
                 Some(NextAction::Redirect {
@@ -289,35 +354,50 @@ impl Akulaku {
             }
             _ => None,
         };
-        Payment {
+        Ok(Payment {
             channel: DESCRIPTOR.id.to_owned(),
             request_id: sent.request_id,
             replayed: sent.replayed,
-            invoice_number: order
-                .invoice_number
-                .unwrap_or_else(|| req.invoice_number.clone()),
-            amount: order.amount.unwrap_or(req.amount),
+            invoice_number,
+            amount,
             status,
-            merchant_reference: Some(payment.merchant_unique_reference.unwrap_or_else(|| {
-                req.merchant_reference
-                    .clone()
-                    .unwrap_or_else(|| req.invoice_number.clone())
-            })),
+            // What was sent, and (when the answer has it) what DOKU confirmed.
+            merchant_reference: Some(merchant_reference),
             next_action,
             identifiers: payment.identifier,
             raw,
-        }
+        })
     }
 
-    /// Maps the cancel answer to the unified [`Cancellation`].
+    /// Maps the cancel answer to the unified [`Cancellation`] after checking it: `cancel.status`
+    /// or `payment.status` must be present ([`Sent::not_an_answer`] otherwise; an `error`
+    /// beside them is kept as the message); `order.invoice_number` and
+    /// `payment.merchant_unique_reference`, when present, must be the request's
+    /// ([`Sent::contradicts`] otherwise). `amount` is what DOKU said, if anything; a missing
+    /// invoice number is the request's.
     pub fn cancellation_from_wire(
         req: &CancelRequest,
         sent: Sent<wire::CancelResponse>,
-    ) -> Cancellation {
+    ) -> Result<Cancellation, Error> {
+        let body = &sent.body;
+        let cancel_status = present(body.cancel.as_ref().and_then(|c| c.status.as_deref()));
+        let payment_status = present(body.payment.status.as_deref());
+        if cancel_status.is_none() && payment_status.is_none() {
+            return Err(sent.not_an_answer(
+                "not an Akulaku cancel answer: no cancel.status or payment.status",
+            ));
+        }
+        check_refs(
+            &sent,
+            &body.order,
+            &body.payment,
+            &req.invoice_number,
+            req.merchant_reference.as_deref(),
+        )?;
         let raw = sent.raw_json();
         let body = sent.body;
         let cancel = body.cancel.unwrap_or_default();
-        Cancellation {
+        Ok(Cancellation {
             channel: DESCRIPTOR.id.to_owned(),
             request_id: sent.request_id,
             replayed: sent.replayed,
@@ -336,15 +416,47 @@ impl Akulaku {
             message: body.error.and_then(|e| e.message),
             identifiers: body.payment.identifier,
             raw,
-        }
+        })
     }
 
-    /// Maps the refund answer to the unified [`Refund`].
-    pub fn refund_from_wire(req: &RefundRequest, sent: Sent<wire::RefundResponse>) -> Refund {
+    /// Maps the refund answer to the unified [`Refund`] after checking it: `refund.status` or
+    /// `payment.status` must be present ([`Sent::not_an_answer`] otherwise);
+    /// `order.invoice_number`, `payment.merchant_unique_reference` and
+    /// `refund.merchant_unique_reference`, when present, must be the request's
+    /// ([`Sent::contradicts`] otherwise). `amount` is what DOKU said, if anything; a missing
+    /// invoice number or refund reference (optional in the guide, "same as the request") is
+    /// the request's.
+    pub fn refund_from_wire(
+        req: &RefundRequest,
+        sent: Sent<wire::RefundResponse>,
+    ) -> Result<Refund, Error> {
+        let body = &sent.body;
+        let refund_status = present(body.refund.as_ref().and_then(|r| r.status.as_deref()));
+        let payment_status = present(body.payment.status.as_deref());
+        if refund_status.is_none() && payment_status.is_none() {
+            return Err(sent.not_an_answer(
+                "not an Akulaku refund answer: no refund.status or payment.status",
+            ));
+        }
+        check_refs(
+            &sent,
+            &body.order,
+            &body.payment,
+            &req.invoice_number,
+            req.merchant_reference.as_deref(),
+        )?;
+        check_same(
+            &sent,
+            "refund.merchant_unique_reference",
+            body.refund
+                .as_ref()
+                .and_then(|r| r.merchant_unique_reference.as_deref()),
+            &req.refund_reference,
+        )?;
         let raw = sent.raw_json();
         let body = sent.body;
         let refund = body.refund.unwrap_or_default();
-        Refund {
+        Ok(Refund {
             channel: DESCRIPTOR.id.to_owned(),
             request_id: sent.request_id,
             replayed: sent.replayed,
@@ -365,8 +477,68 @@ impl Akulaku {
                 .or_else(|| body.payment.parsed_date()),
             identifiers: refund.identifier,
             raw,
-        }
+        })
     }
+}
+
+/// A value that is present and not blank.
+fn present(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// The error for a generate-order answer without its success shape: `fields` lists what was
+/// looked for and whether it was there.
+fn not_a_generate_order_answer<T>(sent: &Sent<T>, fields: &[(&str, bool)]) -> Error {
+    let missing: Vec<&str> = fields
+        .iter()
+        .filter(|(_, there)| !there)
+        .map(|(field, _)| *field)
+        .collect();
+    sent.not_an_answer(format!(
+        "not an Akulaku generate-order answer: no {}",
+        missing.join(", ")
+    ))
+}
+
+/// [`Sent::contradicts`] when the answer's `field` is present and differs from `requested`.
+fn check_same<T>(
+    sent: &Sent<T>,
+    field: &str,
+    answered: Option<&str>,
+    requested: &str,
+) -> Result<(), Error> {
+    match answered {
+        Some(a) if a != requested => {
+            Err(sent.contradicts(format!("{field} `{a}` != requested `{requested}`")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The invoice number and payment reference of a cancel or refund answer, when present, are
+/// the request's.
+fn check_refs<T>(
+    sent: &Sent<T>,
+    order: &wire::ResponseOrder,
+    payment: &wire::PaymentState,
+    invoice_number: &str,
+    merchant_reference: Option<&str>,
+) -> Result<(), Error> {
+    check_same(
+        sent,
+        "order.invoice_number",
+        order.invoice_number.as_deref(),
+        invoice_number,
+    )?;
+    if let Some(reference) = merchant_reference {
+        check_same(
+            sent,
+            "payment.merchant_unique_reference",
+            payment.merchant_unique_reference.as_deref(),
+            reference,
+        )?;
+    }
+    Ok(())
 }
 
 /// The identifier `name` of a payment, such as [`wire::ORDER_ID`].
@@ -390,7 +562,7 @@ impl PaymentChannel for Akulaku {
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
             .await?;
-        Ok(Self::from_wire(req, sent))
+        Self::from_wire(req, sent)
     }
 
     async fn cancel(&self, api: &Api, req: &CancelRequest) -> Result<Cancellation, Error> {
@@ -399,7 +571,7 @@ impl PaymentChannel for Akulaku {
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
             .await?;
-        Ok(Self::cancellation_from_wire(req, sent))
+        Self::cancellation_from_wire(req, sent)
     }
 
     async fn refund(&self, api: &Api, req: &RefundRequest) -> Result<Refund, Error> {
@@ -408,7 +580,7 @@ impl PaymentChannel for Akulaku {
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
             .await?;
-        Ok(Self::refund_from_wire(req, sent))
+        Self::refund_from_wire(req, sent)
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {

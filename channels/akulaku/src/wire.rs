@@ -40,11 +40,50 @@ mod schema {
     /// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah.
     pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
         require(schema, fields);
+        positive_amount(schema, "amount");
+    }
+
+    /// A line item: requires `fields` and restricts `price` to 1 ..= 999 999 999 999 rupiah.
+    pub(super) fn line_item(schema: &mut Schema, fields: &[&str]) {
+        require(schema, fields);
+        positive_amount(schema, "price");
+    }
+
+    /// `payment.identifier` of refund: at least one entry, among them `ORDER_ID` and
+    /// `AKULAKU_UNIQUE_REFERENCE`.
+    pub(super) fn refund_payment(schema: &mut Schema, fields: &[&str]) {
+        require(schema, fields);
+        let identifier = schema
+            .as_object_mut()
+            .and_then(|o| o.get_mut("properties"))
+            .and_then(|p| p.as_object_mut())
+            .and_then(|p| p.get_mut("identifier"))
+            .and_then(|a| a.as_object_mut());
+        if let Some(identifier) = identifier {
+            let contains = |name: &str| {
+                json!({"contains": {
+                    "type": "object",
+                    "properties": {"name": {"const": name}},
+                    "required": ["name"]
+                }})
+            };
+            identifier.insert(
+                "allOf".into(),
+                json!([
+                    contains(super::ORDER_ID),
+                    contains(super::AKULAKU_UNIQUE_REFERENCE)
+                ]),
+            );
+        }
+    }
+
+    /// Restricts the amount property `name` to 1 ..= 999 999 999 999 rupiah.
+    fn positive_amount(schema: &mut Schema, name: &str) {
         let amount = schema
             .as_object_mut()
             .and_then(|o| o.get_mut("properties"))
             .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut("amount"))
+            .and_then(|p| p.get_mut(name))
             .and_then(|a| a.as_object_mut());
         if let Some(amount) = amount {
             amount.insert(
@@ -103,19 +142,19 @@ pub struct Order {
 
 /// One entry of `order.line_items`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["name", "price", "quantity", "sku", "category"]))]
+#[schemars(transform = |s: &mut schemars::Schema| schema::line_item(s, &["name", "price", "quantity", "sku", "category"]))]
 pub struct LineItem {
     /// `name`: mandatory, max 255.
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 255), regex(pattern = r"\S"))]
     pub name: String,
-    /// `price`: mandatory, whole IDR, max 12 digits (by type).
+    /// `price`: mandatory, whole IDR, at least 1, max 12 digits (by type).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
     pub price: Option<Amount>,
-    /// `quantity`: mandatory, max 4 digits.
+    /// `quantity`: mandatory, at least 1, max 4 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(required, range(max = 9999))]
+    #[schemars(required, range(min = 1, max = 9999))]
     pub quantity: Option<u64>,
     /// `sku`: mandatory.
     #[serde(default)]
@@ -150,9 +189,14 @@ pub struct Customer {
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub name: String,
-    /// `customer.phone`: mandatory, digits only, `{calling_code}{number}`, max 16.
+    /// `customer.phone`: mandatory, digits only, `{calling_code}{number}` such as
+    /// `6281122334455` (so no leading `0`), max 16.
     #[serde(default)]
-    #[schemars(required, length(min = 1, max = 16), regex(pattern = r"^[0-9]*$"))]
+    #[schemars(
+        required,
+        length(min = 1, max = 16),
+        regex(pattern = r"^[1-9][0-9]{0,15}$")
+    )]
     pub phone: String,
     /// `customer.address`: optional, max 400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,14 +225,14 @@ impl GenerateOrderRequest {
     /// | `order.amount` | `required`, `must be at least 1`, `max 12 digits` |
     /// | `order.line_items` | `required`; `sum of line items {sum} != amount {amount}` |
     /// | `order.line_items[i].name` | `required`, `max 255 characters` |
-    /// | `order.line_items[i].price` | `required`, `max 12 digits` |
-    /// | `order.line_items[i].quantity` | `required`, `max 4 digits` |
+    /// | `order.line_items[i].price` | `required`, `must be at least 1`, `max 12 digits` |
+    /// | `order.line_items[i].quantity` | `required`, `must be at least 1`, `max 4 digits` |
     /// | `order.line_items[i].sku`, `.category` | `required` |
     /// | `order.callback_url` | `required`, `absolute http(s) URL` |
     /// | `payment.merchant_unique_reference` | `required`, `max 64 characters` |
     /// | `customer.id` | `required`, `max 50 characters` |
     /// | `customer.name` | `required`, `max 64 characters` |
-    /// | `customer.phone` | `required`, `digits only`, `max 16 characters` |
+    /// | `customer.phone` | `required`, `digits only`, `{calling_code}{number}, no leading 0`, `max 16 characters` |
     /// | `customer.address` | `max 400 characters` |
     /// | `customer.city`, `customer.state` | `max 64 characters` |
     /// | `customer.postcode` | `digits only`, `max 64 characters` |
@@ -214,12 +258,14 @@ impl GenerateOrderRequest {
             match item.price {
                 None => v.push(path("price"), "required"),
                 Some(p) => {
+                    v.min(&path("price"), p.rupiah(), 1);
                     v.max_digits(&path("price"), p.rupiah(), 12);
                 }
             }
             match item.quantity {
                 None => v.push(path("quantity"), "required"),
                 Some(q) => {
+                    v.min(&path("quantity"), q, 1);
                     v.max_digits(&path("quantity"), q, 4);
                 }
             }
@@ -259,6 +305,9 @@ impl GenerateOrderRequest {
         required_max(&mut v, "customer.name", &c.name, 64);
         if v.required("customer.phone", Some(&c.phone)) {
             v.digits("customer.phone", &c.phone);
+            if c.phone.starts_with('0') {
+                v.push("customer.phone", "{calling_code}{number}, no leading 0");
+            }
             v.max_chars("customer.phone", &c.phone, 16);
         }
         if let Some(address) = &c.address {
@@ -362,13 +411,14 @@ pub struct CancelRequest {
 
 /// `payment` of the refund request: like [`PaymentRef`], but `identifier` is mandatory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference", "identifier"]))]
+#[schemars(transform = |s: &mut schemars::Schema| schema::refund_payment(s, &["merchant_unique_reference", "identifier"]))]
 pub struct RefundPaymentRef {
     /// `payment.merchant_unique_reference`: mandatory, max 64 (the payment's reference).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
-    /// `payment.identifier[]`: mandatory, what generate-order returned.
+    /// `payment.identifier[]`: mandatory, what generate-order returned: `ORDER_ID` and
+    /// `AKULAKU_UNIQUE_REFERENCE` among them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(required, length(min = 1))]
     pub identifier: Vec<Identifier>,
@@ -439,7 +489,8 @@ impl CancelRequest {
 
 impl RefundRequest {
     /// Checks the refund rules: those of cancel, plus `payment.identifier` `required` (at
-    /// least one), and `refund.merchant_unique_reference` `required`, `max 64 characters`
+    /// least one) and `must contain ORDER_ID` / `must contain AKULAKU_UNIQUE_REFERENCE` (the
+    /// guide makes it mandatory for refund, unlike cancel), and `refund.merchant_unique_reference` `required`, `max 64 characters`
     /// and `must be a new reference, not the payment's`.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Validator::new();
@@ -451,6 +502,12 @@ impl RefundRequest {
         );
         if self.payment.identifier.is_empty() {
             v.push("payment.identifier", "required");
+        } else {
+            for name in [ORDER_ID, AKULAKU_UNIQUE_REFERENCE] {
+                if !self.payment.identifier.iter().any(|i| i.name == name) {
+                    v.push("payment.identifier", format!("must contain {name}"));
+                }
+            }
         }
         let r = &self.refund.merchant_unique_reference;
         if v.required("refund.merchant_unique_reference", Some(r)) {

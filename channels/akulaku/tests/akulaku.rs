@@ -332,6 +332,30 @@ async fn each_generate_order_rule_rejects_before_sending() {
             "max 16 characters",
         ),
         (
+            "/customer/phone",
+            Some(json!("085694566147")),
+            "customer.phone",
+            "{calling_code}{number}, no leading 0",
+        ),
+        (
+            "/line_items/1/quantity",
+            Some(json!(0)),
+            "order.line_items[1].quantity",
+            "must be at least 1",
+        ),
+        (
+            "/line_items/1/price",
+            Some(json!(0)),
+            "order.line_items[1].price",
+            "must be at least 1",
+        ),
+        (
+            "/customer/email",
+            Some(json!("anton@example.com")),
+            "customer.email",
+            "not offered by Akulaku",
+        ),
+        (
             "/customer/address",
             Some(s(401)),
             "customer.address",
@@ -483,6 +507,12 @@ async fn each_cancel_rule_rejects_before_sending() {
             "payment.merchant_unique_reference",
             "required",
         ),
+        // Mandatory for cancel: never defaulted to the invoice number.
+        (
+            |r| r.merchant_reference = None,
+            "payment.merchant_unique_reference",
+            "required",
+        ),
         (
             |r| r.merchant_reference = Some("x".repeat(65)),
             "payment.merchant_unique_reference",
@@ -528,6 +558,25 @@ async fn each_refund_rule_rejects_before_sending() {
             "max 64 characters",
         ),
         (|r| r.identifiers.clear(), "payment.identifier", "required"),
+        // Mandatory for refund: never defaulted to the invoice number.
+        (
+            |r| r.merchant_reference = None,
+            "payment.merchant_unique_reference",
+            "required",
+        ),
+        (
+            |r| r.identifiers.retain(|i| i.name != "ORDER_ID"),
+            "payment.identifier",
+            "must contain ORDER_ID",
+        ),
+        (
+            |r| {
+                r.identifiers
+                    .retain(|i| i.name != "AKULAKU_UNIQUE_REFERENCE")
+            },
+            "payment.identifier",
+            "must contain AKULAKU_UNIQUE_REFERENCE",
+        ),
         (
             |r| r.identifiers[0].value.clear(),
             "payment.identifier[0].value",
@@ -588,12 +637,31 @@ async fn partial_refund_is_a_typed_not_sent_error() {
 // ------------------------------------------------------------------------------------------
 // Round trips through the transport against a local signed server.
 
+/// A guide answer rewritten to answer the guide's generate-order request (the guide's cancel
+/// and refund samples are about other orders).
+fn echoing(name: &str) -> Value {
+    let mut v = fixture(name);
+    set(
+        &mut v,
+        "/order/invoice_number",
+        Some(json!("INV-20210707-0001")),
+    );
+    set(
+        &mut v,
+        "/payment/merchant_unique_reference",
+        Some(json!("MUR-20210707-0001")),
+    );
+    v
+}
+
 #[tokio::test]
 async fn create_cancel_refund_round_trip() {
+    let cancel_answer = echoing("cancel-response.json");
+    let refund_answer = echoing("refund-response.json");
     let mock = MockDoku::start(&[
         (CREATE_PATH, fixture_bytes("generate-order-response.json")),
-        (CANCEL_PATH, fixture_bytes("cancel-response.json")),
-        (REFUND_PATH, fixture_bytes("refund-response.json")),
+        (CANCEL_PATH, cancel_answer.to_string().into_bytes()),
+        (REFUND_PATH, refund_answer.to_string().into_bytes()),
     ])
     .await;
     let api = mock.api();
@@ -645,7 +713,8 @@ async fn create_cancel_refund_round_trip() {
     assert_eq!(cancellation.amount.map(Amount::rupiah), Some(100_000));
     assert_eq!(cancellation.date, Some(utc("2020-08-11T08:50:02Z")));
     assert_eq!(cancellation.identifiers.len(), 2);
-    assert_eq!(cancellation.raw, fixture("cancel-response.json"));
+    assert_eq!(cancellation.invoice_number, "INV-20210707-0001");
+    assert_eq!(cancellation.raw, cancel_answer);
 
     // refund, built from what create returned
     let refund = Akulaku
@@ -655,6 +724,9 @@ async fn create_cancel_refund_round_trip() {
     assert_eq!(refund.payment_status, PaymentStatus::Refunded);
     assert_eq!(refund.refund_status, OperationStatus::Success);
     assert_eq!(refund.refund_reference.as_deref(), Some("XYZ-006456"));
+    assert_eq!(refund.invoice_number, "INV-20210707-0001");
+    assert_eq!(refund.amount.map(Amount::rupiah), Some(110_000));
+    assert_eq!(refund.raw, refund_answer);
     assert_eq!(refund.date, Some(utc("2021-12-27T05:57:06Z")));
     assert_eq!(
         refund.identifiers,
@@ -716,6 +788,253 @@ async fn guide_cancel_and_refund_requests_are_sent_as_in_the_guide() {
 }
 
 // ------------------------------------------------------------------------------------------
+// Only a success answer about this request is a result.
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Create,
+    Cancel,
+    Refund,
+}
+
+/// What an answer must turn into.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// A result (`replayed` for a 409).
+    Result,
+    /// [`Error::Doku`] with status 409.
+    Doku409,
+    /// [`Error::Undecodable`].
+    Undecodable,
+    /// [`Error::Untrusted`]: the answer contradicts the request.
+    Untrusted,
+}
+
+/// Sends `op` for the guide's requests to a server answering `status` and `body`, and checks
+/// the outcome.
+async fn assert_answer(op: Op, status: u16, body: &Value, expect: Expect) {
+    let path = match op {
+        Op::Create => CREATE_PATH,
+        Op::Cancel => CANCEL_PATH,
+        Op::Refund => REFUND_PATH,
+    };
+    let mock = MockDoku::start_with_status(&[(path, status, body.to_string().into_bytes())]).await;
+    let api = mock.api();
+    let got = match op {
+        Op::Create => Akulaku
+            .create(&api, &guide_payment_request())
+            .await
+            .map(|p| p.replayed),
+        Op::Cancel => Akulaku
+            .cancel(&api, &cancel_req())
+            .await
+            .map(|c| c.replayed),
+        Op::Refund => Akulaku
+            .refund(&api, &refund_req())
+            .await
+            .map(|r| r.replayed),
+    };
+    let case = format!("{op:?} HTTP {status} {body}");
+    match (expect, got) {
+        (Expect::Result, Ok(replayed)) => assert_eq!(replayed, status == 409, "{case}"),
+        (Expect::Doku409, Err(Error::Doku(e))) => {
+            assert_eq!(e.status, 409, "{case}");
+            assert_eq!(e.raw, body.to_string(), "{case}");
+        }
+        (Expect::Undecodable, Err(Error::Undecodable { status: s, raw, .. })) => {
+            assert_eq!((s, raw), (status, body.to_string()), "{case}");
+        }
+        (Expect::Untrusted, Err(e @ Error::Untrusted { .. })) => {
+            assert!(
+                e.to_string().contains("contradicts the request"),
+                "{case}: {e}"
+            );
+            assert_eq!(e.delivery(), doku_core::Delivery::Unknown, "{case}");
+        }
+        (expect, got) => panic!("{case}: expected {expect:?}, got {got:?}"),
+    }
+}
+
+/// `fixture(name)` with each `(pointer, value)` set (`None` removes).
+fn edited(name: &str, edits: &[(&str, Option<Value>)]) -> Value {
+    let mut v = fixture(name);
+    for (pointer, value) in edits {
+        set(&mut v, pointer, value.clone());
+    }
+    v
+}
+
+#[tokio::test]
+async fn only_a_success_answer_for_this_request_is_a_result() {
+    let doku_error =
+        json!({"error": {"code": "invalid_request", "message": "Request-Id already used"}});
+    let not_found = json!({"error": {"message": "Order Not Found"}});
+    let other = |p: &'static str| (p, Some(json!("OTHER-0001")));
+    let gone = |p: &'static str| (p, None);
+    let create = "generate-order-response.json";
+    let cancel = "cancel-response.json";
+    let refund = "refund-response.json";
+    let rows: Vec<(Op, u16, Value, Expect)> = vec![
+        (Op::Create, 200, fixture(create), Expect::Result),
+        (Op::Create, 409, fixture(create), Expect::Result),
+        // FAILED is data, not an error.
+        (
+            Op::Create,
+            200,
+            fixture("generate-order-response-failed.json"),
+            Expect::Result,
+        ),
+        (Op::Create, 409, doku_error.clone(), Expect::Doku409),
+        (Op::Create, 409, json!({}), Expect::Doku409),
+        (Op::Create, 200, json!({}), Expect::Undecodable),
+        (Op::Create, 200, doku_error.clone(), Expect::Undecodable),
+        (
+            Op::Create,
+            200,
+            edited(create, &[gone("/order/invoice_number")]),
+            Expect::Undecodable,
+        ),
+        (
+            Op::Create,
+            200,
+            edited(create, &[gone("/order/amount")]),
+            Expect::Undecodable,
+        ),
+        (
+            Op::Create,
+            200,
+            edited(create, &[gone("/payment/status")]),
+            Expect::Undecodable,
+        ),
+        (
+            Op::Create,
+            200,
+            edited(create, &[other("/order/invoice_number")]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Create,
+            409,
+            edited(create, &[other("/order/invoice_number")]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Create,
+            200,
+            edited(create, &[("/order/amount", Some(json!(100000)))]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Create,
+            200,
+            edited(create, &[other("/payment/merchant_unique_reference")]),
+            Expect::Untrusted,
+        ),
+        // The guide's cancel answer carries `cancel` and `error` together: a cancel answer.
+        (Op::Cancel, 200, fixture(cancel), Expect::Result),
+        (Op::Cancel, 409, fixture(cancel), Expect::Result),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[gone("/cancel")]),
+            Expect::Result,
+        ),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[gone("/payment/status")]),
+            Expect::Result,
+        ),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[gone("/order/invoice_number")]),
+            Expect::Result,
+        ),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[gone("/cancel"), gone("/payment/status")]),
+            Expect::Undecodable,
+        ),
+        (Op::Cancel, 200, not_found.clone(), Expect::Undecodable),
+        (Op::Cancel, 200, json!({}), Expect::Undecodable),
+        (Op::Cancel, 409, doku_error.clone(), Expect::Doku409),
+        (Op::Cancel, 409, not_found, Expect::Doku409),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[other("/order/invoice_number")]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Cancel,
+            200,
+            edited(cancel, &[other("/payment/merchant_unique_reference")]),
+            Expect::Untrusted,
+        ),
+        (Op::Refund, 200, fixture(refund), Expect::Result),
+        (Op::Refund, 409, fixture(refund), Expect::Result),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[gone("/refund")]),
+            Expect::Result,
+        ),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[gone("/payment/status")]),
+            Expect::Result,
+        ),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[gone("/refund"), gone("/payment/status")]),
+            Expect::Undecodable,
+        ),
+        (Op::Refund, 200, json!({}), Expect::Undecodable),
+        (Op::Refund, 409, doku_error, Expect::Doku409),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[other("/order/invoice_number")]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[other("/payment/merchant_unique_reference")]),
+            Expect::Untrusted,
+        ),
+        (
+            Op::Refund,
+            200,
+            edited(refund, &[other("/refund/merchant_unique_reference")]),
+            Expect::Untrusted,
+        ),
+    ];
+    for (op, status, body, expect) in rows {
+        assert_answer(op, status, &body, expect).await;
+    }
+}
+
+#[test]
+fn cancel_and_refund_report_only_the_amount_doku_sent() {
+    let rows: &[(&str, Option<u64>)] = &[("/order/amount", None)];
+    for (pointer, expected) in rows {
+        let cancel = edited("cancel-response.json", &[(pointer, None)]);
+        let body = serde_json::from_value(cancel.clone()).expect("decodes");
+        let c = Akulaku::cancellation_from_wire(&cancel_req(), sent(body, cancel)).expect("cancel");
+        assert_eq!(c.amount.map(Amount::rupiah), *expected, "cancel {pointer}");
+        let refund = edited("refund-response.json", &[(pointer, None)]);
+        let body = serde_json::from_value(refund.clone()).expect("decodes");
+        let r = Akulaku::refund_from_wire(&refund_req(), sent(body, refund)).expect("refund");
+        assert_eq!(r.amount.map(Amount::rupiah), *expected, "refund {pointer}");
+    }
+}
+
+// ------------------------------------------------------------------------------------------
 // Status mapping.
 
 fn sent<T>(body: T, raw: Value) -> Sent<T> {
@@ -742,7 +1061,7 @@ fn create_status_mapping() {
     for (name, status, redirects) in rows {
         let raw = fixture(name);
         let body = serde_json::from_value(raw.clone()).expect(name);
-        let p = Akulaku::from_wire(&guide_payment_request(), sent(body, raw));
+        let p = Akulaku::from_wire(&guide_payment_request(), sent(body, raw)).expect(name);
         assert_eq!(&p.status, status, "{name}");
         assert_eq!(p.next_action.is_some(), *redirects, "{name}");
     }
@@ -770,16 +1089,11 @@ fn cancel_status_mapping() {
             OperationStatus::Failed,
             None,
         ),
-        (
-            json!({"error": {"message": "Order Not Found"}}),
-            PaymentStatus::Unknown(String::new()),
-            OperationStatus::Unknown(String::new()),
-            None,
-        ),
     ];
     for (raw, payment_status, cancel_status, date) in rows {
         let body = serde_json::from_value(raw.clone()).expect("decodes");
-        let c = Akulaku::cancellation_from_wire(&cancel_req(), sent(body, raw.clone()));
+        let c = Akulaku::cancellation_from_wire(&cancel_req(), sent(body, raw.clone()))
+            .unwrap_or_else(|e| panic!("{raw}: {e}"));
         assert_eq!(
             (&c.payment_status, &c.cancel_status, c.date),
             (payment_status, cancel_status, date.map(utc)),
@@ -827,7 +1141,8 @@ fn refund_status_mapping() {
         set(&mut raw, "/payment/status", Some(json!(payment)));
         set(&mut raw, "/refund/status", Some(json!(refund)));
         let body = serde_json::from_value(raw.clone()).expect("decodes");
-        let r = Akulaku::refund_from_wire(&refund_req(), sent(body, raw.clone()));
+        let r = Akulaku::refund_from_wire(&refund_req(), sent(body, raw.clone()))
+            .unwrap_or_else(|e| panic!("{raw}: {e}"));
         assert_eq!(
             (&r.payment_status, &r.refund_status),
             (payment_status, refund_status),
@@ -900,4 +1215,21 @@ fn notification_maps_to_the_unified_model() {
     );
     assert_eq!(n.date, Some(utc("2021-07-07T09:00:00Z")));
     assert_eq!(n.raw, serde_json::from_slice::<Value>(body).expect("json"));
+}
+
+#[test]
+fn notification_of_another_channel_is_refused() {
+    let rows: &[(&str, bool)] = &[
+        ("PEER_TO_PEER_AKULAKU", true),
+        ("EMONEY_LINKAJA", false),
+        ("PEER_TO_PEER_KREDIVO", false),
+    ];
+    for (channel_id, accepted) in rows {
+        let body = format!(
+            r#"{{"channel":{{"id":"{channel_id}"}},"order":{{"invoice_number":"INV-1","amount":90000}},"transaction":{{"status":"SUCCESS"}}}}"#
+        );
+        let verified = verified_notification(body.as_bytes(), "/payments/notifications");
+        let got = Akulaku.parse_notification(&verified);
+        assert_eq!(got.is_ok(), *accepted, "{channel_id}: {got:?}");
+    }
 }

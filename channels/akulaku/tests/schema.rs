@@ -87,6 +87,10 @@ fn generate_order_schema_agrees_with_validate() {
         ("/customer/phone", None),
         ("/customer/phone", Some(json!("+6285694566147"))),
         ("/customer/phone", d(17)),
+        ("/customer/phone", Some(json!("085694566147"))),
+        ("/order/line_items/1/quantity", Some(json!(0))),
+        ("/order/line_items/1/price", Some(json!(0))),
+        ("/order/line_items/1/price", Some(json!("0.00"))),
         ("/customer/address", s(401)),
         ("/customer/city", s(65)),
         ("/customer/state", s(65)),
@@ -137,6 +141,13 @@ fn refund_schema_agrees_with_validate() {
         ("/refund/merchant_unique_reference", s(65)),
         ("/payment/identifier", None),
         ("/payment/identifier", Some(json!([]))),
+        // ORDER_ID is the first identifier of the sample, AKULAKU_UNIQUE_REFERENCE the second.
+        ("/payment/identifier/0", None),
+        ("/payment/identifier/1", None),
+        (
+            "/payment/identifier/0/name",
+            Some(json!("AKULAKU_UNIQUE_REFERENCE")),
+        ),
         ("/payment/merchant_unique_reference", None),
         ("/order/invoice_number", None),
     ];

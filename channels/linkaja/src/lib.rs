@@ -26,10 +26,11 @@
 //! | unified | wire |
 //! | --- | --- |
 //! | `invoice_number`, `amount`, `callback_url` | `order.invoice_number`, `order.amount`, `order.callback_url` |
-//! | `line_items[].{name, price, quantity}` | `order.line_items[]` (`sku` and `category` are not sent) |
+//! | `line_items[].{name, price, quantity}` | `order.line_items[]` |
 //! | `customer.{name, email, phone}` | `customer` (omitted when all three are absent) |
 //! | `additional_info` | `additional_info`, passed through |
 //! | `notification_url` | `additional_info.override_notification_url` |
+//! | `line_items[].{sku, category}`, `customer.{id, address, city, state, postcode}`, `merchant_reference` | no LinkAja field: refused (`not offered by LinkAja`, naming the unified field) rather than silently dropped |
 //!
 //! # Rules
 //!
@@ -43,8 +44,16 @@
 //! | `customer.phone` | digits only |
 //! | `additional_info.override_notification_url` | absolute http(s) URL; `notification_url` must not contradict it |
 //!
+//! # Answers
+//!
 //! The response's `order.amount` may be a JSON number or a string such as `"10000.00"`;
-//! a fraction of a rupiah is refused.
+//! a fraction of a rupiah is refused. An answer is a success answer only when it carries
+//! `order.invoice_number`, `order.amount` and `emoney_payment.status` (the guide marks them
+//! mandatory); any other body, such as DOKU's `{"error": {...}}` or `{}`, is not taken for a
+//! payment: a 409 of that kind is [`Error::Doku`] (status 409), anything else
+//! [`Error::Undecodable`]. The guide says the answer's invoice number and amount are the
+//! request's: an answer naming another invoice or amount is [`Error::Untrusted`] (outcome
+//! unknown: ask Check Status). Nothing missing from an answer is filled in from the request.
 
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -55,7 +64,7 @@ use doku_core::validate::{Violation, Violations};
 use doku_core::{
     Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Identifier,
     NextAction, Operation, Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle,
-    RefundSupport,
+    RefundSupport, Sent,
 };
 use serde_json::Value;
 
@@ -93,12 +102,41 @@ doku_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
 mod form;
 pub use form::{RedirectFormError, redirect_form_html};
 
+/// A unified field LinkAja's request has no place for.
+fn not_offered(field: String) -> Violation {
+    Violation {
+        field,
+        rule: "not offered by LinkAja".to_owned(),
+    }
+}
+
 impl LinkAja {
     /// Maps a unified request to the wire request and checks every rule; all broken rules
     /// are reported at once.
     pub fn to_wire(req: &PaymentRequest) -> Result<wire::PaymentRequest, Violations> {
         let mut extra = Vec::new();
         let c = &req.customer;
+        let unsent = [
+            ("customer.id", c.id.is_some()),
+            ("customer.address", c.address.is_some()),
+            ("customer.city", c.city.is_some()),
+            ("customer.state", c.state.is_some()),
+            ("customer.postcode", c.postcode.is_some()),
+            ("merchant_reference", req.merchant_reference.is_some()),
+        ];
+        for (field, given) in unsent {
+            if given {
+                extra.push(not_offered(field.to_owned()));
+            }
+        }
+        for (i, item) in req.line_items.iter().enumerate() {
+            if item.sku.is_some() {
+                extra.push(not_offered(format!("line_items[{i}].sku")));
+            }
+            if item.category.is_some() {
+                extra.push(not_offered(format!("line_items[{i}].category")));
+            }
+        }
         let customer =
             (c.name.is_some() || c.email.is_some() || c.phone.is_some()).then(|| wire::Customer {
                 name: c.name.clone(),
@@ -149,11 +187,55 @@ impl LinkAja {
         }
     }
 
-    /// Maps DOKU's answer to the unified [`Payment`]; `req` fills what the answer omits.
+    /// Maps DOKU's answer to the unified [`Payment`] after checking it: `order.invoice_number`,
+    /// `order.amount` and `emoney_payment.status` must be present ([`Sent::not_an_answer`]
+    /// otherwise) and the invoice number and amount must be the request's
+    /// ([`Sent::contradicts`] otherwise).
     pub fn from_wire(
         req: &PaymentRequest,
-        sent: doku_core::Sent<wire::PaymentResponse>,
-    ) -> Payment {
+        sent: Sent<wire::PaymentResponse>,
+    ) -> Result<Payment, Error> {
+        let order = &sent.body.order;
+        let status = sent
+            .body
+            .emoney_payment
+            .status
+            .as_deref()
+            .filter(|s| !s.trim().is_empty());
+        let (invoice_number, amount, status) = match (&order.invoice_number, order.amount, status) {
+            (Some(invoice), Some(amount), Some(status)) if !invoice.trim().is_empty() => {
+                (invoice.clone(), amount, PaymentStatus::from_doku(status))
+            }
+            (invoice, amount, status) => {
+                let missing: Vec<&str> = [
+                    (
+                        "order.invoice_number",
+                        invoice.as_deref().is_some_and(|i| !i.trim().is_empty()),
+                    ),
+                    ("order.amount", amount.is_some()),
+                    ("emoney_payment.status", status.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| !present)
+                .map(|(field, _)| field)
+                .collect();
+                return Err(sent.not_an_answer(format!(
+                    "not a LinkAja payment answer: no {}",
+                    missing.join(", ")
+                )));
+            }
+        };
+        if invoice_number != req.invoice_number {
+            return Err(sent.contradicts(format!(
+                "order.invoice_number `{invoice_number}` != requested `{}`",
+                req.invoice_number
+            )));
+        }
+        if amount != req.amount {
+            return Err(
+                sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
+            );
+        }
         let raw = sent.raw_json();
         let body = sent.body;
         let ep = body.emoney_payment;
@@ -169,20 +251,13 @@ impl LinkAja {
                 url,
                 form_fields: ep.redirect_parameter.into_iter().map(Into::into).collect(),
             });
-        Payment {
+        Ok(Payment {
             channel: DESCRIPTOR.id.to_owned(),
             request_id: sent.request_id,
             replayed: sent.replayed,
-            invoice_number: body
-                .order
-                .invoice_number
-                .unwrap_or_else(|| req.invoice_number.clone()),
-            amount: body.order.amount.unwrap_or(req.amount),
-            status: ep
-                .status
-                .as_deref()
-                .map(PaymentStatus::from_doku)
-                .unwrap_or_else(|| PaymentStatus::Unknown(String::new())),
+            invoice_number,
+            amount,
+            status,
             merchant_reference: None,
             next_action,
             identifiers: body
@@ -192,7 +267,7 @@ impl LinkAja {
                 .map(Identifier::from)
                 .collect(),
             raw,
-        }
+        })
     }
 }
 
@@ -212,7 +287,7 @@ impl PaymentChannel for LinkAja {
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
             .await?;
-        Ok(Self::from_wire(req, sent))
+        Self::from_wire(req, sent)
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {

@@ -246,6 +246,55 @@ async fn each_rule_rejects_before_sending() {
             "notification_url",
             "conflicts with additional_info.override_notification_url",
         ),
+        // Unified fields LinkAja has no place for are refused, not dropped.
+        (
+            "/line_items/0/sku",
+            Some(json!("1002")),
+            "line_items[0].sku",
+            "not offered by LinkAja",
+        ),
+        (
+            "/line_items/0/category",
+            Some(json!("Bread")),
+            "line_items[0].category",
+            "not offered by LinkAja",
+        ),
+        (
+            "/customer/id",
+            Some(json!("CUST-1")),
+            "customer.id",
+            "not offered by LinkAja",
+        ),
+        (
+            "/customer/address",
+            Some(json!("Jl. Sudirman 1")),
+            "customer.address",
+            "not offered by LinkAja",
+        ),
+        (
+            "/customer/city",
+            Some(json!("Jakarta")),
+            "customer.city",
+            "not offered by LinkAja",
+        ),
+        (
+            "/customer/state",
+            Some(json!("DKI Jakarta")),
+            "customer.state",
+            "not offered by LinkAja",
+        ),
+        (
+            "/customer/postcode",
+            Some(json!("12190")),
+            "customer.postcode",
+            "not offered by LinkAja",
+        ),
+        (
+            "/merchant_reference",
+            Some(json!("MUR-1")),
+            "merchant_reference",
+            "not offered by LinkAja",
+        ),
     ];
     for (pointer, value, field, rule) in rows {
         let mut doc = fixture("unified-request.json");
@@ -379,15 +428,125 @@ async fn create_with_get_redirect_gives_a_get_next_action() {
 
 #[tokio::test]
 async fn guide_response_maps_without_a_redirect_target() {
-    // The guide's sample has an empty redirect_url_http: no next action can be offered.
+    // The guide's sample has an empty redirect_url_http: no next action can be offered. Its
+    // invoice and amount are not those of the guide's request, so the request here is the
+    // one the sample answers.
     let mock = MockDoku::start(&[(CREATE_PATH, fixture_bytes("guide-response.json"))]).await;
+    let mut doc = fixture("unified-request.json");
+    set(&mut doc, "/invoice_number", Some(json!("LINKAJA23052595")));
+    set(&mut doc, "/amount", Some(json!(10000)));
     let payment = LinkAja
-        .create(&mock.api(), &unified(fixture("unified-request.json")))
+        .create(&mock.api(), &unified(doc))
         .await
         .expect("created");
     assert_eq!(payment.amount.rupiah(), 10_000);
     assert_eq!(payment.invoice_number, "LINKAJA23052595");
     assert_eq!(payment.next_action, None);
+}
+
+/// What an answer must turn into.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// A payment (`replayed` for a 409).
+    Payment,
+    /// [`Error::Doku`] with status 409.
+    Doku409,
+    /// [`Error::Undecodable`].
+    Undecodable,
+    /// [`Error::Untrusted`]: the answer contradicts the request.
+    Untrusted,
+}
+
+/// Creates the fixture request against a server answering `status` and `body`, and checks
+/// the outcome.
+async fn assert_answer(status: u16, body: &Value, expect: Expect) {
+    let mock =
+        MockDoku::start_with_status(&[(CREATE_PATH, status, body.to_string().into_bytes())]).await;
+    let got = LinkAja
+        .create(&mock.api(), &unified(fixture("unified-request.json")))
+        .await;
+    let case = format!("HTTP {status} {body}");
+    match (expect, got) {
+        (Expect::Payment, Ok(p)) => {
+            assert_eq!(p.replayed, status == 409, "{case}");
+            assert_eq!(
+                (p.invoice_number.as_str(), p.amount.rupiah()),
+                ("INV-20210124-0001", 150_000),
+                "{case}"
+            );
+            assert_eq!(p.status, PaymentStatus::Pending, "{case}");
+        }
+        (Expect::Doku409, Err(Error::Doku(e))) => {
+            assert_eq!(e.status, 409, "{case}");
+            assert_eq!(e.raw, body.to_string(), "{case}");
+        }
+        (Expect::Undecodable, Err(Error::Undecodable { status: s, raw, .. })) => {
+            assert_eq!((s, raw), (status, body.to_string()), "{case}");
+        }
+        (Expect::Untrusted, Err(e @ Error::Untrusted { .. })) => {
+            assert!(
+                e.to_string().contains("contradicts the request"),
+                "{case}: {e}"
+            );
+            assert_eq!(e.delivery(), doku_core::Delivery::Unknown, "{case}");
+        }
+        (expect, got) => panic!("{case}: expected {expect:?}, got {got:?}"),
+    }
+}
+
+#[tokio::test]
+async fn only_a_success_answer_for_this_request_is_a_payment() {
+    let ok = fixture("response-post.json");
+    let without = |pointer: &str| {
+        let mut v = ok.clone();
+        set(&mut v, pointer, None);
+        v
+    };
+    let with = |pointer: &str, value: Value| {
+        let mut v = ok.clone();
+        set(&mut v, pointer, Some(value));
+        v
+    };
+    let doku_error =
+        json!({"error": {"code": "invalid_request", "message": "Request-Id already used"}});
+    let rows: Vec<(u16, Value, Expect)> = vec![
+        (200, ok.clone(), Expect::Payment),
+        // DOKU's stored answer to an identical earlier request.
+        (409, ok.clone(), Expect::Payment),
+        // DOKU's refusal of a replay, or any object without the success shape.
+        (409, doku_error.clone(), Expect::Doku409),
+        (409, json!({}), Expect::Doku409),
+        (200, json!({}), Expect::Undecodable),
+        (200, doku_error, Expect::Undecodable),
+        (200, without("/order/invoice_number"), Expect::Undecodable),
+        (
+            200,
+            with("/order/invoice_number", json!(" ")),
+            Expect::Undecodable,
+        ),
+        (200, without("/order/amount"), Expect::Undecodable),
+        (200, without("/emoney_payment/status"), Expect::Undecodable),
+        (
+            200,
+            with("/emoney_payment/status", json!("")),
+            Expect::Undecodable,
+        ),
+        // An answer about another payment: outcome unknown.
+        (
+            200,
+            with("/order/invoice_number", json!("LINKAJA23052595")),
+            Expect::Untrusted,
+        ),
+        (
+            200,
+            with("/order/amount", json!("10000.00")),
+            Expect::Untrusted,
+        ),
+        (409, with("/order/amount", json!(150001)), Expect::Untrusted),
+    ];
+    for (status, body, expect) in rows {
+        assert_answer(status, &body, expect).await;
+    }
 }
 
 #[tokio::test]
@@ -567,4 +726,21 @@ fn notification_maps_to_the_unified_model() {
         Some(1_611_717_863),
         "2021-01-27T03:24:23Z"
     );
+}
+
+#[test]
+fn notification_of_another_channel_is_refused() {
+    let rows: &[(&str, bool)] = &[
+        ("EMONEY_LINKAJA", true),
+        ("PEER_TO_PEER_AKULAKU", false),
+        ("EMONEY_OVO", false),
+    ];
+    for (channel_id, accepted) in rows {
+        let body = format!(
+            r#"{{"channel":{{"id":"{channel_id}"}},"order":{{"invoice_number":"INV-1","amount":150000}},"transaction":{{"status":"SUCCESS"}}}}"#
+        );
+        let verified = verified_notification(body.as_bytes(), "/payments/notifications");
+        let got = LinkAja.parse_notification(&verified);
+        assert_eq!(got.is_ok(), *accepted, "{channel_id}: {got:?}");
+    }
 }

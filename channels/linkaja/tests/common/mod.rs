@@ -31,7 +31,8 @@ pub(crate) struct Received {
 
 #[derive(Default)]
 struct Inner {
-    routes: HashMap<String, Vec<u8>>,
+    /// Path -> (HTTP status, body).
+    routes: HashMap<String, (u16, Vec<u8>)>,
     received: Vec<Received>,
 }
 
@@ -95,13 +96,14 @@ async fn handle(
         )
             .into_response();
     }
-    let Some(answer) = answer else {
+    let Some((status, answer)) = answer else {
         return (StatusCode::NOT_FOUND, r#"{"error":{"message":"no route"}}"#).into_response();
     };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let signature =
         Components::response(CLIENT_ID, &request_id, RESPONSE_TIMESTAMP, &path, &answer)
             .sign(&secret);
-    let mut response = (StatusCode::OK, answer).into_response();
+    let mut response = (status, answer).into_response();
     let h = response.headers_mut();
     h.insert("Content-Type", HeaderValue::from_static("application/json"));
     h.insert("Client-Id", HeaderValue::from_static(CLIENT_ID));
@@ -120,13 +122,26 @@ async fn handle(
 }
 
 impl MockDoku {
-    /// Starts a server answering `path` with the bytes of `answer`, for each route.
+    /// Starts a server answering `path` with HTTP 200 and the bytes of `answer`, for each
+    /// route.
     pub(crate) async fn start(routes: &[(&str, Vec<u8>)]) -> Self {
+        let routes: Vec<(&str, u16, Vec<u8>)> = routes
+            .iter()
+            .map(|(path, answer)| (*path, 200, answer.clone()))
+            .collect();
+        Self::start_with_status(&routes).await
+    }
+
+    /// Starts a server answering `path` with `status` and the bytes of `answer` (signed like
+    /// any answer), for each route.
+    pub(crate) async fn start_with_status(routes: &[(&str, u16, Vec<u8>)]) -> Self {
         let state: Shared = Arc::default();
         {
             let mut inner = lock(&state);
-            for (path, answer) in routes {
-                inner.routes.insert((*path).to_owned(), answer.clone());
+            for (path, status, answer) in routes {
+                inner
+                    .routes
+                    .insert((*path).to_owned(), (*status, answer.clone()));
             }
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
