@@ -367,6 +367,7 @@ async fn simulator_enforces_cancel_and_refund_rules() {
             vec![
                 "order.invoice_number: required",
                 "payment.identifier[0].value: required",
+                "payment.identifier: must contain AKULAKU_UNIQUE_REFERENCE",
                 "refund.merchant_unique_reference: required",
             ],
         ),

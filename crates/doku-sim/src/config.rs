@@ -44,7 +44,10 @@ impl fmt::Debug for MerchantConfig {
         f.debug_struct("MerchantConfig")
             .field("client_id", &self.client_id)
             .field("secret_key", &"[redacted]")
-            .field("notification_url", &self.notification_url)
+            .field(
+                "notification_url",
+                &self.notification_url.as_deref().map(redact_url),
+            )
             .finish()
     }
 }
@@ -60,6 +63,12 @@ pub struct SimConfig {
     /// The most answered requests kept for idempotent replay; beyond it a new request is
     /// answered 507 `storage_full`.
     pub max_requests: usize,
+    /// The most bytes the store may hold (its own estimate: orders, their indexes, answers
+    /// kept for replay, notification deliveries); a create or an answer to keep beyond it is
+    /// answered 507 `storage_full`. Bounds memory when strings without a documented length
+    /// (such as LinkAja's invoice number or override URL) are large.
+    #[serde(default = "default_max_store_bytes")]
+    pub max_store_bytes: usize,
     /// The largest request body accepted, in bytes (413 beyond).
     pub max_body_bytes: usize,
     /// Multiplies DOKU's notification retry schedule (30 min, 6 h, 12 h after the first
@@ -77,6 +86,7 @@ impl Default for SimConfig {
             merchants: Vec::new(),
             max_orders: 100_000,
             max_requests: 400_000,
+            max_store_bytes: default_max_store_bytes(),
             max_body_bytes: 64 * 1024,
             time_factor: 1.0,
             notification_timeout_ms: 10_000,
@@ -101,6 +111,18 @@ impl SimConfig {
     /// Sets the order bound.
     pub fn max_orders(mut self, max: usize) -> Self {
         self.max_orders = max;
+        self
+    }
+
+    /// Sets the answered-request bound.
+    pub fn max_requests(mut self, max: usize) -> Self {
+        self.max_requests = max;
+        self
+    }
+
+    /// Sets the byte budget of the store.
+    pub fn max_store_bytes(mut self, max: usize) -> Self {
+        self.max_store_bytes = max;
         self
     }
 
@@ -129,11 +151,40 @@ impl SimConfig {
     }
 }
 
-/// Fault injection, deterministic for a given seed and request order.
+/// The default [`SimConfig::max_store_bytes`]: 256 MiB.
+fn default_max_store_bytes() -> usize {
+    256 * 1024 * 1024
+}
+
+/// `url` without its user name and password (for logs, errors and anything served): a URL
+/// that does not parse is hidden entirely when it might hold credentials (an `@`).
+pub(crate) fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => redact(&u),
+        Err(_) if url.contains('@') => "[unparsable URL hidden]".to_owned(),
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// A parsed URL without its user name and password, as text.
+pub(crate) fn redact(url: &reqwest::Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut u = url.clone();
+    // Fails only for URLs that cannot have credentials (which then have none).
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// Fault injection, deterministic: whether a request gets a fault is a pure function of the
+/// seed, the endpoint path, the request's Request-Id and the kind of fault, so the same
+/// request always gets the same faults whatever the order of the traffic.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultConfig {
-    /// Seed of the pseudo-random generator that decides which requests get a fault.
+    /// Seed of the hash that decides which requests get a fault.
     pub seed: u64,
     /// Faults of every endpoint not listed in `endpoints`.
     pub default: EndpointFaults,

@@ -10,7 +10,7 @@ use doku_core::{Operation, SecretKey};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::config::{FaultConfig, SimConfig};
+use crate::config::{FaultConfig, SimConfig, redact_url};
 use crate::error::SimError;
 use crate::plugin::{self, SimChannel};
 use crate::server::{self, Faults, Merchant, Route, SimState};
@@ -125,8 +125,13 @@ impl SimulatorBuilder {
                 .notification_url
                 .as_deref()
                 .map(|u| {
-                    reqwest::Url::parse(u)
-                        .map_err(|e| SimError::Config(format!("notification_url `{u}`: {e}")))
+                    reqwest::Url::parse(u).map_err(|e| {
+                        SimError::Config(format!(
+                            "notification_url of merchant `{}` ({}): {e}",
+                            m.client_id,
+                            redact_url(u)
+                        ))
+                    })
                 })
                 .transpose()?;
             let idx = merchants.len() as u16;
@@ -207,8 +212,8 @@ impl SimulatorBuilder {
                 merchants.len(),
                 config.max_orders,
                 config.max_requests,
+                config.max_store_bytes,
             )),
-            rng: Mutex::new(fastrand::Rng::with_seed(config.faults.seed)),
             faults: RwLock::new(Arc::new(faults)),
             merchants,
             by_client,
@@ -323,13 +328,14 @@ impl SimHandle {
         cap: Duration,
         mut done: impl FnMut(&[Delivery]) -> bool,
     ) -> Result<Vec<Delivery>, SimError> {
-        let deadline = tokio::time::Instant::now() + cap;
+        // A cap beyond the clock's range never ends the wait.
+        let deadline = tokio::time::Instant::now().checked_add(cap);
         loop {
             let d = self.deliveries(invoice)?;
             if done(&d) {
                 return Ok(d);
             }
-            if tokio::time::Instant::now() >= deadline {
+            if deadline.is_some_and(|at| tokio::time::Instant::now() >= at) {
                 return Err(SimError::Timeout(format!(
                     "deliveries of `{invoice}`: {d:?}"
                 )));
@@ -343,7 +349,7 @@ impl SimHandle {
         self.state.faults().config.clone()
     }
 
-    /// Replaces the fault configuration and re-seeds the generator with its seed.
+    /// Replaces the fault configuration (faults are then decided with its seed).
     pub fn set_faults(&self, faults: FaultConfig) -> Result<(), SimError> {
         self.state.set_faults(faults)
     }

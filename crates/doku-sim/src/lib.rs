@@ -19,10 +19,18 @@
 //! * **Notifications**: completing a payment POSTs a signed notification (doku-api.md
 //!   section 5) to the merchant's URL, retried on DOKU's schedule times a time factor;
 //!   deliveries can be queried.
-//! * **Faults** ([`FaultConfig`]), deterministic for a seed: latency, 5xx, dropped answers
-//!   after processing, bad response signatures, duplicate notifications, a notification
-//!   before the create answer; per endpoint.
-//! * **Bounded storage**: a full store answers 507 `storage_full`.
+//! * **Faults** ([`FaultConfig`]): latency, 5xx, dropped answers after processing, bad
+//!   response signatures, duplicate notifications, a notification before the create answer;
+//!   per endpoint. Whether a request gets a fault is a pure function of the seed, the
+//!   endpoint, its Request-Id and the fault kind: the same request gets the same faults
+//!   whatever the order of the traffic.
+//! * **Bounded storage**: orders, answered requests and bytes are bounded
+//!   ([`SimConfig::max_orders`], [`SimConfig::max_requests`], [`SimConfig::max_store_bytes`]);
+//!   a full store answers 507 `storage_full`.
+//! * **Orders belong to their channel**: cancel and refund find only orders created through
+//!   the same channel (another channel's order is answered 404 `Order Not Found`).
+//! * **Credentials in URLs** (`user:password@`) are used to send notifications but never
+//!   shown: delivery logs, the control API, errors and `Debug` output drop them.
 //!
 //! ```no_run
 //! # async fn demo(plugin: impl doku_sim::SimChannel) -> Result<(), doku_sim::SimError> {

@@ -15,11 +15,27 @@ use doku_core::transport::headers as h;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use crate::config::redact;
 use crate::server::SimState;
 use crate::store::{Attempt, Delivery, Store};
 
 /// DOKU's schedule: offsets from the first attempt, in seconds.
 pub const RETRY_SCHEDULE_SECS: [u64; 4] = [0, 30 * 60, 6 * 3600, 12 * 3600];
+
+/// The farthest retry offset scheduled: beyond it (a huge time factor) the remaining attempts
+/// are not scheduled, and the delivery log says so.
+const MAX_RETRY_OFFSET: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The longest path quoted in a delivery note.
+const NOTE_PATH_CHARS: usize = 128;
+
+/// `path`, cut to [`NOTE_PATH_CHARS`] characters for a note.
+fn short(path: &str) -> String {
+    match path.char_indices().nth(NOTE_PATH_CHARS) {
+        Some((i, _)) => format!("{}...", &path[..i]),
+        None => path.to_owned(),
+    }
+}
 
 /// A notification ready to send.
 pub(crate) struct NotifyJob {
@@ -60,14 +76,14 @@ pub(crate) fn prepare(
         (Some(configured), None) => Some(configured.clone()),
         (Some(configured), Some(over)) => match reqwest::Url::parse(over) {
             Ok(u) if u.path() == configured.path() => {
-                notes.push(format!("sent to override_notification_url {u}"));
+                notes.push("sent to override_notification_url".to_owned());
                 Some(u)
             }
             Ok(u) => {
                 notes.push(format!(
                     "override_notification_url ignored: its path {} differs from {}",
-                    u.path(),
-                    configured.path()
+                    short(u.path()),
+                    short(configured.path())
                 ));
                 Some(configured.clone())
             }
@@ -91,16 +107,18 @@ pub(crate) fn prepare(
         (u.clone(), signature)
     });
     let client_id = merchant.client_id.clone();
-    let order = store.order_mut(idx)?;
-    let delivery = order.deliveries.len();
-    order.deliveries.push(Delivery {
-        request_id: request_id.clone(),
-        url: url.as_ref().map(ToString::to_string),
-        transaction_status: status,
-        notes,
-        attempts: Vec::new(),
-        finished: job.is_none(),
-    });
+    // The log shows where it went, never the URL's credentials (the request still has them).
+    let delivery = store.push_delivery(
+        idx,
+        Delivery {
+            request_id: request_id.clone(),
+            url: url.as_ref().map(redact),
+            transaction_status: status,
+            notes,
+            attempts: Vec::new(),
+            finished: job.is_none(),
+        },
+    )?;
     let (url, signature) = job?;
     Some(NotifyJob {
         generation,
@@ -136,8 +154,22 @@ async fn run(
     let start = Instant::now();
     let factor = st.config.time_factor;
     for (i, secs) in RETRY_SCHEDULE_SECS.iter().copied().enumerate() {
-        let offset = Duration::try_from_secs_f64(secs as f64 * factor).unwrap_or(Duration::MAX);
-        let at = start.checked_add(offset).unwrap_or_else(Instant::now);
+        let at = Duration::try_from_secs_f64(secs as f64 * factor)
+            .ok()
+            .filter(|offset| *offset <= MAX_RETRY_OFFSET)
+            .and_then(|offset| start.checked_add(offset));
+        let Some(at) = at else {
+            let note = format!(
+                "attempt {} and later not scheduled: {secs} s times time_factor {factor:e} is \
+                 beyond 100 years",
+                i + 1
+            );
+            let mut store = st.lock();
+            if store.generation == job.generation {
+                store.push_note(job.order, job.delivery, note);
+            }
+            break;
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(at) => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
@@ -159,10 +191,7 @@ async fn run(
     }
     let mut store = st.lock();
     if store.generation == job.generation {
-        if let Some(d) = store
-            .order_mut(job.order)
-            .and_then(|o| o.deliveries.get_mut(job.delivery))
-        {
+        if let Some(d) = store.delivery_mut(job.order, job.delivery) {
             d.finished = true;
         }
     }
@@ -202,18 +231,9 @@ async fn send(
     }
 }
 
-fn record(st: &SimState, job: &NotifyJob, mut attempt: Attempt) {
+fn record(st: &SimState, job: &NotifyJob, attempt: Attempt) {
     let mut store = st.lock();
-    if store.generation != job.generation {
-        return;
-    }
-    if let Some(d) = store
-        .order_mut(job.order)
-        .and_then(|o| o.deliveries.get_mut(job.delivery))
-    {
-        if attempt.duplicate {
-            attempt.number = d.attempts.last().map_or(attempt.number, |a| a.number);
-        }
-        d.attempts.push(attempt);
+    if store.generation == job.generation {
+        store.push_attempt(job.order, job.delivery, attempt);
     }
 }

@@ -23,7 +23,8 @@ use crate::error::SimError;
 use crate::notify::{self, NotifyJob};
 use crate::plugin::{OrderView, Rejection, SimChannel};
 use crate::store::{
-    Answered, Delivery, Order, OrderSnapshot, OrderStatus, Outcome, Store, unix_to_datetime,
+    Answered, Delivery, Order, OrderSnapshot, OrderStatus, Outcome, Store, answered_bytes,
+    unix_to_datetime,
 };
 
 /// A merchant as the simulator holds it.
@@ -48,6 +49,18 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
+    /// Whether the fault `kind` with this rate happens to the request `request_id` on
+    /// `path`: the same answer for the same request, whatever else is going on.
+    pub(crate) fn roll(&self, rate: f64, path: &str, request_id: &str, kind: &str) -> bool {
+        if rate <= 0.0 {
+            false
+        } else if rate >= 1.0 {
+            true
+        } else {
+            fault_draw(self.config.seed, path, request_id, kind) < rate
+        }
+    }
+
     pub(crate) fn resolve(config: FaultConfig, routes: &[Route]) -> Self {
         Self {
             routes: routes
@@ -68,7 +81,6 @@ pub(crate) struct SimState {
     pub(crate) routes: Vec<Route>,
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: RwLock<Arc<Faults>>,
-    pub(crate) rng: Mutex<fastrand::Rng>,
     pub(crate) config: SimConfig,
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
@@ -135,6 +147,8 @@ struct Answer {
     body: Bytes,
     store: bool,
     order: Option<u32>,
+    /// How to take the change back when the answer does not fit in the byte budget.
+    undo: Undo,
 }
 
 impl Answer {
@@ -144,8 +158,74 @@ impl Answer {
             body: error_body(code, message, kind, &[]),
             store,
             order: None,
+            undo: Undo::Nothing,
         }
     }
+}
+
+/// A change [`SimState::apply`] made to the store.
+enum Undo {
+    /// None.
+    Nothing,
+    /// A new order (the last one).
+    Created(u32),
+    /// A state change of an existing order.
+    Changed {
+        idx: u32,
+        status: OrderStatus,
+        updated: i64,
+        refund_reference: Option<Box<str>>,
+    },
+}
+
+impl Undo {
+    fn apply(self, store: &mut Store) {
+        match self {
+            Self::Nothing => {}
+            Self::Created(idx) => store.remove_last_order(idx),
+            Self::Changed {
+                idx,
+                status,
+                updated,
+                refund_reference,
+            } => {
+                if let Some(o) = store.order_mut(idx) {
+                    o.status = status;
+                    o.updated = updated;
+                }
+                store.set_refund_reference(idx, refund_reference);
+            }
+        }
+    }
+}
+
+/// FNV-1a (64 bits) over `parts`, each followed by a `0xff` separator (a byte no path or
+/// Request-Id contains), then the SplitMix64 finaliser: fixed across platforms and releases.
+fn fault_hash(seed: u64, parts: &[&[u8]]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for byte in seed
+        .to_le_bytes()
+        .iter()
+        .chain(parts.iter().flat_map(|p| p.iter().chain(&[0xff])))
+    {
+        h ^= u64::from(*byte);
+        h = h.wrapping_mul(PRIME);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// A uniform draw in `0.0..1.0`, a pure function of the seed, the endpoint path, the
+/// Request-Id and the fault kind.
+pub(crate) fn fault_draw(seed: u64, path: &str, request_id: &str, kind: &str) -> f64 {
+    let h = fault_hash(
+        seed,
+        &[path.as_bytes(), request_id.as_bytes(), kind.as_bytes()],
+    );
+    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 enum Decoded {
@@ -175,23 +255,9 @@ impl SimState {
 
     pub(crate) fn set_faults(&self, config: FaultConfig) -> Result<(), SimError> {
         config.check()?;
-        let seed = config.seed;
         let resolved = Arc::new(Faults::resolve(config, &self.routes));
         *self.faults.write().unwrap_or_else(|e| e.into_inner()) = resolved;
-        *self.rng.lock().unwrap_or_else(|e| e.into_inner()) = fastrand::Rng::with_seed(seed);
         Ok(())
-    }
-
-    /// Draws whether a fault with this rate happens; draws nothing for 0 and 1, so requests
-    /// without faults never touch the generator.
-    pub(crate) fn roll(&self, rate: f64) -> bool {
-        if rate <= 0.0 {
-            false
-        } else if rate >= 1.0 {
-            true
-        } else {
-            self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64() < rate
-        }
     }
 
     /// Checks Client-Id, Request-Id, Request-Timestamp and the signature.
@@ -396,11 +462,13 @@ impl SimState {
         o.updated = now;
         let duplicate = {
             let faults = self.faults();
+            let route = usize::from(o.route);
             let rate = faults
                 .routes
-                .get(usize::from(o.route))
+                .get(route)
                 .map_or(0.0, |f| f.duplicate_notifications);
-            self.roll(rate)
+            let path = self.routes.get(route).map_or("", |r| r.path);
+            faults.roll(rate, path, &o.request_id, "duplicate_notifications")
         };
         let generation = store.generation;
         Ok(notify::prepare(self, store, idx, duplicate, generation))
@@ -440,7 +508,9 @@ impl SimState {
             Ok(a) => a,
             Err(refused) => return refused.response(),
         };
-        if self.roll(ef.error_rate) {
+        let route = &self.routes[route_idx];
+        let roll = |rate: f64, kind: &str| faults.roll(rate, route.path, auth.request_id, kind);
+        if roll(ef.error_rate, "error_rate") {
             return self.signed(
                 auth.client,
                 auth.request_id,
@@ -455,7 +525,6 @@ impl SimState {
                 false,
             );
         }
-        let route = &self.routes[route_idx];
         let channel = &self.channels[usize::from(route.channel)];
         let decoded = match route.op {
             Operation::Create => channel.decode_create(&body).map(Decoded::Create),
@@ -466,7 +535,7 @@ impl SimState {
         };
         let early_notify = matches!(decoded, Ok(Decoded::Create(_)))
             && ef.notify_before_response > 0.0
-            && self.roll(ef.notify_before_response);
+            && roll(ef.notify_before_response, "notify_before_response");
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut job = None;
         let (status, answer_body) = {
@@ -487,23 +556,33 @@ impl SimState {
             } else if store.requests >= store.max_requests {
                 (507, storage_full())
             } else {
-                let answer = match decoded {
+                let mut answer = match decoded {
                     Err(rejection) => rejection_answer(rejection),
                     Ok(d) => self.apply(&mut store, &auth, route_idx, d, now),
                 };
-                if answer.store {
-                    if let Some(digest) = auth.digest {
-                        store.merchants[usize::from(auth.client)].requests.insert(
-                            auth.request_id.into(),
-                            Answered {
-                                digest,
-                                path_route: route_idx as u16,
-                                body: answer.body.clone(),
-                                order: answer.order.filter(|_| route.op == Operation::Create),
-                            },
-                        );
-                        store.requests += 1;
-                    }
+                let kept = answer.store.then_some(auth.digest).flatten();
+                let cost = kept.map_or(0, |_| answered_bytes(auth.request_id, &answer.body));
+                if !store.fits(cost) {
+                    // The order (or its change) and its answer do not fit: take it back.
+                    std::mem::replace(&mut answer.undo, Undo::Nothing).apply(&mut store);
+                    answer = Answer {
+                        status: 507,
+                        body: storage_full(),
+                        store: false,
+                        order: None,
+                        undo: Undo::Nothing,
+                    };
+                } else if let Some(digest) = kept {
+                    store.insert_answer(
+                        auth.client,
+                        auth.request_id,
+                        Answered {
+                            digest,
+                            path_route: route_idx as u16,
+                            body: answer.body.clone(),
+                            order: answer.order.filter(|_| route.op == Operation::Create),
+                        },
+                    );
                 }
                 if early_notify && answer.status == 200 {
                     if let Some(idx) = answer.order {
@@ -521,10 +600,14 @@ impl SimState {
             notify::spawn(self.clone(), job, Some(tx));
             let _ = rx.await;
         }
-        if status != 409 && status != 422 && status != 507 && self.roll(ef.drop_after_processing) {
+        if status != 409
+            && status != 422
+            && status != 507
+            && roll(ef.drop_after_processing, "drop_after_processing")
+        {
             return dropped();
         }
-        let tamper = self.roll(ef.bad_signature);
+        let tamper = roll(ef.bad_signature, "bad_signature");
         self.signed(
             auth.client,
             auth.request_id,
@@ -567,12 +650,11 @@ impl SimState {
                         body: storage_full(),
                         store: false,
                         order: None,
+                        undo: Undo::Nothing,
                     };
                 }
-                let idx = store.orders.len() as u32;
-                let invoice: Box<str> = new.invoice_number.into();
-                store.orders.push(Order {
-                    invoice: invoice.clone(),
+                let order = Order {
+                    invoice: new.invoice_number.into(),
                     request_id: auth.request_id.into(),
                     reference: new.merchant_reference.map(Into::into),
                     refund_reference: None,
@@ -585,8 +667,18 @@ impl SimState {
                     channel: route.channel,
                     route: route_idx as u16,
                     deliveries: Vec::new(),
-                });
-                store.merchants[client].by_invoice.insert(invoice, idx);
+                };
+                // Refused before anything is shaped when the order alone does not fit.
+                if !store.fits(order.bytes()) {
+                    return Answer {
+                        status: 507,
+                        body: storage_full(),
+                        store: false,
+                        order: None,
+                        undo: Undo::Nothing,
+                    };
+                }
+                let idx = store.insert_order(order);
                 let o = &store.orders[idx as usize];
                 let body = to_bytes(&channel.create_response(&self.view(idx, o)));
                 Answer {
@@ -594,12 +686,14 @@ impl SimState {
                     body,
                     store: true,
                     order: Some(idx),
+                    undo: Undo::Created(idx),
                 }
             }
             Decoded::Cancel(c) => {
                 let Some(idx) = self.find_for(
                     store,
                     client,
+                    route.channel,
                     &c.invoice_number,
                     c.merchant_reference.as_deref(),
                 ) else {
@@ -618,6 +712,12 @@ impl SimState {
                         true,
                     );
                 }
+                let undo = Undo::Changed {
+                    idx,
+                    status: o.status,
+                    updated: o.updated,
+                    refund_reference: o.refund_reference.clone(),
+                };
                 o.status = OrderStatus::Cancelled;
                 o.updated = now;
                 let o = &store.orders[idx as usize];
@@ -626,12 +726,14 @@ impl SimState {
                     body: to_bytes(&channel.cancel_response(&self.view(idx, o))),
                     store: true,
                     order: Some(idx),
+                    undo,
                 }
             }
             Decoded::Refund(r) => {
                 let Some(idx) = self.find_for(
                     store,
                     client,
+                    route.channel,
                     &r.invoice_number,
                     r.merchant_reference.as_deref(),
                 ) else {
@@ -659,31 +761,43 @@ impl SimState {
                         );
                     }
                 }
+                let undo = Undo::Changed {
+                    idx,
+                    status: o.status,
+                    updated: o.updated,
+                    refund_reference: o.refund_reference.clone(),
+                };
                 o.status = OrderStatus::Refunded;
                 o.updated = now;
-                o.refund_reference = Some(r.refund_reference.into());
+                store.set_refund_reference(idx, Some(r.refund_reference.into()));
                 let o = &store.orders[idx as usize];
                 Answer {
                     status: 200,
                     body: to_bytes(&channel.refund_response(&self.view(idx, o))),
                     store: true,
                     order: Some(idx),
+                    undo,
                 }
             }
         }
     }
 
     /// The client's order with this invoice number, made through the same channel, whose
-    /// merchant reference matches when both sides have one.
+    /// merchant reference matches when both sides have one. An order of another channel is
+    /// not found (answered like an unknown order).
     fn find_for(
         &self,
         store: &Store,
         client: usize,
+        channel: u16,
         invoice: &str,
         reference: Option<&str>,
     ) -> Option<u32> {
         let idx = *store.merchants.get(client)?.by_invoice.get(invoice)?;
         let o = store.order(idx)?;
+        if o.channel != channel {
+            return None;
+        }
         match (o.reference.as_deref(), reference) {
             (Some(ours), Some(theirs)) if ours != theirs => None,
             _ => Some(idx),
@@ -707,7 +821,9 @@ impl SimState {
             Ok(a) => a,
             Err(refused) => return refused.response(),
         };
-        if self.roll(ef.error_rate) {
+        let roll =
+            |rate: f64, kind: &str| faults.roll(rate, CHECK_STATUS_KEY, auth.request_id, kind);
+        if roll(ef.error_rate, "error_rate") {
             let b = error_body(
                 "internal_server_error",
                 "Internal Server Error (simulated)",
@@ -737,10 +853,10 @@ impl SimState {
                 ),
             ),
         };
-        if self.roll(ef.drop_after_processing) {
+        if roll(ef.drop_after_processing, "drop_after_processing") {
             return dropped();
         }
-        let tamper = self.roll(ef.bad_signature);
+        let tamper = roll(ef.bad_signature, "bad_signature");
         self.signed(auth.client, auth.request_id, target, status, body, tamper)
     }
 }
@@ -775,6 +891,7 @@ fn rejection_answer(r: Rejection) -> Answer {
             ),
             store: true,
             order: None,
+            undo: Undo::Nothing,
         },
         Rejection::Invalid(v) => {
             let reasons: Vec<String> = v.iter().map(ToString::to_string).collect();
@@ -783,6 +900,7 @@ fn rejection_answer(r: Rejection) -> Answer {
                 body: error_body("invalid_request", &v.to_string(), "validation", &reasons),
                 store: true,
                 order: None,
+                undo: Undo::Nothing,
             }
         }
         Rejection::Unsupported(op) => Answer::error(
@@ -956,4 +1074,53 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
     .route("/_sim/pay/{order_id}", get(pay_page))
     .fallback(fallback)
     .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fault_draw;
+
+    #[test]
+    fn fault_draws_are_fixed_and_uniform() {
+        // Pinned: the same seed and request give the same fault on every platform and
+        // release.
+        let d = fault_draw(42, "/testpay/v1/create", "det-0", "error_rate");
+        assert_eq!(
+            d,
+            fault_draw(42, "/testpay/v1/create", "det-0", "error_rate")
+        );
+        assert_eq!(
+            d.to_bits(),
+            0x3fe1_d2f6_6a27_3a83_u64,
+            "{d} {:#x}",
+            d.to_bits()
+        );
+        // Every input matters.
+        for other in [
+            fault_draw(43, "/testpay/v1/create", "det-0", "error_rate"),
+            fault_draw(42, "/testpay/v1/cancel", "det-0", "error_rate"),
+            fault_draw(42, "/testpay/v1/create", "det-1", "error_rate"),
+            fault_draw(42, "/testpay/v1/create", "det-0", "bad_signature"),
+            // The separator keeps parts apart.
+            fault_draw(42, "/testpay/v1/created", "et-0", "error_rate"),
+        ] {
+            assert_ne!(d, other);
+        }
+        // Rates are honoured: about `rate` of many requests, for several rates and seeds.
+        for seed in [0, 7, u64::MAX] {
+            for rate in [0.01, 0.3, 0.5, 0.9] {
+                let n = 20_000;
+                let hits = (0..n)
+                    .filter(|i| fault_draw(seed, "/p", &format!("req-{i}"), "error_rate") < rate)
+                    .count();
+                let share = hits as f64 / f64::from(n);
+                assert!(
+                    (share - rate).abs() < 0.02,
+                    "seed {seed} rate {rate}: {share}"
+                );
+            }
+        }
+        let all = (0..1000).map(|i| fault_draw(1, "/p", &i.to_string(), "k"));
+        assert!(all.clone().all(|d| (0.0..1.0).contains(&d)));
+    }
 }

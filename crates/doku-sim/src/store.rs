@@ -113,20 +113,34 @@ impl Order {
         1_000_000_000 + u64::from(idx)
     }
 
-    fn heap_bytes(&self) -> usize {
+    /// The bytes this order holds, with its invoice-number index entry: the struct, every
+    /// string (the invoice number twice: order and index key) and its deliveries.
+    pub(crate) fn bytes(&self) -> usize {
         let s = |o: &Option<Box<str>>| o.as_ref().map_or(0, |s| s.len());
-        self.invoice.len()
+        size_of::<Order>()
+            + INDEX_ENTRY_BYTES
+            + 2 * self.invoice.len()
             + self.request_id.len()
             + s(&self.reference)
             + s(&self.refund_reference)
             + s(&self.override_url)
-            + self.deliveries.capacity() * size_of::<Delivery>()
-            + self
-                .deliveries
-                .iter()
-                .map(Delivery::heap_bytes)
-                .sum::<usize>()
+            + self.deliveries.iter().map(Delivery::bytes).sum::<usize>()
     }
+}
+
+/// One entry of an invoice-number index (bucket plus control byte), key excluded.
+const INDEX_ENTRY_BYTES: usize = size_of::<(Box<str>, u32)>() + 1;
+/// One entry of an answered-request table (bucket plus control byte), key and body excluded.
+const ANSWER_ENTRY_BYTES: usize = size_of::<(Box<str>, Answered)>() + 1;
+
+/// The bytes an answered request holds: its table entry, its Request-Id and its body.
+pub(crate) fn answered_bytes(request_id: &str, body: &[u8]) -> usize {
+    ANSWER_ENTRY_BYTES + request_id.len() + body.len()
+}
+
+/// The bytes one delivery note holds.
+pub(crate) fn note_bytes(note: &str) -> usize {
+    size_of::<String>() + note.len()
 }
 
 /// One notification (one Request-Id) and its delivery attempts.
@@ -147,12 +161,14 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn heap_bytes(&self) -> usize {
-        self.request_id.capacity()
-            + self.url.as_ref().map_or(0, String::capacity)
-            + self.transaction_status.capacity()
-            + self.notes.iter().map(String::capacity).sum::<usize>()
-            + self.attempts.capacity() * size_of::<Attempt>()
+    /// The bytes this delivery holds: the struct, its strings, notes and attempts.
+    pub(crate) fn bytes(&self) -> usize {
+        size_of::<Delivery>()
+            + self.request_id.len()
+            + self.url.as_ref().map_or(0, String::len)
+            + self.transaction_status.len()
+            + self.notes.iter().map(|n| note_bytes(n)).sum::<usize>()
+            + self.attempts.iter().map(Attempt::bytes).sum::<usize>()
     }
 
     /// Whether some attempt got a 2xx answer.
@@ -180,6 +196,11 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// The bytes this attempt holds.
+    pub(crate) fn bytes(&self) -> usize {
+        size_of::<Attempt>() + self.error.as_ref().map_or(0, String::len)
+    }
+
     /// Whether the receiver answered 2xx.
     pub fn succeeded(&self) -> bool {
         matches!(self.status, Some(200..=299))
@@ -212,6 +233,11 @@ pub(crate) struct Store {
     pub(crate) requests: usize,
     pub(crate) max_orders: usize,
     pub(crate) max_requests: usize,
+    /// Bytes held, kept up to date by every insert and change (see [`Order::bytes`],
+    /// [`answered_bytes`]).
+    pub(crate) bytes: usize,
+    /// The byte budget.
+    pub(crate) max_bytes: usize,
     /// Bumped by every reset, so late notification results of a previous generation are
     /// not recorded on a new order with the same index.
     pub(crate) generation: u64,
@@ -228,21 +254,31 @@ pub struct StoreStats {
     pub requests: usize,
     /// The answered-request bound.
     pub max_requests: usize,
-    /// Estimated bytes held by the store: struct sizes, string lengths, answer bodies and hash
-    /// table buckets (allocator overhead excluded).
+    /// Estimated bytes held by the store: struct sizes, string lengths, answer bodies,
+    /// deliveries and hash table entries (allocator overhead and spare capacity excluded).
+    /// Kept up to date on every change; the byte budget applies to it.
     pub estimated_bytes: usize,
+    /// The byte budget ([`crate::SimConfig::max_store_bytes`]).
+    pub max_bytes: usize,
     /// `estimated_bytes / orders` (0 without orders): each order with its create answer.
     pub bytes_per_order: usize,
 }
 
 impl Store {
-    pub(crate) fn new(merchants: usize, max_orders: usize, max_requests: usize) -> Self {
+    pub(crate) fn new(
+        merchants: usize,
+        max_orders: usize,
+        max_requests: usize,
+        max_bytes: usize,
+    ) -> Self {
         Self {
             orders: Vec::new(),
             merchants: (0..merchants).map(|_| MerchantIndex::default()).collect(),
             requests: 0,
             max_orders,
             max_requests,
+            bytes: 0,
+            max_bytes,
             generation: 0,
         }
     }
@@ -250,31 +286,128 @@ impl Store {
     pub(crate) fn clear(&mut self) {
         let n = self.merchants.len();
         let generation = self.generation + 1;
-        *self = Self::new(n, self.max_orders, self.max_requests);
+        *self = Self::new(n, self.max_orders, self.max_requests, self.max_bytes);
         self.generation = generation;
     }
 
-    pub(crate) fn stats(&self) -> StoreStats {
-        let mut bytes = self.orders.capacity() * size_of::<Order>()
-            + self.orders.iter().map(Order::heap_bytes).sum::<usize>();
-        for m in &self.merchants {
-            // Bucket arrays: one entry plus one control byte per bucket.
-            bytes += m.by_invoice.capacity() * (size_of::<(Box<str>, u32)>() + 1);
-            bytes += m.by_invoice.keys().map(|k| k.len()).sum::<usize>();
-            bytes += m.requests.capacity() * (size_of::<(Box<str>, Answered)>() + 1);
-            bytes += m
-                .requests
-                .iter()
-                .map(|(k, a)| k.len() + a.body.len())
-                .sum::<usize>();
+    /// Whether `more` bytes fit in the budget.
+    pub(crate) fn fits(&self, more: usize) -> bool {
+        self.bytes
+            .checked_add(more)
+            .is_some_and(|b| b <= self.max_bytes)
+    }
+
+    /// Stores a new order (the next index) and indexes it.
+    pub(crate) fn insert_order(&mut self, order: Order) -> u32 {
+        let idx = self.orders.len() as u32;
+        self.bytes += order.bytes();
+        let client = usize::from(order.client);
+        let invoice = order.invoice.clone();
+        self.orders.push(order);
+        if let Some(m) = self.merchants.get_mut(client) {
+            m.by_invoice.insert(invoice, idx);
         }
+        idx
+    }
+
+    /// Forgets the order just inserted (`idx` must be the last one).
+    pub(crate) fn remove_last_order(&mut self, idx: u32) {
+        if self.orders.len().checked_sub(1) != Some(idx as usize) {
+            return;
+        }
+        if let Some(o) = self.orders.pop() {
+            self.bytes = self.bytes.saturating_sub(o.bytes());
+            if let Some(m) = self.merchants.get_mut(usize::from(o.client)) {
+                m.by_invoice.remove(&o.invoice);
+            }
+        }
+    }
+
+    /// Keeps an answered request for replay.
+    pub(crate) fn insert_answer(&mut self, client: u16, request_id: &str, answered: Answered) {
+        let Some(m) = self.merchants.get_mut(usize::from(client)) else {
+            return;
+        };
+        let added = answered_bytes(request_id, &answered.body);
+        if let Some(old) = m.requests.insert(request_id.into(), answered) {
+            self.bytes = self
+                .bytes
+                .saturating_sub(answered_bytes(request_id, &old.body));
+        } else {
+            self.requests += 1;
+        }
+        self.bytes += added;
+    }
+
+    /// Adds a delivery to an order; its index among the order's deliveries.
+    pub(crate) fn push_delivery(&mut self, idx: u32, delivery: Delivery) -> Option<usize> {
+        let added = delivery.bytes();
+        let o = self.orders.get_mut(idx as usize)?;
+        o.deliveries.push(delivery);
+        self.bytes += added;
+        Some(o.deliveries.len() - 1)
+    }
+
+    /// The delivery `delivery` of order `idx`.
+    pub(crate) fn delivery_mut(&mut self, idx: u32, delivery: usize) -> Option<&mut Delivery> {
+        self.orders
+            .get_mut(idx as usize)
+            .and_then(|o| o.deliveries.get_mut(delivery))
+    }
+
+    /// Records an attempt of a delivery (a duplicate repeats the last attempt's number).
+    pub(crate) fn push_attempt(&mut self, idx: u32, delivery: usize, mut attempt: Attempt) {
+        let added = attempt.bytes();
+        if let Some(d) = self.delivery_mut(idx, delivery) {
+            if attempt.duplicate {
+                attempt.number = d.attempts.last().map_or(attempt.number, |a| a.number);
+            }
+            d.attempts.push(attempt);
+            self.bytes += added;
+        }
+    }
+
+    /// Adds a note to a delivery.
+    pub(crate) fn push_note(&mut self, idx: u32, delivery: usize, note: String) {
+        let added = note_bytes(&note);
+        if let Some(d) = self.delivery_mut(idx, delivery) {
+            d.notes.push(note);
+            self.bytes += added;
+        }
+    }
+
+    /// Sets (or clears) an order's refund reference.
+    pub(crate) fn set_refund_reference(&mut self, idx: u32, reference: Option<Box<str>>) {
+        if let Some(o) = self.orders.get_mut(idx as usize) {
+            let old = o.refund_reference.as_ref().map_or(0, |r| r.len());
+            let new = reference.as_ref().map_or(0, |r| r.len());
+            o.refund_reference = reference;
+            self.bytes = self.bytes.saturating_sub(old) + new;
+        }
+    }
+
+    /// Every byte counted again, from scratch (O(n)): what [`Store::bytes`] must equal.
+    #[cfg(test)]
+    pub(crate) fn recount(&self) -> usize {
+        let orders = self.orders.iter().map(Order::bytes).sum::<usize>();
+        let answers = self
+            .merchants
+            .iter()
+            .flat_map(|m| m.requests.iter())
+            .map(|(k, a)| answered_bytes(k, &a.body))
+            .sum::<usize>();
+        orders + answers
+    }
+
+    pub(crate) fn stats(&self) -> StoreStats {
         StoreStats {
             orders: self.orders.len(),
             max_orders: self.max_orders,
             requests: self.requests,
             max_requests: self.max_requests,
-            estimated_bytes: bytes,
-            bytes_per_order: bytes.checked_div(self.orders.len()).unwrap_or(0),
+            estimated_bytes: self.bytes,
+            max_bytes: self.max_bytes,
+            bytes_per_order: self.bytes.checked_div(self.orders.len()).unwrap_or(0),
         }
     }
 
@@ -342,4 +475,96 @@ pub struct OrderSnapshot {
 
 pub(crate) fn unix_to_datetime(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(invoice: &str, client: u16) -> Order {
+        Order {
+            invoice: invoice.into(),
+            request_id: "rid-0001".into(),
+            reference: Some("MUR-1".into()),
+            refund_reference: None,
+            override_url: Some("http://127.0.0.1:9/payments/notifications".into()),
+            amount: 1,
+            created: 0,
+            updated: 0,
+            status: OrderStatus::Pending,
+            client,
+            channel: 0,
+            route: 0,
+            deliveries: Vec::new(),
+        }
+    }
+
+    fn answered(body: &'static [u8]) -> Answered {
+        Answered {
+            digest: [b'x'; 44],
+            path_route: 0,
+            body: Bytes::from_static(body),
+            order: None,
+        }
+    }
+
+    #[test]
+    fn byte_accounting_matches_a_recount() {
+        let mut s = Store::new(2, 10, 10, 1 << 20);
+        let check = |s: &Store, what: &str| assert_eq!(s.bytes, s.recount(), "{what}");
+        let big = "9".repeat(10_000);
+        let a = s.insert_order(order(&big, 0));
+        check(&s, "order");
+        // The invoice number counts twice (order and index key), the override URL once.
+        assert!(s.bytes >= 2 * big.len() + 40, "{}", s.bytes);
+        s.insert_answer(0, "rid-0001", answered(b"{\"order\":{}}"));
+        check(&s, "answer");
+        s.insert_answer(0, "rid-0001", answered(b"{}"));
+        check(&s, "answer replaced");
+        assert_eq!(s.requests, 1);
+        let d = s
+            .push_delivery(
+                a,
+                Delivery {
+                    request_id: "n-1".into(),
+                    url: Some("http://127.0.0.1:9/payments/notifications".into()),
+                    transaction_status: "SUCCESS".into(),
+                    notes: vec!["a note".into()],
+                    attempts: Vec::new(),
+                    finished: false,
+                },
+            )
+            .unwrap();
+        check(&s, "delivery");
+        s.push_attempt(
+            a,
+            d,
+            Attempt {
+                number: 1,
+                schedule_secs: 0,
+                elapsed_ms: 0,
+                status: None,
+                error: Some("connection refused".into()),
+                duplicate: false,
+            },
+        );
+        s.push_note(a, d, "another note".into());
+        check(&s, "attempt and note");
+        s.set_refund_reference(a, Some("RF-1".into()));
+        check(&s, "refund reference");
+        let b = s.insert_order(order("INV-B", 1));
+        check(&s, "second order");
+        let before = s.bytes;
+        let c = s.insert_order(order("INV-C", 1));
+        s.remove_last_order(b);
+        assert_eq!(s.orders.len(), 3, "only the last order can be taken back");
+        s.remove_last_order(c);
+        check(&s, "taken back");
+        assert_eq!(s.bytes, before);
+        assert!(!s.merchants[1].by_invoice.contains_key("INV-C"));
+        assert!(s.fits(s.max_bytes - s.bytes) && !s.fits(s.max_bytes - s.bytes + 1));
+        assert!(!s.fits(usize::MAX));
+        s.clear();
+        assert_eq!((s.bytes, s.recount()), (0, 0));
+    }
 }

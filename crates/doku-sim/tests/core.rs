@@ -1137,16 +1137,35 @@ async fn fault_server_errors_are_not_processed_and_deterministic() {
         error_rate: 0.5,
         ..Default::default()
     };
+    // The same seed and the same Request-Ids, sent in another order (and interleaved with
+    // other traffic the second time): every request gets the same fault.
     let mut runs = Vec::new();
-    for _ in 0..2 {
+    for run in 0..2 {
         let e = faulty(CREATE, f.clone(), 42).await;
-        let mut statuses = Vec::new();
-        for i in 0..16 {
+        let mut order: Vec<usize> = (0..24).collect();
+        if run == 1 {
+            order.reverse();
+        }
+        let mut statuses = std::collections::BTreeMap::new();
+        for i in order {
+            if run == 1 {
+                // Unrelated traffic on the same endpoint draws nothing from the others.
+                send(
+                    &e.sim,
+                    CREATE,
+                    Some(&create_body("OTHER", 1)),
+                    Req::default(),
+                )
+                .await;
+            }
             let r = send(
                 &e.sim,
                 CREATE,
                 Some(&create_body(&format!("INV-{i}"), 1)),
-                Req::default(),
+                Req {
+                    request_id: Some(format!("det-{i}")),
+                    ..Req::default()
+                },
             )
             .await;
             if r.status == 500 {
@@ -1156,15 +1175,32 @@ async fn fault_server_errors_are_not_processed_and_deterministic() {
                     "a 500 stores nothing"
                 );
             }
-            statuses.push(r.status);
+            statuses.insert(i, r.status);
         }
         assert!(
-            statuses.contains(&500) && statuses.contains(&200),
+            statuses.values().any(|s| *s == 500) && statuses.values().any(|s| *s == 200),
             "{statuses:?}"
         );
         runs.push(statuses);
     }
-    assert_eq!(runs[0], runs[1], "same seed, same faults");
+    assert_eq!(runs[0], runs[1], "same seed, same Request-Ids, same faults");
+    // Another seed gives another pattern.
+    let e = faulty(CREATE, f.clone(), 43).await;
+    let mut other = std::collections::BTreeMap::new();
+    for i in 0..24 {
+        let r = send(
+            &e.sim,
+            CREATE,
+            Some(&create_body(&format!("INV-{i}"), 1)),
+            Req {
+                request_id: Some(format!("det-{i}")),
+                ..Req::default()
+            },
+        )
+        .await;
+        other.insert(i, r.status);
+    }
+    assert_ne!(runs[0], other, "another seed, other faults");
     // Rate 1: always; doku-core's client retries a 5xx with the same Request-Id.
     let e = faulty(
         CREATE,
@@ -1533,4 +1569,306 @@ async fn unreachable_receiver_is_retried_and_logged() {
         "{d:?}"
     );
     assert!(!d[0].delivered());
+}
+
+#[tokio::test]
+async fn bounded_answered_requests() {
+    let (_receiver, receiver_url) = Receiver::start(Vec::new()).await;
+    let mut config = SimConfig::default()
+        .merchant(
+            MerchantConfig::new(A_ID, A_SECRET)
+                .notification_url(format!("{receiver_url}{NOTIFY_PATH}")),
+        )
+        .time_factor(1e-5);
+    config.max_requests = 3;
+    let sim = Simulator::builder(config)
+        .channel(TestPay)
+        .start()
+        .await
+        .unwrap();
+    let rid = |i: usize| Req {
+        request_id: Some(format!("req-{i}")),
+        ..Req::default()
+    };
+    for i in 0..3 {
+        let r = send(
+            &sim,
+            CREATE,
+            Some(&create_body(&format!("INV-{i}"), 1)),
+            rid(i),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    // A rejected body is an answered request too, but the cache is full now.
+    for i in 3..5 {
+        let r = send(
+            &sim,
+            CREATE,
+            Some(&create_body(&format!("INV-{i}"), 1)),
+            rid(i),
+        )
+        .await;
+        assert_eq!(r.status, 507, "{:?}", r.json());
+        assert_eq!(r.code(), "storage_full");
+        assert!(sim.order(&format!("INV-{i}")).is_err());
+    }
+    let r = send(&sim, CANCEL, Some(&ref_body("INV-0", None)), rid(9)).await;
+    assert_eq!(r.status, 507);
+    assert_eq!(sim.order("INV-0").unwrap().status, OrderStatus::Pending);
+    let s = sim.stats();
+    assert_eq!((s.requests, s.max_requests, s.orders), (3, 3, 3));
+    // Replays of answered requests still work.
+    let r = send(&sim, CREATE, Some(&create_body("INV-1", 1)), rid(1)).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["order"]["invoice_number"], "INV-1");
+}
+
+/// A simulator for merchant A whose notification URL is `url`, with `time_factor`.
+async fn sim_notifying(url: &str, time_factor: f64) -> SimHandle {
+    let config = SimConfig::default()
+        .merchant(MerchantConfig::new(A_ID, A_SECRET).notification_url(url))
+        .time_factor(time_factor);
+    Simulator::builder(config)
+        .channel(TestPay)
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn extreme_time_factors_do_not_panic() {
+    // Huge: the first attempt is made at once; the retries are beyond any clock, so they
+    // are not scheduled (and do not fire at once either).
+    for factor in [1e300, f64::MAX] {
+        let (receiver, receiver_url) = Receiver::start(vec![500, 500, 500, 500]).await;
+        let sim = sim_notifying(&format!("{receiver_url}{NOTIFY_PATH}"), factor).await;
+        create(&sim, "INV-T").await;
+        sim.complete("INV-T", Outcome::Paid).unwrap();
+        let d = sim
+            .wait_for_deliveries("INV-T", CAP, |d| d[0].finished)
+            .await
+            .unwrap();
+        assert_eq!(d[0].attempts.len(), 1, "{factor}: {d:?}");
+        assert_eq!(d[0].attempts[0].status, Some(500));
+        assert!(
+            d[0].notes.iter().any(|n| n.contains("not scheduled")),
+            "{factor}: {d:?}"
+        );
+        assert_eq!(receiver.received().len(), 1);
+        // The simulator still answers.
+        assert_eq!(
+            api(&sim)
+                .check_status("INV-T")
+                .await
+                .unwrap()
+                .invoice_number
+                .as_deref(),
+            Some("INV-T")
+        );
+        sim.shutdown().await;
+    }
+    // Tiny: every retry at once, all four attempts made.
+    for factor in [1e-300, f64::MIN_POSITIVE, 5e-324] {
+        let (_receiver, receiver_url) = Receiver::start(vec![500, 500, 500, 500]).await;
+        let sim = sim_notifying(&format!("{receiver_url}{NOTIFY_PATH}"), factor).await;
+        create(&sim, "INV-T").await;
+        sim.complete("INV-T", Outcome::Paid).unwrap();
+        let d = sim
+            .wait_for_deliveries("INV-T", CAP, |d| d[0].finished)
+            .await
+            .unwrap();
+        assert_eq!(d[0].attempts.len(), 4, "{factor}: {d:?}");
+        assert!(d[0].delivered() || d[0].attempts.iter().all(|a| a.status == Some(500)));
+        sim.shutdown().await;
+    }
+    // A huge wait cap does not overflow the clock.
+    let (_receiver, receiver_url) = Receiver::start(Vec::new()).await;
+    let sim = sim_notifying(&format!("{receiver_url}{NOTIFY_PATH}"), 1e-5).await;
+    create(&sim, "INV-W").await;
+    sim.complete("INV-W", Outcome::Paid).unwrap();
+    let d = sim
+        .wait_for_deliveries("INV-W", Duration::MAX, |d| d[0].finished)
+        .await
+        .unwrap();
+    assert!(d[0].delivered());
+}
+
+#[tokio::test]
+async fn url_credentials_are_never_shown() {
+    let (receiver, receiver_url) = Receiver::start(Vec::new()).await;
+    let host = receiver_url.trim_start_matches("http://");
+    let url = format!("http://alice:s3cr3t-pw@{host}{NOTIFY_PATH}");
+    let sim = sim_notifying(&url, 1e-5).await;
+    // An override URL with credentials of its own (same path: used).
+    let body = serde_json::to_vec(&json!({
+        "order": {"invoice_number": "INV-C2", "amount": 1},
+        "additional_info": {"override_notification_url":
+            format!("http://bob:0v3rr1de-pw@{host}{NOTIFY_PATH}")}
+    }))
+    .unwrap();
+    assert_eq!(
+        send(&sim, CREATE, Some(&body), Req::default()).await.status,
+        200
+    );
+    // An override URL with credentials and another path (ignored).
+    let body = serde_json::to_vec(&json!({
+        "order": {"invoice_number": "INV-C3", "amount": 1},
+        "additional_info": {"override_notification_url":
+            format!("http://carol:ign0red-pw@{host}/elsewhere")}
+    }))
+    .unwrap();
+    assert_eq!(
+        send(&sim, CREATE, Some(&body), Req::default()).await.status,
+        200
+    );
+    create(&sim, "INV-C1").await;
+    for inv in ["INV-C1", "INV-C2", "INV-C3"] {
+        sim.complete(inv, Outcome::Paid).unwrap();
+    }
+    // Still sent to the real URL, with its credentials.
+    let got = receiver.wait_for(3).await;
+    assert_eq!(got.len(), 3);
+    for inv in ["INV-C1", "INV-C2", "INV-C3"] {
+        let d = sim
+            .wait_for_deliveries(inv, CAP, |d| d[0].finished)
+            .await
+            .unwrap();
+        assert!(d[0].delivered(), "{inv}: {d:?}");
+        let url = d[0].url.as_deref().unwrap();
+        assert!(url.starts_with(&format!("http://{host}")), "{inv}: {url}");
+        let snapshot = format!("{:?}", sim.order(inv).unwrap());
+        let served = reqwest::get(format!("{}/_sim/orders/{inv}", sim.base_url()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for shown in [&snapshot, &served] {
+            for secret in [
+                "alice",
+                "s3cr3t-pw",
+                "bob",
+                "0v3rr1de-pw",
+                "carol",
+                "ign0red-pw",
+            ] {
+                assert!(!shown.contains(secret), "{inv}: {secret} in {shown}");
+            }
+        }
+    }
+    // Debug output of the configuration hides them too.
+    let config = SimConfig::default().merchant(
+        MerchantConfig::new(A_ID, A_SECRET)
+            .notification_url(format!("http://alice:s3cr3t-pw@{host}{NOTIFY_PATH}")),
+    );
+    let dbg = format!("{config:?} {:?}", Simulator::builder(config.clone()));
+    assert!(
+        !dbg.contains("s3cr3t-pw") && !dbg.contains("alice"),
+        "{dbg}"
+    );
+    // Errors name the URL without its credentials.
+    for bad in [
+        format!("http://dave:err0r-pw@{host}:99999{NOTIFY_PATH}"),
+        "ftp//eve:an0ther-pw@[::1/x".to_owned(),
+    ] {
+        let config = SimConfig::default()
+            .merchant(MerchantConfig::new(A_ID, A_SECRET).notification_url(bad.as_str()));
+        let err = Simulator::builder(config)
+            .channel(TestPay)
+            .start()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("notification_url"), "{err}");
+        for secret in ["dave", "err0r-pw", "an0ther-pw"] {
+            assert!(!err.contains(secret), "{secret} in {err}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn byte_budget_takes_back_changes_whose_answer_does_not_fit() {
+    let start = |budget: usize| async move {
+        let mut config = SimConfig::default()
+            .merchant(MerchantConfig::new(A_ID, A_SECRET))
+            .max_store_bytes(budget);
+        config.time_factor = 1e-5;
+        Simulator::builder(config)
+            .channel(TestPay)
+            .start()
+            .await
+            .unwrap()
+    };
+    let rid = |r: &str| Req {
+        request_id: Some(r.to_owned()),
+        ..Req::default()
+    };
+    // How many bytes one order with its create answer takes.
+    let probe = start(1 << 20).await;
+    let r = send(
+        &probe,
+        CREATE,
+        Some(&create_body("INV-0", 1)),
+        rid("create-0"),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let one = probe.stats().estimated_bytes;
+    assert!(one > 0);
+    // A budget with room for that order (give or take a port digit), not for a cancel answer.
+    let sim = start(one + 16).await;
+    let r = send(
+        &sim,
+        CREATE,
+        Some(&create_body("INV-0", 1)),
+        rid("create-0"),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let stats = sim.stats();
+    let before = sim.order("INV-0").unwrap();
+    let r = send(
+        &sim,
+        CANCEL,
+        Some(&ref_body("INV-0", None)),
+        rid("cancel-0"),
+    )
+    .await;
+    assert_eq!(r.status, 507, "{:?}", r.json());
+    assert_eq!(r.code(), "storage_full");
+    assert_eq!(
+        sim.order("INV-0").unwrap(),
+        before,
+        "the cancel is taken back"
+    );
+    assert_eq!(sim.stats(), stats);
+    // A refund of a paid order is taken back the same way.
+    sim.complete("INV-0", Outcome::Paid).unwrap();
+    let paid = sim.order("INV-0").unwrap();
+    let r = send(
+        &sim,
+        REFUND,
+        Some(&ref_body("INV-0", Some("RF-1"))),
+        rid("refund-0"),
+    )
+    .await;
+    assert_eq!(r.status, 507);
+    let after = sim.order("INV-0").unwrap();
+    assert_eq!(
+        (after.status, after.refund_reference),
+        (OrderStatus::Paid, None)
+    );
+    assert_eq!(after.deliveries.len(), paid.deliveries.len());
+    // Another create does not fit: nothing of it is kept.
+    let r = send(
+        &sim,
+        CREATE,
+        Some(&create_body("INV-1", 1)),
+        rid("create-1"),
+    )
+    .await;
+    assert_eq!(r.status, 507);
+    assert!(sim.order("INV-1").is_err());
+    assert_eq!(sim.stats().orders, 1);
 }
