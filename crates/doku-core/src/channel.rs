@@ -156,6 +156,20 @@ impl ChannelDescriptor {
         self.endpoint(op).ok_or_else(|| self.unsupported(op))
     }
 
+    /// Checks a payment amount against the capabilities' limits (field `amount`): a
+    /// [`Error::Validation`], nothing sent, when it is outside them.
+    pub fn check_amount(&self, amount: crate::Amount) -> Result<(), Error> {
+        let (min, max) = (self.capabilities.min_amount, self.capabilities.max_amount);
+        let mut v = crate::validate::Validator::new();
+        if amount.rupiah() < min {
+            v.push("amount", format!("must be at least {min} for {}", self.id));
+        }
+        if amount.rupiah() > max {
+            v.push("amount", format!("must be at most {max} for {}", self.id));
+        }
+        v.finish().map_err(Error::Validation)
+    }
+
     /// Refuses a notification whose `channel.id` is not this channel's code (a channel must
     /// never map another channel's notification as its own).
     pub fn check_notification(&self, n: &VerifiedNotification) -> Result<(), Error> {

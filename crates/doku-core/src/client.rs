@@ -58,6 +58,7 @@ impl Client {
     pub async fn create(&self, channel: &str, req: &PaymentRequest) -> Result<Payment, Error> {
         let ch = self.channel(channel)?;
         ch.descriptor().require(Operation::Create)?;
+        ch.descriptor().check_amount(req.amount)?;
         ch.create(&self.api, req).await
     }
 

@@ -151,6 +151,10 @@ async fn operations_a_channel_lacks_are_refused_without_a_request() {
         merchant_reference: None,
         identifiers: vec![],
     };
+    let zero: PaymentRequest = serde_json::from_value(serde_json::json!({
+        "invoice_number": "INV-0", "amount": 0, "callback_url": "https://x.example"
+    }))
+    .unwrap();
     let partial = RefundRequest {
         amount: RefundAmount::Partial(doku_core::Amount::new(5).unwrap()),
         ..req()
@@ -175,6 +179,11 @@ async fn operations_a_channel_lacks_are_refused_without_a_request() {
             "unknown channel",
             client.refund("nope", &req()).await.map(drop),
             "not sent: no channel `nope` is registered",
+        ),
+        (
+            "amount below the channel's minimum",
+            client.create("plain", &zero).await.map(drop),
+            "not sent: invalid request: amount: must be at least 1 for plain",
         ),
     ];
     for (name, got, expect) in cases {
