@@ -1,0 +1,104 @@
+//! Project automation, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
+//!
+//! * `cargo xtask codegen` writes the JSON Schemas of every public request, response and
+//!   notification model (unified and per channel) to `docs/schemas/`, a page per registered
+//!   channel to `docs/channels/<id>.md`, and the capability matrix to
+//!   `docs/channels/README.md` (with a machine-readable `docs/channels/capabilities.json`).
+//! * `cargo xtask codegen --check` regenerates in memory and fails, listing the files that
+//!   differ, are missing or should not be there.
+//! * `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater`
+//!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the `doku`
+//!   facade.
+//!
+//! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
+//! holds every channel the facade links with its default features.
+
+mod codegen;
+mod json;
+mod new_channel;
+mod schema_walk;
+#[cfg(test)]
+mod unified_agreement;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// `cargo xtask`: generated docs and the new-channel scaffold.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The xtask commands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes `docs/schemas/**` and `docs/channels/**` from the code.
+    Codegen {
+        /// Regenerates in memory and fails when any generated file differs from the tree.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Scaffolds `channels/<name>` as a new channel crate and wires it into the facade.
+    NewChannel {
+        /// The channel id and folder name: lower-case ASCII, `[a-z][a-z0-9-]*`.
+        name: String,
+        /// DOKU's `channel.id` for this channel, UPPER_SNAKE (e.g. `EMONEY_SHOPEEPAY`).
+        #[arg(long)]
+        code: String,
+        /// E-money wallet or paylater.
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+}
+
+/// The kind of channel to scaffold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    /// An e-money wallet.
+    Emoney,
+    /// A paylater provider.
+    Paylater,
+}
+
+/// The workspace root, found at run time: the nearest directory at or above the current one
+/// whose `Cargo.toml` declares `[workspace]` and which holds `xtask/`.
+///
+/// Never the compile-time `CARGO_MANIFEST_DIR`: a binary reused from a shared target
+/// directory may have been built from another copy of the workspace.
+fn workspace_root() -> Result<PathBuf, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    let mut dir: Option<&Path> = Some(&cwd);
+    while let Some(d) = dir {
+        let manifest = d.join("Cargo.toml");
+        if d.join("xtask").is_dir()
+            && std::fs::read_to_string(&manifest).is_ok_and(|t| t.contains("[workspace]"))
+        {
+            return Ok(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    Err(format!(
+        "no workspace root (a Cargo.toml with [workspace] beside xtask/) at or above {}",
+        cwd.display()
+    ))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = workspace_root().and_then(|root| match cli.command {
+        Command::Codegen { check } => codegen::run(&root, check),
+        Command::NewChannel { name, code, kind } => new_channel::run(&root, &name, &code, kind),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,817 @@
+//! `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater`.
+//!
+//! Creates `channels/<name>` (package `doku-<name>`) from the templates under
+//! `xtask/templates/channel/`: a descriptor, wire models with `validate()` and matching
+//! schema limits, the registration, a `PaymentChannel` implementation whose create maps the
+//! unified request to the wire model and posts it through `doku_core::Api::post`, a `sim`
+//! feature with the simulator plugin, fixtures, a fixture test and a schema agreement test.
+//!
+//! It then wires the crate into the `doku` facade so that its registration links:
+//!
+//! * `crates/doku/Cargo.toml`: an optional path dependency, a feature of the channel's name
+//!   (added to `default`) and `doku-<name>?/sim` in the `sim` feature;
+//! * `crates/doku/src/lib.rs`: `pub use doku_<name> as <name>;` and the descriptor in
+//!   `linked_channels()`, which keeps the crate linked; the feature table row;
+//! * the facade's literal lists of every default channel id and channel code (in its source
+//!   and tests), which gain the new channel in id order.
+//!
+//! Every facade edit checks first whether it is already there, so re-running after a
+//! partial failure does not duplicate anything.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use crate::Kind;
+
+/// A template file: its path under `channels/<name>/` and its text.
+struct Template {
+    path: &'static str,
+    text: &'static str,
+}
+
+/// The channel crate's templates, embedded at build time.
+const TEMPLATES: &[Template] = &[
+    Template {
+        path: "Cargo.toml",
+        text: include_str!("../templates/channel/Cargo.toml.tmpl"),
+    },
+    Template {
+        path: "src/lib.rs",
+        text: include_str!("../templates/channel/src/lib.rs.tmpl"),
+    },
+    Template {
+        path: "src/wire.rs",
+        text: include_str!("../templates/channel/src/wire.rs.tmpl"),
+    },
+    Template {
+        path: "src/sim.rs",
+        text: include_str!("../templates/channel/src/sim.rs.tmpl"),
+    },
+    Template {
+        path: "tests/channel.rs",
+        text: include_str!("../templates/channel/tests/channel.rs.tmpl"),
+    },
+    Template {
+        path: "tests/schema.rs",
+        text: include_str!("../templates/channel/tests/schema.rs.tmpl"),
+    },
+    Template {
+        path: "tests/fixtures/unified-request.json",
+        text: include_str!("../templates/channel/tests/fixtures/unified-request.json.tmpl"),
+    },
+    Template {
+        path: "tests/fixtures/request.json",
+        text: include_str!("../templates/channel/tests/fixtures/request.json.tmpl"),
+    },
+    Template {
+        path: "tests/fixtures/response.json",
+        text: include_str!("../templates/channel/tests/fixtures/response.json.tmpl"),
+    },
+];
+
+/// The names a new channel goes by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Names {
+    /// Channel id, folder name and facade feature: `shopee-pay`.
+    pub(crate) name: String,
+    /// Package: `doku-shopee-pay`.
+    pub(crate) krate: String,
+    /// Crate identifier: `doku_shopee_pay`.
+    pub(crate) ident: String,
+    /// Module name in the facade: `shopee_pay`.
+    pub(crate) module: String,
+    /// Type name: `ShopeePay`.
+    pub(crate) ty: String,
+    /// Human name: `Shopee Pay`.
+    pub(crate) display: String,
+    /// DOKU `channel.id`: `EMONEY_SHOPEEPAY`.
+    pub(crate) code: String,
+    /// DOKU `service.id`: `EMONEY` or `PEER_TO_PEER`.
+    pub(crate) service: String,
+    /// DOKU `acquirer.id`: the code without the service prefix.
+    pub(crate) acquirer: String,
+    /// `Emoney` or `Paylater` (the `ChannelKind` variant).
+    pub(crate) kind_variant: &'static str,
+    /// `e-money` or `paylater`.
+    pub(crate) kind_text: &'static str,
+    /// The create endpoint's path, to be confirmed from DOKU's channel page.
+    pub(crate) create_path: String,
+}
+
+/// Checks the arguments and derives every name.
+pub(crate) fn names(name: &str, code: &str, kind: Kind) -> Result<Names, String> {
+    let name_ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if !name_ok {
+        return Err(format!(
+            "channel name `{name}` must be lower-case ASCII: [a-z][a-z0-9-]*, no trailing or double `-`"
+        ));
+    }
+    if matches!(name, "core" | "sim" | "receiver" | "cli" | "default") {
+        return Err(format!("channel name `{name}` is reserved"));
+    }
+    let code_ok = code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !code.ends_with('_')
+        && !code.contains("__");
+    if !code_ok {
+        return Err(format!(
+            "--code `{code}` must be DOKU's channel code in UPPER_SNAKE, such as EMONEY_SHOPEEPAY"
+        ));
+    }
+    let (service, kind_variant, kind_text) = match kind {
+        Kind::Emoney => ("EMONEY", "Emoney", "e-money"),
+        Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater"),
+    };
+    let acquirer = code
+        .strip_prefix(service)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .filter(|rest| !rest.is_empty())
+        .map(String::from)
+        .unwrap_or_else(|| name.replace('-', "_").to_ascii_uppercase());
+    let words: Vec<String> = name
+        .split('-')
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + cs.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    let module = name.replace('-', "_");
+    let create_path = match kind {
+        Kind::Emoney => format!("/{name}-emoney/v1/payment"),
+        Kind::Paylater => format!("/{name}-peer-to-peer/v2/generate-order"),
+    };
+    Ok(Names {
+        name: name.to_owned(),
+        krate: format!("doku-{name}"),
+        ident: format!("doku_{module}"),
+        module,
+        ty: words.concat(),
+        display: words.join(" "),
+        code: code.to_owned(),
+        service: service.to_owned(),
+        acquirer,
+        kind_variant,
+        kind_text,
+        create_path,
+    })
+}
+
+/// Substitutes the `{{...}}` placeholders.
+fn render(text: &str, n: &Names) -> String {
+    let pairs: [(&str, &str); 12] = [
+        ("{{name}}", &n.name),
+        ("{{crate}}", &n.krate),
+        ("{{ident}}", &n.ident),
+        ("{{module}}", &n.module),
+        ("{{Type}}", &n.ty),
+        ("{{display}}", &n.display),
+        ("{{CODE}}", &n.code),
+        ("{{SERVICE}}", &n.service),
+        ("{{ACQUIRER}}", &n.acquirer),
+        ("{{Kind}}", n.kind_variant),
+        ("{{kind}}", n.kind_text),
+        ("{{create_path}}", &n.create_path),
+    ];
+    let mut out = text.to_owned();
+    for (placeholder, value) in pairs {
+        out = out.replace(placeholder, value);
+    }
+    out
+}
+
+/// `cargo xtask new-channel`.
+pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(), String> {
+    let n = names(name, code, kind)?;
+    let dir = root.join("channels").join(&n.name);
+    if dir.exists() {
+        return Err(format!("{} already exists", dir.display()));
+    }
+    let existing = existing_channels(root)?;
+    if let Some(other) = existing.iter().find(|c| c.code == n.code) {
+        return Err(format!(
+            "channel code {} is already used by channels/{}",
+            n.code, other.dir
+        ));
+    }
+    if existing.iter().any(|c| c.id == n.name) {
+        return Err(format!("a channel with id `{}` already exists", n.name));
+    }
+    // Read and plan every facade edit before writing anything.
+    let facade = root.join("crates/doku");
+    let manifest_path = facade.join("Cargo.toml");
+    let lib_path = facade.join("src/lib.rs");
+    let manifest = read(&manifest_path)?;
+    let lib = read(&lib_path)?;
+    let new_manifest = wire_manifest(&manifest, &n)?;
+    let new_lib = wire_lib(&lib, &n)?;
+
+    for t in TEMPLATES {
+        let path = dir.join(t.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        fs::write(&path, render(t.text, &n)).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("created channels/{}/{}", n.name, t.path);
+    }
+    write_if_changed(&manifest_path, &manifest, &new_manifest)?;
+    write_if_changed(&lib_path, &lib, &new_lib)?;
+
+    // The facade's literal lists of every default channel (ids and codes, in id order).
+    let mut all = existing.clone();
+    all.push(Channel {
+        dir: n.name.clone(),
+        id: n.name.clone(),
+        code: n.code.clone(),
+    });
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut list_files = vec![lib_path.clone()];
+    list_files.extend(rust_files(&facade.join("tests"))?);
+    let mut touched = vec![lib_path.clone()];
+    for path in list_files {
+        let text = read(&path)?;
+        let updated = extend_literal_lists(&text, &existing, &all);
+        let updated = extend_cfg_blocks(&updated, &existing, &n.name);
+        if write_if_changed(&path, &text, &updated)? && !touched.contains(&path) {
+            touched.push(path);
+        }
+    }
+
+    // Line lengths depend on the name: let rustfmt lay the new code out.
+    let mut to_format = vec![dir.join("src/lib.rs")];
+    to_format.extend(rust_files(&dir.join("tests"))?);
+    to_format.extend(touched);
+    format_files(&to_format);
+
+    println!();
+    println!(
+        "Channel `{}` ({}) scaffolded in channels/{} and wired into the doku facade.",
+        n.name, n.code, n.name
+    );
+    println!("Next (docs/adding-a-channel.md):");
+    println!(
+        "  1. fill in channels/{}/src/wire.rs and the descriptor from DOKU's channel page;",
+        n.name
+    );
+    println!("  2. cargo test -p {} -p doku", n.krate);
+    println!("  3. cargo xtask codegen   # schemas, the channel page and the matrix");
+    println!(
+        "  4. add `{}` to the doku features of crates/doku-cli/Cargo.toml for `doku demo` / `doku sim`,",
+        n.name
+    );
+    println!("     and the channel to the end-to-end tests in tests/ (with its `sim` feature).");
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes `new` unless it equals `old`; whether it wrote.
+fn write_if_changed(path: &Path, old: &str, new: &str) -> Result<bool, String> {
+    if old == new {
+        return Ok(false);
+    }
+    fs::write(path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("updated {}", path.display());
+    Ok(true)
+}
+
+/// Runs `rustfmt` (edition 2024; `$RUSTFMT` overrides the program) over `files` and the
+/// modules they declare. A missing rustfmt is reported, not fatal: `cargo fmt` fixes it later.
+fn format_files(files: &[PathBuf]) {
+    let program = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
+    let status = std::process::Command::new(&program)
+        .args(["--edition", "2024"])
+        .args(files)
+        .status();
+    match status {
+        Ok(s) if s.success() => println!("formatted {} files with {program}", files.len()),
+        Ok(s) => eprintln!("warning: {program} exited with {s}; run `cargo fmt --all`"),
+        Err(e) => eprintln!("warning: could not run {program} ({e}); run `cargo fmt --all`"),
+    }
+}
+
+/// An existing channel crate, read from `channels/*/src/lib.rs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Channel {
+    dir: String,
+    id: String,
+    code: String,
+}
+
+/// The channels under `channels/`, with the `id` and `channel_code` of their descriptor.
+fn existing_channels(root: &Path) -> Result<Vec<Channel>, String> {
+    let mut out = Vec::new();
+    let dir = root.join("channels");
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    for entry in entries.flatten() {
+        let lib = entry.path().join("src/lib.rs");
+        let Ok(text) = fs::read_to_string(&lib) else {
+            continue;
+        };
+        // The descriptor's fields, read after its declaration.
+        let descriptor = text
+            .find("ChannelDescriptor = ChannelDescriptor {")
+            .map_or(text.as_str(), |i| &text[i..]);
+        let (Some(id), Some(code)) = (
+            field_value(descriptor, "id"),
+            field_value(descriptor, "channel_code"),
+        ) else {
+            continue;
+        };
+        out.push(Channel {
+            dir: entry.file_name().to_string_lossy().into_owned(),
+            id,
+            code,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// The string of the first `    <field>: "<value>",` line (a descriptor field).
+fn field_value(text: &str, field: &str) -> Option<String> {
+    let prefix = format!("{field}: \"");
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix(&prefix)?;
+        let end = rest.find('"')?;
+        Some(rest[..end].to_owned())
+    })
+}
+
+fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(rust_files(&p)?);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The facade manifest with the channel's dependency and feature.
+fn wire_manifest(text: &str, n: &Names) -> Result<String, String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+    // [dependencies] doku-<name> = { path = "../../channels/<name>", optional = true }
+    let deps = doc
+        .entry("dependencies")
+        .or_insert_with(toml_edit::table)
+        .as_table_like_mut()
+        .ok_or("crates/doku/Cargo.toml: [dependencies] is not a table")?;
+    if !deps.contains_key(&n.krate) {
+        let mut dep = InlineTable::new();
+        dep.insert("path", Value::from(format!("../../channels/{}", n.name)));
+        dep.insert("optional", Value::from(true));
+        deps.insert(&n.krate, Item::Value(Value::InlineTable(dep)));
+    }
+    let features = doc
+        .entry("features")
+        .or_insert_with(toml_edit::table)
+        .as_table_mut()
+        .ok_or("crates/doku/Cargo.toml: [features] is not a table")?;
+    if !features.contains_key(&n.name) {
+        let mut arr = Array::new();
+        arr.push(format!("dep:{}", n.krate));
+        features.insert(&n.name, Item::Value(Value::Array(arr)));
+        if let Some(mut key) = features.key_mut(&n.name) {
+            key.leaf_decor_mut().set_prefix(format!(
+                "# {} {} (links `{}` so that its registration is kept).\n",
+                n.display, n.kind_text, n.krate
+            ));
+        }
+    }
+    push_unique(features, "default", &n.name, true)?;
+    push_unique(features, "sim", &format!("{}?/sim", n.krate), false)?;
+    Ok(doc.to_string())
+}
+
+/// Adds `value` to the array feature `feature` unless present; creates the feature only
+/// when `create` is set.
+fn push_unique(
+    features: &mut toml_edit::Table,
+    feature: &str,
+    value: &str,
+    create: bool,
+) -> Result<(), String> {
+    if !features.contains_key(feature) {
+        if !create {
+            return Ok(());
+        }
+        features.insert(feature, Item::Value(Value::Array(Array::new())));
+    }
+    let arr = features
+        .get_mut(feature)
+        .and_then(Item::as_array_mut)
+        .ok_or_else(|| format!("crates/doku/Cargo.toml: feature `{feature}` is not a list"))?;
+    if !arr.iter().any(|v| v.as_str() == Some(value)) {
+        arr.push(value);
+    }
+    Ok(())
+}
+
+/// The facade's `lib.rs` with the re-export, the `linked_channels()` entry and the feature
+/// table row.
+fn wire_lib(text: &str, n: &Names) -> Result<String, String> {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let use_line = format!("pub use {} as {};", n.ident, n.module);
+    let descriptor_line = format!("&{}::DESCRIPTOR,", n.ident);
+
+    // 1. The re-export, after the last channel re-export (`#[cfg(feature = ..)]` + `pub use
+    //    doku_x as x;`).
+    if !lines.iter().any(|l| l.trim() == use_line) {
+        let last = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| {
+                l.starts_with("pub use doku_")
+                    && l.contains(" as ")
+                    && *i > 0
+                    && lines[i - 1].trim_start().starts_with("#[cfg(feature = \"")
+                    && !l.starts_with("pub use doku_sim ")
+                    && !l.starts_with("pub use doku_core")
+            })
+            .map(|(i, _)| i)
+            .next_back()
+            .ok_or("crates/doku/src/lib.rs: no `#[cfg(feature = ..)] pub use doku_<channel> as <channel>;` found to follow")?;
+        let block = [
+            String::new(),
+            format!(
+                "/// The {} {} channel (`{}`).",
+                n.display, n.kind_text, n.krate
+            ),
+            format!("#[cfg(feature = \"{}\")]", n.name),
+            use_line.clone(),
+        ];
+        lines.splice(last + 1..last + 1, block);
+    }
+
+    // 2. `linked_channels()`: `#[cfg(feature = "x")]` + `&doku_x::DESCRIPTOR,` pairs, in id
+    //    order.
+    if !lines.iter().any(|l| l.trim() == descriptor_line) {
+        let entries: Vec<(usize, String)> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let t = l.trim();
+                let ident = t.strip_prefix('&')?.strip_suffix("::DESCRIPTOR,")?;
+                (i > 0 && lines[i - 1].trim().starts_with("#[cfg(feature = \""))
+                    .then(|| (i - 1, ident.to_owned()))
+            })
+            .collect();
+        let Some((first, _)) = entries.first() else {
+            return Err(
+                "crates/doku/src/lib.rs: no `#[cfg(feature = ..)] &doku_<channel>::DESCRIPTOR,` entries found (linked_channels)"
+                    .into(),
+            );
+        };
+        let indent: String = lines[*first]
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .collect();
+        let at = entries
+            .iter()
+            .find(|(_, ident)| ident.as_str() > n.ident.as_str())
+            .map(|(i, _)| *i)
+            .unwrap_or_else(|| entries.last().map(|(i, _)| i + 2).unwrap_or(*first));
+        let block = [
+            format!("{indent}#[cfg(feature = \"{}\")]", n.name),
+            format!("{indent}{descriptor_line}"),
+        ];
+        lines.splice(at..at, block);
+    }
+
+    // 3. The feature table row in the crate docs: `//! | `x` | ... |` rows.
+    let row_prefix = format!("//! | `{}` |", n.name);
+    if !lines.iter().any(|l| l.starts_with(&row_prefix)) {
+        let last_row = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.starts_with("//! | `") && l.contains("(`doku-") && !l.contains("`sim`")
+            })
+            .map(|(i, _)| i)
+            .next_back();
+        if let Some(i) = last_row {
+            lines.insert(
+                i + 1,
+                format!(
+                    "//! | `{name}` | [`{module}`] (`{krate}`) | `{name}` |",
+                    name = n.name,
+                    module = n.module,
+                    krate = n.krate
+                ),
+            );
+        }
+    }
+
+    let mut out = lines.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Replaces literal lists naming every existing channel (`["akulaku", "linkaja"]` of ids,
+/// or of channel codes in id order) with the lists including the new one, and extends
+/// `cfg(all(feature = ..))` conditions naming every existing channel feature.
+fn extend_literal_lists(text: &str, existing: &[Channel], all: &[Channel]) -> String {
+    if existing.is_empty() {
+        return text.to_owned();
+    }
+    let quoted = |items: Vec<&str>| {
+        items
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let old_ids = format!(
+        "[{}]",
+        quoted(existing.iter().map(|c| c.id.as_str()).collect())
+    );
+    let new_ids = format!("[{}]", quoted(all.iter().map(|c| c.id.as_str()).collect()));
+    let old_codes = format!(
+        "[{}]",
+        quoted(existing.iter().map(|c| c.code.as_str()).collect())
+    );
+    let new_codes = format!(
+        "[{}]",
+        quoted(all.iter().map(|c| c.code.as_str()).collect())
+    );
+    let mut out = text
+        .replace(&old_ids, &new_ids)
+        .replace(&old_codes, &new_codes);
+
+    // `#[cfg(all(feature = "a", feature = "b"))]` naming every existing channel.
+    let new_feature = all
+        .iter()
+        .find(|c| !existing.contains(c))
+        .map(|c| c.id.clone());
+    if let Some(new_feature) = new_feature {
+        let lines: Vec<String> = out
+            .lines()
+            .map(|l| {
+                let names_all = existing
+                    .iter()
+                    .all(|c| l.contains(&format!("feature = \"{}\"", c.id)));
+                let has_new = l.contains(&format!("feature = \"{new_feature}\""));
+                if l.contains("cfg(all(") && names_all && !has_new {
+                    if let Some(pos) = l.find("))]") {
+                        let mut changed = l.to_owned();
+                        changed.insert_str(pos, &format!(", feature = \"{new_feature}\""));
+                        return changed;
+                    }
+                }
+                l.to_owned()
+            })
+            .collect();
+        let mut joined = lines.join("\n");
+        if out.ends_with('\n') {
+            joined.push('\n');
+        }
+        out = joined;
+    }
+    out
+}
+
+/// Extends runs of per-channel blocks such as
+///
+/// ```text
+/// if cfg!(feature = "akulaku") {
+///     ids.push("akulaku");
+/// }
+/// ```
+///
+/// with the same block for the new channel, in id order. A block starts at a line
+/// `if cfg!(feature = "<id>") {` and ends at the next line closing it at the same
+/// indentation; the first existing channel's block is copied with its id replaced.
+fn extend_cfg_blocks(text: &str, existing: &[Channel], new_id: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let opener = |id: &str| format!("if cfg!(feature = \"{id}\") {{");
+    if lines.iter().any(|l| l.trim() == opener(new_id)) {
+        return text.to_owned();
+    }
+    // (start, end inclusive, id) of each block.
+    let mut blocks: Vec<(usize, usize, &str)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(c) = existing.iter().find(|c| line.trim() == opener(&c.id)) else {
+            continue;
+        };
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let close = format!("{indent}}}");
+        if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j] == close) {
+            blocks.push((i, end, c.id.as_str()));
+        }
+    }
+    let Some(&(t_start, t_end, t_id)) = blocks.first() else {
+        return text.to_owned();
+    };
+    let copy: Vec<String> = lines[t_start..=t_end]
+        .iter()
+        .map(|l| l.replace(&format!("\"{t_id}\""), &format!("\"{new_id}\"")))
+        .collect();
+    // Before the first block of a greater id, else after the last block.
+    let at = blocks
+        .iter()
+        .find(|(_, _, id)| *id > new_id)
+        .map(|(start, _, _)| *start)
+        .unwrap_or_else(|| blocks.last().map_or(t_end + 1, |(_, end, _)| end + 1));
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    out.splice(at..at, copy);
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_names_and_codes() {
+        for bad in ["", "Linkaja", "1pay", "a_b", "pay-", "a--b", "sim", "ovo!"] {
+            assert!(names(bad, "EMONEY_X", Kind::Emoney).is_err(), "{bad}");
+        }
+        for bad in ["", "emoney_x", "EMONEY-X", "_X", "X_", "A__B"] {
+            assert!(names("x", bad, Kind::Emoney).is_err(), "{bad}");
+        }
+        let n = names("shopee-pay", "EMONEY_SHOPEEPAY", Kind::Emoney).expect("valid");
+        assert_eq!(n.krate, "doku-shopee-pay");
+        assert_eq!(n.ident, "doku_shopee_pay");
+        assert_eq!(n.module, "shopee_pay");
+        assert_eq!(n.ty, "ShopeePay");
+        assert_eq!(n.display, "Shopee Pay");
+        assert_eq!(n.service, "EMONEY");
+        assert_eq!(n.acquirer, "SHOPEEPAY");
+        let p = names("kredivo", "PEER_TO_PEER_KREDIVO", Kind::Paylater).expect("valid");
+        assert_eq!(p.service, "PEER_TO_PEER");
+        assert_eq!(p.acquirer, "KREDIVO");
+        assert_eq!(p.create_path, "/kredivo-peer-to-peer/v2/generate-order");
+    }
+
+    #[test]
+    fn templates_have_no_unknown_placeholders() {
+        let n = names("zzdemo", "EMONEY_ZZDEMO", Kind::Emoney).expect("valid");
+        for t in TEMPLATES {
+            let out = render(t.text, &n);
+            assert!(!out.contains("{{"), "{}: {}", t.path, out);
+        }
+    }
+
+    const MANIFEST: &str = r#"[package]
+name = "doku"
+
+[features]
+default = ["linkaja", "akulaku"]
+# LinkAja
+linkaja = ["dep:doku-linkaja"]
+akulaku = ["dep:doku-akulaku"]
+sim = ["doku-linkaja?/sim", "doku-akulaku?/sim", "dep:doku-sim"]
+
+[dependencies]
+doku-core.workspace = true
+doku-linkaja = { workspace = true, optional = true }
+"#;
+
+    const LIB: &str = r#"//! | feature | channel crate | id |
+//! | --- | --- | --- |
+//! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
+//! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
+//! | `sim` (off by default) | `doku-sim` as [`sim`](crate) | |
+//!
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku"))]
+//! assert_eq!(ids, ["akulaku", "linkaja"]);
+
+pub use doku_core::*;
+
+/// LinkAja.
+#[cfg(feature = "linkaja")]
+pub use doku_linkaja as linkaja;
+
+/// Akulaku.
+#[cfg(feature = "akulaku")]
+pub use doku_akulaku as akulaku;
+
+/// Sim.
+#[cfg(feature = "sim")]
+pub use doku_sim as sim;
+
+pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
+    [
+        #[cfg(feature = "akulaku")]
+        &doku_akulaku::DESCRIPTOR,
+        #[cfg(feature = "linkaja")]
+        &doku_linkaja::DESCRIPTOR,
+    ]
+    .into_iter()
+    .collect()
+}
+"#;
+
+    #[test]
+    fn wires_the_facade_once() {
+        let n = names("dana", "EMONEY_DANA", Kind::Emoney).expect("valid");
+        let m = wire_manifest(MANIFEST, &n).expect("manifest");
+        assert!(
+            m.contains(r#"default = ["linkaja", "akulaku", "dana"]"#),
+            "{m}"
+        );
+        assert!(m.contains(r#"dana = ["dep:doku-dana"]"#), "{m}");
+        assert!(m.contains(r#""doku-dana?/sim""#), "{m}");
+        assert!(
+            m.contains(r#"doku-dana = { path = "../../channels/dana", optional = true }"#),
+            "{m}"
+        );
+        assert_eq!(wire_manifest(&m, &n).expect("again"), m);
+
+        let l = wire_lib(LIB, &n).expect("lib");
+        assert!(
+            l.contains("#[cfg(feature = \"dana\")]\npub use doku_dana as dana;\n"),
+            "{l}"
+        );
+        let linked = "        #[cfg(feature = \"akulaku\")]\n        &doku_akulaku::DESCRIPTOR,\n        #[cfg(feature = \"dana\")]\n        &doku_dana::DESCRIPTOR,\n        #[cfg(feature = \"linkaja\")]";
+        assert!(l.contains(linked), "{l}");
+        assert!(
+            l.contains("//! | `dana` | [`dana`] (`doku-dana`) | `dana` |\n//! | `sim`"),
+            "{l}"
+        );
+        assert_eq!(wire_lib(&l, &n).expect("again"), l);
+
+        let existing = [
+            Channel {
+                dir: "akulaku".into(),
+                id: "akulaku".into(),
+                code: "PEER_TO_PEER_AKULAKU".into(),
+            },
+            Channel {
+                dir: "linkaja".into(),
+                id: "linkaja".into(),
+                code: "EMONEY_LINKAJA".into(),
+            },
+        ];
+        let mut all = existing.to_vec();
+        all.push(Channel {
+            dir: "dana".into(),
+            id: "dana".into(),
+            code: "EMONEY_DANA".into(),
+        });
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        let lists = extend_literal_lists(&l, &existing, &all);
+        assert!(lists.contains(r#"assert_eq!(ids, ["akulaku", "dana", "linkaja"]);"#));
+        assert!(
+            lists.contains(
+                r#"cfg(all(feature = "linkaja", feature = "akulaku", feature = "dana"))]"#
+            )
+        );
+        let codes = extend_literal_lists(
+            r#"["PEER_TO_PEER_AKULAKU", "EMONEY_LINKAJA"]"#,
+            &existing,
+            &all,
+        );
+        assert_eq!(
+            codes,
+            r#"["PEER_TO_PEER_AKULAKU", "EMONEY_DANA", "EMONEY_LINKAJA"]"#
+        );
+
+        let blocks = "fn expected_ids() -> Vec<&'static str> {\n    let mut ids = Vec::new();\n    if cfg!(feature = \"akulaku\") {\n        ids.push(\"akulaku\");\n    }\n    if cfg!(feature = \"linkaja\") {\n        ids.push(\"linkaja\");\n    }\n    ids\n}\n";
+        let extended = extend_cfg_blocks(blocks, &existing, "dana");
+        assert_eq!(
+            extended,
+            "fn expected_ids() -> Vec<&'static str> {\n    let mut ids = Vec::new();\n    if cfg!(feature = \"akulaku\") {\n        ids.push(\"akulaku\");\n    }\n    if cfg!(feature = \"dana\") {\n        ids.push(\"dana\");\n    }\n    if cfg!(feature = \"linkaja\") {\n        ids.push(\"linkaja\");\n    }\n    ids\n}\n"
+        );
+        assert_eq!(extend_cfg_blocks(&extended, &existing, "dana"), extended);
+        let last = extend_cfg_blocks(blocks, &existing, "zz");
+        assert!(last.contains(
+            "ids.push(\"linkaja\");\n    }\n    if cfg!(feature = \"zz\") {\n        ids.push(\"zz\");\n    }\n    ids"
+        ));
+    }
+}
