@@ -1,9 +1,7 @@
 //! Akulaku: fixtures, rules, mapping, statuses, transport round trips and notification.
 
-mod common;
-
 use axum::body::Bytes;
-use common::{MockDoku, fixture, fixture_bytes, set, verified_notification};
+doku_testkit::fixtures!();
 use doku_akulaku::{
     Akulaku, CANCEL_PATH, CREATE_PATH, DESCRIPTOR, REFUND_PATH, cancel_request, payment_identifier,
     refund_request, wire,
@@ -13,6 +11,7 @@ use doku_core::{
     PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest,
     RefundSupport, RequestId, Sent,
 };
+use doku_testkit::{MockDoku, set, verified_notification};
 use serde_json::{Value, json};
 
 fn unified(doc: Value) -> PaymentRequest {

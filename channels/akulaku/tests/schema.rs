@@ -1,10 +1,9 @@
 //! The generated JSON Schemas of the wire requests agree with `validate()`: one row per body,
 //! with what the schema and `validate()` each say about it.
 
-mod common;
-
-use common::{fixture, set};
+doku_testkit::fixtures!();
 use doku_akulaku::wire;
+use doku_testkit::set;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 

@@ -1,14 +1,13 @@
 //! LinkAja: fixtures, rules, mapping, transport round trip, redirect form and notification.
 
-mod common;
-
-use common::{MockDoku, fixture, fixture_bytes, set, verified_notification};
+doku_testkit::fixtures!();
 use doku_core::{
     Amount, CancelRequest, Error, Identifier, NextAction, Operation, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, RefundSupport,
     RequestId,
 };
 use doku_linkaja::{CREATE_PATH, DESCRIPTOR, LinkAja, RedirectFormError, redirect_form_html, wire};
+use doku_testkit::{MockDoku, set, verified_notification};
 use serde_json::{Value, json};
 
 fn unified(doc: Value) -> PaymentRequest {

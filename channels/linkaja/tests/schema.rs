@@ -1,9 +1,8 @@
 //! The generated JSON Schema of the wire request agrees with `validate()`: one row per body.
 
-mod common;
-
-use common::{fixture, set};
+doku_testkit::fixtures!();
 use doku_linkaja::wire;
+use doku_testkit::set;
 use serde_json::{Value, json};
 
 /// (schema accepts, validate() accepts); a body that does not deserialise counts as rejected.

@@ -1,7 +1,10 @@
-//! A local stand-in for DOKU: an axum server on 127.0.0.1 (ephemeral port) that checks each
-//! request's signature, records the path and body, and answers signed canned responses.
-
-#![allow(dead_code)]
+//! Test support for channel crates (a dev-dependency only, never published).
+//!
+//! [`MockDoku`] is a local stand-in for DOKU: an axum server on 127.0.0.1 (ephemeral port)
+//! that checks each request's signature, records the path and body, and answers signed canned
+//! responses. [`fixtures!`] defines `fixture` / `fixture_bytes` readers of the calling crate's
+//! `tests/fixtures/`, [`set`] edits a JSON document at a pointer, and
+//! [`verified_notification`] signs and verifies a notification body as a receiver would.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,17 +19,24 @@ use doku_core::signature::Components;
 use doku_core::{Api, Credentials, Environment, RetryPolicy, SecretKey};
 use serde_json::Value;
 
-pub(crate) const CLIENT_ID: &str = "MCH-0001-10791114622547";
-pub(crate) const SECRET: &str = "SK-TESTVECTOR-0001";
-pub(crate) const RESPONSE_TIMESTAMP: &str = "2021-07-09T02:05:14Z";
+/// The merchant the mock accepts (the shared vectors' Client-Id).
+pub const CLIENT_ID: &str = "MCH-0001-10791114622547";
+/// Its secret key (the shared vectors' secret).
+pub const SECRET: &str = "SK-TESTVECTOR-0001";
+/// The `Response-Timestamp` of every answer.
+pub const RESPONSE_TIMESTAMP: &str = "2021-07-09T02:05:14Z";
 
 /// One request the server received.
 #[derive(Clone, Debug)]
-pub(crate) struct Received {
-    pub(crate) path: String,
-    pub(crate) request_id: String,
-    pub(crate) body: Value,
-    pub(crate) signature_ok: bool,
+pub struct Received {
+    /// The path called.
+    pub path: String,
+    /// Its `Request-Id` header.
+    pub request_id: String,
+    /// Its body as JSON.
+    pub body: Value,
+    /// Whether its signature verified.
+    pub signature_ok: bool,
 }
 
 #[derive(Default)]
@@ -43,7 +53,7 @@ fn lock(s: &Shared) -> MutexGuard<'_, Inner> {
 }
 
 /// The mock DOKU server.
-pub(crate) struct MockDoku {
+pub struct MockDoku {
     addr: SocketAddr,
     state: Shared,
     task: tokio::task::JoinHandle<()>,
@@ -124,7 +134,7 @@ async fn handle(
 impl MockDoku {
     /// Starts a server answering `path` with HTTP 200 and the bytes of `answer`, for each
     /// route.
-    pub(crate) async fn start(routes: &[(&str, Vec<u8>)]) -> Self {
+    pub async fn start(routes: &[(&str, Vec<u8>)]) -> Self {
         let routes: Vec<(&str, u16, Vec<u8>)> = routes
             .iter()
             .map(|(path, answer)| (*path, 200, answer.clone()))
@@ -134,7 +144,7 @@ impl MockDoku {
 
     /// Starts a server answering `path` with `status` and the bytes of `answer` (signed like
     /// any answer), for each route.
-    pub(crate) async fn start_with_status(routes: &[(&str, u16, Vec<u8>)]) -> Self {
+    pub async fn start_with_status(routes: &[(&str, u16, Vec<u8>)]) -> Self {
         let state: Shared = Arc::default();
         {
             let mut inner = lock(&state);
@@ -156,7 +166,7 @@ impl MockDoku {
     }
 
     /// A transport pointed at this server (no retries).
-    pub(crate) fn api(&self) -> Api {
+    pub fn api(&self) -> Api {
         let credentials = Credentials::new(
             CLIENT_ID,
             SECRET,
@@ -170,30 +180,39 @@ impl MockDoku {
     }
 
     /// Every request received so far.
-    pub(crate) fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         lock(&self.state).received.clone()
     }
 
     /// How many requests arrived.
-    pub(crate) fn hits(&self) -> usize {
+    pub fn hits(&self) -> usize {
         lock(&self.state).received.len()
     }
 }
 
-/// The bytes of `tests/fixtures/{name}`.
-pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+/// Defines `fixture_bytes(name)` and `fixture(name)` in the calling test crate, reading
+/// `tests/fixtures/{name}` of that crate (its `CARGO_MANIFEST_DIR`).
+#[macro_export]
+macro_rules! fixtures {
+    () => {
+        /// The bytes of `tests/fixtures/{name}`.
+        #[allow(dead_code)]
+        fn fixture_bytes(name: &str) -> Vec<u8> {
+            let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        }
 
-/// `tests/fixtures/{name}` as JSON.
-pub(crate) fn fixture(name: &str) -> Value {
-    serde_json::from_slice(&fixture_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+        /// `tests/fixtures/{name}` as JSON.
+        #[allow(dead_code)]
+        fn fixture(name: &str) -> serde_json::Value {
+            serde_json::from_slice(&fixture_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
+    };
 }
 
 /// Sets the value at a JSON pointer (creating nothing: the parent must exist), or removes it
 /// when `value` is `None`.
-pub(crate) fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {
+pub fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {
     let (parent, key) = pointer.rsplit_once('/').expect("pointer");
     let parent = doc
         .pointer_mut(parent)
@@ -214,10 +233,7 @@ pub(crate) fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {
 }
 
 /// Signs a notification body for `own_path` and verifies it, as a receiver would.
-pub(crate) fn verified_notification(
-    body: &[u8],
-    own_path: &str,
-) -> doku_core::VerifiedNotification {
+pub fn verified_notification(body: &[u8], own_path: &str) -> doku_core::VerifiedNotification {
     let secret = SecretKey::new(SECRET).expect("secret");
     let request_id = "479b663f-5c9d-400d-8e80-3e548a8f7639";
     let timestamp = "2021-01-27T03:24:24Z";
