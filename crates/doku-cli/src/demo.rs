@@ -30,6 +30,11 @@ pub(crate) struct DemoArgs {
     /// Longest wait for each notification, in seconds.
     #[arg(long, default_value_t = 5)]
     wait_secs: u64,
+    /// Run the demo against a simulator with these faults (a FaultConfig JSON file: seed,
+    /// default and per-endpoint latency_ms, error_rate, drop_after_processing, bad_signature,
+    /// duplicate_notifications, notify_before_response). Shows how each step fares.
+    #[arg(long, value_name = "FILE")]
+    faults: Option<String>,
 }
 
 /// One line of the timeline.
@@ -197,6 +202,13 @@ pub(crate) async fn run(a: DemoArgs, json: bool) -> Result<(), Failure> {
 
 async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
     let wait = Duration::from_secs(a.wait_secs);
+    let faults = match &a.faults {
+        Some(path) => Some(crate::input::read_json::<doku::sim::FaultConfig>(
+            path,
+            "FaultConfig",
+        )?),
+        None => None,
+    };
 
     // Receiver first, so the simulator knows where to notify.
     let step = "start receiver";
@@ -210,7 +222,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
 
     let step = "start simulator";
     // Time factor 1e-4: DOKU's 30 min / 6 h / 12 h retries become 0.18 s / 2.2 s / 4.3 s.
-    let (sim, creds) = embedded(Some(&notify_url), 1e-4)
+    let (sim, creds) = embedded(Some(&notify_url), 1e-4, faults)
         .await
         .map_err(|e| t.fail(step, e.message))?;
     t.record(

@@ -66,7 +66,7 @@ pub(crate) async fn connect(args: &CredArgs) -> Result<Target, Failure> {
         let client = Client::new(creds).map_err(|e| Failure::input(e.to_string()))?;
         return Ok(Target { client, _sim: None });
     }
-    let (sim, creds) = embedded(None, 1.0).await?;
+    let (sim, creds) = embedded(None, 1.0, None).await?;
     eprintln!(
         "note: no credentials given (DOKU_CLIENT_ID, DOKU_SECRET_KEY): using an embedded DOKU simulator at {}; nothing leaves this machine and its state ends with this command",
         sim.base_url()
@@ -83,6 +83,7 @@ pub(crate) async fn connect(args: &CredArgs) -> Result<Target, Failure> {
 pub(crate) async fn embedded(
     notification_url: Option<&str>,
     time_factor: f64,
+    faults: Option<doku::sim::FaultConfig>,
 ) -> Result<(SimHandle, Credentials), Failure> {
     let client_id = "MCH-DEMO-0001";
     let secret = format!("SK-DEMO-{}", uuid::Uuid::new_v4().simple());
@@ -90,15 +91,17 @@ pub(crate) async fn embedded(
     if let Some(url) = notification_url {
         merchant = merchant.notification_url(url);
     }
-    let sim = Simulator::builder(
-        SimConfig::default()
-            .merchant(merchant)
-            .time_factor(time_factor),
-    )
-    .registered_channels()
-    .start()
-    .await
-    .map_err(|e| Failure::refused(format!("cannot start the embedded simulator: {e}")))?;
+    let mut config = SimConfig::default()
+        .merchant(merchant)
+        .time_factor(time_factor);
+    if let Some(f) = faults {
+        config = config.faults(f);
+    }
+    let sim = Simulator::builder(config)
+        .registered_channels()
+        .start()
+        .await
+        .map_err(|e| Failure::refused(format!("cannot start the embedded simulator: {e}")))?;
     let env = Environment::custom(sim.base_url()).map_err(|e| Failure::input(e.to_string()))?;
     let creds =
         Credentials::new(client_id, secret, env).map_err(|e| Failure::input(e.to_string()))?;

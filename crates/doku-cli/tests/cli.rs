@@ -96,6 +96,8 @@ fn offline_commands() {
     let cancel = fixture("cancel.json");
     let truncated = fixture("truncated.json");
     let order_json = std::fs::read_to_string(&order).unwrap();
+    let bad_signatures = fixture("faults-bad-signature.json");
+    let duplicates = fixture("faults-duplicate-notifications.json");
     let rows = vec![
         Row {
             stdout: &[
@@ -129,6 +131,22 @@ fn offline_commands() {
                 "\"ok\": true",
             ],
             ..row(vec!["demo", "--json"], 0)
+        },
+        Row {
+            stdout: &["FAIL akulaku: generate order"],
+            stderr: &[
+                "demo step `akulaku: generate order` did not check out",
+                "not trusted: response signature does not match",
+            ],
+            ..row(vec!["demo", "--faults", &bad_signatures], 1)
+        },
+        Row {
+            stdout: &["all 16 steps checked out"],
+            ..row(vec!["demo", "--faults", &duplicates], 0)
+        },
+        Row {
+            stderr: &["is not a valid FaultConfig"],
+            ..row(vec!["demo", "--faults", &truncated], 2)
         },
         Row {
             stdout: &[
