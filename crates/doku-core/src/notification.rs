@@ -34,6 +34,10 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde::Deserialize;
 
+/// The envelope's short strings (ids, statuses, dates, invoice numbers) are stored inline up
+/// to 24 bytes, so parsing a notification allocates little.
+pub use compact_str::CompactString;
+
 use crate::amount::Amount;
 use crate::clock::{SharedClock, SystemClock, parse_doku_datetime, parse_timestamp};
 use crate::credentials::{ClientId, Credentials, SecretKey};
@@ -47,7 +51,7 @@ use crate::transport::headers;
 pub struct IdObject {
     /// The id, as an open string.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
 }
 
 /// The envelope's `order`.
@@ -55,7 +59,7 @@ pub struct IdObject {
 pub struct EnvelopeOrder {
     /// `order.invoice_number`.
     #[serde(default)]
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<CompactString>,
     /// `order.amount`.
     #[serde(default)]
     pub amount: Option<Amount>,
@@ -66,13 +70,13 @@ pub struct EnvelopeOrder {
 pub struct EnvelopeTransaction {
     /// `transaction.status`.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// `transaction.date`.
     #[serde(default)]
-    pub date: Option<String>,
+    pub date: Option<CompactString>,
     /// `transaction.original_request_id`.
     #[serde(default)]
-    pub original_request_id: Option<String>,
+    pub original_request_id: Option<CompactString>,
 }
 
 /// The parts every DOKU notification (and Check Status answer) shares. Unknown fields are
@@ -221,7 +225,8 @@ impl VerifiedNotification {
             request_id: self.request_id.clone(),
             invoice_number: order
                 .invoice_number
-                .clone()
+                .as_deref()
+                .map(str::to_owned)
                 .ok_or_else(|| malformed("order.invoice_number"))?,
             amount: order.amount.ok_or_else(|| malformed("order.amount"))?,
             status: PaymentStatus::from_doku(
@@ -229,7 +234,7 @@ impl VerifiedNotification {
                     .as_deref()
                     .ok_or_else(|| malformed("transaction.status"))?,
             ),
-            original_request_id: tx.original_request_id.clone(),
+            original_request_id: tx.original_request_id.as_deref().map(str::to_owned),
             date: tx.date.as_deref().and_then(parse_doku_datetime),
             raw: self.raw_json()?,
         })

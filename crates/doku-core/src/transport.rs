@@ -393,12 +393,12 @@ impl Api {
                 t.date
                     .as_deref()
                     .and_then(crate::clock::parse_doku_datetime),
-                t.original_request_id,
+                t.original_request_id.map(String::from),
             ),
             None => (PaymentStatus::Unknown(String::new()), None, None),
         };
         let (invoice_number, amount) = match env.order {
-            Some(o) => (o.invoice_number, o.amount),
+            Some(o) => (o.invoice_number.map(String::from), o.amount),
             None => (None, None),
         };
         Ok(StatusResult {
@@ -406,7 +406,7 @@ impl Api {
             invoice_number,
             amount,
             status,
-            channel_code: env.channel.and_then(|c| c.id),
+            channel_code: env.channel.and_then(|c| c.id).map(String::from),
             original_request_id,
             date,
             raw,

@@ -966,6 +966,7 @@ async fn notifications_are_signed_and_shaped() {
                 .unwrap()
                 .status
                 .unwrap()
+                .to_string()
         })
         .collect();
     assert_eq!(statuses, ["SUCCESS", "FAILED", "EXPIRED"]);
