@@ -24,18 +24,10 @@ pub const AKULAKU_UNIQUE_REFERENCE: &str = "AKULAKU_UNIQUE_REFERENCE";
 /// `validate()` reports a missing mandatory field as `required`; these put the schema back in
 /// line with `validate()`.
 mod schema {
+    pub(super) use doku_core::schema::require;
+    use doku_core::schema::{positive_amount, property_mut};
     use schemars::Schema;
-    use serde_json::{Value, json};
-
-    /// Lists `fields` as the object's `required` properties.
-    pub(super) fn require(schema: &mut Schema, fields: &[&str]) {
-        if let Some(obj) = schema.as_object_mut() {
-            obj.insert(
-                "required".into(),
-                Value::Array(fields.iter().map(|f| Value::from(*f)).collect()),
-            );
-        }
-    }
+    use serde_json::json;
 
     /// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah.
     pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
@@ -53,13 +45,7 @@ mod schema {
     /// `AKULAKU_UNIQUE_REFERENCE`.
     pub(super) fn refund_payment(schema: &mut Schema, fields: &[&str]) {
         require(schema, fields);
-        let identifier = schema
-            .as_object_mut()
-            .and_then(|o| o.get_mut("properties"))
-            .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut("identifier"))
-            .and_then(|a| a.as_object_mut());
-        if let Some(identifier) = identifier {
+        if let Some(identifier) = property_mut(schema, "identifier") {
             let contains = |name: &str| {
                 json!({"contains": {
                     "type": "object",
@@ -72,25 +58,6 @@ mod schema {
                 json!([
                     contains(super::ORDER_ID),
                     contains(super::AKULAKU_UNIQUE_REFERENCE)
-                ]),
-            );
-        }
-    }
-
-    /// Restricts the amount property `name` to 1 ..= 999 999 999 999 rupiah.
-    fn positive_amount(schema: &mut Schema, name: &str) {
-        let amount = schema
-            .as_object_mut()
-            .and_then(|o| o.get_mut("properties"))
-            .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut(name))
-            .and_then(|a| a.as_object_mut());
-        if let Some(amount) = amount {
-            amount.insert(
-                "anyOf".into(),
-                json!([
-                    {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_u64},
-                    {"type": "string", "pattern": "^0*[1-9][0-9]{0,11}(\\.0+)?$"}
                 ]),
             );
         }

@@ -18,30 +18,16 @@ use serde_json::{Map, Value};
 /// `validate()` reports a missing mandatory field as `required`; these put the schema back in
 /// line with `validate()`.
 mod schema {
+    pub(super) use doku_core::schema::require;
+    use doku_core::schema::{positive_amount, property_mut};
     use schemars::Schema;
-    use serde_json::{Value, json};
-
-    /// Lists `fields` as the object's `required` properties.
-    pub(super) fn require(schema: &mut Schema, fields: &[&str]) {
-        if let Some(obj) = schema.as_object_mut() {
-            obj.insert(
-                "required".into(),
-                Value::Array(fields.iter().map(|f| Value::from(*f)).collect()),
-            );
-        }
-    }
+    use serde_json::json;
 
     /// `order` is required; `additional_info.override_notification_url`, when present, is an
     /// absolute http(s) URL.
     pub(super) fn payment_request(schema: &mut Schema) {
         require(schema, &["order"]);
-        let info = schema
-            .as_object_mut()
-            .and_then(|o| o.get_mut("properties"))
-            .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut("additional_info"))
-            .and_then(|a| a.as_object_mut());
-        if let Some(info) = info {
+        if let Some(info) = property_mut(schema, "additional_info") {
             info.insert(
                 "properties".into(),
                 json!({
@@ -57,21 +43,7 @@ mod schema {
     /// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah.
     pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
         require(schema, fields);
-        let amount = schema
-            .as_object_mut()
-            .and_then(|o| o.get_mut("properties"))
-            .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut("amount"))
-            .and_then(|a| a.as_object_mut());
-        if let Some(amount) = amount {
-            amount.insert(
-                "anyOf".into(),
-                json!([
-                    {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_u64},
-                    {"type": "string", "pattern": "^0*[1-9][0-9]{0,11}(\\.0+)?$"}
-                ]),
-            );
-        }
+        positive_amount(schema, "amount");
     }
 }
 

@@ -24,6 +24,7 @@ pub mod error;
 pub mod model;
 pub mod notification;
 pub mod registry;
+pub mod schema;
 pub mod signature;
 pub mod transport;
 pub mod validate;
