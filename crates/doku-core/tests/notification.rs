@@ -272,3 +272,39 @@ fn unknown_fields_and_statuses_are_kept() {
     assert_eq!(n.amount.rupiah(), 5000);
     assert_eq!(n.raw["brand_new_object"]["x"][1], 2);
 }
+
+/// A header sent twice: the first value counts (as `HeaderMap::get` reads it), wherever the
+/// repeat lands among the other headers. A forged second Signature cannot displace a valid
+/// first one, and a valid second one cannot rescue a forged first one.
+#[test]
+fn repeated_headers_use_the_first_value() {
+    let forged = "HMACSHA256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let cases: &[(&str, &[&str], bool)] = &[
+        ("Signature", &[SIG, forged], true),
+        ("Signature", &[forged, SIG], false),
+        ("Client-Id", &[CLIENT, "MCH-OTHER"], true),
+        ("Client-Id", &["MCH-OTHER", CLIENT], false),
+        ("Request-Id", &[RID, "another-id"], true),
+        ("Request-Timestamp", &["2020-08-11T08:45:43Z", TS], false),
+    ];
+    for (name, values, verifies) in cases {
+        let mut h = HeaderMap::new();
+        h.insert("Host", HeaderValue::from_static("merchant.example"));
+        for (n, v) in [
+            ("Client-Id", CLIENT),
+            ("Request-Id", RID),
+            ("Request-Timestamp", TS),
+            ("Signature", SIG),
+        ] {
+            if n != *name {
+                h.insert(n, HeaderValue::from_static(v));
+            }
+        }
+        for v in *values {
+            h.append(*name, HeaderValue::from_str(v).unwrap());
+            h.insert("Content-Type", HeaderValue::from_static("application/json"));
+        }
+        let got = verifier().verify(&h, PATH, BODY.as_bytes());
+        assert_eq!(got.is_ok(), *verifies, "{name} {values:?}: {got:?}");
+    }
+}
