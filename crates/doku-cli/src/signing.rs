@@ -172,7 +172,7 @@ fn resolve(input: SigInput, timestamp_required: bool) -> Result<Resolved, Failur
     };
     let computed = Computed {
         component: components.to_string(),
-        digest: components.digest.clone(),
+        digest: components.digest.map(|d| d.to_string()),
         signature: components.sign(&secret),
     };
     Ok(Resolved {

@@ -75,7 +75,7 @@ pub struct Components<'a> {
     /// `Request-Target`: the path only (for a notification, the receiver's own path).
     pub target: &'a str,
     /// `Digest` line value, `None` for a GET request.
-    pub digest: Option<String>,
+    pub digest: Option<BodyDigest>,
 }
 
 impl<'a> Components<'a> {
@@ -93,7 +93,7 @@ impl<'a> Components<'a> {
             timestamp_label: TimestampLabel::Request,
             timestamp,
             target,
-            digest: body.map(digest),
+            digest: body.map(BodyDigest::of),
         }
     }
 
@@ -112,7 +112,7 @@ impl<'a> Components<'a> {
             timestamp_label: TimestampLabel::Response,
             timestamp: response_timestamp,
             target,
-            digest: Some(digest(body)),
+            digest: Some(BodyDigest::of(body)),
         }
     }
 
@@ -140,34 +140,56 @@ impl<'a> Components<'a> {
 
     /// Verifies a `Signature` header value against these components in constant time.
     pub fn verify(&self, secret: &SecretKey, signature: &str) -> Result<(), SignatureError> {
-        let expected = decode_signature(signature)?;
         let mut mac = secret.mac();
         self.feed(&mut mac);
-        mac.verify_slice(&expected)
-            .map_err(|_| SignatureError::Mismatch)
+        verify_tag(mac, signature)
     }
 
-    /// Feeds the component string to the MAC without building it as a `String`.
+    /// Feeds the component string to the MAC without building it as a `String`: assembled
+    /// in a buffer on the stack and fed in one call when it fits (it always does for DOKU's
+    /// header lengths), piece by piece otherwise.
     fn feed(&self, mac: &mut hmac::Hmac<Sha256>) {
-        let parts: [&[u8]; 4] = [
-            b"Client-Id:",
+        let mut buf = [0u8; 512];
+        let mut len = 0;
+        let mut fits = true;
+        for part in self.parts() {
+            match buf.get_mut(len..len + part.len()) {
+                Some(dst) if fits => {
+                    dst.copy_from_slice(part);
+                    len += part.len();
+                }
+                _ => fits = false,
+            }
+        }
+        if fits {
+            mac.update(&buf[..len]);
+        } else {
+            for part in self.parts() {
+                mac.update(part);
+            }
+        }
+    }
+
+    /// The component string's pieces, in order.
+    fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        let digest: [&[u8]; 2] = match &self.digest {
+            Some(d) => [b"\nDigest:", &d.0],
+            None => [b"", b""],
+        };
+        [
+            b"Client-Id:".as_slice(),
             self.client_id.as_bytes(),
             b"\nRequest-Id:",
             self.request_id.as_bytes(),
-        ];
-        for p in parts {
-            mac.update(p);
-        }
-        mac.update(b"\n");
-        mac.update(self.timestamp_label.as_str().as_bytes());
-        mac.update(b":");
-        mac.update(self.timestamp.as_bytes());
-        mac.update(b"\nRequest-Target:");
-        mac.update(self.target.as_bytes());
-        if let Some(d) = &self.digest {
-            mac.update(b"\nDigest:");
-            mac.update(d.as_bytes());
-        }
+            b"\n",
+            self.timestamp_label.as_str().as_bytes(),
+            b":",
+            self.timestamp.as_bytes(),
+            b"\nRequest-Target:",
+            self.target.as_bytes(),
+        ]
+        .into_iter()
+        .chain(digest)
     }
 }
 
@@ -191,7 +213,74 @@ impl fmt::Display for Components<'_> {
 
 /// base64 (standard alphabet, padded) of SHA-256 of `body`: the `Digest` line's value.
 pub fn digest(body: &[u8]) -> String {
-    STANDARD.encode(Sha256::digest(body))
+    BodyDigest::of(body).as_str().to_owned()
+}
+
+/// A `Digest` line value: base64 (standard alphabet, padded) of the SHA-256 of a body, always
+/// 44 ASCII characters, held inline so that signing and verifying allocate nothing for it.
+///
+/// ```
+/// use doku_core::signature::BodyDigest;
+/// let d = BodyDigest::of(b"");
+/// assert_eq!(d, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+/// assert_eq!(d.len(), 44);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BodyDigest([u8; 44]);
+
+impl BodyDigest {
+    /// The digest of `body`.
+    pub fn of(body: &[u8]) -> Self {
+        let mut out = [0u8; 44];
+        // 32 bytes always encode to exactly 44 padded characters.
+        let written = STANDARD
+            .encode_slice(Sha256::digest(body), &mut out)
+            .unwrap_or_default();
+        debug_assert_eq!(written, 44);
+        Self(out)
+    }
+
+    /// The 44 characters.
+    pub fn as_str(&self) -> &str {
+        // Always ASCII: base64 output.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The 44 characters as bytes.
+    pub fn as_bytes(&self) -> &[u8; 44] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for BodyDigest {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for BodyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for BodyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for BodyDigest {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for BodyDigest {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Signs an already built component string: `HMACSHA256=` + base64(HMAC-SHA256).
@@ -206,11 +295,46 @@ pub fn sign(secret: &SecretKey, component: &str) -> String {
 /// Verifies a `Signature` header value over an already built component string, in constant
 /// time.
 pub fn verify(secret: &SecretKey, component: &str, signature: &str) -> Result<(), SignatureError> {
-    let expected = decode_signature(signature)?;
     let mut mac = secret.mac();
     mac.update(component.as_bytes());
-    mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+    verify_tag(mac, signature)
+}
+
+/// Compares the MAC's tag with a `Signature` header value: the tag is encoded and the 44
+/// characters compared in constant time (as 64-bit words, each through `subtle`). Base64 is
+/// canonical both ways (the decoder refuses non-zero trailing bits), so this accepts exactly
+/// the values that decode to the tag. Only a mismatch decodes the value, to say why.
+fn verify_tag(mac: hmac::Hmac<Sha256>, signature: &str) -> Result<(), SignatureError> {
+    use subtle::ConstantTimeEq;
+    let b64 = signature
+        .strip_prefix(SIGNATURE_PREFIX)
+        .ok_or(SignatureError::WrongPrefix)?;
+    let mut ours = [0u8; 48];
+    let mut theirs = [0u8; 48];
+    let written = STANDARD
+        .encode_slice(mac.finalize().into_bytes(), &mut ours)
+        .unwrap_or_default();
+    debug_assert_eq!(written, 44);
+    match theirs.get_mut(..b64.len()) {
+        Some(dst) if b64.len() == 44 => dst.copy_from_slice(b64.as_bytes()),
+        _ => {
+            return Err(decode_signature(signature)
+                .err()
+                .unwrap_or(SignatureError::WrongLength));
+        }
+    }
+    let mut equal = subtle::Choice::from(1);
+    for (a, b) in ours.chunks_exact(8).zip(theirs.chunks_exact(8)) {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
+        equal &= word(a).ct_eq(&word(b));
+    }
+    if bool::from(equal) {
+        Ok(())
+    } else {
+        Err(decode_signature(signature)
+            .err()
+            .unwrap_or(SignatureError::Mismatch))
+    }
 }
 
 /// Decodes `HMACSHA256=<base64>` into the 32 MAC bytes.

@@ -301,13 +301,7 @@ impl SimState {
                 "Invalid Header Signature",
             ));
         }
-        let digest = components.digest.as_deref().and_then(|d| {
-            let mut out = [0u8; 44];
-            (d.len() == 44).then(|| {
-                out.copy_from_slice(d.as_bytes());
-                out
-            })
-        });
+        let digest = components.digest.map(|d| *d.as_bytes());
         Ok(Authed {
             client,
             request_id,
