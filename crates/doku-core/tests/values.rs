@@ -76,6 +76,59 @@ fn timestamps() {
     }
 }
 
+/// `parse_timestamp` reads DOKU's layout by position; `time`'s RFC 3339 parser restricted to
+/// that layout is the reference. Every day of four years (a leap year and a century rule
+/// included), edge times, and every single-character change of a valid stamp must agree.
+#[test]
+fn timestamps_agree_with_rfc3339() {
+    use time::format_description::well_known::Rfc3339;
+    fn reference(s: &str) -> Option<time::OffsetDateTime> {
+        let b = s.as_bytes();
+        if b.len() != 20 || b[19] != b'Z' || b[10] != b'T' {
+            return None;
+        }
+        time::OffsetDateTime::parse(s, &Rfc3339).ok()
+    }
+    let mut stamps = vec![];
+    for year in [0, 1900, 2000, 2023, 2024, 9999] {
+        for month in 0..=13 {
+            for day in [0, 1, 28, 29, 30, 31, 32] {
+                stamps.push(format!("{year:04}-{month:02}-{day:02}T00:00:00Z"));
+            }
+        }
+    }
+    for (h, m, sec) in [
+        (0, 0, 0),
+        (23, 59, 59),
+        (23, 59, 60),
+        (12, 30, 60),
+        (24, 0, 0),
+        (0, 60, 0),
+        (99, 99, 99),
+    ] {
+        stamps.push(format!("2024-12-31T{h:02}:{m:02}:{sec:02}Z"));
+    }
+    let base = "2021-07-07T09:00:00Z";
+    for at in 0..base.len() {
+        for c in ['0', '5', '9', 'T', 'Z', 't', 'z', '-', ':', ' ', '+', 'a'] {
+            let mut s = base.to_owned();
+            s.replace_range(at..=at, &c.to_string());
+            stamps.push(s);
+        }
+    }
+    let mut accepted = 0;
+    for s in &stamps {
+        let ours = parse_timestamp(s);
+        assert_eq!(ours, reference(s), "{s}");
+        accepted += usize::from(ours.is_some());
+    }
+    assert!(
+        accepted > 100 && accepted < stamps.len() / 2,
+        "{accepted} of {}",
+        stamps.len()
+    );
+}
+
 #[test]
 fn doku_body_dates() {
     let cases: &[(&str, Option<time::OffsetDateTime>)] = &[
