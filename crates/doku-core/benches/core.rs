@@ -2,16 +2,22 @@
 //!
 //! * `sign_request_1k`: signing a POST with a 1 KiB body (digest + HMAC + base64).
 //! * `verify_and_parse_akulaku`: verifying and parsing the Akulaku notification of the shared
-//!   vectors (374 bytes of UTF-8), through `NotificationVerifier::verify`.
+//!   vectors (374 bytes of UTF-8) through `NotificationVerifier::verify_bytes`, as the receiver
+//!   calls it, dropping the result inside the timed loop; `verify_slice_and_parse_akulaku` is
+//!   the same through `verify`, which copies the body.
 //! * `raw_floor`: SHA-256 of the same body plus one HMAC-SHA256 (no parsing, no base64) — the
 //!   floor verify-and-parse is compared against.
-//! * `round_trip`: a create-shaped POST through `Api::post` against a local server answering a
-//!   canned signed response, beside `hand_built`: the same request built with plain reqwest and
-//!   hand-computed headers, in the same run.
+//! * `verify_only`, `parse_envelope`, `parse_envelope_serde`, `scan_json`: the parts, to see
+//!   where the time goes: the signature check alone, the envelope reader alone, serde_json's
+//!   derived `Deserialize` for the same envelope, and serde_json skimming the body without
+//!   keeping anything (`IgnoredAny`).
+//!
+//! The transport's round trip is `benches/round_trip.rs` (paired, not divan).
 
 use std::sync::OnceLock;
 
 use divan::{Bencher, black_box};
+use doku_core::notification::Envelope;
 use doku_core::signature::Components;
 use doku_core::{ClientId, NotificationVerifier, SecretKey};
 use hmac::{Hmac, Mac};
@@ -46,7 +52,7 @@ fn akulaku_body() -> &'static [u8] {
     })
 }
 
-#[divan::bench]
+#[divan::bench(sample_count = 1000, sample_size = 16)]
 fn sign_request_1k(b: Bencher) {
     let secret = SecretKey::new(SECRET).unwrap();
     let body = vec![b'x'; 1024];
@@ -62,8 +68,17 @@ fn sign_request_1k(b: Bencher) {
     });
 }
 
+/// The notification's headers as a receiver sees them: DOKU's four plus what any HTTP client
+/// sends.
 fn headers() -> http::HeaderMap {
     let mut h = http::HeaderMap::new();
+    h.insert("Host", "merchant.example".parse().unwrap());
+    h.insert(
+        "User-Agent",
+        "Apache-HttpClient/4.5.13 (Java/1.8.0)".parse().unwrap(),
+    );
+    h.insert("Content-Type", "application/json".parse().unwrap());
+    h.insert("Content-Length", akulaku_body().len().into());
     h.insert("Client-Id", CLIENT.parse().unwrap());
     h.insert("Request-Id", AKULAKU_RID.parse().unwrap());
     h.insert("Request-Timestamp", AKULAKU_TS.parse().unwrap());
@@ -71,23 +86,91 @@ fn headers() -> http::HeaderMap {
     h
 }
 
-#[divan::bench]
+/// The headline: `verify_bytes`, as the receiver calls it (the body arrives as `Bytes` and
+/// is kept without a copy). The verified value is forced to exist (`black_box`) and dropped
+/// inside the timed loop, so freeing it is counted too.
+#[divan::bench(sample_count = 1000, sample_size = 64)]
 fn verify_and_parse_akulaku(b: Bencher) {
+    let verifier = verifier();
+    let h = headers();
+    let body = bytes::Bytes::from_static(akulaku_body());
+    b.bench(|| {
+        let n = verifier
+            .verify_bytes(
+                black_box(&h),
+                black_box(AKULAKU_PATH),
+                black_box(body.clone()),
+            )
+            .unwrap();
+        black_box(&n);
+        n.envelope().order.as_ref().and_then(|o| o.amount)
+    });
+}
+
+/// The same through `verify`, which takes a `&[u8]` and copies the body to keep it.
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn verify_slice_and_parse_akulaku(b: Bencher) {
+    let verifier = verifier();
+    let h = headers();
+    let body = akulaku_body();
+    b.bench(|| {
+        let n = verifier
+            .verify(black_box(&h), black_box(AKULAKU_PATH), black_box(body))
+            .unwrap();
+        black_box(&n);
+        n.envelope().order.as_ref().and_then(|o| o.amount)
+    });
+}
+
+fn verifier() -> NotificationVerifier {
     let verifier = NotificationVerifier::new().merchant(
         ClientId::new(CLIENT).unwrap(),
         SecretKey::new(SECRET).unwrap(),
     );
-    let h = headers();
-    let body = akulaku_body();
-    assert!(verifier.verify(&h, AKULAKU_PATH, body).is_ok());
-    b.bench(|| {
+    assert!(
         verifier
-            .verify(black_box(&h), black_box(AKULAKU_PATH), black_box(body))
-            .unwrap()
+            .verify(&headers(), AKULAKU_PATH, akulaku_body())
+            .is_ok()
+    );
+    verifier
+}
+
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn verify_only(b: Bencher) {
+    let secret = SecretKey::new(SECRET).unwrap();
+    let body = akulaku_body();
+    b.bench(|| {
+        Components::notification(
+            black_box(CLIENT),
+            black_box(AKULAKU_RID),
+            black_box(AKULAKU_TS),
+            black_box(AKULAKU_PATH),
+            black_box(body),
+        )
+        .verify(&secret, black_box(AKULAKU_SIG))
+        .unwrap()
     });
 }
 
-#[divan::bench]
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn parse_envelope(b: Bencher) {
+    let body = akulaku_body();
+    b.bench(|| Envelope::from_json_bytes(black_box(body)).unwrap());
+}
+
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn parse_envelope_serde(b: Bencher) {
+    let body = akulaku_body();
+    b.bench(|| serde_json::from_slice::<Envelope>(black_box(body)).unwrap());
+}
+
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn scan_json(b: Bencher) {
+    let body = akulaku_body();
+    b.bench(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(body)).unwrap());
+}
+
+#[divan::bench(sample_count = 1000, sample_size = 64)]
 fn raw_floor(b: Bencher) {
     let body = akulaku_body();
     let component_len = 200usize;
@@ -99,146 +182,4 @@ fn raw_floor(b: Bencher) {
         mac.update(&digest);
         mac.finalize().into_bytes()
     });
-}
-
-mod round_trip {
-    use std::sync::OnceLock;
-
-    use axum::Router;
-    use axum::body::Bytes;
-    use axum::http::{HeaderMap, Response};
-    use axum::routing::post;
-    use base64::Engine as _;
-    use divan::Bencher;
-    use doku_core::clock::format_timestamp;
-    use doku_core::signature::Components;
-    use doku_core::{Api, Credentials, Environment, RequestId, SecretKey, Sent};
-    use hmac::{Hmac, Mac};
-    use sha2::{Digest, Sha256};
-
-    use super::{CLIENT, SECRET};
-
-    const PATH: &str = "/akulaku-peer-to-peer/v2/generate-order";
-    const ANSWER: &str = r#"{"order":{"invoice_number":"INV-20210707-0001","amount":90000},"payment":{"merchant_unique_reference":"MUR-20210707-0001","url":"https://example.invalid/pay","status":"PENDING","identifier":[{"name":"ORDER_ID","value":"1000035148"}]}}"#;
-
-    struct Env {
-        rt: tokio::runtime::Runtime,
-        base: String,
-    }
-
-    fn env() -> &'static Env {
-        static ENV: OnceLock<Env> = OnceLock::new();
-        ENV.get_or_init(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            std_listener.set_nonblocking(true).unwrap();
-            let base = format!("http://{}", std_listener.local_addr().unwrap());
-            // The server runs on its own thread and runtime so it does not share the client's.
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
-                    let secret = SecretKey::new(SECRET).unwrap();
-                    let app = Router::new().route(
-                        PATH,
-                        post(move |h: HeaderMap, _b: Bytes| {
-                            let secret = secret.clone();
-                            async move {
-                                let rid = h.get("Request-Id").unwrap().to_str().unwrap().to_owned();
-                                let ts = format_timestamp(time::OffsetDateTime::now_utc());
-                                let sig = Components::response(
-                                    CLIENT,
-                                    &rid,
-                                    &ts,
-                                    PATH,
-                                    ANSWER.as_bytes(),
-                                )
-                                .sign(&secret);
-                                Response::builder()
-                                    .header("Client-Id", CLIENT)
-                                    .header("Request-Id", rid)
-                                    .header("Response-Timestamp", ts)
-                                    .header("Signature", sig)
-                                    .header("Content-Type", "application/json")
-                                    .body(axum::body::Body::from(ANSWER))
-                                    .unwrap()
-                            }
-                        }),
-                    );
-                    axum::serve(listener, app).await.unwrap();
-                });
-            });
-            Env { rt, base }
-        })
-    }
-
-    fn request_body() -> serde_json::Value {
-        serde_json::json!({
-            "order": {"invoice_number": "INV-20210707-0001", "amount": 90000,
-                      "line_items": [{"name": "T-Shirt Red", "price": 30000, "quantity": 3, "sku": "1002", "category": "Shirt"}],
-                      "callback_url": "https://merchant.com/return-url"},
-            "payment": {"merchant_unique_reference": "MUR-20210707-0001"},
-            "customer": {"id": "CUST-0001", "name": "Anton Budiman", "phone": "6285694566147",
-                         "address": "", "city": "", "state": "", "postcode": ""}
-        })
-    }
-
-    #[divan::bench]
-    fn through_transport(b: Bencher) {
-        let env = env();
-        let creds =
-            Credentials::new(CLIENT, SECRET, Environment::custom(&env.base).unwrap()).unwrap();
-        let api = Api::new(creds).unwrap();
-        let body = request_body();
-        b.bench(|| {
-            env.rt.block_on(async {
-                let sent: Sent<serde_json::Value> = api.post(PATH, &body, None).await.unwrap();
-                sent.body
-            })
-        });
-    }
-
-    #[divan::bench]
-    fn hand_built(b: Bencher) {
-        let env = env();
-        let http = reqwest::Client::new();
-        let url = format!("{}{PATH}", env.base);
-        let body = request_body();
-        b.bench(|| {
-            env.rt.block_on(async {
-                let bytes = serde_json::to_vec(&body).unwrap();
-                let rid = RequestId::new_v4();
-                let ts = format_timestamp(time::OffsetDateTime::now_utc());
-                let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-                let component = format!(
-                    "Client-Id:{CLIENT}\nRequest-Id:{rid}\nRequest-Timestamp:{ts}\nRequest-Target:{PATH}\nDigest:{digest}"
-                );
-                let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-                mac.update(component.as_bytes());
-                let sig = format!(
-                    "HMACSHA256={}",
-                    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-                );
-                let resp = http
-                    .post(&url)
-                    .header("Client-Id", CLIENT)
-                    .header("Request-Id", rid.as_str())
-                    .header("Request-Timestamp", ts)
-                    .header("Signature", sig)
-                    .header("Content-Type", "application/json")
-                    .body(bytes)
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = resp.bytes().await.unwrap();
-                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
-            })
-        });
-    }
 }
