@@ -315,14 +315,10 @@ fn verify_tag(mac: hmac::Hmac<Sha256>, signature: &str) -> Result<(), SignatureE
         .encode_slice(mac.finalize().into_bytes(), &mut ours)
         .unwrap_or_default();
     debug_assert_eq!(written, 44);
-    match theirs.get_mut(..b64.len()) {
-        Some(dst) if b64.len() == 44 => dst.copy_from_slice(b64.as_bytes()),
-        _ => {
-            return Err(decode_signature(signature)
-                .err()
-                .unwrap_or(SignatureError::WrongLength));
-        }
+    if b64.len() != 44 {
+        return Err(SignatureError::WrongLength);
     }
+    theirs[..44].copy_from_slice(b64.as_bytes());
     let mut equal = subtle::Choice::from(1);
     for (a, b) in ours.chunks_exact(8).zip(theirs.chunks_exact(8)) {
         let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
