@@ -14,19 +14,13 @@
 
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Response};
-use axum::routing::post;
 use base64::Engine as _;
 use doku_core::clock::format_timestamp;
-use doku_core::signature::Components;
-use doku_core::{Api, Credentials, Environment, RequestId, SecretKey, Sent};
+use doku_core::{Api, Credentials, Environment, RequestId, Sent};
+use doku_testkit::{CLIENT_ID as CLIENT, MockDoku, SECRET};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-const CLIENT: &str = "MCH-0001-10791114622547";
-const SECRET: &str = "SK-TESTVECTOR-0001";
 const PATH: &str = "/akulaku-peer-to-peer/v2/generate-order";
 const ANSWER: &str = r#"{"order":{"invoice_number":"INV-20210707-0001","amount":90000},"payment":{"merchant_unique_reference":"MUR-20210707-0001","url":"https://example.invalid/pay","status":"PENDING","identifier":[{"name":"ORDER_ID","value":"1000035148"}]}}"#;
 const WARM_UP: usize = 300;
@@ -144,41 +138,20 @@ fn request_body() -> serde_json::Value {
     })
 }
 
-/// The canned DOKU: its own thread and runtime, so it does not share the client's.
+/// The canned DOKU (`doku_testkit::MockDoku`, which also checks every request's signature)
+/// on its own thread and runtime, so it does not share the client's.
 fn serve() -> String {
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    std_listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", std_listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
-            let secret = SecretKey::new(SECRET).unwrap();
-            let app = Router::new().route(
-                PATH,
-                post(move |h: HeaderMap, _b: Bytes| {
-                    let secret = secret.clone();
-                    async move {
-                        let rid = h.get("Request-Id").unwrap().to_str().unwrap().to_owned();
-                        let ts = format_timestamp(time::OffsetDateTime::now_utc());
-                        let sig = Components::response(CLIENT, &rid, &ts, PATH, ANSWER.as_bytes())
-                            .sign(&secret);
-                        Response::builder()
-                            .header("Client-Id", CLIENT)
-                            .header("Request-Id", rid)
-                            .header("Response-Timestamp", ts)
-                            .header("Signature", sig)
-                            .header("Content-Type", "application/json")
-                            .body(axum::body::Body::from(ANSWER))
-                            .unwrap()
-                    }
-                }),
-            );
-            axum::serve(listener, app).await.unwrap();
+            let doku = MockDoku::start(&[(PATH, ANSWER.as_bytes().to_vec())]).await;
+            tx.send(doku.base_url()).unwrap();
+            std::future::pending::<()>().await;
         });
     });
-    base
+    rx.recv().unwrap()
 }

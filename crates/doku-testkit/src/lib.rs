@@ -1,4 +1,4 @@
-//! Test support for channel crates (a dev-dependency only, never published).
+//! Test support for channel crates and benchmarks (a dev-dependency only, never published).
 //!
 //! [`MockDoku`] is a local stand-in for DOKU: an axum server on 127.0.0.1 (ephemeral port)
 //! that checks each request's signature, records the path and body, and answers signed canned
@@ -165,12 +165,17 @@ impl MockDoku {
         Self { addr, state, task }
     }
 
+    /// The server's base URL (`http://127.0.0.1:{port}`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// A transport pointed at this server (no retries).
     pub fn api(&self) -> Api {
         let credentials = Credentials::new(
             CLIENT_ID,
             SECRET,
-            Environment::custom(format!("http://{}", self.addr)).expect("env"),
+            Environment::custom(self.base_url()).expect("env"),
         )
         .expect("credentials");
         Api::builder(credentials)
