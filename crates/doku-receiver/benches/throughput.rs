@@ -13,47 +13,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use doku_core::signature::Components;
-use doku_core::{
-    Api, Capabilities, ChannelDescriptor, ChannelKind, ClientId, Error, Notification, Operation,
-    Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, SecretKey,
-};
+use doku_core::{ChannelDescriptor, ClientId, Notification, SecretKey};
 use doku_receiver::{BoxError, MemoryStore, Receiver};
+use doku_testkit::{NotificationOnly, notification_only_descriptor};
 
-static BENCH_DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
-    id: "benchpay",
-    display_name: "Bench Pay",
-    channel_code: "EMONEY_BENCHPAY",
-    service_id: "EMONEY",
-    acquirer_id: "BENCHPAY",
-    kind: ChannelKind::Emoney,
-    capabilities: Capabilities {
-        cancel: false,
-        refund: RefundSupport::None,
-        redirect: RedirectStyle::Url,
-        min_amount: 1,
-        max_amount: 999_999_999_999,
-    },
-    endpoints: &[],
-};
+static BENCH_DESCRIPTOR: ChannelDescriptor =
+    notification_only_descriptor("benchpay", "Bench Pay", "EMONEY_BENCHPAY", "BENCHPAY");
 
-struct BenchPay;
-
-#[async_trait]
-impl PaymentChannel for BenchPay {
-    fn descriptor(&self) -> &'static ChannelDescriptor {
-        &BENCH_DESCRIPTOR
-    }
-    fn validate_create(&self, _req: &PaymentRequest) -> Result<(), Error> {
-        Err(BENCH_DESCRIPTOR.unsupported(Operation::Create))
-    }
-    async fn create(&self, _api: &Api, _req: &PaymentRequest) -> Result<Payment, Error> {
-        Err(BENCH_DESCRIPTOR.unsupported(Operation::Create))
-    }
-}
-
-doku_core::register_channel!(BENCH_DESCRIPTOR, || Box::new(BenchPay));
+doku_core::register_channel!(BENCH_DESCRIPTOR, || Box::new(NotificationOnly(
+    &BENCH_DESCRIPTOR
+)));
 
 const PATH: &str = "/payments/notifications";
 const MCH: &str = "MCH-0001-10791114622547";

@@ -10,55 +10,26 @@ use async_trait::async_trait;
 use doku_core::clock::format_timestamp;
 use doku_core::signature::Components;
 use doku_core::{
-    Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, ClientId, Error, Notification,
-    Operation, Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle,
-    RefundSupport, Registry, SecretKey, VerifiedNotification,
+    Amount, Api, ChannelDescriptor, ClientId, Error, Notification, Operation, Payment,
+    PaymentChannel, PaymentRequest, PaymentStatus, Registry, SecretKey, VerifiedNotification,
 };
 use doku_receiver::{
     BoxError, ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, Mismatch,
     Receiver, StoreError, expect_payment,
 };
+use doku_testkit::{NotificationOnly, notification_only_descriptor};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
 // ---------------------------------------------------------------------------------------
 // A tiny channel, registered in this test binary only.
 
-static TEST_DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
-    id: "testpay",
-    display_name: "Test Pay",
-    channel_code: "EMONEY_TESTPAY",
-    service_id: "EMONEY",
-    acquirer_id: "TESTPAY",
-    kind: ChannelKind::Emoney,
-    capabilities: Capabilities {
-        cancel: false,
-        refund: RefundSupport::None,
-        redirect: RedirectStyle::Url,
-        min_amount: 1,
-        max_amount: 999_999_999_999,
-    },
-    endpoints: &[],
-};
+static TEST_DESCRIPTOR: ChannelDescriptor =
+    notification_only_descriptor("testpay", "Test Pay", "EMONEY_TESTPAY", "TESTPAY");
 
-struct TestPay;
-
-#[async_trait]
-impl PaymentChannel for TestPay {
-    fn descriptor(&self) -> &'static ChannelDescriptor {
-        &TEST_DESCRIPTOR
-    }
-
-    fn validate_create(&self, _req: &PaymentRequest) -> Result<(), Error> {
-        Err(TEST_DESCRIPTOR.unsupported(Operation::Create))
-    }
-
-    async fn create(&self, _api: &Api, _req: &PaymentRequest) -> Result<Payment, Error> {
-        Err(TEST_DESCRIPTOR.unsupported(Operation::Create))
-    }
-}
-
-doku_core::register_channel!(TEST_DESCRIPTOR, || Box::new(TestPay));
+doku_core::register_channel!(TEST_DESCRIPTOR, || Box::new(NotificationOnly(
+    &TEST_DESCRIPTOR
+)));
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
@@ -1176,22 +1147,8 @@ fn expect_payment_checks_invoice_then_amount() {
 // re-signed fuzzing.
 
 /// A channel whose mapping panics: a bug in a channel crate.
-static PANIC_DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
-    id: "panicpay",
-    display_name: "Panic Pay",
-    channel_code: "EMONEY_PANICPAY",
-    service_id: "EMONEY",
-    acquirer_id: "PANICPAY",
-    kind: ChannelKind::Emoney,
-    capabilities: Capabilities {
-        cancel: false,
-        refund: RefundSupport::None,
-        redirect: RedirectStyle::Url,
-        min_amount: 1,
-        max_amount: 999_999_999_999,
-    },
-    endpoints: &[],
-};
+static PANIC_DESCRIPTOR: ChannelDescriptor =
+    notification_only_descriptor("panicpay", "Panic Pay", "EMONEY_PANICPAY", "PANICPAY");
 
 struct PanicPay;
 

@@ -4,7 +4,8 @@
 //! that checks each request's signature, records the path and body, and answers signed canned
 //! responses. [`fixtures!`] defines `fixture` / `fixture_bytes` readers of the calling crate's
 //! `tests/fixtures/`, [`set`] edits a JSON document at a pointer, and
-//! [`verified_notification`] signs and verifies a notification body as a receiver would.
+//! [`verified_notification`] signs and verifies a notification body as a receiver would;
+//! [`NotificationOnly`] is a channel that only receives notifications.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -256,4 +257,54 @@ pub fn verified_notification(body: &[u8], own_path: &str) -> doku_core::Verified
         )
         .verify(&headers, own_path, body)
         .expect("verifies")
+}
+
+/// The descriptor of a notification-only test channel: e-money, no cancel, no refund, no
+/// endpoints, any amount DOKU allows.
+pub const fn notification_only_descriptor(
+    id: &'static str,
+    display_name: &'static str,
+    channel_code: &'static str,
+    acquirer_id: &'static str,
+) -> doku_core::ChannelDescriptor {
+    doku_core::ChannelDescriptor {
+        id,
+        display_name,
+        channel_code,
+        service_id: "EMONEY",
+        acquirer_id,
+        kind: doku_core::ChannelKind::Emoney,
+        capabilities: doku_core::Capabilities {
+            cancel: false,
+            refund: doku_core::RefundSupport::None,
+            redirect: doku_core::RedirectStyle::Url,
+            min_amount: 1,
+            max_amount: 999_999_999_999,
+        },
+        endpoints: &[],
+    }
+}
+
+/// A channel that only receives notifications (the trait's own mapping); creating a payment
+/// is unsupported and sends nothing. Register one per descriptor:
+/// `doku_core::register_channel!(D, || Box::new(NotificationOnly(&D)))`.
+pub struct NotificationOnly(pub &'static doku_core::ChannelDescriptor);
+
+#[doku_core::async_trait]
+impl doku_core::PaymentChannel for NotificationOnly {
+    fn descriptor(&self) -> &'static doku_core::ChannelDescriptor {
+        self.0
+    }
+
+    fn validate_create(&self, _req: &doku_core::PaymentRequest) -> Result<(), doku_core::Error> {
+        Err(self.0.unsupported(doku_core::Operation::Create))
+    }
+
+    async fn create(
+        &self,
+        _api: &Api,
+        _req: &doku_core::PaymentRequest,
+    ) -> Result<doku_core::Payment, doku_core::Error> {
+        Err(self.0.unsupported(doku_core::Operation::Create))
+    }
 }
