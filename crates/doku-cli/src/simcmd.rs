@@ -48,11 +48,9 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
         config.merchants.push(m);
     };
     for m in &a.merchants {
+        // The value is never echoed: without a `:` it may be the secret itself.
         let (id, secret) = m.split_once(':').ok_or_else(|| {
-            Failure::input(format!(
-                "--merchant takes CLIENT_ID:SECRET_KEY, got `{}`",
-                m.split(':').next().unwrap_or("")
-            ))
+            Failure::input("--merchant takes CLIENT_ID:SECRET_KEY (no `:` in the value given)")
         })?;
         add(id, secret);
     }
