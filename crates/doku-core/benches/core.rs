@@ -12,6 +12,11 @@
 //!   derived `Deserialize` for the same envelope, and serde_json skimming the body without
 //!   keeping anything (`IgnoredAny`).
 //!
+//! * `real_path_akulaku`: the receiver's real path, from the request's bytes to the
+//!   `Notification` the handler receives (verify, route by `channel.id`, map, keep the raw
+//!   body); `real_path_akulaku_serde_derive` is the same with serde's derived `Deserialize`
+//!   reading the envelope instead of the single-pass reader.
+//!
 //! The transport's round trip is `benches/round_trip.rs` (paired, not divan).
 
 use std::sync::OnceLock;
@@ -181,5 +186,67 @@ fn raw_floor(b: Bencher) {
         mac.update(black_box(&component));
         mac.update(&digest);
         mac.finalize().into_bytes()
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// The receiver's real path: from the request's bytes to the `Notification` the handler
+// receives (verify, route by `channel.id`, map, keep the raw body), once with the
+// single-pass envelope reader the verifier uses, once with serde's derived `Deserialize`.
+
+static AKULAKU_LIKE: doku_core::ChannelDescriptor = doku_testkit::notification_only_descriptor(
+    "akulaku",
+    "Akulaku PayLater",
+    "PEER_TO_PEER_AKULAKU",
+    "AKULAKU",
+);
+
+/// A registry with one channel that maps notifications with the trait's default (as
+/// Akulaku and LinkAja do).
+fn registry() -> &'static doku_core::Registry {
+    static REGISTRY: OnceLock<doku_core::Registry> = OnceLock::new();
+    static REGISTRATION: doku_core::ChannelRegistration = doku_core::ChannelRegistration {
+        descriptor: &AKULAKU_LIKE,
+        constructor: || Box::new(doku_testkit::NotificationOnly(&AKULAKU_LIKE)),
+    };
+    REGISTRY.get_or_init(|| doku_core::Registry::from_registrations([&REGISTRATION]))
+}
+
+/// The real path as the receiver runs it: `verify_bytes` then `route_notification`.
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn real_path_akulaku(b: Bencher) {
+    let verifier = verifier();
+    let registry = registry();
+    let h = headers();
+    let body = bytes::Bytes::from_static(akulaku_body());
+    b.bench(|| {
+        let v = verifier
+            .verify_bytes(
+                black_box(&h),
+                black_box(AKULAKU_PATH),
+                black_box(body.clone()),
+            )
+            .unwrap();
+        doku_core::client::route_notification(registry, &v).unwrap()
+    });
+}
+
+/// The same path with serde's derived `Deserialize` reading the envelope (after the same
+/// UTF-8 check) in place of the single-pass reader; everything else is shared code.
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn real_path_akulaku_serde_derive(b: Bencher) {
+    let verifier = verifier();
+    let registry = registry();
+    let h = headers();
+    let body = bytes::Bytes::from_static(akulaku_body());
+    b.bench(|| {
+        let v = verifier
+            .verify_bytes_serde_derive(
+                black_box(&h),
+                black_box(AKULAKU_PATH),
+                black_box(body.clone()),
+            )
+            .unwrap();
+        doku_core::client::route_notification(registry, &v).unwrap()
     });
 }
