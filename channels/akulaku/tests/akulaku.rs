@@ -1203,7 +1203,7 @@ fn notification_maps_to_the_unified_model() {
     let body = br#"{"service":{"id":"PEER_TO_PEER"},"acquirer":{"id":"AKULAKU"},"channel":{"id":"PEER_TO_PEER_AKULAKU"},"order":{"invoice_number":"INV-20210707-0001","amount":"90000.00"},"transaction":{"status":"SUCCESS","date":"20210707160000","original_request_id":"baec7d95-f30a-4b78-b711-6ebe0ccdf50b"},"peer_to_peer_info":{"merchant_unique_reference":"MUR-20210707-0001"}}"#;
     let verified = verified_notification(body, "/payments/notifications");
     let n = Akulaku.parse_notification(&verified).expect("maps");
-    assert_eq!(n.channel, "akulaku");
+    assert_eq!(n.channel.as_deref(), Some("akulaku"));
     assert_eq!(n.channel_code, "PEER_TO_PEER_AKULAKU");
     assert_eq!(n.invoice_number, "INV-20210707-0001");
     assert_eq!(n.amount.rupiah(), 90_000);
@@ -1213,7 +1213,7 @@ fn notification_maps_to_the_unified_model() {
         Some("baec7d95-f30a-4b78-b711-6ebe0ccdf50b")
     );
     assert_eq!(n.date, Some(utc("2021-07-07T09:00:00Z")));
-    assert_eq!(n.raw, serde_json::from_slice::<Value>(body).expect("json"));
+    assert_eq!(n.raw.as_bytes(), &body[..]);
 }
 
 #[test]

@@ -706,7 +706,7 @@ fn notification_maps_to_the_unified_model() {
     let body = br#"{"service":{"id":"EMONEY"},"acquirer":{"id":"LINKAJA"},"channel":{"id":"EMONEY_LINKAJA"},"order":{"invoice_number":"INV-20210124-0001","amount":150000},"transaction":{"status":"SUCCESS","date":"2021-01-27T03:24:23Z","original_request_id":"15022aab-444f-4b04-afa8-ddfce89432ec"},"emoney_payment":{"account_id":"62811***"}}"#;
     let verified = verified_notification(body, "/payments/notifications");
     let n = LinkAja.parse_notification(&verified).expect("maps");
-    assert_eq!(n.channel, "linkaja");
+    assert_eq!(n.channel.as_deref(), Some("linkaja"));
     assert_eq!(n.channel_code, "EMONEY_LINKAJA");
     assert_eq!(n.invoice_number, "INV-20210124-0001");
     assert_eq!(n.amount.rupiah(), 150_000);
@@ -719,7 +719,7 @@ fn notification_maps_to_the_unified_model() {
         n.request_id.as_str(),
         "479b663f-5c9d-400d-8e80-3e548a8f7639"
     );
-    assert_eq!(n.raw, serde_json::from_slice::<Value>(body).expect("json"));
+    assert_eq!(n.raw.as_bytes(), &body[..]);
     assert_eq!(
         n.date.map(|d| d.unix_timestamp()),
         Some(1_611_717_863),

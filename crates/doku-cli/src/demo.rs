@@ -343,7 +343,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         if let Err(m) = expect_payment(&n, &p.invoice_number, p.amount) {
             return Err(t.fail(&step, m.to_string()));
         }
-        if n.channel != channel
+        if n.channel.as_deref() != Some(channel)
             || n.status != PaymentStatus::Success
             || n.original_request_id.as_deref() != Some(p.request_id.as_str())
         {
@@ -351,7 +351,9 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
                 &step,
                 format!(
                     "got {} {} for {:?}",
-                    n.channel, n.status, n.original_request_id
+                    n.channel.as_deref().unwrap_or("(no channel crate)"),
+                    n.status,
+                    n.original_request_id
                 ),
             ));
         }

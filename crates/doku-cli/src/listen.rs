@@ -40,7 +40,10 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         )));
     }
     let receiver = Receiver::builder(a.path.clone(), |n: Notification| async move {
-        let line = serde_json::to_string(&n)?;
+        // One JSON document per line. The raw body is kept byte for byte, so it may span
+        // lines; a line break in valid JSON is only ever whitespace between tokens (inside
+        // strings it is escaped), so turning it into a space keeps the same document.
+        let line = serde_json::to_string(&n)?.replace(['\n', '\r'], " ");
         println!("{line}");
         Ok::<(), BoxError>(())
     })

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use time::format_description::well_known::Rfc3339;
+use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
@@ -105,6 +105,31 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
         .ok()?
     };
     Some(PrimitiveDateTime::new(date, clock).assume_utc())
+}
+
+/// Parses a notification's `Request-Timestamp` as DOKU's guides describe it, "ISO 8601,
+/// UTC+0", in any of that standard's forms: DOKU's own `2020-09-22T01:51:00Z` (read by
+/// [`parse_timestamp`], the fast path), fractional seconds (`2026-12-01T02:00:00.123Z`), a
+/// numeric offset (`+00:00`, or another offset, converted), and the basic format
+/// (`20260101T020000Z`). `None` when the text is no ISO 8601 date and time.
+///
+/// The signature covers the header text as received, so this reading matters only for a
+/// timestamp window: without one, a notification's timestamp is never parsed.
+///
+/// ```
+/// use doku_core::clock::parse_iso8601;
+/// use time::macros::datetime;
+/// let t = datetime!(2026-12-01 02:00:00 UTC);
+/// assert_eq!(parse_iso8601("2026-12-01T02:00:00Z"), Some(t));
+/// assert_eq!(parse_iso8601("2026-12-01T02:00:00.123Z"), Some(t + time::Duration::milliseconds(123)));
+/// assert_eq!(parse_iso8601("2026-12-01T09:00:00+07:00"), Some(t));
+/// assert_eq!(parse_iso8601("20261201T020000Z"), Some(t));
+/// assert_eq!(parse_iso8601("yesterday"), None);
+/// ```
+pub fn parse_iso8601(s: &str) -> Option<OffsetDateTime> {
+    parse_timestamp(s)
+        .or_else(|| OffsetDateTime::parse(s, &Rfc3339).ok())
+        .or_else(|| OffsetDateTime::parse(s, &Iso8601::DEFAULT).ok())
 }
 
 /// Parses a date DOKU puts in a body: RFC 3339 / ISO-8601 (`2020-08-11T08:50:02Z`), or the

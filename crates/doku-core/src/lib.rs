@@ -39,8 +39,8 @@ pub use credentials::{ClientId, Credentials, Environment, SecretKey};
 pub use error::{Delivery, DokuError, DokuErrorKind, Error};
 pub use model::{
     CancelRequest, Cancellation, Customer, Identifier, LineItem, NextAction, Notification,
-    OperationStatus, Payment, PaymentRequest, PaymentStatus, Refund, RefundAmount, RefundRequest,
-    RequestId, StatusResult,
+    OperationStatus, Payment, PaymentRequest, PaymentStatus, RawJson, Refund, RefundAmount,
+    RefundRequest, RequestId, StatusResult,
 };
 pub use notification::{NotificationError, NotificationVerifier, VerifiedNotification};
 pub use registry::{ChannelRegistration, Registry};

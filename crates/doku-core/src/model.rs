@@ -377,18 +377,32 @@ pub enum PaymentStatus {
 
 impl PaymentStatus {
     /// Maps DOKU's wire value.
+    ///
+    /// Case-insensitive, as DOKU's own plugins compare (`success` is [`Self::Success`]);
+    /// anything else is kept verbatim as [`Self::Unknown`].
+    ///
+    /// ```
+    /// use doku_core::PaymentStatus;
+    /// assert_eq!(PaymentStatus::from_doku("Success"), PaymentStatus::Success);
+    /// assert_eq!(PaymentStatus::from_doku("canceled"), PaymentStatus::Cancelled);
+    /// assert_eq!(PaymentStatus::from_doku("ON_HOLD").as_str(), "ON_HOLD");
+    /// ```
     pub fn from_doku(s: &str) -> Self {
-        match s {
-            "PENDING" => Self::Pending,
-            "SUCCESS" => Self::Success,
-            "FAILED" => Self::Failed,
-            "EXPIRED" => Self::Expired,
-            "REFUNDED" => Self::Refunded,
-            "TIMEOUT" => Self::Timeout,
-            "REDIRECT" => Self::Redirect,
-            "CANCELLED" | "CANCELED" => Self::Cancelled,
-            other => Self::Unknown(other.to_owned()),
-        }
+        const KNOWN: [(&str, PaymentStatus); 9] = [
+            ("PENDING", PaymentStatus::Pending),
+            ("SUCCESS", PaymentStatus::Success),
+            ("FAILED", PaymentStatus::Failed),
+            ("EXPIRED", PaymentStatus::Expired),
+            ("REFUNDED", PaymentStatus::Refunded),
+            ("TIMEOUT", PaymentStatus::Timeout),
+            ("REDIRECT", PaymentStatus::Redirect),
+            ("CANCELLED", PaymentStatus::Cancelled),
+            ("CANCELED", PaymentStatus::Cancelled),
+        ];
+        KNOWN
+            .into_iter()
+            .find(|(wire, _)| wire.eq_ignore_ascii_case(s))
+            .map_or_else(|| Self::Unknown(s.to_owned()), |(_, status)| status)
     }
 
     /// The wire value.
@@ -406,23 +420,28 @@ impl PaymentStatus {
         }
     }
 
-    /// Whether the status can no longer change to paid (success, expired, refunded,
-    /// cancelled, failed).
+    /// Whether DOKU's status table calls the status final: success, expired, refunded, and
+    /// cancelled. `FAILED` is **not** final ("generate new payment request": the customer may
+    /// still pay, through a new request or a retry), nor are pending, timeout (ask Check
+    /// Status), redirect and unknown values.
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            Self::Success | Self::Expired | Self::Refunded | Self::Cancelled | Self::Failed
+            Self::Success | Self::Expired | Self::Refunded | Self::Cancelled
         )
     }
 }
 
 impl OperationStatus {
     /// Maps DOKU's wire value.
+    /// Case-insensitive; anything else is kept verbatim as [`Self::Unknown`].
     pub fn from_doku(s: &str) -> Self {
-        match s {
-            "SUCCESS" => Self::Success,
-            "FAILED" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
+        if s.eq_ignore_ascii_case("SUCCESS") {
+            Self::Success
+        } else if s.eq_ignore_ascii_case("FAILED") {
+            Self::Failed
+        } else {
+            Self::Unknown(s.to_owned())
         }
     }
 
@@ -491,11 +510,114 @@ string_enum_serde!(
     ["SUCCESS", "FAILED"]
 );
 
-/// A verified DOKU notification mapped by its channel.
+/// JSON text kept exactly as received (a notification's body): never re-parsed on the
+/// receiver's path, so a field of any shape, nesting or escape that DOKU adds reaches the
+/// application unchanged. Serialises as the JSON it holds.
+///
+/// ```
+/// use doku_core::model::RawJson;
+/// #[derive(serde::Deserialize)]
+/// struct Mine {
+///     n: u32,
+/// }
+/// let raw = RawJson::new(r#"{"customer": {"name": "\ud800 x"}, "n": 150}"#).unwrap();
+/// assert_eq!(raw.parse::<Mine>().unwrap().n, 150);
+/// // A `Value` cannot hold the lone surrogate; the raw text keeps it.
+/// assert!(raw.to_value().is_err());
+/// // Serialised byte for byte.
+/// assert_eq!(serde_json::to_string(&raw).unwrap(), raw.as_str());
+/// assert!(RawJson::new("{").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RawJson(bytes::Bytes);
+
+impl RawJson {
+    /// Checks that `text` is one JSON value and keeps it as it is.
+    pub fn new(text: impl Into<String>) -> Result<Self, serde_json::Error> {
+        let text = text.into();
+        serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
+        Ok(Self(bytes::Bytes::from(text)))
+    }
+
+    /// Wraps bytes the caller already read as one UTF-8 JSON value (a verified
+    /// notification's body), without copying or checking them again.
+    pub(crate) fn from_checked(bytes: bytes::Bytes) -> Self {
+        Self(bytes)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        // Only checked UTF-8 text is ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The JSON text as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Parses the text into `T` (a channel's or the application's own model of the body).
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.as_str())
+    }
+
+    /// The text as a [`serde_json::Value`]. This can fail where the text itself is valid JSON
+    /// that `Value` cannot hold (a lone `\ud800` escape, nesting deeper than 128): read such
+    /// bodies with [`RawJson::parse`] into a type that skips those fields.
+    pub fn to_value(&self) -> Result<Value, serde_json::Error> {
+        self.parse()
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson({})", self.as_str())
+    }
+}
+
+impl fmt::Display for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(self.as_str()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(Self(bytes::Bytes::from(String::from(Box::<str>::from(
+            raw,
+        )))))
+    }
+}
+
+impl JsonSchema for RawJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RawJson".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "JSON exactly as DOKU sent it (any value)."
+        })
+    }
+}
+
+/// A verified DOKU notification, mapped by its channel's crate or, for a channel no linked
+/// crate registers, read from the envelope every DOKU notification shares.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Notification {
-    /// Channel id (`akulaku`, `linkaja`, ...).
-    pub channel: String,
+    /// Channel id (`akulaku`, `linkaja`, ...) of the crate that mapped it; `None` for a
+    /// channel no linked crate registers (read from the common envelope alone: DOKU's
+    /// `channel_code`, invoice, amount, status and the raw body tell what it is). Such a
+    /// notification is still a payment: it reaches the handler rather than being dropped.
+    pub channel: Option<String>,
     /// DOKU's `channel.id` (`PEER_TO_PEER_AKULAKU`, ...).
     pub channel_code: String,
     /// The merchant the notification was signed for.
@@ -515,8 +637,8 @@ pub struct Notification {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub date: Option<OffsetDateTime>,
-    /// The notification body as JSON.
-    pub raw: Value,
+    /// The notification body exactly as received (every field DOKU sent, known or not).
+    pub raw: RawJson,
 }
 
 /// The answer of Check Status (`GET /orders/v1/status/{id}`).

@@ -141,13 +141,11 @@ fn verification_table() {
             }),
             ..case("Request-Id over 128")
         },
+        // The signature covers the timestamp's text: it is checked first, whatever the form.
         Case {
             headers: vec![("Request-Timestamp", Some("2020-08-11 08:45:42".into()))],
-            expect: Some(NotificationError::InvalidHeader {
-                header: "Request-Timestamp",
-                reason: "expected YYYY-MM-DDTHH:MM:SSZ".into(),
-            }),
-            ..case("malformed timestamp")
+            expect: Some(NotificationError::Signature(SignatureError::Mismatch)),
+            ..case("a timestamp other than the one signed")
         },
         Case {
             headers: vec![("Client-Id", Some("MCH-UNKNOWN".into()))],
@@ -225,6 +223,52 @@ fn verification_table() {
             ..case("no window by default: a retry 12 hours later verifies")
         },
     ];
+    // "ISO8601 UTC+0" is all DOKU's guides say: every form is accepted as signed, and read
+    // as a time only for a window.
+    let window = |now| {
+        verifier()
+            .timestamp_window(Duration::from_secs(300))
+            .clock(at(now))
+    };
+    let stamps: &[(&str, Option<NotificationError>)] = &[
+        ("2026-12-01T02:00:00.123Z", None),
+        ("2026-12-01T02:00:00.123456789Z", None),
+        ("2026-12-01T02:00:00+00:00", None),
+        ("2026-12-01T09:00:00+07:00", None),
+        ("2026-12-01T02:00:00z", None),
+        ("20261201T020000Z", None),
+        (
+            "2026-12-01 02:00:00",
+            Some(NotificationError::InvalidHeader {
+                header: "Request-Timestamp",
+                reason: "not an ISO 8601 date and time".into(),
+            }),
+        ),
+        (
+            "yesterday",
+            Some(NotificationError::InvalidHeader {
+                header: "Request-Timestamp",
+                reason: "not an ISO 8601 date and time".into(),
+            }),
+        ),
+    ];
+    for (ts, with_window) in stamps {
+        let sig = signed(CLIENT, RID, ts, PATH, BODY.as_bytes(), SECRET);
+        let headers = vec![
+            ("Request-Timestamp", Some((*ts).to_owned())),
+            ("Signature", Some(sig)),
+        ];
+        check(Case {
+            headers: headers.clone(),
+            ..case("any signed timestamp, no window")
+        });
+        check(Case {
+            headers,
+            verifier: window(datetime!(2026-12-01 02:01:00 UTC)),
+            expect: with_window.clone(),
+            ..case("a signed timestamp inside a window")
+        });
+    }
     for c in cases {
         check(c);
     }
@@ -250,7 +294,7 @@ fn verified_envelope_maps_to_notification() {
         Some("15022aab-444f-4b04-afa8-ddfce89432ec")
     );
     assert_eq!(n.date, Some(datetime!(2021-01-27 03:24:23 UTC)));
-    assert_eq!(n.raw["acquirer"]["id"], "LINKAJA");
+    assert_eq!(n.raw.to_value().unwrap()["acquirer"]["id"], "LINKAJA");
     assert_eq!(n.client_id, CLIENT);
 }
 
@@ -270,7 +314,7 @@ fn unknown_fields_and_statuses_are_kept() {
         .unwrap();
     assert_eq!(n.status, PaymentStatus::Unknown("SOMETHING_NEW".into()));
     assert_eq!(n.amount.rupiah(), 5000);
-    assert_eq!(n.raw["brand_new_object"]["x"][1], 2);
+    assert_eq!(n.raw.to_value().unwrap()["brand_new_object"]["x"][1], 2);
 }
 
 /// A header sent twice: the first value counts (as `HeaderMap::get` reads it), wherever the

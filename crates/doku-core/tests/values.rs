@@ -1,7 +1,9 @@
 //! Tables of fixtures for the value types: amounts, timestamps, environments, credentials.
 
 use doku_core::clock::{format_timestamp, parse_doku_datetime, parse_timestamp};
-use doku_core::{Amount, AmountError, Credentials, Environment, PaymentStatus, RequestId};
+use doku_core::{
+    Amount, AmountError, Credentials, Environment, OperationStatus, PaymentStatus, RequestId,
+};
 use time::macros::datetime;
 
 #[test]
@@ -230,28 +232,47 @@ fn credential_and_request_id_rules() {
 
 #[test]
 fn statuses_round_trip() {
-    let cases: &[(&str, PaymentStatus, &str)] = &[
-        ("PENDING", PaymentStatus::Pending, "PENDING"),
-        ("SUCCESS", PaymentStatus::Success, "SUCCESS"),
-        ("FAILED", PaymentStatus::Failed, "FAILED"),
-        ("EXPIRED", PaymentStatus::Expired, "EXPIRED"),
-        ("REFUNDED", PaymentStatus::Refunded, "REFUNDED"),
-        ("TIMEOUT", PaymentStatus::Timeout, "TIMEOUT"),
-        ("REDIRECT", PaymentStatus::Redirect, "REDIRECT"),
-        ("CANCELLED", PaymentStatus::Cancelled, "CANCELLED"),
-        ("CANCELED", PaymentStatus::Cancelled, "CANCELLED"),
+    // Wire value, parsed, serialised, final in DOKU's status table.
+    let cases: &[(&str, PaymentStatus, &str, bool)] = &[
+        ("PENDING", PaymentStatus::Pending, "PENDING", false),
+        ("SUCCESS", PaymentStatus::Success, "SUCCESS", true),
+        // DOKU: FAILED is not final ("generate new payment request").
+        ("FAILED", PaymentStatus::Failed, "FAILED", false),
+        ("EXPIRED", PaymentStatus::Expired, "EXPIRED", true),
+        ("REFUNDED", PaymentStatus::Refunded, "REFUNDED", true),
+        ("TIMEOUT", PaymentStatus::Timeout, "TIMEOUT", false),
+        ("REDIRECT", PaymentStatus::Redirect, "REDIRECT", false),
+        ("CANCELLED", PaymentStatus::Cancelled, "CANCELLED", true),
+        ("CANCELED", PaymentStatus::Cancelled, "CANCELLED", true),
+        // Case-insensitive, as DOKU's own plugins compare.
+        ("success", PaymentStatus::Success, "SUCCESS", true),
+        ("Pending", PaymentStatus::Pending, "PENDING", false),
+        ("failed", PaymentStatus::Failed, "FAILED", false),
+        ("Canceled", PaymentStatus::Cancelled, "CANCELLED", true),
         (
             "SOMETHING_NEW",
             PaymentStatus::Unknown("SOMETHING_NEW".into()),
             "SOMETHING_NEW",
+            false,
         ),
+        ("", PaymentStatus::Unknown(String::new()), "", false),
     ];
-    for (wire, status, out) in cases {
+    for (wire, status, out, is_final) in cases {
         let parsed: PaymentStatus = serde_json::from_value(serde_json::json!(wire)).unwrap();
         assert_eq!(&parsed, status, "{wire}");
+        assert_eq!(parsed.is_final(), *is_final, "{wire}");
         assert_eq!(
             serde_json::to_value(&parsed).unwrap(),
             serde_json::json!(out)
         );
+    }
+    let ops: &[(&str, OperationStatus)] = &[
+        ("SUCCESS", OperationStatus::Success),
+        ("success", OperationStatus::Success),
+        ("Failed", OperationStatus::Failed),
+        ("DONE", OperationStatus::Unknown("DONE".into())),
+    ];
+    for (wire, status) in ops {
+        assert_eq!(&OperationStatus::from_doku(wire), status, "{wire}");
     }
 }

@@ -8,7 +8,10 @@ use doku_core::{Notification, VerifiedNotification};
 /// The error a handler returns. Its text is logged, never sent to DOKU.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Handles each new, verified, mapped notification once.
+/// Handles each new, verified notification once: mapped by its channel's crate, or, for a
+/// channel no linked crate registers, read from the envelope every DOKU notification shares
+/// (`channel: None`; check `channel_code` before fulfilling such an order), unless a
+/// [`FallbackHandler`] is set.
 ///
 /// Return `Ok(())` only after the notification is durably recorded (order marked paid,
 /// message queued, ...): the receiver answers DOKU 200 then and does not call the handler for
@@ -19,7 +22,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// **Deduplication is a best effort, not a guarantee: make the handler itself idempotent
 /// per (invoice number, status)**, e.g. "mark order paid" as a conditional update that does
-/// nothing if it is already paid. The receiver deduplicates on `(Client-Id, Request-Id)`,
+/// nothing if it is already paid. The receiver deduplicates on `(Client-Id, Request-Id, body digest)`,
 /// and:
 ///
 /// * DOKU does not document whether a re-notification of the same payment keeps its
@@ -66,7 +69,9 @@ where
     }
 }
 
-/// Receives verified notifications for a DOKU channel that no linked crate registers.
+/// Receives verified notifications for a DOKU channel that no linked crate registers, as the
+/// [`VerifiedNotification`] itself (headers, envelope, raw body), instead of the
+/// [`NotificationHandler`].
 ///
 /// The receiver acknowledges such notifications with 200 (so that DOKU stops retrying) after
 /// this handler returns `Ok`; an `Err` answers 500 so that DOKU retries. Deduplicated like

@@ -11,15 +11,19 @@
 //!    merchant named by `Client-Id` (several merchants per receiver), and the timestamp
 //!    window if one is configured;
 //! 3. routes the notification by `channel.id` through the channel registry to the channel
-//!    crate, which maps it to the unified [`Notification`](doku_core::Notification);
-//! 4. deduplicates on `(Client-Id, Request-Id)` through a [`DedupeStore`] (in memory by
-//!    default; public so that shared stores such as Redis plug in);
+//!    crate, which maps it to the unified [`Notification`](doku_core::Notification); a
+//!    channel no linked crate registers is read from the envelope every notification shares
+//!    (`channel: None`) and still reaches the handler: nothing authentic is acknowledged
+//!    unless application code took it;
+//! 4. deduplicates on what was delivered, `(Client-Id, Request-Id, body digest)`, through a
+//!    [`DedupeStore`] (in memory by default; public so that shared stores such as Redis plug
+//!    in): an identical retry is a duplicate, a changed body under a reused Request-Id is a
+//!    new event;
 //! 5. calls the application's [`NotificationHandler`] and answers 200 only after it returns
 //!    `Ok`; an error answers 500 so that DOKU retries, and the notification is not marked
 //!    done.
 //!
-//! **The handler must be idempotent per (invoice, status).** Deduplication by `Request-Id`
-//! lasts only the store's time to live (24 hours by default), and DOKU does not document
+//! **The handler must be idempotent per (invoice, status).** Deduplication lasts only the store's time to live (24 hours by default), and DOKU does not document
 //! whether a re-notification of the same payment keeps its `Request-Id`: the same payment
 //! outcome can reach the handler more than once. Make "mark paid" a conditional update that
 //! does nothing the second time. With a [timestamp

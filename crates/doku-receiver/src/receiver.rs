@@ -36,8 +36,10 @@ pub enum Outcome {
     Handled,
     /// Verified, and already handled before: the handler was not called (200).
     Duplicate,
-    /// Verified, for a channel no linked crate registers: acknowledged (200), passed to the
-    /// fallback handler if one is set.
+    /// Verified, for a channel no linked crate registers, and taken by application code
+    /// (200): the handler received it as an envelope-level [`Notification`] (`channel:
+    /// None`), or the fallback handler received it, if one is set. Never acknowledged
+    /// unless that code returned `Ok`.
     Unrouted,
     /// Refused as forged, malformed or not a notification (4xx): nothing was called.
     Rejected,
@@ -114,7 +116,6 @@ impl IntoResponse for Answer {
 
 const OK: &str = "ok";
 const OK_DUPLICATE: &str = "ok: already handled";
-const OK_UNROUTED: &str = "ok: no channel for this notification";
 const HANDLER_FAILED: &str = "notification not processed; retry later";
 const IN_FLIGHT: &str = "notification is being processed; retry later";
 const STORE_FAILED: &str = "temporarily unavailable; retry later";
@@ -136,14 +137,14 @@ struct Inner {
 ///
 /// For each `POST` to its path it reads at most the body limit, verifies the signature over
 /// the raw bytes and its own path (and the timestamp window if configured), routes the
-/// notification by `channel.id` to its channel, claims its `(Client-Id, Request-Id)` in the
+/// notification by `channel.id` to its channel, claims its `(Client-Id, Request-Id, body digest)` in the
 /// [`DedupeStore`], calls the handler, and answers:
 ///
 /// | case | status | handler |
 /// | --- | --- | --- |
 /// | new, handler `Ok` | 200 `ok` | once |
 /// | already handled | 200 `ok: already handled` | not again |
-/// | channel no crate registers | 200 `ok: no channel for this notification` | fallback, if set |
+/// | channel no crate registers, handler `Ok` | 200 `ok` | once, as an envelope-level notification (`channel: None`), or the fallback handler if set |
 /// | forged signature, tampered body or path | 401 `invalid signature` | never |
 /// | unknown `Client-Id` | 401 `unknown merchant` | never |
 /// | missing or malformed header | 400 `missing Signature header`, ... | never |
@@ -167,10 +168,17 @@ struct Inner {
 /// process stalled past the lease and another delivery claimed it), the completion does not
 /// overwrite the new holder's claim and the loss is logged as an error.
 ///
-/// **Idempotence.** Deduplication is by `(Client-Id, Request-Id)` and lasts only the store's
-/// time to live; DOKU does not document whether a re-notification of the same payment keeps
-/// its `Request-Id`. The handler must therefore itself be idempotent per (invoice, status):
-/// see [`NotificationHandler`].
+/// **Nothing is acknowledged unless application code took it.** Every verified notification
+/// reaches the handler (or the fallback handler) before any 2xx, including one for a channel
+/// no linked crate registers: DOKU stops retrying after a 2xx, so acknowledging it unhandled
+/// would lose the payment.
+///
+/// **Idempotence.** Deduplication is by what was delivered: `(Client-Id, Request-Id, body
+/// digest)`. An identical retry is a duplicate; a notification that reuses a Request-Id
+/// with another body (PENDING, then SUCCESS) is a new event and reaches the handler. It
+/// lasts only the store's time to live, and DOKU does not document whether a
+/// re-notification of the same payment keeps its `Request-Id`: the handler must itself be
+/// idempotent per (invoice, status): see [`NotificationHandler`].
 ///
 /// **Concurrent duplicates.** When a second copy arrives while the first is being handled,
 /// it waits (polling the store, up to [`ReceiverBuilder::in_flight_wait`], default 5 s) and
@@ -302,8 +310,10 @@ impl ReceiverBuilder {
         self
     }
 
-    /// Receives verified notifications of channels that no linked crate registers (they are
-    /// acknowledged with 200 either way).
+    /// Receives verified notifications of channels that no linked crate registers, as the
+    /// [`VerifiedNotification`] itself, instead of the handler (which otherwise receives them
+    /// as envelope-level [`Notification`]s with `channel: None`). Acknowledged (200) only
+    /// when it returns `Ok`; an `Err` answers 500 so that DOKU retries.
     pub fn fallback(mut self, fallback: impl FallbackHandler) -> Self {
         self.fallback = Some(Arc::new(fallback));
         self
@@ -355,9 +365,11 @@ fn check_path(path: &str) -> Result<(), Error> {
     }
 }
 
-/// A claimed piece of work: the mapped notification, or an unrouted one for the fallback.
+/// A claimed piece of work: the mapped notification, an unrouted one read from the envelope
+/// for the handler, or an unrouted one for the fallback.
 enum Work {
     Channel(Notification),
+    Unrouted(Notification),
     Fallback(VerifiedNotification, Arc<dyn FallbackHandler>),
 }
 
@@ -464,12 +476,15 @@ impl Receiver {
 
     async fn process_verified(&self, verified: VerifiedNotification) -> Answer {
         let inner = &self.inner;
-        let key = DedupeKey::new(verified.client_id(), verified.request_id().clone());
+        let key = DedupeKey::of(&verified);
         // A channel's mapping is foreign code: a panic in it is a bug there, answered 500
         // (not marked done, so DOKU retries once it is fixed) instead of unwinding into the
         // request task.
-        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            route_notification(inner.registry, &verified)
+        // No `channel.id` at all is routed like a code no crate registers: the envelope
+        // still names the invoice, amount and status of a payment.
+        let routed = std::panic::catch_unwind(AssertUnwindSafe(|| match verified.channel_code() {
+            Some(_) => route_notification(inner.registry, &verified),
+            None => Err(Error::UnknownChannel(String::new())),
         }));
         let Ok(routed) = routed else {
             tracing::error!(
@@ -485,10 +500,14 @@ impl Receiver {
             Ok(n) => Work::Channel(n),
             Err(Error::UnknownChannel(code)) => {
                 tracing::warn!(channel_code = %code,
-                    "verified DOKU notification for a channel no linked crate registers; acknowledged");
+                    "verified DOKU notification for a channel no linked crate registers; \
+                     handing it to the application as an envelope-level notification");
                 match &inner.fallback {
                     Some(f) => Work::Fallback(verified, Arc::clone(f)),
-                    None => return Answer::new(StatusCode::OK, OK_UNROUTED, Outcome::Unrouted),
+                    None => match verified.to_envelope_notification() {
+                        Ok(n) => Work::Unrouted(n),
+                        Err(e) => return Self::unmappable(&e),
+                    },
                 }
             }
             Err(Error::Config(reason)) => {
@@ -499,15 +518,7 @@ impl Receiver {
                     Outcome::Misconfigured,
                 );
             }
-            Err(Error::Notification(NotificationError::Malformed(m))) => {
-                let reason = format!("invalid notification: {}", truncate(&m, 120));
-                tracing::warn!(%reason, "authentic DOKU notification could not be mapped");
-                return Answer::rejected(StatusCode::BAD_REQUEST, reason);
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "authentic DOKU notification could not be mapped");
-                return Answer::rejected(StatusCode::BAD_REQUEST, "invalid notification");
-            }
+            Err(e) => return Self::unmappable(&e),
         };
         let token = match self.claim(&key).await {
             Ok(token) => token,
@@ -515,7 +526,7 @@ impl Receiver {
         };
         let outcome = match &work {
             Work::Channel(_) => Outcome::Handled,
-            Work::Fallback(..) => Outcome::Unrouted,
+            Work::Unrouted(_) | Work::Fallback(..) => Outcome::Unrouted,
         };
         let store = Arc::clone(&inner.store);
         let handler = Arc::clone(&inner.handler);
@@ -523,7 +534,7 @@ impl Receiver {
             async move {
                 let run = async {
                     match work {
-                        Work::Channel(n) => handler.handle(n).await,
+                        Work::Channel(n) | Work::Unrouted(n) => handler.handle(n).await,
                         Work::Fallback(v, f) => f.handle(v).await,
                     }
                 };
@@ -563,12 +574,7 @@ impl Receiver {
         match task.await {
             Ok(Ok(())) => {
                 tracing::info!("DOKU notification handled");
-                let reason = if outcome == Outcome::Handled {
-                    OK
-                } else {
-                    OK_UNROUTED
-                };
-                Answer::new(StatusCode::OK, reason, outcome)
+                Answer::new(StatusCode::OK, OK, outcome)
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "notification handler failed; DOKU will retry");
@@ -585,6 +591,22 @@ impl Receiver {
                     HANDLER_FAILED,
                     Outcome::HandlerFailed,
                 )
+            }
+        }
+    }
+
+    /// The answer to an authentic notification that cannot be mapped (no invoice, amount or
+    /// status; a channel's own rule): 400 with the reason.
+    fn unmappable(e: &Error) -> Answer {
+        match e {
+            Error::Notification(NotificationError::Malformed(m)) => {
+                let reason = format!("invalid notification: {}", truncate(m, 120));
+                tracing::warn!(%reason, "authentic DOKU notification could not be mapped");
+                Answer::rejected(StatusCode::BAD_REQUEST, reason)
+            }
+            e => {
+                tracing::warn!(error = %e, "authentic DOKU notification could not be mapped");
+                Answer::rejected(StatusCode::BAD_REQUEST, "invalid notification")
             }
         }
     }

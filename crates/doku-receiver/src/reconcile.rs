@@ -91,7 +91,11 @@ pub enum ReconcileOutcome {
     /// Not final yet (`PENDING`, `REDIRECT`, `TIMEOUT`, or a status this crate does not know):
     /// ask again later.
     Pending(StatusResult),
-    /// Final without payment (`FAILED`, `EXPIRED`, `CANCELLED`, `REFUNDED`).
+    /// Declined (`FAILED`): not paid now, but **not final** in DOKU's status table ("generate
+    /// new payment request"). Do not fulfil; do not treat the order as closed either: offer
+    /// the customer a new payment request, and keep acting on later notifications.
+    Failed(StatusResult),
+    /// Final without payment (`EXPIRED`, `CANCELLED`, `REFUNDED`).
     NotPaid(StatusResult),
     /// DOKU reports another invoice or amount: do not fulfil; investigate.
     Mismatch {
@@ -159,10 +163,10 @@ fn classify(status: StatusResult, query: &str, expected: Amount) -> ReconcileOut
                 }
             }
         }
-        PaymentStatus::Failed
-        | PaymentStatus::Expired
-        | PaymentStatus::Cancelled
-        | PaymentStatus::Refunded => ReconcileOutcome::NotPaid(status),
+        PaymentStatus::Failed => ReconcileOutcome::Failed(status),
+        PaymentStatus::Expired | PaymentStatus::Cancelled | PaymentStatus::Refunded => {
+            ReconcileOutcome::NotPaid(status)
+        }
         _ => ReconcileOutcome::Pending(status),
     }
 }
@@ -199,7 +203,9 @@ mod tests {
             ("INV-1", Some("INV-1"), Some(1000), "PENDING", "pending"),
             ("INV-1", Some("INV-1"), Some(1000), "TIMEOUT", "pending"),
             ("INV-1", Some("INV-1"), Some(1000), "WHATEVER", "pending"),
-            ("INV-1", Some("INV-1"), Some(1000), "FAILED", "not_paid"),
+            ("INV-1", Some("INV-1"), Some(1000), "FAILED", "failed"),
+            ("INV-1", Some("INV-1"), Some(1000), "failed", "failed"),
+            ("INV-1", Some("INV-1"), Some(1000), "Success", "paid"),
             ("INV-1", Some("INV-1"), Some(1000), "EXPIRED", "not_paid"),
             ("INV-1", Some("INV-1"), Some(1000), "REFUNDED", "not_paid"),
             ("INV-1", None, Some(1000), "SUCCESS", "paid"),
@@ -209,6 +215,7 @@ mod tests {
                 ReconcileOutcome::Paid(_) => "paid",
                 ReconcileOutcome::Pending(_) => "pending",
                 ReconcileOutcome::NotPaid(_) => "not_paid",
+                ReconcileOutcome::Failed(_) => "failed",
                 ReconcileOutcome::Mismatch {
                     mismatch: Mismatch::Amount { .. },
                     ..

@@ -1,4 +1,5 @@
-//! Deduplication of notifications by `(Client-Id, Request-Id)` through a claim protocol.
+//! Deduplication of notifications by what was delivered, `(Client-Id, Request-Id, body
+//! digest)`, through a claim protocol.
 //!
 //! DOKU re-sends a notification whose answer was not 2xx (30 minutes, 6 hours and 12 hours
 //! after the first attempt), and a network may deliver the same request twice. The receiver
@@ -49,8 +50,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use doku_core::RequestId;
 use doku_core::clock::{Clock, SharedClock, SystemClock};
+use doku_core::signature::BodyDigest;
+use doku_core::{RequestId, VerifiedNotification};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// The latest instant the store represents: deadlines past it (huge time-to-live or lease
@@ -67,21 +69,36 @@ pub(crate) fn saturating_add(at: OffsetDateTime, by: Duration) -> OffsetDateTime
         .unwrap_or_else(far_future)
 }
 
-/// What a notification is deduplicated on: the merchant's `Client-Id` and the notification's
-/// own `Request-Id` (unique per notification for one merchant).
+/// What a notification is deduplicated on: what was delivered. The merchant's `Client-Id`,
+/// the notification's own `Request-Id`, and the body's SHA-256 (the signature's `Digest`,
+/// already computed by verification): an identical retry is the same key; a notification
+/// that reuses a Request-Id with another body (PENDING, then SUCCESS) is a new event, since
+/// DOKU does not document that a Request-Id is unique per delivered state.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct DedupeKey {
     client_id: String,
     request_id: RequestId,
+    body_digest: BodyDigest,
 }
 
 impl DedupeKey {
-    /// The key of a notification signed for `client_id` with this `Request-Id`.
-    pub fn new(client_id: impl Into<String>, request_id: RequestId) -> Self {
+    /// The key of a notification signed for `client_id` with this `Request-Id` and body
+    /// digest.
+    pub fn new(
+        client_id: impl Into<String>,
+        request_id: RequestId,
+        body_digest: BodyDigest,
+    ) -> Self {
         Self {
             client_id: client_id.into(),
             request_id,
+            body_digest,
         }
+    }
+
+    /// The key of a verified notification.
+    pub fn of(n: &VerifiedNotification) -> Self {
+        Self::new(n.client_id(), n.request_id().clone(), *n.body_digest())
     }
 
     /// The merchant's `Client-Id`.
@@ -94,28 +111,41 @@ impl DedupeKey {
         &self.request_id
     }
 
-    /// One string for a key-value store: `{client id} {request id}`. Both parts are visible
-    /// ASCII without spaces, so the space makes the form unambiguous.
+    /// The body's SHA-256, base64.
+    pub fn body_digest(&self) -> &BodyDigest {
+        &self.body_digest
+    }
+
+    /// One string for a key-value store: `{client id} {request id} {body digest}`. The
+    /// parts are visible ASCII without spaces, so the spaces make the form unambiguous.
     ///
     /// ```
+    /// use doku_core::signature::BodyDigest;
     /// use doku_receiver::store::DedupeKey;
-    /// let key = DedupeKey::new("MCH-1", "rid-1".parse().unwrap());
-    /// assert_eq!(key.to_store_key(), "MCH-1 rid-1");
+    /// let key = DedupeKey::new("MCH-1", "rid-1".parse().unwrap(), BodyDigest::of(b"{}"));
+    /// assert_eq!(
+    ///     key.to_store_key(),
+    ///     "MCH-1 rid-1 RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o="
+    /// );
     /// ```
     pub fn to_store_key(&self) -> String {
-        format!("{} {}", self.client_id, self.request_id)
+        format!("{self}")
     }
 }
 
 impl fmt::Debug for DedupeKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DedupeKey({} {})", self.client_id, self.request_id)
+        write!(f, "DedupeKey({self})")
     }
 }
 
 impl fmt::Display for DedupeKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.client_id, self.request_id)
+        write!(
+            f,
+            "{} {} {}",
+            self.client_id, self.request_id, self.body_digest
+        )
     }
 }
 
@@ -346,9 +376,10 @@ impl State {
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use doku_core::signature::BodyDigest;
 /// use doku_receiver::store::{Claimed, DedupeKey, DedupeStore, MemoryStore};
 /// let store = MemoryStore::new();
-/// let key = DedupeKey::new("MCH-1", "rid-1".parse().unwrap());
+/// let key = DedupeKey::new("MCH-1", "rid-1".parse().unwrap(), BodyDigest::of(b"{}"));
 /// let Claimed::New(token) = store.claim(&key).await.unwrap() else { panic!() };
 /// assert_eq!(store.claim(&key).await.unwrap(), Claimed::InFlight);
 /// store.complete(&key, token).await.unwrap();

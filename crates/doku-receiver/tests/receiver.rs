@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use doku_core::clock::format_timestamp;
-use doku_core::signature::Components;
+use doku_core::signature::{BodyDigest, Components};
 use doku_core::{
     Amount, Api, ChannelDescriptor, ClientId, Error, Notification, Operation, Payment,
     PaymentChannel, PaymentRequest, PaymentStatus, Registry, SecretKey, VerifiedNotification,
@@ -74,15 +74,27 @@ struct Req {
 impl Req {
     /// Signed for `client_id` with `sk`, over `signed_path` and `body`.
     fn signed(client_id: &str, sk: &str, rid: &str, signed_path: &str, body: Vec<u8>) -> Self {
+        Self::signed_at(TS, client_id, sk, rid, signed_path, body)
+    }
+
+    /// [`Req::signed`] with this `Request-Timestamp`.
+    fn signed_at(
+        ts: &str,
+        client_id: &str,
+        sk: &str,
+        rid: &str,
+        signed_path: &str,
+        body: Vec<u8>,
+    ) -> Self {
         let sig =
-            Components::notification(client_id, rid, TS, signed_path, &body).sign(&secret(sk));
+            Components::notification(client_id, rid, ts, signed_path, &body).sign(&secret(sk));
         Self {
             method: reqwest::Method::POST,
             path: PATH.to_owned(),
             headers: vec![
                 ("Client-Id", client_id.to_owned()),
                 ("Request-Id", rid.to_owned()),
-                ("Request-Timestamp", TS.to_owned()),
+                ("Request-Timestamp", ts.to_owned()),
                 ("Signature", sig),
                 ("Content-Type", "application/json".to_owned()),
             ],
@@ -299,6 +311,45 @@ async fn table_of_requests() {
     let b_with_a_secret = Req::signed(MCH_B, SK_A, "r-bx", PATH, good_body("INV-bx"));
     let long_rid = "r".repeat(129);
     let long_rid_req = Req::good(&long_rid);
+    let at = |ts: &str, rid: &str| {
+        Req::signed_at(ts, MCH_A, SK_A, rid, PATH, good_body(&format!("INV-{rid}")))
+    };
+    let millis = at("2026-12-01T02:00:00.123Z", "r-millis");
+    let offset = at("2026-12-01T02:00:00+00:00", "r-offset");
+    // Without a window the timestamp is only signed text.
+    let odd_ts = at("Tue, 01 Dec 2026 02:00:00 GMT", "r-oddts");
+    let lower_status = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-lower",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-lower", json!(5), "success"),
+    );
+    let with_extra = |rid: &str, extra: &str| {
+        let mut b = good_body(&format!("INV-{rid}"));
+        b.pop();
+        b.extend_from_slice(format!(r#","customer":{extra}}}"#).as_bytes());
+        Req::signed(MCH_A, SK_A, rid, PATH, b)
+    };
+    let surrogate = with_extra("r-surrogate", r#"{"name":"\ud800 lone"}"#);
+    let deep = with_extra(
+        "r-deep",
+        &format!("{}1{}", "[".repeat(300), "]".repeat(300)),
+    );
+    let pending_then = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-reused",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-reused", json!(5), "PENDING"),
+    );
+    let then_success = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-reused",
+        PATH,
+        body("EMONEY_TESTPAY", "INV-reused", json!(5), "SUCCESS"),
+    );
 
     let mut replay = row(
         "replayed Request-Id",
@@ -395,11 +446,43 @@ async fn table_of_requests() {
             0,
         ),
         row(
-            "malformed timestamp",
+            "timestamp other than the one signed",
             Req::good("r-badts").set("Request-Timestamp", "2021-01-27 03:24:30"),
-            400,
-            "invalid Request-Timestamp header",
+            401,
+            "invalid signature",
             0,
+        ),
+        row("signed timestamp with milliseconds", millis, 200, "ok", 1),
+        row("signed timestamp with +00:00", offset, 200, "ok", 1),
+        row("signed timestamp in no ISO form", odd_ts, 200, "ok", 1),
+        row("status in lower case", lower_status, 200, "ok", 1),
+        row(
+            "lone surrogate in a field nobody reads",
+            surrogate,
+            200,
+            "ok",
+            1,
+        ),
+        row(
+            "nesting 300 deep in a field nobody reads",
+            deep,
+            200,
+            "ok",
+            1,
+        ),
+        row(
+            "same Request-Id, first body (PENDING)",
+            pending_then,
+            200,
+            "ok",
+            1,
+        ),
+        row(
+            "same Request-Id, new body (SUCCESS)",
+            then_success,
+            200,
+            "ok",
+            1,
         ),
         row(
             "Request-Id too long",
@@ -443,21 +526,15 @@ async fn table_of_requests() {
             "invalid notification: missing order.amount",
             0,
         ),
-        row(
-            "no channel.id",
-            no_channel,
-            400,
-            "invalid notification: missing channel.id",
-            0,
-        ),
+        row("no channel.id: to the handler", no_channel, 200, "ok", 1),
         row("amount as a decimal string", string_amount, 200, "ok", 1),
         row("status this crate does not know", odd_status, 200, "ok", 1),
         row(
-            "channel no crate registers",
+            "channel no crate registers: to the handler",
             unknown_channel,
             200,
-            "ok: no channel for this notification",
-            0,
+            "ok",
+            1,
         ),
         row("body over the limit", huge, 413, "body too large", 0),
         row("GET", get, 405, "method not allowed", 0),
@@ -481,7 +558,7 @@ async fn table_of_requests() {
         expected_calls += r.calls;
     }
     assert_eq!(rec.calls(), expected_calls);
-    assert_eq!(expected_calls, 6);
+    assert_eq!(expected_calls, 16);
 
     // What the handler saw is the channel's mapping of the verified body.
     let handled = rec.handled();
@@ -489,13 +566,16 @@ async fn table_of_requests() {
         .iter()
         .find(|n| n.request_id.as_str() == "r-valid")
         .unwrap();
-    assert_eq!(valid.channel, "testpay");
+    assert_eq!(valid.channel.as_deref(), Some("testpay"));
     assert_eq!(valid.channel_code, "EMONEY_TESTPAY");
     assert_eq!(valid.client_id, MCH_A);
     assert_eq!(valid.invoice_number, "INV-r-valid");
     assert_eq!(valid.amount, Amount::new(150_000).unwrap());
     assert_eq!(valid.status, PaymentStatus::Success);
-    assert_eq!(valid.raw["emoney_payment"]["unknown_field"], json!(true));
+    assert_eq!(
+        valid.raw.to_value().unwrap()["emoney_payment"]["unknown_field"],
+        json!(true)
+    );
     let odd = handled
         .iter()
         .find(|n| n.request_id.as_str() == "r-oddstatus")
@@ -508,6 +588,38 @@ async fn table_of_requests() {
         .collect();
     assert_eq!(clients.len(), 2);
     assert!(clients.contains(&MCH_A) && clients.contains(&MCH_B));
+    // A channel no crate registers, or no channel.id: the envelope, for the application.
+    let by_rid = |rid: &str| {
+        handled
+            .iter()
+            .find(|n| n.request_id.as_str() == rid)
+            .unwrap()
+    };
+    for (rid, code) in [("r-unknownchannel", "EMONEY_NOBODY"), ("r-nochannel", "")] {
+        let n = by_rid(rid);
+        assert_eq!(
+            (n.channel.as_deref(), n.channel_code.as_str()),
+            (None, code),
+            "{rid}"
+        );
+        assert_eq!(n.status, PaymentStatus::Success, "{rid}");
+        assert!(n.amount.rupiah() > 0, "{rid}");
+    }
+    assert_eq!(by_rid("r-lower").status, PaymentStatus::Success);
+    // Kept byte for byte, escapes and nesting included.
+    assert!(
+        by_rid("r-surrogate")
+            .raw
+            .as_str()
+            .contains(r#""\ud800 lone""#)
+    );
+    assert!(by_rid("r-deep").raw.as_str().contains(&"[".repeat(300)));
+    let reused: Vec<&PaymentStatus> = handled
+        .iter()
+        .filter(|n| n.request_id.as_str() == "r-reused")
+        .map(|n| &n.status)
+        .collect();
+    assert_eq!(reused, [&PaymentStatus::Pending, &PaymentStatus::Success]);
 }
 
 #[tokio::test]
@@ -821,7 +933,7 @@ async fn unknown_channel_goes_to_the_fallback_once() {
         500,
         "fallback failed: retry"
     );
-    let ok = (200, "ok: no channel for this notification".to_owned());
+    let ok = (200, "ok".to_owned());
     assert_eq!(req.send(&client, &base).await, ok);
     assert_eq!(
         req.send(&client, &base).await,
@@ -846,11 +958,56 @@ async fn an_explicit_registry_replaces_the_global_one() {
     let answer = Req::good("r-registry")
         .send(&reqwest::Client::new(), &base)
         .await;
-    assert_eq!(
-        answer,
-        (200, "ok: no channel for this notification".to_owned())
+    // Not a channel of this registry: the handler gets the envelope (no channel id).
+    assert_eq!(answer, (200, "ok".to_owned()));
+    assert_eq!(rec.calls(), 1);
+    assert_eq!(rec.handled()[0].channel, None);
+    assert_eq!(rec.handled()[0].channel_code, "EMONEY_TESTPAY");
+}
+
+#[tokio::test]
+async fn an_unrouted_notification_is_acknowledged_only_after_the_handler_took_it() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let receiver = both_merchants(Receiver::builder(PATH, move |n: Notification| {
+        let c = Arc::clone(&c);
+        async move {
+            assert_eq!(n.channel, None);
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err::<(), BoxError>("database down".into());
+            }
+            Ok(())
+        }
+    }))
+    .build()
+    .unwrap();
+    let base = serve(receiver.router()).await;
+    let client = reqwest::Client::new();
+    let req = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-unrouted",
+        PATH,
+        body("EMONEY_SOMEWALLET", "INV-unrouted", json!(10000), "SUCCESS"),
     );
-    assert_eq!(rec.calls(), 0);
+    let first = req.send(&client, &base).await;
+    assert_eq!(first.0, 500, "handler failed: DOKU must retry, {first:?}");
+    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(
+        req.send(&client, &base).await,
+        (200, "ok: already handled".to_owned())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // An unrouted body without the envelope's payment fields cannot be a payment: 400.
+    let bare = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-unrouted-bare",
+        PATH,
+        br#"{"channel":{"id":"EMONEY_SOMEWALLET"}}"#.to_vec(),
+    );
+    assert_eq!(bare.send(&client, &base).await.0, 400);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -892,7 +1049,7 @@ async fn a_lease_whose_holder_vanished_expires_and_its_token_cannot_release_the_
     let store = MemoryStore::new()
         .lease(Duration::from_secs(60))
         .clock(clock.clone());
-    let key = DedupeKey::new(MCH_A, "r-lease".parse().unwrap());
+    let key = DedupeKey::new(MCH_A, "r-lease".parse().unwrap(), BodyDigest::of(b"{}"));
     let Claimed::New(first) = store.claim(&key).await.unwrap() else {
         panic!("first claim")
     };
@@ -1257,7 +1414,7 @@ async fn a_lost_claim_is_not_completed_over_its_new_holder() {
     let store = MemoryStore::new()
         .lease(Duration::from_secs(60))
         .clock(clock.clone());
-    let key = DedupeKey::new(MCH_A, "r-lost".parse().unwrap());
+    let key = DedupeKey::new(MCH_A, "r-lost".parse().unwrap(), BodyDigest::of(b"{}"));
     let Claimed::New(first) = store.claim(&key).await.unwrap() else {
         panic!("first claim")
     };
@@ -1316,7 +1473,11 @@ async fn huge_durations_saturate_instead_of_panicking() {
         .ttl(Duration::MAX)
         .lease(Duration::MAX)
         .clock(clock.clone());
-    let key = DedupeKey::new(MCH_A, "r-huge-store".parse().unwrap());
+    let key = DedupeKey::new(
+        MCH_A,
+        "r-huge-store".parse().unwrap(),
+        BodyDigest::of(b"{}"),
+    );
     let Claimed::New(token) = store.claim(&key).await.unwrap() else {
         panic!("claim")
     };
@@ -1373,26 +1534,34 @@ async fn expired_entries_are_reclaimed_by_the_next_claim_without_a_full_scan() {
         .capacity(10_000)
         .clock(clock.clone());
     for i in 0..10 {
-        let key = DedupeKey::new(MCH_A, format!("r-exp-{i}").parse().unwrap());
+        let key = DedupeKey::new(
+            MCH_A,
+            format!("r-exp-{i}").parse().unwrap(),
+            BodyDigest::of(b"{}"),
+        );
         let Claimed::New(t) = store.claim(&key).await.unwrap() else {
             panic!("claim {i}")
         };
         assert!(store.complete(&key, t).await.unwrap());
     }
     // A claim left to expire.
-    let abandoned = DedupeKey::new(MCH_A, "r-exp-abandoned".parse().unwrap());
+    let abandoned = DedupeKey::new(
+        MCH_A,
+        "r-exp-abandoned".parse().unwrap(),
+        BodyDigest::of(b"{}"),
+    );
     assert!(matches!(
         store.claim(&abandoned).await.unwrap(),
         Claimed::New(_)
     ));
     assert_eq!(store.len(), 11);
     clock.advance(Duration::from_secs(99));
-    let live = DedupeKey::new(MCH_A, "r-exp-live".parse().unwrap());
+    let live = DedupeKey::new(MCH_A, "r-exp-live".parse().unwrap(), BodyDigest::of(b"{}"));
     assert!(matches!(store.claim(&live).await.unwrap(), Claimed::New(_)));
     // The abandoned lease (60 s) is gone, the done keys (100 s) are not.
     assert_eq!(store.len(), 11);
     clock.advance(Duration::from_secs(1));
-    let next = DedupeKey::new(MCH_A, "r-exp-next".parse().unwrap());
+    let next = DedupeKey::new(MCH_A, "r-exp-next".parse().unwrap(), BodyDigest::of(b"{}"));
     assert!(matches!(store.claim(&next).await.unwrap(), Claimed::New(_)));
     assert_eq!(store.len(), 2, "only the two live claims remain");
 }
@@ -1596,9 +1765,11 @@ fn generated_case(rng: &mut Rng) -> Case {
     let expect = if !typed {
         Outcome::Rejected
     } else {
+        // A channel no crate claims (or none named) still reaches the handler when the
+        // envelope names a payment; without invoice, amount and status it cannot be one.
         match route {
-            Route::NoChannel => Outcome::Rejected,
-            Route::Unrouted => Outcome::Unrouted,
+            Route::NoChannel | Route::Unrouted if complete => Outcome::Unrouted,
+            Route::NoChannel | Route::Unrouted => Outcome::Rejected,
             Route::Panics => Outcome::Misconfigured,
             Route::Mapped if complete => Outcome::Handled,
             Route::Mapped => Outcome::Rejected,
@@ -1672,12 +1843,13 @@ async fn resigned_random_notifications_never_panic_and_only_well_formed_ones_are
         if answer.outcome == Outcome::Rejected {
             assert_eq!(answer.status, 400, "input {i}: {answer:?}");
         }
-        if answer.outcome == Outcome::Handled {
+        // Without a fallback, unrouted notifications reach the handler too.
+        if matches!(answer.outcome, Outcome::Handled | Outcome::Unrouted) {
             handled.push(rid);
         }
         *outcomes.entry(format!("{:?}", answer.outcome)).or_default() += 1;
     }
-    // The handler saw exactly the well-formed notifications, each once.
+    // The handler saw exactly the well-formed notifications (routed or not), each once.
     let seen: Vec<String> = rec
         .handled()
         .iter()

@@ -140,11 +140,11 @@ fn notifications_route_to_their_channel_by_channel_id() {
                 .expect(code);
         assert_eq!(
             (
-                n.channel.as_str(),
+                n.channel.as_deref(),
                 n.channel_code.as_str(),
                 n.invoice_number.as_str()
             ),
-            (*id, *code, *invoice)
+            (Some(*id), *code, *invoice)
         );
         assert_eq!((n.amount.rupiah(), &n.status), (*amount, status));
         assert_eq!(n.original_request_id, Some(format!("orig-{id}")));
