@@ -58,6 +58,13 @@ mod schema {
 // generate-order
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/generate-order`.
+///
+/// The rules are the guide's table, no more, except these, kept stricter on purpose:
+/// `order.amount` at least 1 (a zero order cannot be paid; the descriptor's minimum), and
+/// `customer.phone` without a leading `0` (the guide's format is `{calling_code}{number}`, and
+/// no country calling code starts with `0`: a leading `0` is a local number such as
+/// `0812...`). `order.callback_url` is any non-blank string (the guide gives no format, so an
+/// app deep link is accepted); a line's price and quantity have no minimum.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "customer"]))]
 pub struct GenerateOrderRequest {
@@ -83,8 +90,8 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub invoice_number: String,
-    /// `order.amount`: mandatory, whole IDR, max 12 digits (by type). At least 1: stricter
-    /// than the guide on purpose (a zero order cannot be paid; the descriptor's minimum).
+    /// `order.amount`: mandatory, whole IDR, max 12 digits (by type), at least 1 (stricter on
+    /// purpose: see the body's description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required, range(min = 1))]
     pub amount: Option<Amount>,
@@ -92,8 +99,8 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1))]
     pub line_items: Vec<LineItem>,
-    /// `order.callback_url`: mandatory. The guide gives no format ("alphabetic, numeric,
-    /// special chars"), so any non-blank string is accepted, an app deep link included.
+    /// `order.callback_url`: mandatory, any non-blank string (an app deep link included): the
+    /// guide gives no format.
     #[serde(default)]
     #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub callback_url: String,
@@ -149,9 +156,7 @@ pub struct Customer {
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub name: String,
     /// `customer.phone`: mandatory, digits only, `{calling_code}{number}` such as
-    /// `6281122334455`, max 16. No leading `0`: the guide's format starts with the country
-    /// calling code, and none starts with `0` (a leading `0` is a local number such as
-    /// `0812...`, which the format excludes).
+    /// `6281122334455` (so no leading `0`: see the body's description), max 16.
     #[serde(default)]
     #[schemars(
         required,
@@ -351,6 +356,7 @@ pub struct GenerateOrderPayment {
         deserialize_with = "lenient::name_values",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
@@ -361,10 +367,8 @@ pub struct GenerateOrderPayment {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["invoice_number"]))]
 pub struct OrderRef {
-    /// `order.invoice_number`: mandatory, max 64. The cancel and refund tables give no length
-    /// but say it is the generate-order invoice number, whose limit is 64: a longer one names
-    /// no order. (The cancel table leaves its mandatory column blank; without it the order
-    /// cannot be named.)
+    /// `order.invoice_number`: mandatory, max 64, generate-order's invoice number (see the
+    /// request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub invoice_number: String,
@@ -374,8 +378,8 @@ pub struct OrderRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
 pub struct PaymentRef {
-    /// `payment.merchant_unique_reference`: mandatory, max 64: the payment's reference from
-    /// generate-order, whose limit is 64 (the cancel table gives no length).
+    /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
+    /// generate-order (see the request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
@@ -385,6 +389,12 @@ pub struct PaymentRef {
 }
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/cancel`.
+///
+/// The rules are the guide's table, no more, except this, kept on purpose:
+/// `order.invoice_number` (whose mandatory column the table leaves blank) is required, and it
+/// and `payment.merchant_unique_reference` are at most 64 characters. The table gives no
+/// length, but both are generate-order's values, limited to 64 there: a longer one names no
+/// order. `payment.identifier` is optional and sent as given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment"]))]
 pub struct CancelRequest {
@@ -402,14 +412,13 @@ pub struct CancelRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference", "identifier"]))]
 pub struct RefundPaymentRef {
-    /// `payment.merchant_unique_reference`: mandatory, max 64: "same as the request", the
-    /// payment's reference from generate-order, whose limit is 64.
+    /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
+    /// generate-order (see the request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
-    /// `payment.identifier[]`: mandatory array ("key value pairing data"), what
-    /// generate-order returned, sent as given. The guide names no entry it must contain; at
-    /// least one entry, since an empty array would not be sent at all.
+    /// `payment.identifier[]`: mandatory, at least one entry, none required by name: what
+    /// generate-order returned, sent as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(required, length(min = 1))]
     pub identifier: Vec<Identifier>,
@@ -419,15 +428,22 @@ pub struct RefundPaymentRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
 pub struct RefundRef {
-    /// `refund.merchant_unique_reference`: mandatory, the refund's own reference; the guide
-    /// gives no length. Not the payment's reference: the guide calls it a new one, and the
-    /// payment's is the one value that is certainly not new.
+    /// `refund.merchant_unique_reference`: mandatory, no length limit, a new reference (not
+    /// the payment's; see the request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
 }
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/refund` (full amount only).
+///
+/// The rules are the guide's table, no more, except these, kept on purpose:
+/// `order.invoice_number` and `payment.merchant_unique_reference` at most 64 characters (the
+/// generate-order values they repeat, limited to 64 there); `payment.identifier`, a mandatory
+/// array, has at least one entry (an empty array would not be sent at all), but no entry is
+/// required by name; `refund.merchant_unique_reference` must differ from the payment's
+/// reference (the guide calls it new; the payment's is the one value certainly not new). The
+/// refund reference has no length limit: the guide gives none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "refund"]))]
 pub struct RefundRequest {
@@ -481,13 +497,13 @@ impl RefundRequest {
             v.push("payment.identifier", "required");
         }
         let r = &self.refund.merchant_unique_reference;
-        if v.required("refund.merchant_unique_reference", Some(r)) {
-            if *r == self.payment.merchant_unique_reference {
-                v.push(
-                    "refund.merchant_unique_reference",
-                    "must be a new reference, not the payment's",
-                );
-            }
+        if v.required("refund.merchant_unique_reference", Some(r))
+            && *r == self.payment.merchant_unique_reference
+        {
+            v.push(
+                "refund.merchant_unique_reference",
+                "must be a new reference, not the payment's",
+            );
         }
         v.finish()
     }
@@ -506,10 +522,9 @@ pub struct PaymentState {
         skip_serializing_if = "Option::is_none"
     )]
     pub status: Option<String>,
-    /// `payment.date`. In the cancel answer the guide documents it as the order's expiry,
-    /// `yyyyMMddHHmmss` in UTC+7, while its sample sends ISO-8601 UTC; in the refund answer,
-    /// as a timestamp in ISO-8601. Both forms are read by [`PaymentState::parsed_date`]
-    /// (a JSON number is read as its digits).
+    /// `payment.date`: in the cancel answer the order's expiry (`yyyyMMddHHmmss` in UTC+7 in
+    /// the guide's table, ISO-8601 UTC in its sample), in the refund answer a timestamp; both
+    /// forms, and a JSON number of digits, are read by [`PaymentState::parsed_date`].
     #[serde(
         default,
         deserialize_with = "lenient::text",
@@ -529,6 +544,7 @@ pub struct PaymentState {
         deserialize_with = "lenient::name_values",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
@@ -645,6 +661,7 @@ pub struct RefundResult {
         deserialize_with = "lenient::name_values",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 

@@ -196,8 +196,14 @@ fn cancel_req() -> CancelRequest {
 
 #[tokio::test]
 async fn cancel_payment_date_is_the_orders_expiry_in_both_forms() {
-    // (payment.date, expiry, cancel.date, cancellation date)
-    let rows: &[(Option<Value>, Option<&str>, Option<&str>, Option<&str>)] = &[
+    /// (payment.date, expiry, cancel.date, cancellation date)
+    type Row<'a> = (
+        Option<Value>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let rows: &[Row] = &[
         // The sample: ISO-8601 UTC.
         (
             Some(json!("2020-08-11T08:50:02Z")),

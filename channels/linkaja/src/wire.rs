@@ -53,6 +53,17 @@ mod schema {
 pub const OVERRIDE_NOTIFICATION_URL: &str = "override_notification_url";
 
 /// The request body of `POST /linkaja-emoney/v2/ServiceRequestPayment`.
+///
+/// The rules are the guide's table, no more, except these, kept stricter on purpose:
+/// `order.amount` at least 1 (a zero payment cannot be paid; the descriptor's minimum) and at
+/// most 12 digits (the framework's one amount type, `Amount`); `order.line_items` at least one
+/// item, each with `name`, `price` and `quantity` (the guide marks the basket mandatory and
+/// describes it as the items' names, prices and quantities, which an empty list does not
+/// give); `customer.phone` digits only (the guide types it as a number);
+/// `additional_info.override_notification_url` an absolute http(s) URL (DOKU's notification
+/// rule, doku-api.md section 5, not LinkAja's table: DOKU POSTs the notification there).
+/// `order.callback_url` only has to be present: the guide gives no format and its own sample
+/// sends `""`, so an empty string or an app deep link such as `myapp://done` is accepted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = schema::payment_request)]
 pub struct PaymentRequest {
@@ -63,10 +74,9 @@ pub struct PaymentRequest {
     /// `customer` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
-    /// `additional_info` (optional), passed through as given. `override_notification_url`
-    /// in it sends this payment's notifications to another host; it must be an absolute
-    /// http(s) URL (a rule of DOKU's notifications, `doku-api.md` section 5, not of the
-    /// LinkAja guide: DOKU POSTs the notification there over HTTP).
+    /// `additional_info` (optional), passed through as given, its `override_notification_url`
+    /// an absolute http(s) URL that receives this payment's notifications (see the body's
+    /// description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<Map<String, Value>>,
 }
@@ -79,22 +89,19 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub invoice_number: String,
-    /// `order.amount`: mandatory, whole rupiah. Kept stricter than the guide (which gives no
-    /// limit) on purpose: at least 1 (a zero payment cannot be paid; the descriptor's minimum)
-    /// and at most 12 digits (the framework's one amount type, Akulaku's documented limit).
+    /// `order.amount`: mandatory, whole rupiah, 1 to 12 digits (stricter than the guide, which
+    /// gives no limit, on purpose: see the body's description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required, range(min = 1))]
     pub amount: Option<Amount>,
-    /// `order.callback_url`: mandatory (present), where the customer returns. The guide gives
-    /// no format and its own sample sends `""`, so any string is accepted, an app deep link
-    /// such as `myapp://done` included.
+    /// `order.callback_url`: mandatory, any string (`""` as in the guide's sample, or an app
+    /// deep link such as `myapp://done`): the guide gives no format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required, with = "String")]
     pub callback_url: Option<String>,
-    /// `order.line_items`: mandatory, at least one item. Kept stricter than "present" on
-    /// purpose: the guide marks it mandatory as the basket's item names, prices and
-    /// quantities, which an empty list does not give. LinkAja does not document that the items
-    /// sum to the amount (the guide's own sample does not), so that is not checked.
+    /// `order.line_items`: mandatory, at least one item (see the body's description); no sum
+    /// rule, since LinkAja documents none and the guide's own sample does not sum to its
+    /// amount.
     #[serde(default)]
     #[schemars(required, length(min = 1))]
     pub line_items: Vec<LineItem>,
@@ -129,8 +136,8 @@ pub struct Customer {
     /// `customer.email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `customer.phone`: digits only, because the guide types it as a number (it is sent as
-    /// a string to keep a leading `0`, as in the guide's sample `081112345678`).
+    /// `customer.phone`: digits only, since the guide types it as a number (sent as a string
+    /// to keep a leading `0`, as in the guide's sample `081112345678`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]*$"))]
     pub phone: Option<String>,
@@ -254,6 +261,7 @@ pub struct EmoneyConfiguration {
         deserialize_with = "identifier",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
@@ -285,6 +293,7 @@ pub struct EmoneyPayment {
         deserialize_with = "redirect_parameter",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub redirect_parameter: Vec<Identifier>,
     /// `emoney_payment.status`: `PENDING` or `SUCCESS`, compared case-insensitively.
     #[serde(

@@ -27,6 +27,17 @@ use serde_json::Value;
 use crate::amount::Amount;
 use crate::model::{Identifier, OperationStatus, PaymentStatus};
 
+/// The JSON Schema of one `{name, value}` entry of an answer, as [`name_values`] reads it:
+/// both parts optional. Use it as `#[schemars(with = "Vec<lenient::NameValueEntry>")]` on a
+/// field read with [`name_values`] (which also reads an object map or a bare string).
+#[derive(Clone, Debug, Default, PartialEq, Eq, schemars::JsonSchema)]
+pub struct NameValueEntry {
+    /// `name`; empty when missing.
+    pub name: Option<String>,
+    /// `value`; empty when missing, a number is read as its text.
+    pub value: Option<String>,
+}
+
 /// The text of a scalar: a string as is, a number or boolean as its JSON text.
 pub fn value_text(v: &Value) -> Option<String> {
     match v {
