@@ -35,41 +35,53 @@
 //! | `customer.email`, `notification_url`, `additional_info` | not offered by Akulaku's generate-order: refused (`not offered by Akulaku`, naming the unified field) rather than silently dropped |
 //! | cancel / refund `merchant_reference` (required: no default) | `payment.merchant_unique_reference` |
 //!
-//! # Rules (doku-api.md 4.2)
+//! # Rules (`akulaku-guide.txt`; `doku-api.md` section 4.2, Akulaku)
+//!
+//! Exactly the guide's tables, except where a row says why it is stricter.
 //!
 //! | field | rule |
 //! | --- | --- |
 //! | `order.invoice_number` | required, max 64 characters |
-//! | `order.amount` | required, at least 1, max 12 digits |
+//! | `order.amount` | required, max 12 digits. At least 1: stricter on purpose (a zero order cannot be paid; the descriptor's minimum) |
 //! | `order.line_items` | required; price x quantity must sum to `order.amount` |
 //! | `order.line_items[i].name` | required, max 255 characters |
-//! | `order.line_items[i].price` | required, at least 1, max 12 digits |
-//! | `order.line_items[i].quantity` | required, at least 1, max 4 digits |
+//! | `order.line_items[i].price` | required, max 12 digits (no minimum in the guide) |
+//! | `order.line_items[i].quantity` | required, max 4 digits (no minimum in the guide) |
 //! | `order.line_items[i].sku`, `.category` | required |
-//! | `order.callback_url` | required, absolute http(s) URL |
+//! | `order.callback_url` | required (any non-blank string: the guide gives no format, so an app deep link is accepted) |
 //! | `payment.merchant_unique_reference` | required, max 64 characters |
 //! | `customer.id` | required, max 50 characters |
 //! | `customer.name` | required, max 64 characters |
-//! | `customer.phone` | required, digits only, `{calling_code}{number}` (no leading `0`), max 16 characters |
+//! | `customer.phone` | required, digits only, max 16 characters, `{calling_code}{number}`: no leading `0`, since no calling code starts with one (a leading `0` is a local number, which the format excludes) |
 //! | `customer.address` | max 400 characters |
 //! | `customer.city`, `customer.state` | max 64 characters, `""` when empty |
 //! | `customer.postcode` | digits only, max 64 characters, a string, `""` when empty |
-//! | cancel: `order.invoice_number`, `payment.merchant_unique_reference` | required, max 64 characters |
-//! | refund: the same, `payment.identifier` | required (what create returned), containing `ORDER_ID` and `AKULAKU_UNIQUE_REFERENCE` |
-//! | refund: `refund.merchant_unique_reference` | required, max 64, a new reference (not the payment's) |
+//! | cancel: `order.invoice_number`, `payment.merchant_unique_reference` | required, max 64 characters: the cancel table gives no length (and leaves the invoice number's mandatory column blank) but says they are generate-order's values, limited to 64 |
+//! | cancel: `payment.identifier` | optional, sent as given |
+//! | refund: `order.invoice_number`, `payment.merchant_unique_reference` | required, max 64 characters (generate-order's values, as for cancel) |
+//! | refund: `payment.identifier` | required: the guide's "mandatory array" (at least one entry; an empty array would not be sent). No entry is required by name; entries are sent as given |
+//! | refund: `refund.merchant_unique_reference` | required, no length limit (the guide gives none); not the payment's reference, since the guide calls it new |
 //!
 //! # Statuses
 //!
 //! Create: `payment.status` `PENDING` / `FAILED`. Cancel: `payment.status` (such as
 //! `CANCELLED`) and `cancel.status` `SUCCESS` / `FAILED`, plus `error.message` when DOKU sends
 //! one. Refund: `payment.status` `REFUNDED` / `FAILED` / `CANCELED` / `PENDING` and
-//! `refund.status` `SUCCESS` / `FAILED`. Dates (`payment.date`, `cancel.date`, `refund.date`)
-//! are read as ISO-8601 or as `yyyyMMddHHmmss` in UTC+7.
+//! `refund.status` `SUCCESS` / `FAILED`, plus `error.message` when sent. Every status is
+//! compared case-insensitively. A failed cancel or refund is a 200 answer with a `FAILED`
+//! status: a [`Cancellation`] / [`Refund`] carrying it and the message, not an error.
+//!
+//! Dates are read as ISO-8601 or as `yyyyMMddHHmmss` in UTC+7. The cancel answer's
+//! `payment.date` is documented as the order's **expiry** (`yyyyMMddHHmmss`, UTC+7; the sample
+//! shows ISO-8601 UTC): it is [`Cancellation::payment_expires_at`], while
+//! [`Cancellation::date`] is `cancel.date`, the cancellation's own date.
 //!
 //! # Answers
 //!
-//! Every field of an answer is read leniently, so each operation checks the success shape
-//! before mapping: generate-order needs `order.invoice_number`, `order.amount` and
+//! Every field of an answer is read liberally (optional, unknown fields ignored and kept in the
+//! raw body, a minor field in an unexpected shape read as empty; `identifier[]` entries
+//! without `value` have an empty value, `identifier` as an object map or a string is read),
+//! so each operation checks the success shape before mapping: generate-order needs `order.invoice_number`, `order.amount` and
 //! `payment.status` (mandatory in the guide); cancel needs `cancel.status` or
 //! `payment.status`; refund needs `refund.status` or `payment.status` (the guide's cancel
 //! sample carries `cancel` and `error` together, which is a cancel answer). Any other body,
@@ -77,7 +89,9 @@
 //! [`Error::Doku`] (status 409), anything else [`Error::Undecodable`]. The guide says the
 //! answer's `order.invoice_number`, `order.amount`, `payment.merchant_unique_reference` and
 //! `refund.merchant_unique_reference` are the request's: one that differs makes the answer
-//! [`Error::Untrusted`] (outcome unknown: ask Check Status). Nothing DOKU must confirm is
+//! [`Error::Untrusted`] (outcome unknown: ask Check Status). An untrusted or undecodable
+//! generate-order answer keeps its raw body and the redirect it carries
+//! ([`Error::next_action`]: `payment.url` unless the status is `FAILED`). Nothing DOKU must confirm is
 //! filled in from the request: cancel and refund report `order.amount` only when DOKU sent
 //! it; their invoice number and refund reference, which the guide only ever echoes, fall
 //! back to the request's when absent.
@@ -93,7 +107,7 @@ use doku_core::{
     Amount, Api, CancelRequest, Cancellation, Capabilities, ChannelDescriptor, ChannelKind,
     Endpoint, Error, NextAction, Operation, OperationStatus, Payment, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, Refund, RefundAmount, RefundRequest,
-    RefundSupport, Sent,
+    RefundSupport, Sent, lenient,
 };
 
 /// Path of generate-order.
@@ -189,14 +203,30 @@ fn merged<T>(
     }
 }
 
+/// A payment status compared case-insensitively; `Unknown("")` when absent.
 fn status_of(s: Option<&str>) -> PaymentStatus {
-    s.map(PaymentStatus::from_doku)
+    s.map(lenient::payment_status)
         .unwrap_or_else(|| PaymentStatus::Unknown(String::new()))
 }
 
+/// An operation status compared case-insensitively; `Unknown("")` when absent.
 fn op_status_of(s: Option<&str>) -> OperationStatus {
-    s.map(OperationStatus::from_doku)
+    s.map(lenient::operation_status)
         .unwrap_or_else(|| OperationStatus::Unknown(String::new()))
+}
+
+/// The redirect of a generate-order `payment`: `payment.url` unless the status says the order
+/// failed. A trusted answer redirects only when `PENDING` (checked by the caller).
+fn redirect_of(payment: &wire::GenerateOrderPayment) -> Option<NextAction> {
+    if payment.status.as_deref().map(lenient::payment_status) == Some(PaymentStatus::Failed) {
+        return None;
+    }
+    let url = payment.url.as_deref().filter(|u| !u.trim().is_empty())?;
+    Some(NextAction::Redirect {
+        method: "GET".to_owned(),
+        url: url.to_owned(),
+        form_fields: Vec::new(),
+    })
 }
 
 impl Akulaku {
@@ -312,7 +342,7 @@ impl Akulaku {
         let invoice = present(body.order.invoice_number.as_deref());
         let status = present(body.payment.status.as_deref());
         let (invoice_number, amount, status) = match (invoice, body.order.amount, status) {
-            (Some(i), Some(a), Some(s)) => (i.to_owned(), a, PaymentStatus::from_doku(s)),
+            (Some(i), Some(a), Some(s)) => (i.to_owned(), a, lenient::payment_status(s)),
             (i, a, s) => {
                 return Err(not_a_generate_order_answer(
                     &sent,
@@ -344,14 +374,8 @@ impl Akulaku {
         )?;
         let raw = sent.raw_json();
         let payment = sent.body.payment;
-        let next_action = match (&status, payment.url) {
-            (PaymentStatus::Pending, Some(url)) if !url.trim().is_empty() => {
-                Some(NextAction::Redirect {
-                    method: "GET".to_owned(),
-                    url,
-                    form_fields: Vec::new(),
-                })
-            }
+        let next_action = match status {
+            PaymentStatus::Pending => redirect_of(&payment),
             _ => None,
         };
         Ok(Payment {
@@ -369,12 +393,24 @@ impl Akulaku {
         })
     }
 
+    /// The redirect a generate-order answer's raw body carries (`payment.url`, unless
+    /// `payment.status` is `FAILED`), read liberally whatever the rest of the body holds:
+    /// what an [`Error::Untrusted`] or [`Error::Undecodable`] create answer keeps for the
+    /// caller.
+    pub fn redirect_in(raw: &str) -> Option<NextAction> {
+        let body: serde_json::Value = serde_json::from_str(raw).ok()?;
+        let payment: wire::GenerateOrderPayment =
+            serde_json::from_value(body.get("payment")?.clone()).ok()?;
+        redirect_of(&payment)
+    }
+
     /// Maps the cancel answer to the unified [`Cancellation`] after checking it: `cancel.status`
     /// or `payment.status` must be present ([`Sent::not_an_answer`] otherwise; an `error`
     /// beside them is kept as the message); `order.invoice_number` and
     /// `payment.merchant_unique_reference`, when present, must be the request's
     /// ([`Sent::contradicts`] otherwise). `amount` is what DOKU said, if anything; a missing
-    /// invoice number is the request's.
+    /// invoice number is the request's. `date` is `cancel.date`; `payment.date`, documented
+    /// as the order's expiry, is `payment_expires_at`. A `FAILED` cancel is a result.
     pub fn cancellation_from_wire(
         req: &CancelRequest,
         sent: Sent<wire::CancelResponse>,
@@ -411,8 +447,8 @@ impl Akulaku {
             date: cancel
                 .date
                 .as_deref()
-                .and_then(doku_core::clock::parse_doku_datetime)
-                .or_else(|| body.payment.parsed_date()),
+                .and_then(doku_core::clock::parse_doku_datetime),
+            payment_expires_at: body.payment.parsed_date(),
             message: body.error.and_then(|e| e.message),
             identifiers: body.payment.identifier,
             raw,
@@ -475,6 +511,7 @@ impl Akulaku {
                 .as_deref()
                 .and_then(doku_core::clock::parse_doku_datetime)
                 .or_else(|| body.payment.parsed_date()),
+            message: body.error.and_then(|e| e.message),
             identifiers: refund.identifier,
             raw,
         })
@@ -561,8 +598,9 @@ impl PaymentChannel for Akulaku {
         let wire = Self::to_wire(req)?;
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await?;
-        Self::from_wire(req, sent)
+            .await
+            .map_err(|e| e.with_next_action(Self::redirect_in))?;
+        Self::from_wire(req, sent).map_err(|e| e.with_next_action(Self::redirect_in))
     }
 
     async fn cancel(&self, api: &Api, req: &CancelRequest) -> Result<Cancellation, Error> {

@@ -4,15 +4,18 @@
 //! Requests deserialise leniently (a missing mandatory field becomes an empty value that
 //! `validate()` reports as `required` with its path) so that a server, such as the local
 //! simulator, can decode any body and report every broken rule at once. Responses are read
-//! leniently too: every field is optional and unknown fields are ignored.
+//! liberally (see [`doku_core::lenient`]): every field is optional, unknown fields are
+//! ignored, and a minor field in an unexpected shape is read as empty rather than making the
+//! whole answer undecodable.
 //!
 //! The JSON Schema limits (`#[schemars(...)]`) mirror what `validate()` enforces.
 
 use doku_core::clock::parse_doku_datetime;
 use doku_core::validate::{Validator, Violations};
-use doku_core::{Amount, Identifier};
+use doku_core::{Amount, Identifier, lenient};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 /// Identifier name of Akulaku's order id, returned by generate-order.
@@ -35,29 +38,16 @@ mod schema {
         positive_amount(schema, "amount");
     }
 
-    /// A line item: requires `fields` and restricts `price` to 1 ..= 999 999 999 999 rupiah.
+    /// A line item: requires `fields` and restricts `price` to 0 ..= 999 999 999 999 rupiah
+    /// (the guide sets no minimum for a line's price).
     pub(super) fn line_item(schema: &mut Schema, fields: &[&str]) {
         require(schema, fields);
-        positive_amount(schema, "price");
-    }
-
-    /// `payment.identifier` of refund: at least one entry, among them `ORDER_ID` and
-    /// `AKULAKU_UNIQUE_REFERENCE`.
-    pub(super) fn refund_payment(schema: &mut Schema, fields: &[&str]) {
-        require(schema, fields);
-        if let Some(identifier) = property_mut(schema, "identifier") {
-            let contains = |name: &str| {
-                json!({"contains": {
-                    "type": "object",
-                    "properties": {"name": {"const": name}},
-                    "required": ["name"]
-                }})
-            };
-            identifier.insert(
-                "allOf".into(),
+        if let Some(price) = property_mut(schema, "price") {
+            price.insert(
+                "anyOf".into(),
                 json!([
-                    contains(super::ORDER_ID),
-                    contains(super::AKULAKU_UNIQUE_REFERENCE)
+                    {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_u64},
+                    {"type": "string", "pattern": "^[0-9]{1,12}(\\.0+)?$"}
                 ]),
             );
         }
@@ -68,6 +58,13 @@ mod schema {
 // generate-order
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/generate-order`.
+///
+/// The rules are the guide's table, no more, except these, kept stricter on purpose:
+/// `order.amount` at least 1 (a zero order cannot be paid; the descriptor's minimum), and
+/// `customer.phone` without a leading `0` (the guide's format is `{calling_code}{number}`, and
+/// no country calling code starts with `0`: a leading `0` is a local number such as
+/// `0812...`). `order.callback_url` is any non-blank string (the guide gives no format, so an
+/// app deep link is accepted); a line's price and quantity have no minimum.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "customer"]))]
 pub struct GenerateOrderRequest {
@@ -93,7 +90,8 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub invoice_number: String,
-    /// `order.amount`: mandatory, whole IDR, max 12 digits (by type), at least 1.
+    /// `order.amount`: mandatory, whole IDR, max 12 digits (by type), at least 1 (stricter on
+    /// purpose: see the body's description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required, range(min = 1))]
     pub amount: Option<Amount>,
@@ -101,9 +99,10 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1))]
     pub line_items: Vec<LineItem>,
-    /// `order.callback_url`: mandatory absolute http(s) URL.
+    /// `order.callback_url`: mandatory, any non-blank string (an app deep link included): the
+    /// guide gives no format.
     #[serde(default)]
-    #[schemars(required, length(min = 1), regex(pattern = r"^https?://[^/?#\s]+"))]
+    #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub callback_url: String,
 }
 
@@ -115,13 +114,13 @@ pub struct LineItem {
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 255), regex(pattern = r"\S"))]
     pub name: String,
-    /// `price`: mandatory, whole IDR, at least 1, max 12 digits (by type).
+    /// `price`: mandatory, whole IDR, max 12 digits (by type); no minimum in the guide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
     pub price: Option<Amount>,
-    /// `quantity`: mandatory, at least 1, max 4 digits.
+    /// `quantity`: mandatory, max 4 digits; no minimum in the guide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(required, range(min = 1, max = 9999))]
+    #[schemars(required, range(max = 9999))]
     pub quantity: Option<u64>,
     /// `sku`: mandatory.
     #[serde(default)]
@@ -157,7 +156,7 @@ pub struct Customer {
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub name: String,
     /// `customer.phone`: mandatory, digits only, `{calling_code}{number}` such as
-    /// `6281122334455` (so no leading `0`), max 16.
+    /// `6281122334455` (so no leading `0`: see the body's description), max 16.
     #[serde(default)]
     #[schemars(
         required,
@@ -184,7 +183,9 @@ pub struct Customer {
 }
 
 impl GenerateOrderRequest {
-    /// Checks every rule of doku-api.md 4.2 and reports all broken ones with their wire paths.
+    /// Checks every rule of the guide's generate-order table (`akulaku-guide.txt`, summarised
+    /// in `doku-api.md` section 4.2, Akulaku) and reports all broken ones with their wire
+    /// paths.
     ///
     /// | field | rule |
     /// | --- | --- |
@@ -192,10 +193,10 @@ impl GenerateOrderRequest {
     /// | `order.amount` | `required`, `must be at least 1`, `max 12 digits` |
     /// | `order.line_items` | `required`; `sum of line items {sum} != amount {amount}` |
     /// | `order.line_items[i].name` | `required`, `max 255 characters` |
-    /// | `order.line_items[i].price` | `required`, `must be at least 1`, `max 12 digits` |
-    /// | `order.line_items[i].quantity` | `required`, `must be at least 1`, `max 4 digits` |
+    /// | `order.line_items[i].price` | `required`, `max 12 digits` |
+    /// | `order.line_items[i].quantity` | `required`, `max 4 digits` |
     /// | `order.line_items[i].sku`, `.category` | `required` |
-    /// | `order.callback_url` | `required`, `absolute http(s) URL` |
+    /// | `order.callback_url` | `required` |
     /// | `payment.merchant_unique_reference` | `required`, `max 64 characters` |
     /// | `customer.id` | `required`, `max 50 characters` |
     /// | `customer.name` | `required`, `max 64 characters` |
@@ -225,14 +226,12 @@ impl GenerateOrderRequest {
             match item.price {
                 None => v.push(path("price"), "required"),
                 Some(p) => {
-                    v.min(&path("price"), p.rupiah(), 1);
                     v.max_digits(&path("price"), p.rupiah(), 12);
                 }
             }
             match item.quantity {
                 None => v.push(path("quantity"), "required"),
                 Some(q) => {
-                    v.min(&path("quantity"), q, 1);
                     v.max_digits(&path("quantity"), q, 4);
                 }
             }
@@ -258,9 +257,7 @@ impl GenerateOrderRequest {
                 ),
             }
         }
-        if v.required("order.callback_url", Some(&o.callback_url)) {
-            v.url("order.callback_url", &o.callback_url);
-        }
+        v.required("order.callback_url", Some(&o.callback_url));
         required_max(
             &mut v,
             "payment.merchant_unique_reference",
@@ -298,22 +295,32 @@ fn required_max(v: &mut Validator, field: &str, value: &str, max: usize) {
 /// `order` of a response.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResponseOrder {
-    /// `order.invoice_number`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `order.invoice_number` (a number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub invoice_number: Option<String>,
-    /// `order.amount`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `order.amount`: whole rupiah; anything that is not an amount is read as absent.
+    #[serde(
+        default,
+        deserialize_with = "lenient::amount",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Amount>,
 }
 
-/// The response body of generate-order.
+/// The response body of generate-order, read liberally: every field optional, unknown fields
+/// ignored (the raw body is kept), a part in an unexpected shape read as empty. The channel
+/// requires only `order.invoice_number`, `order.amount` and `payment.status`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GenerateOrderResponse {
     /// `order`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub order: ResponseOrder,
     /// `payment`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub payment: GenerateOrderPayment,
 }
 
@@ -321,17 +328,35 @@ pub struct GenerateOrderResponse {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GenerateOrderPayment {
     /// `payment.merchant_unique_reference`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merchant_unique_reference: Option<String>,
     /// `payment.url`: Akulaku's payment page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
     /// `payment.status`: `PENDING` (redirect to `url`) or `FAILED` (retry with a new invoice
-    /// number and reference).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// number and reference), compared case-insensitively.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
-    /// `payment.identifier[]`: `ORDER_ID`, `AKULAKU_UNIQUE_REFERENCE`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `payment.identifier[]` (optional): `ORDER_ID`, `AKULAKU_UNIQUE_REFERENCE`. An entry
+    /// without `value` has an empty value; an object map or a bare string is read too.
+    #[serde(
+        default,
+        deserialize_with = "lenient::name_values",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
@@ -342,7 +367,8 @@ pub struct GenerateOrderPayment {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["invoice_number"]))]
 pub struct OrderRef {
-    /// `order.invoice_number`: mandatory, max 64.
+    /// `order.invoice_number`: mandatory, max 64, generate-order's invoice number (see the
+    /// request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub invoice_number: String,
@@ -352,17 +378,23 @@ pub struct OrderRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
 pub struct PaymentRef {
-    /// `payment.merchant_unique_reference`: mandatory, max 64 (the payment's reference).
+    /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
+    /// generate-order (see the request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
-    /// `payment.identifier[]`: what generate-order returned (optional for cancel, mandatory
-    /// for refund).
+    /// `payment.identifier[]` (optional): what generate-order returned, sent as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
 }
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/cancel`.
+///
+/// The rules are the guide's table, no more, except this, kept on purpose:
+/// `order.invoice_number` (whose mandatory column the table leaves blank) is required, and it
+/// and `payment.merchant_unique_reference` are at most 64 characters. The table gives no
+/// length, but both are generate-order's values, limited to 64 there: a longer one names no
+/// order. `payment.identifier` is optional and sent as given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment"]))]
 pub struct CancelRequest {
@@ -378,14 +410,15 @@ pub struct CancelRequest {
 
 /// `payment` of the refund request: like [`PaymentRef`], but `identifier` is mandatory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::refund_payment(s, &["merchant_unique_reference", "identifier"]))]
+#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference", "identifier"]))]
 pub struct RefundPaymentRef {
-    /// `payment.merchant_unique_reference`: mandatory, max 64 (the payment's reference).
+    /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
+    /// generate-order (see the request body's description).
     #[serde(default)]
     #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
-    /// `payment.identifier[]`: mandatory, what generate-order returned: `ORDER_ID` and
-    /// `AKULAKU_UNIQUE_REFERENCE` among them.
+    /// `payment.identifier[]`: mandatory, at least one entry, none required by name: what
+    /// generate-order returned, sent as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(required, length(min = 1))]
     pub identifier: Vec<Identifier>,
@@ -395,13 +428,22 @@ pub struct RefundPaymentRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
 pub struct RefundRef {
-    /// `refund.merchant_unique_reference`: mandatory, max 64, new (not the payment's).
+    /// `refund.merchant_unique_reference`: mandatory, no length limit, a new reference (not
+    /// the payment's; see the request body's description).
     #[serde(default)]
-    #[schemars(required, length(min = 1, max = 64), regex(pattern = r"\S"))]
+    #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub merchant_unique_reference: String,
 }
 
 /// The request body of `POST /akulaku-peer-to-peer/v2/refund` (full amount only).
+///
+/// The rules are the guide's table, no more, except these, kept on purpose:
+/// `order.invoice_number` and `payment.merchant_unique_reference` at most 64 characters (the
+/// generate-order values they repeat, limited to 64 there); `payment.identifier`, a mandatory
+/// array, has at least one entry (an empty array would not be sent at all), but no entry is
+/// required by name; `refund.merchant_unique_reference` must differ from the payment's
+/// reference (the guide calls it new; the payment's is the one value certainly not new). The
+/// refund reference has no length limit: the guide gives none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "refund"]))]
 pub struct RefundRequest {
@@ -419,12 +461,10 @@ pub struct RefundRequest {
     pub refund: RefundRef,
 }
 
-fn validate_refs(
-    v: &mut Validator,
-    order: &OrderRef,
-    merchant_unique_reference: &str,
-    identifier: &[Identifier],
-) {
+/// The order and payment references of cancel and refund: `required`, `max 64 characters`
+/// (the generate-order values they repeat). The identifiers are sent as given: the guide sets
+/// no rule on their entries.
+fn validate_refs(v: &mut Validator, order: &OrderRef, merchant_unique_reference: &str) {
     required_max(v, "order.invoice_number", &order.invoice_number, 64);
     required_max(
         v,
@@ -432,59 +472,38 @@ fn validate_refs(
         merchant_unique_reference,
         64,
     );
-    for (i, id) in identifier.iter().enumerate() {
-        v.required(&format!("payment.identifier[{i}].name"), Some(&id.name));
-        v.required(&format!("payment.identifier[{i}].value"), Some(&id.value));
-    }
 }
 
 impl CancelRequest {
     /// Checks the cancel rules: `order.invoice_number` and `payment.merchant_unique_reference`
-    /// `required` and `max 64 characters`; each `payment.identifier[i].name` / `.value`
-    /// `required`.
+    /// `required` and `max 64 characters` (the generate-order values); `payment.identifier`
+    /// optional, sent as given.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Validator::new();
-        validate_refs(
-            &mut v,
-            &self.order,
-            &self.payment.merchant_unique_reference,
-            &self.payment.identifier,
-        );
+        validate_refs(&mut v, &self.order, &self.payment.merchant_unique_reference);
         v.finish()
     }
 }
 
 impl RefundRequest {
-    /// Checks the refund rules: those of cancel, plus `payment.identifier` `required` (at
-    /// least one) and `must contain ORDER_ID` / `must contain AKULAKU_UNIQUE_REFERENCE` (the
-    /// guide makes it mandatory for refund, unlike cancel), and `refund.merchant_unique_reference` `required`, `max 64 characters`
-    /// and `must be a new reference, not the payment's`.
+    /// Checks the refund rules: those of cancel, plus `payment.identifier` `required` (the
+    /// guide's "mandatory array": at least one entry, no entry named), and
+    /// `refund.merchant_unique_reference` `required` and `must be a new reference, not the
+    /// payment's` (no length limit: the guide gives none).
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Validator::new();
-        validate_refs(
-            &mut v,
-            &self.order,
-            &self.payment.merchant_unique_reference,
-            &self.payment.identifier,
-        );
+        validate_refs(&mut v, &self.order, &self.payment.merchant_unique_reference);
         if self.payment.identifier.is_empty() {
             v.push("payment.identifier", "required");
-        } else {
-            for name in [ORDER_ID, AKULAKU_UNIQUE_REFERENCE] {
-                if !self.payment.identifier.iter().any(|i| i.name == name) {
-                    v.push("payment.identifier", format!("must contain {name}"));
-                }
-            }
         }
         let r = &self.refund.merchant_unique_reference;
-        if v.required("refund.merchant_unique_reference", Some(r)) {
-            v.max_chars("refund.merchant_unique_reference", r, 64);
-            if *r == self.payment.merchant_unique_reference {
-                v.push(
-                    "refund.merchant_unique_reference",
-                    "must be a new reference, not the payment's",
-                );
-            }
+        if v.required("refund.merchant_unique_reference", Some(r))
+            && *r == self.payment.merchant_unique_reference
+        {
+            v.push(
+                "refund.merchant_unique_reference",
+                "must be a new reference, not the payment's",
+            );
         }
         v.finish()
     }
@@ -496,18 +515,36 @@ impl RefundRequest {
 /// `payment` of cancel and refund responses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentState {
-    /// `payment.status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `payment.status`, compared case-insensitively.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
-    /// `payment.date`: documented as `yyyyMMddHHmmss` in UTC+7, sent as ISO-8601 UTC in the
-    /// samples; both are read by [`PaymentState::parsed_date`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `payment.date`: in the cancel answer the order's expiry (`yyyyMMddHHmmss` in UTC+7 in
+    /// the guide's table, ISO-8601 UTC in its sample), in the refund answer a timestamp; both
+    /// forms, and a JSON number of digits, are read by [`PaymentState::parsed_date`].
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<String>,
     /// `payment.merchant_unique_reference`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merchant_unique_reference: Option<String>,
-    /// `payment.identifier[]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `payment.identifier[]` (an entry without `value` has an empty value).
+    #[serde(
+        default,
+        deserialize_with = "lenient::name_values",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
@@ -521,36 +558,76 @@ impl PaymentState {
 /// `cancel` of the cancel response.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CancelResult {
-    /// `cancel.status`: `SUCCESS` or `FAILED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `cancel.status`: `SUCCESS` or `FAILED`, compared case-insensitively.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
-    /// `cancel.date`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `cancel.date`: when the order was cancelled.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<String>,
+}
+
+/// `error.message` as a string, or a list of strings joined with `; `.
+fn message<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().filter_map(lenient::value_text).collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        other => lenient::value_text(&other),
+    })
 }
 
 /// `error` of a response, such as `{"message": "Order Not Found"}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorBody {
+    /// `error.code` (a number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<String>,
     /// `error.message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "message",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
 }
 
-/// The response body of cancel. It may carry `cancel` and `error` together.
+/// The response body of cancel, read liberally like generate-order's. It may carry `cancel`
+/// and `error` together: a `FAILED` cancel is a 200 answer with `cancel.status` `FAILED` and
+/// `error.message`, a result rather than an error.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CancelResponse {
     /// `order`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub order: ResponseOrder,
     /// `payment`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub payment: PaymentState,
     /// `cancel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cancel: Option<CancelResult>,
     /// `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error: Option<ErrorBody>,
 }
 
@@ -558,32 +635,58 @@ pub struct CancelResponse {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RefundResult {
     /// `refund.date`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<String>,
-    /// `refund.status`: `SUCCESS` or `FAILED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `refund.status`: `SUCCESS` or `FAILED`, compared case-insensitively.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
     /// `refund.merchant_unique_reference`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merchant_unique_reference: Option<String>,
-    /// `refund.identifier[]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `refund.identifier[]` (an entry without `value` has an empty value).
+    #[serde(
+        default,
+        deserialize_with = "lenient::name_values",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
     pub identifier: Vec<Identifier>,
 }
 
-/// The response body of refund.
+/// The response body of refund, read liberally like generate-order's. A `FAILED` refund is a
+/// 200 answer (`refund.status` / `payment.status` `FAILED`), a result rather than an error.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RefundResponse {
     /// `order`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub order: ResponseOrder,
     /// `payment`: status `REFUNDED`, `FAILED`, `CANCELED` or `PENDING`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub payment: PaymentState,
     /// `refund`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refund: Option<RefundResult>,
     /// `error`, when DOKU sends one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error: Option<ErrorBody>,
 }

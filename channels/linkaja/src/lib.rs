@@ -36,24 +36,45 @@
 //!
 //! | field | rule |
 //! | --- | --- |
+//! Exactly the guide's table, except where a row says why it is stricter.
+//!
+//! | field | rule |
+//! | --- | --- |
 //! | `order.invoice_number` | required |
-//! | `order.amount` | required, at least 1 (at most 12 digits by type) |
-//! | `order.callback_url` | required, absolute http(s) URL |
-//! | `order.line_items` | required, at least one item: the guide marks it mandatory. The guide's own sample does not sum to its amount and no sum rule is documented, so none is checked |
-//! | `order.line_items[i].name`, `.price`, `.quantity` | required |
-//! | `customer.phone` | digits only |
-//! | `additional_info.override_notification_url` | absolute http(s) URL; `notification_url` must not contradict it |
+//! | `order.amount` | required. Stricter on purpose: at least 1 (a zero payment cannot be paid) and at most 12 digits (the framework's one amount type); the guide gives no limit |
+//! | `order.callback_url` | required (present): any string, `""` as in the guide's own sample, an app deep link such as `myapp://done` included; the guide gives no format |
+//! | `order.line_items` | required, at least one item: the guide marks it mandatory as the basket's names, prices and quantities, which an empty list does not give. The guide's own sample does not sum to its amount and no sum rule is documented, so none is checked |
+//! | `order.line_items[i].name`, `.price`, `.quantity` | required: the three things the guide says the basket carries |
+//! | `customer.phone` | digits only: the guide types it as a number |
+//! | `additional_info.override_notification_url` | absolute http(s) URL (DOKU's notification rule, doku-api.md section 5, not LinkAja's table: DOKU POSTs there); `notification_url` must not contradict it |
 //!
 //! # Answers
 //!
+//! Read liberally: only `order.invoice_number`, `order.amount` and `emoney_payment.status`
+//! carry the result and are required; every other field is optional, unknown fields are
+//! ignored (the raw body is kept), and a minor field in an unexpected shape is read as empty.
+//! In particular `emoney_configuration.identifier` and `emoney_payment.redirect_parameter`
+//! (the table's `parameter`) are read as an array of `{name, value}` (the sample) or as a
+//! string (the table's type; one entry named `TERMINAL_ID`, resp. `Message`, the names the
+//! sample uses), and an entry without `value` (as in the guide's own sample) has an empty
+//! value. `emoney_payment.status` is compared case-insensitively.
+//!
 //! The response's `order.amount` may be a JSON number or a string such as `"10000.00"`;
-//! a fraction of a rupiah is refused. An answer is a success answer only when it carries
-//! `order.invoice_number`, `order.amount` and `emoney_payment.status` (the guide marks them
-//! mandatory); any other body, such as DOKU's `{"error": {...}}` or `{}`, is not taken for a
-//! payment: a 409 of that kind is [`Error::Doku`] (status 409), anything else
-//! [`Error::Undecodable`]. The guide says the answer's invoice number and amount are the
-//! request's: an answer naming another invoice or amount is [`Error::Untrusted`] (outcome
-//! unknown: ask Check Status). Nothing missing from an answer is filled in from the request.
+//! a fraction of a rupiah is not an amount. An answer without the three result fields, such
+//! as DOKU's `{"error": {...}}` or `{}`, is not taken for a payment: a 409 of that kind is
+//! [`Error::Doku`] (status 409), anything else [`Error::Undecodable`]. The guide says the
+//! answer's invoice number and amount are the request's: an answer naming another invoice or
+//! amount is [`Error::Untrusted`] (outcome unknown: ask Check Status). Both errors keep the
+//! raw body and the redirect it carries, if any ([`Error::next_action`]), so an order that
+//! may exist at DOKU is not lost. Nothing missing from an answer is filled in from the
+//! request.
+//!
+//! # Redirect method
+//!
+//! `redirect_method_http` is mandatory in the guide. When it is missing or blank, the redirect
+//! is a `POST` form: the guide's only sample is `POST` and LinkAja's redirect carries form
+//! fields (`redirect_parameter`). It never silently becomes `GET`. Any other value is kept,
+//! upper-cased.
 
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -62,9 +83,9 @@ pub mod wire;
 use async_trait::async_trait;
 use doku_core::validate::{Violation, Violations};
 use doku_core::{
-    Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Identifier,
-    NextAction, Operation, Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle,
-    RefundSupport, Sent,
+    Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, NextAction,
+    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, Sent,
+    lenient,
 };
 use serde_json::Value;
 
@@ -163,7 +184,7 @@ impl LinkAja {
             order: wire::Order {
                 invoice_number: req.invoice_number.clone(),
                 amount: Some(req.amount),
-                callback_url: req.callback_url.clone(),
+                callback_url: Some(req.callback_url.clone()),
                 line_items: req
                     .line_items
                     .iter()
@@ -204,7 +225,7 @@ impl LinkAja {
             .filter(|s| !s.trim().is_empty());
         let (invoice_number, amount, status) = match (&order.invoice_number, order.amount, status) {
             (Some(invoice), Some(amount), Some(status)) if !invoice.trim().is_empty() => {
-                (invoice.clone(), amount, PaymentStatus::from_doku(status))
+                (invoice.clone(), amount, lenient::payment_status(status))
             }
             (invoice, amount, status) => {
                 let missing: Vec<&str> = [
@@ -238,19 +259,7 @@ impl LinkAja {
         }
         let raw = sent.raw_json();
         let body = sent.body;
-        let ep = body.emoney_payment;
-        let next_action = ep
-            .redirect_url_http
-            .filter(|u| !u.trim().is_empty())
-            .map(|url| NextAction::Redirect {
-                method: ep
-                    .redirect_method_http
-                    .map(|m| m.trim().to_ascii_uppercase())
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| "GET".to_owned()),
-                url,
-                form_fields: ep.redirect_parameter.into_iter().map(Into::into).collect(),
-            });
+        let next_action = next_action_of(body.emoney_payment);
         Ok(Payment {
             channel: DESCRIPTOR.id.to_owned(),
             request_id: sent.request_id,
@@ -260,15 +269,36 @@ impl LinkAja {
             status,
             merchant_reference: None,
             next_action,
-            identifiers: body
-                .emoney_configuration
-                .identifier
-                .into_iter()
-                .map(Identifier::from)
-                .collect(),
+            identifiers: body.emoney_configuration.identifier,
             raw,
         })
     }
+
+    /// The redirect an answer's raw body carries (`emoney_payment`), read liberally whatever
+    /// the rest of the body holds: what an [`Error::Untrusted`] or [`Error::Undecodable`]
+    /// create answer keeps for the caller.
+    pub fn redirect_in(raw: &str) -> Option<NextAction> {
+        let body: Value = serde_json::from_str(raw).ok()?;
+        let ep: wire::EmoneyPayment =
+            serde_json::from_value(body.get("emoney_payment")?.clone()).ok()?;
+        next_action_of(ep)
+    }
+}
+
+/// The redirect of `emoney_payment`: none without a `redirect_url_http`. A missing or blank
+/// `redirect_method_http` is `POST` (the guide's only sample, and LinkAja's redirect is a
+/// form carrying `redirect_parameter`); it never silently becomes `GET`.
+fn next_action_of(ep: wire::EmoneyPayment) -> Option<NextAction> {
+    let url = ep.redirect_url_http.filter(|u| !u.trim().is_empty())?;
+    Some(NextAction::Redirect {
+        method: ep
+            .redirect_method_http
+            .map(|m| m.trim().to_ascii_uppercase())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "POST".to_owned()),
+        url,
+        form_fields: ep.redirect_parameter,
+    })
 }
 
 #[async_trait]
@@ -286,8 +316,9 @@ impl PaymentChannel for LinkAja {
         let wire = Self::to_wire(req)?;
         let sent = api
             .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await?;
-        Self::from_wire(req, sent)
+            .await
+            .map_err(|e| e.with_next_action(Self::redirect_in))?;
+        Self::from_wire(req, sent).map_err(|e| e.with_next_action(Self::redirect_in))
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {

@@ -4,14 +4,16 @@
 //! Requests deserialise leniently (a missing mandatory field becomes an empty value that
 //! [`PaymentRequest::validate`] reports as `required` with its path) so that a server, such as
 //! the local simulator, can decode any body and report every broken rule at once. Responses
-//! are read leniently too: every field is optional and unknown fields are ignored.
+//! are read liberally (see [`doku_core::lenient`]): every field is optional, unknown fields
+//! are ignored, and a minor field in an unexpected shape is read as empty rather than making
+//! the whole answer undecodable.
 //!
 //! The JSON Schema limits (`#[schemars(...)]`) mirror what `validate()` enforces.
 
 use doku_core::validate::{Validator, Violations};
-use doku_core::{Amount, Identifier};
+use doku_core::{Amount, Identifier, lenient};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// Schema transforms: serde defaults make every field optional in the generated schema, while
@@ -51,6 +53,17 @@ mod schema {
 pub const OVERRIDE_NOTIFICATION_URL: &str = "override_notification_url";
 
 /// The request body of `POST /linkaja-emoney/v2/ServiceRequestPayment`.
+///
+/// The rules are the guide's table, no more, except these, kept stricter on purpose:
+/// `order.amount` at least 1 (a zero payment cannot be paid; the descriptor's minimum) and at
+/// most 12 digits (the framework's one amount type, `Amount`); `order.line_items` at least one
+/// item, each with `name`, `price` and `quantity` (the guide marks the basket mandatory and
+/// describes it as the items' names, prices and quantities, which an empty list does not
+/// give); `customer.phone` digits only (the guide types it as a number);
+/// `additional_info.override_notification_url` an absolute http(s) URL (DOKU's notification
+/// rule, doku-api.md section 5, not LinkAja's table: DOKU POSTs the notification there).
+/// `order.callback_url` only has to be present: the guide gives no format and its own sample
+/// sends `""`, so an empty string or an app deep link such as `myapp://done` is accepted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = schema::payment_request)]
 pub struct PaymentRequest {
@@ -61,8 +74,9 @@ pub struct PaymentRequest {
     /// `customer` (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
-    /// `additional_info` (optional), passed through as given. `override_notification_url`
-    /// in it sends this payment's notifications to another host.
+    /// `additional_info` (optional), passed through as given, its `override_notification_url`
+    /// an absolute http(s) URL that receives this payment's notifications (see the body's
+    /// description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<Map<String, Value>>,
 }
@@ -75,23 +89,27 @@ pub struct Order {
     #[serde(default)]
     #[schemars(required, length(min = 1), regex(pattern = r"\S"))]
     pub invoice_number: String,
-    /// `order.amount`: mandatory, whole rupiah, at least 1.
+    /// `order.amount`: mandatory, whole rupiah, 1 to 12 digits (stricter than the guide, which
+    /// gives no limit, on purpose: see the body's description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(required, range(min = 1))]
     pub amount: Option<Amount>,
-    /// `order.callback_url`: mandatory absolute http(s) URL the customer returns to.
-    #[serde(default)]
-    #[schemars(required, length(min = 1), regex(pattern = r"^https?://[^/?#\s]+"))]
-    pub callback_url: String,
-    /// `order.line_items`: mandatory (the guide marks it so), at least one item. LinkAja does
-    /// not document that the items sum to the amount (the guide's own sample does not), so
-    /// that is not checked.
+    /// `order.callback_url`: mandatory, any string (`""` as in the guide's sample, or an app
+    /// deep link such as `myapp://done`): the guide gives no format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(required, with = "String")]
+    pub callback_url: Option<String>,
+    /// `order.line_items`: mandatory, at least one item (see the body's description); no sum
+    /// rule, since LinkAja documents none and the guide's own sample does not sum to its
+    /// amount.
     #[serde(default)]
     #[schemars(required, length(min = 1))]
     pub line_items: Vec<LineItem>,
 }
 
-/// One entry of `order.line_items`.
+/// One entry of `order.line_items`: the guide's table describes the basket as "item's name,
+/// price, and quantities", so each entry must carry all three (the unified model requires
+/// them by type).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["name", "price", "quantity"]))]
 pub struct LineItem {
@@ -118,8 +136,8 @@ pub struct Customer {
     /// `customer.email`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `customer.phone`: digits only (documented as a number; sent as a string to keep a
-    /// leading `0`).
+    /// `customer.phone`: digits only, since the guide types it as a number (sent as a string
+    /// to keep a leading `0`, as in the guide's sample `081112345678`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]*$"))]
     pub phone: Option<String>,
@@ -132,7 +150,7 @@ impl PaymentRequest {
     /// | --- | --- |
     /// | `order.invoice_number` | `required` |
     /// | `order.amount` | `required`, `must be at least 1` (12 digits at most by type) |
-    /// | `order.callback_url` | `required`, `absolute http(s) URL` |
+    /// | `order.callback_url` | `required` (present; any string, `""` as in the guide's sample) |
     /// | `order.line_items` | `required` (at least one) |
     /// | `order.line_items[i].name`, `.price`, `.quantity` | `required` |
     /// | `customer.phone` | `digits only` |
@@ -147,8 +165,8 @@ impl PaymentRequest {
                 v.min("order.amount", a.rupiah(), 1);
             }
         }
-        if v.required("order.callback_url", Some(&o.callback_url)) {
-            v.url("order.callback_url", &o.callback_url);
+        if o.callback_url.is_none() {
+            v.push("order.callback_url", "required");
         }
         if o.line_items.is_empty() {
             v.push("order.line_items", "required");
@@ -182,70 +200,106 @@ impl PaymentRequest {
     }
 }
 
-/// A `{name, value}` pair as DOKU answers it, read leniently (a missing value is empty).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct NameValue {
-    /// `name`.
-    #[serde(default)]
-    pub name: String,
-    /// `value`.
-    #[serde(default)]
-    pub value: String,
+/// `emoney_configuration.identifier`: an array of `{name, value}` (the sample), a bare string
+/// (the table's type, read as the `TERMINAL_ID` the sample names), or an object map.
+fn identifier<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Identifier>, D::Error> {
+    lenient::name_values_named(d, "TERMINAL_ID")
 }
 
-impl From<NameValue> for Identifier {
-    fn from(p: NameValue) -> Self {
-        Identifier::new(p.name, p.value)
-    }
+/// `emoney_payment.redirect_parameter`: an array of `{name, value}` (the sample), a bare
+/// string (the table's `parameter`, "Custom message", read as the `Message` field the sample
+/// names), or an object map.
+fn redirect_parameter<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Identifier>, D::Error> {
+    lenient::name_values_named(d, "Message")
 }
 
-/// The response body of `POST /linkaja-emoney/v2/ServiceRequestPayment`.
+/// The response body of `POST /linkaja-emoney/v2/ServiceRequestPayment`, read liberally:
+/// every field optional, unknown fields ignored (the raw body is kept beside the result), a
+/// part in an unexpected shape read as empty. The channel requires only `order.invoice_number`,
+/// `order.amount` and `emoney_payment.status`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentResponse {
     /// `order`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub order: ResponseOrder,
     /// `emoney_configuration`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub emoney_configuration: EmoneyConfiguration,
     /// `emoney_payment`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub emoney_payment: EmoneyPayment,
 }
 
 /// `order` of the response.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResponseOrder {
-    /// `order.invoice_number`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `order.invoice_number` (a number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub invoice_number: Option<String>,
     /// `order.amount`: a JSON number or a numeric string such as `"10000.00"`; a fraction of
-    /// a rupiah is refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// a rupiah (or anything else) is read as absent, which the channel reports.
+    #[serde(
+        default,
+        deserialize_with = "lenient::amount",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Amount>,
 }
 
 /// `emoney_configuration` of the response.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EmoneyConfiguration {
-    /// `emoney_configuration.identifier[]`, such as `TERMINAL_ID`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identifier: Vec<NameValue>,
+    /// `emoney_configuration.identifier[]`, such as `TERMINAL_ID`. The table types it as a
+    /// string, the sample as an array of `{name, value}`: both are read; an entry without
+    /// `value` has an empty value.
+    #[serde(
+        default,
+        deserialize_with = "identifier",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
+    pub identifier: Vec<Identifier>,
 }
 
 /// `emoney_payment` of the response: where and how to send the customer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EmoneyPayment {
-    /// `emoney_payment.redirect_method_http`, such as `POST`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `emoney_payment.redirect_method_http`, such as `POST`. When it is missing or blank the
+    /// redirect is a `POST` form: the guide's only sample is `POST` and LinkAja's redirect
+    /// carries form fields; it never silently becomes `GET`.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub redirect_method_http: Option<String>,
     /// `emoney_payment.redirect_url_http`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub redirect_url_http: Option<String>,
-    /// `emoney_payment.redirect_parameter[]`: the form fields to send.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub redirect_parameter: Vec<NameValue>,
-    /// `emoney_payment.status`: `PENDING` or `SUCCESS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `emoney_payment.redirect_parameter[]`: the form fields to send (the table calls it
+    /// `parameter` and types it as a string; both names and both shapes are read; an entry
+    /// without `value` has an empty value).
+    #[serde(
+        default,
+        alias = "parameter",
+        deserialize_with = "redirect_parameter",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    #[schemars(with = "Vec<lenient::NameValueEntry>")]
+    pub redirect_parameter: Vec<Identifier>,
+    /// `emoney_payment.status`: `PENDING` or `SUCCESS`, compared case-insensitively.
+    #[serde(
+        default,
+        deserialize_with = "lenient::text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
 }

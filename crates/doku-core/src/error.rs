@@ -5,14 +5,14 @@
 //! | [`Error::Validation`], [`Error::Unsupported`], [`Error::Config`], [`Error::UnknownChannel`], [`Error::Unreachable`] | no | fix the input or configuration; nothing was charged |
 //! | [`Error::OutcomeUnknown`] | maybe | do **not** create a new request: retry with the same Request-Id, or ask Check Status |
 //! | [`Error::Doku`] | yes, DOKU refused | read the status / code / message; 5xx and 429 may be retried with the same Request-Id |
-//! | [`Error::Untrusted`], [`Error::Undecodable`] | yes, answer unusable | treat like an unknown outcome: Check Status |
+//! | [`Error::Untrusted`], [`Error::Undecodable`] | yes, answer unusable | treat like an unknown outcome: Check Status; the raw body ([`Error::raw`]) and any redirect it carries ([`Error::next_action`]) are kept |
 //!
 //! A declined payment (`FAILED`) is data in the result, not an error.
 
 use std::fmt;
 
 use crate::channel::Operation;
-use crate::model::RequestId;
+use crate::model::{NextAction, RequestId};
 use crate::notification::NotificationError;
 use crate::validate::Violations;
 
@@ -59,15 +59,22 @@ pub enum Error {
     /// DOKU answered with an error.
     #[error("{0}")]
     Doku(Box<DokuError>),
-    /// DOKU's answer could not be trusted (its signature did not verify).
+    /// DOKU's answer could not be trusted: its signature did not verify, or it names another
+    /// invoice number or amount than the request. The order may exist at DOKU: the body and
+    /// any redirect it carries are kept so the caller can decide (Check Status first).
     #[error("answer to Request-Id {request_id} not trusted: {reason}")]
     Untrusted {
         /// The Request-Id that was sent.
         request_id: RequestId,
         /// Why.
         reason: String,
+        /// The body as received (lossy UTF-8), unverified.
+        raw: String,
+        /// The redirect the body carries, read leniently by the channel (create only). It
+        /// comes from an answer that is not trusted: use it only after Check Status agrees.
+        next_action: Option<Box<NextAction>>,
     },
-    /// DOKU's answer could not be read.
+    /// DOKU's answer could not be read as a result.
     #[error("answer to Request-Id {request_id} (HTTP {status}) could not be read: {reason}")]
     Undecodable {
         /// The Request-Id that was sent.
@@ -78,6 +85,8 @@ pub enum Error {
         reason: String,
         /// The body as received (lossy UTF-8).
         raw: String,
+        /// The redirect the body carries, where the channel could read one (create only).
+        next_action: Option<Box<NextAction>>,
     },
     /// A notification was rejected.
     #[error("notification rejected: {0}")]
@@ -125,6 +134,44 @@ impl Error {
         }
     }
 
+    /// The answer's body as received, for an answer that was not used
+    /// ([`Error::Untrusted`], [`Error::Undecodable`], [`Error::Doku`]).
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            Self::Untrusted { raw, .. } | Self::Undecodable { raw, .. } => Some(raw),
+            Self::Doku(e) => Some(&e.raw),
+            _ => None,
+        }
+    }
+
+    /// The redirect an untrusted or undecodable create answer carries, where one was read.
+    pub fn next_action(&self) -> Option<&NextAction> {
+        match self {
+            Self::Untrusted { next_action, .. } | Self::Undecodable { next_action, .. } => {
+                next_action.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// Attaches the redirect `read` finds in the raw body of an [`Error::Untrusted`] or
+    /// [`Error::Undecodable`] that has none yet; any other error is returned unchanged. A
+    /// channel's create calls it with its own lenient redirect reader.
+    pub fn with_next_action(mut self, read: impl FnOnce(&str) -> Option<NextAction>) -> Self {
+        if let Self::Untrusted {
+            raw, next_action, ..
+        }
+        | Self::Undecodable {
+            raw, next_action, ..
+        } = &mut self
+        {
+            if next_action.is_none() {
+                *next_action = read(raw).map(Box::new);
+            }
+        }
+        self
+    }
+
     /// The validation violations, if this is a validation error.
     pub fn violations(&self) -> Option<&Violations> {
         match self {
@@ -140,7 +187,8 @@ impl From<Violations> for Error {
     }
 }
 
-/// What kind of refusal DOKU's HTTP status means (doku-api.md section 7).
+/// What kind of refusal DOKU's HTTP status means (`../shared/doku-api.md`, section 7,
+/// Errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DokuErrorKind {
@@ -184,7 +232,7 @@ pub struct DokuError {
     pub status: u16,
     /// What the status means.
     pub kind: DokuErrorKind,
-    /// `error.code`, when present.
+    /// `error.code`, when present (a JSON number is kept as its text).
     pub code: Option<String>,
     /// `error.message` or `message[]`, when present.
     pub message: Option<String>,
@@ -200,9 +248,10 @@ impl DokuError {
         let (code, message) = match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(v) => {
                 let err = v.get("error");
+                // A numeric code is kept as its text.
                 let code = err
                     .and_then(|e| e.get("code"))
-                    .and_then(|c| c.as_str().map(str::to_owned));
+                    .and_then(crate::lenient::value_text);
                 let message = err
                     .and_then(|e| e.get("message"))
                     .or_else(|| v.get("message"))

@@ -7,6 +7,8 @@
 //! * [`Amount`]: whole rupiah, one integer newtype from edge to edge.
 //! * [`model`]: the unified request, result and notification models.
 //! * [`validate`]: validation that reports every broken rule with its field path.
+//! * [`lenient`]: liberal readers for DOKU's answers (a minor field in an odd shape never
+//!   makes an answer undecodable).
 //! * [`PaymentChannel`] and [`ChannelDescriptor`]: the trait channel crates implement and
 //!   their capabilities as data; [`registry`]: registration through `inventory`.
 //! * [`Api`]: the transport, the one place HTTP happens; [`Client`]: dispatch with capability
@@ -21,6 +23,7 @@ pub mod client;
 pub mod clock;
 pub mod credentials;
 pub mod error;
+pub mod lenient;
 pub mod model;
 pub mod notification;
 pub mod registry;

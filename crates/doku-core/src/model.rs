@@ -274,10 +274,15 @@ pub struct Cancellation {
     pub payment_status: PaymentStatus,
     /// Whether the cancel itself succeeded.
     pub cancel_status: OperationStatus,
-    /// When DOKU cancelled it.
+    /// When the order was cancelled (`cancel.date` on Akulaku), when DOKU said.
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub date: Option<OffsetDateTime>,
+    /// When the order expires at the provider, where the answer says (Akulaku's
+    /// `payment.date`, documented as the order's expiry); not the cancellation date.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    pub payment_expires_at: Option<OffsetDateTime>,
     /// DOKU's message, such as `Order Not Found`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -345,6 +350,9 @@ pub struct Refund {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub date: Option<OffsetDateTime>,
+    /// DOKU's message beside the result (`error.message`), such as why a refund `FAILED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// Identifiers of the refund.
     #[serde(default)]
     pub identifiers: Vec<Identifier>,

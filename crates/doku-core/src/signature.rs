@@ -1,4 +1,5 @@
-//! DOKU's request, response and notification signatures (doku-api.md section 2).
+//! DOKU's request, response and notification signatures (`../shared/doku-api.md`, section 2,
+//! Request headers and signature).
 //!
 //! The component string is the lines below joined by `\n`, with no trailing newline; the
 //! `Digest` line is present whenever there is a body (POST requests, responses, notifications)

@@ -154,15 +154,20 @@ impl<T> Sent<T> {
             status: self.status,
             reason: reason.into(),
             raw: String::from_utf8_lossy(&self.raw).into_owned(),
+            next_action: None,
         }
     }
 
     /// The error for an answer that contradicts the request (another invoice number or
-    /// amount): [`Error::Untrusted`], whose outcome is unknown — ask Check Status.
+    /// amount): [`Error::Untrusted`], whose outcome is unknown — ask Check Status. It keeps
+    /// the raw body; a channel attaches the redirect it carries with
+    /// [`Error::with_next_action`].
     pub fn contradicts(&self, reason: impl Into<String>) -> Error {
         Error::Untrusted {
             request_id: self.request_id.clone(),
             reason: format!("answer contradicts the request: {}", reason.into()),
+            raw: String::from_utf8_lossy(&self.raw).into_owned(),
+            next_action: None,
         }
     }
 }
@@ -600,6 +605,7 @@ impl Api {
                     status,
                     reason: e.to_string(),
                     raw: String::from_utf8_lossy(&body).into_owned(),
+                    next_action: None,
                 }),
             };
         }
@@ -621,6 +627,8 @@ impl Api {
         let untrusted = |reason: String| Error::Untrusted {
             request_id: rid.clone(),
             reason,
+            raw: String::from_utf8_lossy(body).into_owned(),
+            next_action: None,
         };
         let get = |name: &str| -> Result<Option<&str>, Error> {
             match headers.get(name) {
