@@ -2,7 +2,7 @@
 
 use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
 use doku_core::{
-    CancelRequest, Error, OperationStatus, PaymentChannel, PaymentRequest, PaymentStatus,
+    CancelRequest, Client, Error, OperationStatus, PaymentChannel, PaymentRequest, PaymentStatus,
     RefundAmount, RefundRequest,
 };
 use doku_sim::{FaultConfig, OrderStatus, Outcome};
@@ -92,14 +92,15 @@ async fn generate_cancel_refund_and_notifications() {
         matches!(&err, Error::Doku(d) if d.status == 422 && d.code.as_deref() == Some("duplicate_invoice_number")),
         "{err:?}"
     );
-    // Refund of a pending order is refused; cancel succeeds once.
-    let err = Akulaku
+    // Refund of a pending order fails (200, FAILED, as the guide documents); cancel
+    // succeeds once, then fails.
+    let r = Akulaku
         .refund(&api, &refund_req(&p1, "RF-1"))
         .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Doku(d) if d.code.as_deref() == Some("order_not_paid")),
-        "{err:?}"
+        .unwrap();
+    assert_eq!(
+        (r.refund_status, r.payment_status),
+        (OperationStatus::Failed, PaymentStatus::Pending)
     );
     let c = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap();
     assert_eq!(c.cancel_status, OperationStatus::Success);
@@ -107,10 +108,15 @@ async fn generate_cancel_refund_and_notifications() {
         sim.order("INV-AK-1").unwrap().status,
         OrderStatus::Cancelled
     );
-    let err = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Doku(d) if d.code.as_deref() == Some("invalid_state")),
-        "{err:?}"
+    let c = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap();
+    assert_eq!(
+        (c.cancel_status, c.payment_status),
+        (OperationStatus::Failed, PaymentStatus::Cancelled)
+    );
+    // Check Status shows DOKU's FAILED for a cancelled order (no CANCELLED status).
+    assert_eq!(
+        api.check_status("INV-AK-1").await.unwrap().status,
+        PaymentStatus::Failed
     );
 
     // Paid, notified, refunded once.
@@ -125,9 +131,12 @@ async fn generate_cancel_refund_and_notifications() {
     let j: Value = serde_json::from_slice(&got[0].2).unwrap();
     assert_eq!(j["service"]["id"], "PEER_TO_PEER");
     assert_eq!(j["acquirer"]["id"], "AKULAKU");
+    // The documented envelope only: the guide documents no Akulaku notification fields.
+    let mut keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(
-        j["peer_to_peer_info"]["merchant_unique_reference"],
-        "MUR-INV-AK-2"
+        keys,
+        ["acquirer", "channel", "order", "service", "transaction"]
     );
     let n = Akulaku.parse_notification(&verified).unwrap();
     assert_eq!(
@@ -140,10 +149,10 @@ async fn generate_cancel_refund_and_notifications() {
         Some(p2.request_id.as_str())
     );
 
-    let err = Akulaku.cancel(&api, &cancel_req(&p2)).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Doku(d) if d.code.as_deref() == Some("invalid_state")),
-        "{err:?}"
+    let c = Akulaku.cancel(&api, &cancel_req(&p2)).await.unwrap();
+    assert_eq!(
+        (c.cancel_status, c.payment_status),
+        (OperationStatus::Failed, PaymentStatus::Success)
     );
     let r = Akulaku
         .refund(&api, &refund_req(&p2, "RF-2"))
@@ -151,13 +160,13 @@ async fn generate_cancel_refund_and_notifications() {
         .unwrap();
     assert_eq!(r.refund_status, OperationStatus::Success);
     assert_eq!(r.refund_reference.as_deref(), Some("RF-2"));
-    let err = Akulaku
+    let again = Akulaku
         .refund(&api, &refund_req(&p2, "RF-2b"))
         .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Doku(d) if d.code.as_deref() == Some("already_refunded")),
-        "{err:?}"
+        .unwrap();
+    assert_eq!(
+        (again.refund_status, again.payment_status),
+        (OperationStatus::Failed, PaymentStatus::Refunded)
     );
     assert_eq!(
         api.check_status("INV-AK-2").await.unwrap().status,
@@ -176,144 +185,30 @@ async fn generate_cancel_refund_and_notifications() {
 }
 
 #[tokio::test]
-async fn simulator_enforces_every_generate_order_rule() {
+async fn amounts_that_are_not_whole_numbers_are_refused_with_their_field_path() {
     let receiver = Receiver::start(Vec::new()).await;
     let sim = start_sim(&receiver, FaultConfig::default()).await;
-    // (name, edit of the guide's sample, expected reasons)
-    type Edit = fn(&mut Value);
-    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
-        ("guide sample", |_| {}, vec![]),
-        (
-            "lengths",
-            |b| {
-                b["order"]["invoice_number"] = json!("I".repeat(65));
-                b["order"]["line_items"][0]["name"] = json!("N".repeat(256));
-                b["payment"]["merchant_unique_reference"] = json!("M".repeat(65));
-                b["customer"]["id"] = json!("C".repeat(51));
-                b["customer"]["name"] = json!("A".repeat(65));
-                b["customer"]["address"] = json!("x".repeat(401));
-                b["customer"]["city"] = json!("c".repeat(65));
-                b["customer"]["state"] = json!("s".repeat(65));
-            },
-            vec![
-                "order.invoice_number: max 64 characters",
-                "order.line_items[0].name: max 255 characters",
-                "payment.merchant_unique_reference: max 64 characters",
-                "customer.id: max 50 characters",
-                "customer.name: max 64 characters",
-                "customer.address: max 400 characters",
-                "customer.city: max 64 characters",
-                "customer.state: max 64 characters",
-            ],
-        ),
-        (
-            "sum, quantity, sku, category",
-            |b| {
-                b["order"]["line_items"][1]["quantity"] = json!(10000);
-                b["order"]["line_items"][0]["sku"] = json!("");
-                b["order"]["line_items"][1]["category"] = json!(" ");
-            },
-            vec![
-                "order.line_items[0].sku: required",
-                "order.line_items[1].quantity: max 4 digits",
-                "order.line_items[1].category: required",
-                "order.line_items: sum of line items 300060000 != amount 90000",
-            ],
-        ),
-        (
-            "phone, postcode, callback",
-            |b| {
-                b["customer"]["phone"] = json!("+62 856 9456 6147 99");
-                b["customer"]["postcode"] = json!("12-01");
-                b["order"]["callback_url"] = json!("/relative");
-            },
-            vec![
-                "order.callback_url: absolute http(s) URL",
-                "customer.phone: digits only",
-                "customer.phone: max 16 characters",
-                "customer.postcode: digits only",
-            ],
-        ),
-        (
-            "mandatory fields missing",
-            |b| {
-                *b = json!({"order": {"amount": 5}});
-            },
-            vec![
-                "order.invoice_number: required",
-                "order.line_items: required",
-                "order.callback_url: required",
-                "payment.merchant_unique_reference: required",
-                "customer.id: required",
-                "customer.name: required",
-                "customer.phone: required",
-            ],
-        ),
-    ];
-    for (i, (name, edit, expected)) in cases.into_iter().enumerate() {
-        let mut body = guide_body();
-        edit(&mut body);
-        let r = post_raw(
-            &sim,
-            CREATE_PATH,
-            &serde_json::to_vec(&body).unwrap(),
-            &format!("ak-rule-{i}"),
-        )
-        .await;
-        if expected.is_empty() {
-            assert_eq!(
-                r.status,
-                200,
-                "{name}: {}",
-                String::from_utf8_lossy(&r.body)
-            );
-            // Shaped like the guide's sample answer.
-            let j = r.json();
-            assert_eq!(
-                j["order"],
-                json!({"invoice_number": "INV-20210707-0001", "amount": 90000})
-            );
-            assert_eq!(j["payment"]["status"], "PENDING");
-            assert_eq!(
-                j["payment"]["identifier"][1]["value"],
-                "MCH-0001-10791114622547MUR-20210707-0001"
-            );
-            continue;
-        }
-        assert_eq!(r.status, 400, "{name}");
-        let mut got = r.messages();
-        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-        got.sort();
-        want.sort();
-        assert_eq!(got, want, "{name}");
-    }
-    assert_eq!(sim.stats().orders, 1);
-}
-
-#[tokio::test]
-async fn undecodable_amounts_are_refused_with_their_field_path() {
-    let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    // The guide: "number ... In IDR currency and without decimal ... Max length: 12".
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "fraction of a rupiah",
-            json!("90000.50"),
-            "order.amount: amount must be whole rupiah",
+            json!(90000.5),
+            "order.amount: must be a whole number",
+        ),
+        (
+            "a string",
+            json!("90000"),
+            "order.amount: must be a whole number",
         ),
         (
             "13 digits",
             json!(1_000_000_000_000u64),
-            "order.amount: amount must have at most 12 digits",
+            "order.amount: max 12 digits",
         ),
         (
             "negative",
             json!(-90000),
-            "order.amount: amount must not be negative",
-        ),
-        (
-            "not a number",
-            json!("ninety"),
-            "order.amount: amount must be a number",
+            "order.amount: must be a whole number",
         ),
     ];
     for (i, (name, amount, reason)) in cases.into_iter().enumerate() {
@@ -327,72 +222,170 @@ async fn undecodable_amounts_are_refused_with_their_field_path() {
         )
         .await;
         assert_eq!(r.status, 400, "{name}");
+        // The amount's own rule first (a 13-digit amount also breaks the line items' sum).
         let messages = r.messages();
-        assert!(
-            messages.len() == 1 && messages[0].starts_with(reason),
-            "{name}: {messages:?}"
-        );
+        assert_eq!(messages.first().map(String::as_str), Some(reason), "{name}");
     }
     assert_eq!(sim.stats().orders, 0);
 }
 
 #[tokio::test]
-async fn simulator_enforces_cancel_and_refund_rules() {
+async fn failed_cancels_and_refunds_are_200_failed_results_through_the_client() {
     let receiver = Receiver::start(Vec::new()).await;
     let sim = start_sim(&receiver, FaultConfig::default()).await;
-    let cases: Vec<(&str, &str, Value, Vec<&str>)> = vec![
+    let client = Client::from_api(api(&sim));
+    let create = |inv: &'static str| {
+        let client = client.clone();
+        async move { client.create("akulaku", &request(inv)).await.unwrap() }
+    };
+    let pending = create("INV-AKF-PENDING").await;
+    let paid = create("INV-AKF-PAID").await;
+    let cancelled = create("INV-AKF-CANCELLED").await;
+    let expired = create("INV-AKF-EXPIRED").await;
+    let refunded = create("INV-AKF-REFUNDED").await;
+    sim.complete("INV-AKF-PAID", Outcome::Paid).unwrap();
+    sim.complete("INV-AKF-EXPIRED", Outcome::Expired).unwrap();
+    sim.complete("INV-AKF-REFUNDED", Outcome::Paid).unwrap();
+    let c = client
+        .cancel("akulaku", &cancel_req(&cancelled))
+        .await
+        .unwrap();
+    assert_eq!(c.cancel_status, OperationStatus::Success);
+    let r = client
+        .refund("akulaku", &refund_req(&refunded, "RF-AKF-1"))
+        .await
+        .unwrap();
+    assert_eq!(r.refund_status, OperationStatus::Success);
+    let unknown = doku_core::Payment {
+        invoice_number: "INV-AKF-NONE".into(),
+        merchant_reference: Some("MUR-INV-AKF-NONE".into()),
+        ..pending.clone()
+    };
+    let before = sim.stats();
+
+    // Cancels: (what, payment, expected payment status, expected message).
+    let cancels = [
+        ("unknown order", &unknown, None, "Order Not Found"),
         (
-            "cancel without reference",
-            CANCEL_PATH,
-            json!({"order": {"invoice_number": "INV-1"}, "payment": {}}),
-            vec!["payment.merchant_unique_reference: required"],
+            "paid order",
+            &paid,
+            Some(PaymentStatus::Success),
+            "Order is paid: only a pending order can be cancelled",
         ),
         (
-            "refund without identifiers, reusing the payment's reference",
-            REFUND_PATH,
-            json!({"order": {"invoice_number": "INV-1"},
-                   "payment": {"merchant_unique_reference": "MUR-1"},
-                   "refund": {"merchant_unique_reference": "MUR-1"}}),
-            vec![
-                "payment.identifier: required",
-                "refund.merchant_unique_reference: must be a new reference, not the payment's",
-            ],
+            "cancelled order",
+            &cancelled,
+            Some(PaymentStatus::Cancelled),
+            "Order is cancelled: only a pending order can be cancelled",
         ),
         (
-            "refund with an empty identifier",
-            REFUND_PATH,
-            json!({"order": {"invoice_number": ""},
-                   "payment": {"merchant_unique_reference": "MUR-1", "identifier": [{"name": "ORDER_ID", "value": ""}]},
-                   "refund": {"merchant_unique_reference": ""}}),
-            vec![
-                "order.invoice_number: required",
-                "payment.identifier[0].value: required",
-                "payment.identifier: must contain AKULAKU_UNIQUE_REFERENCE",
-                "refund.merchant_unique_reference: required",
-            ],
+            "expired order",
+            &expired,
+            Some(PaymentStatus::Failed),
+            "Order is expired: only a pending order can be cancelled",
         ),
     ];
-    for (i, (name, path, body, expected)) in cases.into_iter().enumerate() {
-        let r = post_raw(
-            &sim,
-            path,
-            &serde_json::to_vec(&body).unwrap(),
-            &format!("ak-ref-{i}"),
-        )
-        .await;
-        assert_eq!(r.status, 400, "{name}");
-        assert_eq!(r.messages(), expected, "{name}");
+    for (name, p, payment_status, message) in cancels {
+        let c = client.cancel("akulaku", &cancel_req(p)).await;
+        let c = c.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(c.cancel_status, OperationStatus::Failed, "{name}");
+        assert_eq!(c.message.as_deref(), Some(message), "{name}");
+        assert_eq!(c.invoice_number, p.invoice_number, "{name}");
+        if let Some(s) = payment_status {
+            assert_eq!(c.payment_status, s, "{name}");
+        }
+        assert_eq!(c.raw["cancel"]["status"], "FAILED", "{name}");
     }
-    // Well-formed, but no such order: DOKU's "Order Not Found".
-    let body = json!({"order": {"invoice_number": "INV-NONE"},
+    // Refunds: (what, payment, refund reference, expected payment status).
+    let refunds = [
+        ("unknown order", &unknown, "RF-AKF-2", None),
+        (
+            "pending order",
+            &pending,
+            "RF-AKF-3",
+            Some(PaymentStatus::Pending),
+        ),
+        (
+            "cancelled order",
+            &cancelled,
+            "RF-AKF-4",
+            Some(PaymentStatus::Cancelled),
+        ),
+        (
+            "expired order",
+            &expired,
+            "RF-AKF-5",
+            Some(PaymentStatus::Failed),
+        ),
+        (
+            "refunded under another reference",
+            &refunded,
+            "RF-AKF-6",
+            Some(PaymentStatus::Refunded),
+        ),
+    ];
+    for (name, p, reference, payment_status) in refunds {
+        let r = client.refund("akulaku", &refund_req(p, reference)).await;
+        let r = r.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(r.refund_status, OperationStatus::Failed, "{name}");
+        assert_eq!(r.refund_reference.as_deref(), Some(reference), "{name}");
+        if let Some(s) = payment_status {
+            assert_eq!(r.payment_status, s, "{name}");
+        }
+    }
+    // Nothing changed.
+    for (inv, status) in [
+        ("INV-AKF-PENDING", OrderStatus::Pending),
+        ("INV-AKF-PAID", OrderStatus::Paid),
+        ("INV-AKF-CANCELLED", OrderStatus::Cancelled),
+        ("INV-AKF-EXPIRED", OrderStatus::Expired),
+        ("INV-AKF-REFUNDED", OrderStatus::Refunded),
+    ] {
+        assert_eq!(sim.order(inv).unwrap().status, status, "{inv}");
+    }
+    assert_eq!(sim.stats().orders, before.orders);
+    // The same refund asked again (a new Request-Id): its success answer again.
+    let r = client
+        .refund("akulaku", &refund_req(&refunded, "RF-AKF-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.refund_status, r.payment_status),
+        (OperationStatus::Success, PaymentStatus::Refunded)
+    );
+
+    // On the wire: HTTP 200 (signed), the guide's cancel shape with `error` beside `cancel`,
+    // and an idempotent 409 replay of the same FAILED answer.
+    let body = json!({"order": {"invoice_number": "INV-AKF-NONE"},
                       "payment": {"merchant_unique_reference": "MUR-NONE"}});
+    let body = serde_json::to_vec(&body).unwrap();
+    let r = post_raw(&sim, CANCEL_PATH, &body, "akf-none").await;
+    assert_eq!(r.status, 200);
+    let j = r.json();
+    assert_eq!(j["cancel"]["status"], "FAILED");
+    assert_eq!(j["error"]["message"], "Order Not Found");
+    assert_eq!(j["order"]["invoice_number"], "INV-AKF-NONE");
+    let again = post_raw(&sim, CANCEL_PATH, &body, "akf-none").await;
+    assert_eq!((again.status, again.body), (409, r.body));
+    let body = json!({"order": {"invoice_number": "INV-AKF-PENDING"},
+                      "payment": {"merchant_unique_reference": "MUR-INV-AKF-PENDING",
+                                  "identifier": [{"name": "ORDER_ID", "value": "1"}]},
+                      "refund": {"merchant_unique_reference": "RF-AKF-7"}});
     let r = post_raw(
         &sim,
-        CANCEL_PATH,
+        REFUND_PATH,
         &serde_json::to_vec(&body).unwrap(),
-        "ak-none",
+        "akf-rf",
     )
     .await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json()["error"]["message"], "Order Not Found");
+    assert_eq!(r.status, 200);
+    let j = r.json();
+    assert_eq!(
+        (&j["refund"]["status"], &j["payment"]["status"]),
+        (&json!("FAILED"), &json!("PENDING"))
+    );
+    // Check Status: a cancelled order is FAILED, one of DOKU's documented statuses.
+    let s = client.check_status("INV-AKF-CANCELLED").await.unwrap();
+    assert_eq!(s.status, PaymentStatus::Failed);
+    assert_eq!(s.raw["transaction"]["status"], "FAILED");
 }

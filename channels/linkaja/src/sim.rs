@@ -1,16 +1,48 @@
 //! LinkAja in the local DOKU simulator (feature `sim`).
 //!
-//! [`LinkAjaSim`] decodes and validates `POST /linkaja-emoney/v2/ServiceRequestPayment` with
-//! this crate's [`wire`](crate::wire) model (so the simulator rejects a broken request even
-//! when a client skipped its own validation), answers like the guide's sample (including the
-//! amount as a decimal string, `"150000.00"`), and adds `emoney_payment` to notifications and
-//! Check Status answers. It registers itself with the simulator through `inventory`.
+//! [`LinkAjaSim`] checks `POST /linkaja-emoney/v2/ServiceRequestPayment` against LinkAja's
+//! guide, written once below as data ([`CREATE_RULES`]), and not with this crate's
+//! [`wire`](crate::wire) validation: the simulator must refuse what the guide forbids and
+//! accept what it allows, so that a client stricter (or laxer) than DOKU is caught by the
+//! tests. It answers like the guide's sample (including the amount as a decimal string,
+//! `"150000.00"`). The guide documents no LinkAja notification fields, so notifications and
+//! Check Status answers carry the documented envelope only (doku-api.md section 5). It
+//! registers itself with the simulator through `inventory`.
 
 use doku_core::ChannelDescriptor;
-use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration, decode_with};
-use serde_json::{Map, Value, json};
+use doku_sim::rules::{self, FieldRule, Rules, text_at, whole_at};
+use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration};
+use serde_json::{Value, json};
 
-use crate::wire::{OVERRIDE_NOTIFICATION_URL, PaymentRequest};
+use crate::wire::OVERRIDE_NOTIFICATION_URL;
+
+/// The create request's rules, as the guide's "Request Body Explanation" states them (it
+/// gives no lengths).
+pub static CREATE_RULES: Rules = Rules {
+    fields: &[
+        FieldRule::text("order.invoice_number").required(),
+        // "number, Mandatory, Allowed chars: numeric": rupiah, whole.
+        FieldRule::whole_number("order.amount").required(),
+        // Mandatory, and the guide's sample sends `""`: present, may be empty, any text
+        // (an app deep link as well as a URL).
+        FieldRule::text("order.callback_url").sent(),
+        // Mandatory: "Information about customer's basket (item's name, price, and
+        // quantities)"; typed `string` while the sample sends an array of objects.
+        FieldRule::array("order.line_items").required(),
+        FieldRule::text("order.line_items[].name").required(),
+        FieldRule::whole_number("order.line_items[].price").required(),
+        FieldRule::whole_number("order.line_items[].quantity").required(),
+        FieldRule::text("customer.name"),
+        FieldRule::text("customer.email"),
+        // Typed `number`, sample `"081112345678"`: digits, as a string or a number.
+        FieldRule::digits("customer.phone"),
+        // Typed `string`, sample an object.
+        FieldRule::any("additional_info"),
+        // doku-api.md section 5: a URL whose path must equal the configured one.
+        FieldRule::text("additional_info.override_notification_url"),
+    ],
+    cross: &[],
+};
 
 /// LinkAja's simulator plugin.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,14 +61,15 @@ impl SimChannel for LinkAjaSim {
     }
 
     fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection> {
-        let req = decode_with(body, PaymentRequest::validate)?;
+        let req = rules::check(body, &CREATE_RULES)?;
         Ok(NewOrder {
-            invoice_number: req.order.invoice_number,
-            amount: req.order.amount.map_or(0, |a| a.rupiah()),
+            invoice_number: text_at(&req, "order.invoice_number")
+                .unwrap_or_default()
+                .to_owned(),
+            amount: whole_at(&req, "order.amount").unwrap_or_default(),
             merchant_reference: None,
             override_notification_url: req
-                .additional_info
-                .as_ref()
+                .get("additional_info")
                 .and_then(|m| m.get(OVERRIDE_NOTIFICATION_URL))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
@@ -59,14 +92,5 @@ impl SimChannel for LinkAjaSim {
                 "status": "PENDING"
             }
         })
-    }
-
-    fn channel_objects(&self, o: &OrderView<'_>) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "emoney_payment".into(),
-            json!({"account_id": SIM_TERMINAL_ID, "approval_code": format!("SIM{}", o.order_id)}),
-        );
-        m
     }
 }

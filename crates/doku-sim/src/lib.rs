@@ -5,15 +5,22 @@
 //! * **Headers and signatures**: `Client-Id` must be a configured merchant (each with its own
 //!   secret), `Request-Id` present and at most 128 characters, `Request-Timestamp` in DOKU's
 //!   form, and the `Signature` must verify (401 `invalid_signature` otherwise).
-//! * **Channel endpoints** come from [`SimChannel`] plugins, which decode the wire JSON with
-//!   the channel's own wire model and enforce every rule of the guide (400 with every
-//!   reason), and shape answers like the guide's samples. The core knows no channel by name:
+//! * **Channel endpoints** come from [`SimChannel`] plugins, which check the wire JSON
+//!   against the guide's rules written as data ([`rules`], 400 with every reason; never a
+//!   client library's own validation, so a client stricter than DOKU is caught), and shape
+//!   answers like the guide's samples. The core knows no channel by name:
 //!   a channel adds its endpoints by registering a plugin ([`SimRegistration`] through
 //!   `inventory`, or [`SimulatorBuilder::channel`]).
 //! * **State**: orders by invoice number and by Request-Id; pending until completed through
 //!   the control API (paid, failed, expired); cancel applies to a pending order, refund to a
-//!   paid one, once. The same Request-Id with the same body gets the original answer with
-//!   HTTP 409; with another body, 422 `request_id_reused`.
+//!   paid one, once. A cancel or refund that cannot be carried out (no such order, wrong
+//!   state) is answered as the guides document: HTTP 200 with the channel's `FAILED` status
+//!   ([`SimChannel::cancel_failed`], [`SimChannel::refund_failed`]), not an HTTP error. The
+//!   same Request-Id with the same body gets the original answer with HTTP 409; with another
+//!   body, 422 `request_id_reused`.
+//! * **Statuses** are DOKU's only: `transaction.status` is `PENDING`, `SUCCESS`, `FAILED`,
+//!   `EXPIRED` or `REFUNDED`. A cancelled order shows `FAILED` (see
+//!   [`OrderStatus::doku_status`]).
 //! * **Answers** are signed with `Response-Timestamp` over the path called.
 //! * **Check Status**: `GET /orders/v1/status/{invoice number or Request-Id}`.
 //! * **Notifications**: completing a payment POSTs a signed notification (doku-api.md
@@ -28,7 +35,8 @@
 //!   ([`SimConfig::max_orders`], [`SimConfig::max_requests`], [`SimConfig::max_store_bytes`]);
 //!   a full store answers 507 `storage_full`.
 //! * **Orders belong to their channel**: cancel and refund find only orders created through
-//!   the same channel (another channel's order is answered 404 `Order Not Found`).
+//!   the same channel (another channel's order is answered like an unknown one: 200, `FAILED`,
+//!   `Order Not Found`).
 //! * **Credentials in URLs** (`user:password@`) are used to send notifications but never
 //!   shown: delivery logs, the control API, errors and `Debug` output drop them.
 //!
@@ -71,6 +79,7 @@ mod error;
 mod handle;
 mod notify;
 mod plugin;
+pub mod rules;
 mod server;
 mod store;
 

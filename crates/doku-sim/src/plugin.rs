@@ -15,8 +15,9 @@
 //!
 //! The core does everything that is the same for every channel: HTTP, headers and signatures,
 //! idempotency, the order store and its state machine, Check Status, notifications and their
-//! retries, and faults. The plugin decodes and validates bodies with the channel's own wire
-//! model and shapes the answers like the channel's guide.
+//! retries, and faults. The plugin checks bodies against its guide's rules written as data
+//! ([`crate::rules`]), independently of any client library, and shapes the answers like the
+//! channel's guide, failed cancels and refunds included.
 
 use doku_core::ChannelDescriptor;
 use doku_core::validate::Violations;
@@ -32,8 +33,8 @@ pub trait SimChannel: Send + Sync + 'static {
     /// endpoint).
     fn descriptor(&self) -> &'static ChannelDescriptor;
 
-    /// Decodes and validates a create body with the channel's wire model, reporting every
-    /// broken rule.
+    /// Checks a create body against the guide's rules (see [`crate::rules`]), reporting
+    /// every broken rule.
     fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection>;
 
     /// The create answer, shaped like the guide's sample.
@@ -49,6 +50,19 @@ pub trait SimChannel: Send + Sync + 'static {
         envelope_order(order)
     }
 
+    /// The answer to a cancel that was not carried out, sent with HTTP 200 as DOKU's guides
+    /// document (Akulaku: `cancel.status` `FAILED`, with `error.message` such as
+    /// `Order Not Found` beside it). `order` is the order when one was found (unchanged);
+    /// `message` says why. The default is `{"order": {...}, "error": {"message": ...}}`.
+    fn cancel_failed(
+        &self,
+        request: &CancelOrder,
+        order: Option<&OrderView<'_>>,
+        message: &str,
+    ) -> Value {
+        failed_default(&request.invoice_number, order, message)
+    }
+
     /// Decodes and validates a refund body. The default refuses: the channel has no refund.
     fn decode_refund(&self, _body: &[u8]) -> Result<RefundOrder, Rejection> {
         Err(Rejection::Unsupported("refund"))
@@ -59,8 +73,24 @@ pub trait SimChannel: Send + Sync + 'static {
         envelope_order(order)
     }
 
-    /// Channel-specific objects appended to notifications and Check Status answers (for
-    /// example `emoney_payment` or `peer_to_peer_info`). The default adds none.
+    /// The answer to a refund that was not carried out, sent with HTTP 200 as DOKU's guides
+    /// document (Akulaku: `refund.status` `FAILED` and `payment.status` saying why: `FAILED`,
+    /// `CANCELED`, `PENDING`, `REFUNDED`). `order` is the order when one was found
+    /// (unchanged); `message` says why. The default is
+    /// `{"order": {...}, "error": {"message": ...}}`.
+    fn refund_failed(
+        &self,
+        request: &RefundOrder,
+        order: Option<&OrderView<'_>>,
+        message: &str,
+    ) -> Value {
+        failed_default(&request.invoice_number, order, message)
+    }
+
+    /// Channel-specific objects appended to notifications and Check Status answers. Only
+    /// what the channel's guide documents for notifications belongs here (doku-api.md
+    /// section 5: the envelope plus the channel's documented objects); the default, and the
+    /// right answer for a guide that documents none, adds nothing.
     fn channel_objects(&self, _order: &OrderView<'_>) -> Map<String, Value> {
         Map::new()
     }
@@ -71,6 +101,16 @@ fn envelope_order(order: &OrderView<'_>) -> Value {
     serde_json::json!({
         "order": {"invoice_number": order.invoice_number, "amount": order.amount}
     })
+}
+
+/// The default answer to a cancel or refund that was not carried out.
+fn failed_default(invoice_number: &str, order: Option<&OrderView<'_>>, message: &str) -> Value {
+    let mut v = match order {
+        Some(o) => envelope_order(o),
+        None => serde_json::json!({"order": {"invoice_number": invoice_number}}),
+    };
+    v["error"] = serde_json::json!({"message": message});
+    v
 }
 
 /// What a create request asks for, as the core needs it.
@@ -108,7 +148,9 @@ pub struct RefundOrder {
     pub refund_reference: String,
 }
 
-/// Why a plugin refused a body; answered 400 (or 404 for an unsupported operation).
+/// Why a plugin refused a body; answered 400 (or 404 for an unsupported operation). A
+/// well-formed cancel or refund that cannot be carried out is not a rejection: it is answered
+/// 200 through [`SimChannel::cancel_failed`] / [`SimChannel::refund_failed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
     /// Not JSON of the wire model's shape.
@@ -132,7 +174,9 @@ impl From<Violations> for Rejection {
     }
 }
 
-/// Decodes `body` as `T` and runs `validate`: the usual body of a `decode_*` method.
+/// Decodes `body` as `T` and runs `validate`. A channel's plugin checks DOKU's requests with
+/// its guide's rules as data ([`crate::rules::check`]) instead, so that it does not inherit
+/// a client library's stricter rules; this stays for plugins of channels without such a table.
 pub fn decode_with<T: serde::de::DeserializeOwned>(
     body: &[u8],
     validate: impl FnOnce(&T) -> Result<(), Violations>,

@@ -691,20 +691,17 @@ impl SimState {
                     &c.invoice_number,
                     c.merchant_reference.as_deref(),
                 ) else {
-                    return not_found();
+                    return failed(channel.cancel_failed(&c, None, ORDER_NOT_FOUND));
                 };
                 let o = &mut store.orders[idx as usize];
                 if o.status != OrderStatus::Pending {
-                    return Answer::error(
-                        422,
-                        "invalid_state",
-                        &format!(
-                            "Order is {}: only a pending order can be cancelled",
-                            o.status
-                        ),
-                        "invalid_request_error",
-                        true,
+                    let message = format!(
+                        "Order is {}: only a pending order can be cancelled",
+                        o.status
                     );
+                    let o = &store.orders[idx as usize];
+                    let view = self.view(idx, o);
+                    return failed(channel.cancel_failed(&c, Some(&view), &message));
                 }
                 let undo = Undo::Changed {
                     idx,
@@ -731,29 +728,28 @@ impl SimState {
                     &r.invoice_number,
                     r.merchant_reference.as_deref(),
                 ) else {
-                    return not_found();
+                    return failed(channel.refund_failed(&r, None, ORDER_NOT_FOUND));
                 };
                 let o = &mut store.orders[idx as usize];
-                match o.status {
-                    OrderStatus::Paid => {}
-                    OrderStatus::Refunded => {
-                        return Answer::error(
-                            422,
-                            "already_refunded",
-                            "Order is already refunded",
-                            "invalid_request_error",
-                            true,
-                        );
+                let refusal = match o.status {
+                    OrderStatus::Paid => None,
+                    // The same refund asked again: its answer again ("REFUNDED = Refund
+                    // request success / already request").
+                    OrderStatus::Refunded
+                        if o.refund_reference.as_deref() == Some(r.refund_reference.as_str()) =>
+                    {
+                        let o = &store.orders[idx as usize];
+                        return failed(channel.refund_response(&self.view(idx, o)));
                     }
-                    other => {
-                        return Answer::error(
-                            422,
-                            "order_not_paid",
-                            &format!("Order is {other}: only a paid order can be refunded"),
-                            "invalid_request_error",
-                            true,
-                        );
-                    }
+                    OrderStatus::Refunded => Some("Order is already refunded".to_owned()),
+                    other => Some(format!(
+                        "Order is {other}: only a paid order can be refunded"
+                    )),
+                };
+                if let Some(message) = refusal {
+                    let o = &store.orders[idx as usize];
+                    let view = self.view(idx, o);
+                    return failed(channel.refund_failed(&r, Some(&view), &message));
                 }
                 let undo = Undo::Changed {
                     idx,
@@ -863,14 +859,20 @@ fn storage_full() -> Bytes {
     error_body("storage_full", "Simulator store is full", "api_error", &[])
 }
 
-fn not_found() -> Answer {
-    Answer::error(
-        404,
-        "order_not_found",
-        "Order Not Found",
-        "invalid_request_error",
-        true,
-    )
+/// DOKU's message for a cancel or refund of an order it does not know (Akulaku's cancel
+/// sample).
+const ORDER_NOT_FOUND: &str = "Order Not Found";
+
+/// A cancel or refund that changed nothing, answered 200 with the channel's `FAILED` shape
+/// and kept for idempotent replay.
+fn failed(body: Value) -> Answer {
+    Answer {
+        status: 200,
+        body: to_bytes(&body),
+        store: true,
+        order: None,
+        undo: Undo::Nothing,
+    }
 }
 
 fn rejection_answer(r: Rejection) -> Answer {

@@ -22,21 +22,30 @@ pub enum OrderStatus {
     Failed,
     /// Not paid in time (`EXPIRED`).
     Expired,
-    /// Cancelled while pending.
+    /// Cancelled while pending (`FAILED` in Check Status: see [`OrderStatus::doku_status`]).
     Cancelled,
     /// Refunded in full after being paid.
     Refunded,
 }
 
 impl OrderStatus {
-    /// DOKU's `transaction.status` for this state.
+    /// DOKU's `transaction.status` for this state, in Check Status answers and notifications:
+    /// one of DOKU's documented statuses (`PENDING`, `SUCCESS`, `FAILED`, `EXPIRED`,
+    /// `REFUNDED`, `TIMEOUT`, `REDIRECT`), never an invented one.
+    ///
+    /// A cancelled order shows `FAILED`. DOKU documents no `CANCELLED` transaction status;
+    /// `FAILED` is the documented status of a payment that was not and will not be made
+    /// ("generate new payment request"), which is what a cancelled order is to the merchant.
+    /// `EXPIRED` would claim a timeout that did not happen, and `PENDING` would invite a wait
+    /// for a payment that cannot come. (The cancel answer itself says `CANCELLED` in
+    /// `payment.status`, as Akulaku's guide sample does; that is the channel's answer field,
+    /// not a transaction status.)
     pub fn doku_status(self) -> &'static str {
         match self {
             Self::Pending => "PENDING",
             Self::Paid => "SUCCESS",
-            Self::Failed => "FAILED",
+            Self::Failed | Self::Cancelled => "FAILED",
             Self::Expired => "EXPIRED",
-            Self::Cancelled => "CANCELLED",
             Self::Refunded => "REFUNDED",
         }
     }
