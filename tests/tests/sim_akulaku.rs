@@ -108,6 +108,15 @@ async fn generate_cancel_refund_and_notifications() {
         sim.order("INV-AK-1").unwrap().status,
         OrderStatus::Cancelled
     );
+    // `payment.date` is the order's expiry (yyyyMMddHHmmss, UTC+7): the simulator's orders
+    // live 24 hours; the cancellation's own date is `cancel.date`.
+    let expires = c.payment_expires_at.expect("expiry");
+    let lifetime = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        (lifetime - time::Duration::hours(24)).abs() < time::Duration::minutes(5),
+        "{expires}"
+    );
+    assert!(c.date.is_some_and(|d| d < expires));
     let c = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap();
     assert_eq!(
         (c.cancel_status, c.payment_status),

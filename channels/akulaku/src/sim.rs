@@ -196,7 +196,8 @@ impl SimChannel for AkulakuSim {
             "payment": {
                 // As in the guide's cancel sample.
                 "status": "CANCELLED",
-                "date": date,
+                // The guide's table: the order's expiry, `yyyyMMddHHmmss` in UTC+7.
+                "date": expiry_wib(o.created_at),
                 "merchant_unique_reference": o.merchant_reference,
                 "identifier": identifiers(o),
             },
@@ -288,4 +289,23 @@ impl SimChannel for AkulakuSim {
             "error": {"message": message},
         })
     }
+}
+
+/// How long an Akulaku order lives in the simulator before it would expire. The guide states
+/// no expiry; 24 hours is the simulator's [decision], only used for the cancel answer's
+/// `payment.date`.
+const ORDER_LIFETIME: time::Duration = time::Duration::hours(24);
+
+/// The order's expiry as the guide's table gives `payment.date`: `yyyyMMddHHmmss`, UTC+7.
+fn expiry_wib(created_at: OffsetDateTime) -> String {
+    let t = (created_at + ORDER_LIFETIME).to_offset(time::macros::offset!(+7));
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }

@@ -517,7 +517,7 @@ fn standalone_simulator_with_right_and_wrong_secret() {
         },
         Row {
             env: right.clone(),
-            stdout: &["\"status\": \"CANCELLED\""],
+            stdout: &["\"status\": \"FAILED\""],
             ..row(vec!["status", "INV-CLI-0001", "--json"], 0)
         },
     ];
