@@ -143,6 +143,11 @@ pub fn parse_iso8601(s: &str) -> Option<OffsetDateTime> {
 /// );
 /// ```
 pub fn parse_doku_datetime(s: &str) -> Option<OffsetDateTime> {
+    // DOKU's own layout first, read by position: several times cheaper than the general
+    // RFC 3339 parser, and it is what notifications carry (the receiver's hot path).
+    if let Some(t) = parse_timestamp(s) {
+        return Some(t);
+    }
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t);
     }

@@ -26,8 +26,6 @@
 //! assert!(verifier.verify(&headers, "/other", body).is_err());
 //! ```
 
-mod envelope_json;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,10 +101,10 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Reads an envelope from JSON text: the same result as
-    /// `serde_json::from_str::<Envelope>` for any document whose top level is an object, in
-    /// under half the time. The whole text is checked against the JSON grammar; the error
-    /// names the field (when inside one), the rule and the byte offset.
+    /// Reads an envelope from JSON text: serde's derived `Deserialize` (unknown fields
+    /// skipped whatever their shape, nesting or escapes), the whole text checked against the
+    /// JSON grammar, nothing allowed after the value. The error names the field path where
+    /// there is one.
     ///
     /// ```
     /// use doku_core::notification::Envelope;
@@ -118,11 +116,12 @@ impl Envelope {
     /// assert!(Envelope::from_json(r#"{"order": {}} x"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Self, String> {
-        envelope_json::parse(text.as_bytes())
+        serde_json::from_str(text).map_err(|_| Self::explain(text))
     }
 
     /// [`Envelope::from_json`] for bytes as received: bytes that are not UTF-8 are refused
-    /// (JSON text is UTF-8, RFC 8259), then the text is read.
+    /// anywhere in the body, skipped fields included (JSON text is UTF-8, RFC 8259), then the
+    /// text is read.
     ///
     /// ```
     /// use doku_core::notification::Envelope;
@@ -131,7 +130,28 @@ impl Envelope {
     /// assert!(Envelope::from_json_bytes(b"{\"x\": \"\xff\"}").is_err());
     /// ```
     pub fn from_json_bytes(json: &[u8]) -> Result<Self, String> {
-        envelope_json::parse(json)
+        let text = std::str::from_utf8(json)
+            .map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+        Self::from_json(text)
+    }
+
+    /// The error for text that does not read: parsed again (only on this path) through
+    /// `serde_path_to_error`, so that the message names the field.
+    fn explain(text: &str) -> String {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let err = match serde_path_to_error::deserialize::<_, Self>(&mut de) {
+            Ok(_) => match de.end() {
+                Ok(()) => return "unreadable".into(),
+                Err(e) => return e.to_string(),
+            },
+            Err(e) => e,
+        };
+        let path = err.path().to_string();
+        if path.is_empty() || path == "." {
+            err.into_inner().to_string()
+        } else {
+            format!("`{path}`: {}", err.into_inner())
+        }
     }
 }
 
@@ -396,32 +416,6 @@ impl NotificationVerifier {
         own_path: &str,
         body: Bytes,
     ) -> Result<VerifiedNotification, NotificationError> {
-        self.verify_with(headers, own_path, body, Envelope::from_json_bytes)
-    }
-
-    /// [`NotificationVerifier::verify_bytes`] with serde's derived `Deserialize` reading the
-    /// envelope (after the same UTF-8 check) instead of the single-pass reader: only for the
-    /// benchmark that decides whether the reader earns its place.
-    #[doc(hidden)]
-    pub fn verify_bytes_serde_derive(
-        &self,
-        headers: &HeaderMap,
-        own_path: &str,
-        body: Bytes,
-    ) -> Result<VerifiedNotification, NotificationError> {
-        self.verify_with(headers, own_path, body, |json| {
-            let text = std::str::from_utf8(json).map_err(|e| e.to_string())?;
-            serde_json::from_str(text).map_err(|e| e.to_string())
-        })
-    }
-
-    fn verify_with(
-        &self,
-        headers: &HeaderMap,
-        own_path: &str,
-        body: Bytes,
-        read_envelope: impl FnOnce(&[u8]) -> Result<Envelope, String>,
-    ) -> Result<VerifiedNotification, NotificationError> {
         if body.len() > self.max_body_bytes {
             return Err(NotificationError::BodyTooLarge {
                 size: body.len(),
@@ -485,7 +479,7 @@ impl NotificationVerifier {
                 "body must be a JSON object".into(),
             ));
         }
-        let envelope = read_envelope(&body).map_err(NotificationError::Malformed)?;
+        let envelope = Envelope::from_json_bytes(&body).map_err(NotificationError::Malformed)?;
         Ok(VerifiedNotification {
             client_id: CompactString::new(client_id),
             request_id,

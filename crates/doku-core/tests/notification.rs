@@ -352,3 +352,56 @@ fn repeated_headers_use_the_first_value() {
         assert_eq!(got.is_ok(), *verifies, "{name} {values:?}: {got:?}");
     }
 }
+
+/// The envelope is read by serde's derive after a UTF-8 check of the whole body: fields it
+/// skips may have any shape, escape or nesting; the body must still be one UTF-8 JSON value.
+#[test]
+fn envelope_reading_table() {
+    let deep = format!(
+        r#"{{"order":{{"amount":1}},"x":{}1{}}}"#,
+        "[".repeat(1000),
+        "]".repeat(1000)
+    );
+    /// A body, and the amount it reads as or a part of the error.
+    type Row<'a> = (&'a [u8], Result<Option<u64>, &'a str>);
+    let rows: &[Row<'_>] = &[
+        (br#"{"order":{"amount":150000}}"#, Ok(Some(150_000))),
+        (br#"{"order":{"amount":"10000.00"}}"#, Ok(Some(10_000))),
+        (br#"{"order":{"amount":1},"x":"\ud800"}"#, Ok(Some(1))),
+        (deep.as_bytes(), Ok(Some(1))),
+        (
+            br#"{"order":{"amount":1,"extra":{"a":[1,2,{"b":null}]}}}"#,
+            Ok(Some(1)),
+        ),
+        (br#"{}"#, Ok(None)),
+        (
+            b"{\"order\":{\"amount\":1},\"x\":\"\xff\"}",
+            Err("not UTF-8 at byte 27"),
+        ),
+        (
+            br#"{"order":{"amount":1}} trailing"#,
+            Err("trailing characters"),
+        ),
+        (br#"{"order":{"amount":-1}}"#, Err("`order.amount`: ")),
+        (br#"{"order":{"amount":[1]}}"#, Err("`order.amount`: ")),
+        (br#"{"channel":{"id":7}}"#, Err("`channel.id`: ")),
+        (
+            br#"{"order":{"invoice_number":"\ud800"}}"#,
+            Err("`order.invoice_number`: "),
+        ),
+        (br#"{"order":"#, Err("EOF")),
+    ];
+    for (body, want) in rows {
+        let got = doku_core::notification::Envelope::from_json_bytes(body);
+        let text = String::from_utf8_lossy(body);
+        match (&got, want) {
+            (Ok(e), Ok(amount)) => assert_eq!(
+                e.order.as_ref().and_then(|o| o.amount).map(|a| a.rupiah()),
+                *amount,
+                "{text}"
+            ),
+            (Err(e), Err(part)) => assert!(e.contains(part), "{text}: {e}"),
+            _ => panic!("{text}: got {got:?}, want {want:?}"),
+        }
+    }
+}
