@@ -232,3 +232,85 @@ impl fmt::Display for Credentials {
         )
     }
 }
+
+/// The merchant a channel builds a request for: its `Client-Id` and digests keyed with its
+/// secret, **never the secret itself** (a channel that needs an in-body checksum, such as
+/// OVO's `security.check_sum`, asks for the digest). Prints without the secret.
+///
+/// ```
+/// use doku_core::{ClientId, Merchant, SecretKey};
+/// let m = Merchant::new(
+///     ClientId::new("MCH-0001-10791114622547").unwrap(),
+///     SecretKey::new("SK-9sCrJ1kdYUJAYlsJKlqz").unwrap(),
+/// );
+/// // OVO's worked example: amount + client id + invoice + OVO id, then the secret.
+/// let sum = m.sha256_hex_with_secret("10000MCH-0001-10791114622547MINV20201231468081211111111");
+/// assert!(sum.starts_with("641ba732") && sum.ends_with("79fa"), "{sum}");
+/// assert!(!format!("{m:?}").contains("SK-9s"));
+/// ```
+#[derive(Clone)]
+pub struct Merchant {
+    client_id: ClientId,
+    secret: SecretKey,
+}
+
+impl Merchant {
+    /// A merchant from its Client-Id and secret key.
+    pub fn new(client_id: ClientId, secret: SecretKey) -> Self {
+        Self { client_id, secret }
+    }
+
+    /// The merchant of these credentials.
+    pub fn from_credentials(credentials: &Credentials) -> Self {
+        Self::new(
+            credentials.client_id.clone(),
+            credentials.secret_key.clone(),
+        )
+    }
+
+    /// The `Client-Id`.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
+    /// SHA-256 of `message` immediately followed by the secret key, as 64 lowercase hex
+    /// digits (the in-body checksum form DOKU's OVO guide describes).
+    pub fn sha256_hex_with_secret(&self, message: &str) -> String {
+        use sha2::Digest as _;
+        let mut hasher = Sha256::new();
+        hasher.update(message.as_bytes());
+        hasher.update(self.secret.secret.expose_secret().as_bytes());
+        hex_lower(&hasher.finalize())
+    }
+
+    /// HMAC-SHA256 of `message` keyed with the secret key, as 64 lowercase hex digits.
+    pub fn hmac_sha256_hex(&self, message: &[u8]) -> String {
+        let mut mac = self.secret.mac();
+        mac.update(message);
+        hex_lower(&mac.finalize().into_bytes())
+    }
+
+    /// Whether `secret` is this merchant's secret (constant time).
+    pub fn has_secret(&self, secret: &SecretKey) -> bool {
+        self.secret.same_secret(secret)
+    }
+}
+
+impl fmt::Debug for Merchant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Merchant")
+            .field("client_id", &self.client_id)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}

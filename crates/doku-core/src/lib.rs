@@ -38,7 +38,7 @@ pub use channel::{
     RedirectStyle, RefundSupport,
 };
 pub use client::Client;
-pub use credentials::{ClientId, Credentials, Environment, SecretKey};
+pub use credentials::{ClientId, Credentials, Environment, Merchant, SecretKey};
 pub use error::{Delivery, DokuError, DokuErrorKind, Error};
 pub use model::{
     CancelRequest, Cancellation, Customer, Identifier, LineItem, NextAction, Notification,
