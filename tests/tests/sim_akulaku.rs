@@ -70,7 +70,7 @@ async fn generate_cancel_refund_and_notifications() {
     let sim = start_sim(&receiver, FaultConfig::default()).await;
     let api = api(&sim);
 
-    let p1 = Akulaku.create(&api, &request("INV-AK-1")).await.unwrap();
+    let p1 = api.create(&Akulaku, &request("INV-AK-1")).await.unwrap();
     assert_eq!(p1.status, PaymentStatus::Pending);
     assert_eq!(p1.amount.rupiah(), 90_000);
     assert_eq!(p1.merchant_reference.as_deref(), Some("MUR-INV-AK-1"));
@@ -84,8 +84,8 @@ async fn generate_cancel_refund_and_notifications() {
     );
 
     // A duplicate invoice number is refused.
-    let err = Akulaku
-        .create(&api, &request("INV-AK-1"))
+    let err = api
+        .create(&Akulaku, &request("INV-AK-1"))
         .await
         .unwrap_err();
     assert!(
@@ -94,15 +94,15 @@ async fn generate_cancel_refund_and_notifications() {
     );
     // Refund of a pending order fails (200, FAILED, as the guide documents); cancel
     // succeeds once, then fails.
-    let r = Akulaku
-        .refund(&api, &refund_req(&p1, "RF-1"))
+    let r = api
+        .refund(&Akulaku, &refund_req(&p1, "RF-1"))
         .await
         .unwrap();
     assert_eq!(
         (r.refund_status, r.payment_status),
         (OperationStatus::Failed, PaymentStatus::Pending)
     );
-    let c = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap();
+    let c = api.cancel(&Akulaku, &cancel_req(&p1)).await.unwrap();
     assert_eq!(c.cancel_status, OperationStatus::Success);
     assert_eq!(
         sim.order("INV-AK-1").unwrap().status,
@@ -117,7 +117,7 @@ async fn generate_cancel_refund_and_notifications() {
         "{expires}"
     );
     assert!(c.date.is_some_and(|d| d < expires));
-    let c = Akulaku.cancel(&api, &cancel_req(&p1)).await.unwrap();
+    let c = api.cancel(&Akulaku, &cancel_req(&p1)).await.unwrap();
     assert_eq!(
         (c.cancel_status, c.payment_status),
         (OperationStatus::Failed, PaymentStatus::Cancelled)
@@ -129,7 +129,7 @@ async fn generate_cancel_refund_and_notifications() {
     );
 
     // Paid, notified, refunded once.
-    let p2 = Akulaku.create(&api, &request("INV-AK-2")).await.unwrap();
+    let p2 = api.create(&Akulaku, &request("INV-AK-2")).await.unwrap();
     sim.complete("INV-AK-2", Outcome::Paid).unwrap();
     let got = receiver.wait_for(1).await;
     assert_eq!(got.len(), 1);
@@ -158,19 +158,19 @@ async fn generate_cancel_refund_and_notifications() {
         Some(p2.request_id.as_str())
     );
 
-    let c = Akulaku.cancel(&api, &cancel_req(&p2)).await.unwrap();
+    let c = api.cancel(&Akulaku, &cancel_req(&p2)).await.unwrap();
     assert_eq!(
         (c.cancel_status, c.payment_status),
         (OperationStatus::Failed, PaymentStatus::Success)
     );
-    let r = Akulaku
-        .refund(&api, &refund_req(&p2, "RF-2"))
+    let r = api
+        .refund(&Akulaku, &refund_req(&p2, "RF-2"))
         .await
         .unwrap();
     assert_eq!(r.refund_status, OperationStatus::Success);
     assert_eq!(r.refund_reference.as_deref(), Some("RF-2"));
-    let again = Akulaku
-        .refund(&api, &refund_req(&p2, "RF-2b"))
+    let again = api
+        .refund(&Akulaku, &refund_req(&p2, "RF-2b"))
         .await
         .unwrap();
     assert_eq!(
@@ -187,7 +187,7 @@ async fn generate_cancel_refund_and_notifications() {
         ("INV-AK-3", Outcome::Failed, PaymentStatus::Failed),
         ("INV-AK-4", Outcome::Expired, PaymentStatus::Expired),
     ] {
-        Akulaku.create(&api, &request(inv)).await.unwrap();
+        api.create(&Akulaku, &request(inv)).await.unwrap();
         sim.complete(inv, outcome).unwrap();
         assert_eq!(api.check_status(inv).await.unwrap().status, status, "{inv}");
     }

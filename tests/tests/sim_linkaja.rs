@@ -28,7 +28,7 @@ async fn create_complete_notify_and_check_status() {
     let rid = RequestId::new("linkaja-create-0001").unwrap();
     let mut req = request("INV-LA-1", None);
     req.request_id = Some(rid.clone());
-    let p = LinkAja.create(&api, &req).await.unwrap();
+    let p = api.create(&LinkAja, &req).await.unwrap();
     assert_eq!(p.invoice_number, "INV-LA-1");
     assert_eq!(p.amount.rupiah(), 150_000);
     assert_eq!(p.status, PaymentStatus::Pending);
@@ -42,7 +42,7 @@ async fn create_complete_notify_and_check_status() {
         "TERMINAL_ID"
     );
     // The same Request-Id and body: the original answer, read as a replay.
-    let again = LinkAja.create(&api, &req).await.unwrap();
+    let again = api.create(&LinkAja, &req).await.unwrap();
     assert!(again.replayed);
     assert_eq!(again.raw, p.raw);
 
@@ -87,8 +87,7 @@ async fn override_notification_url_with_the_same_path() {
         ("INV-LA-O2", format!("{}/another/path", other.url()), false),
     ];
     for (inv, url, used) in &cases {
-        LinkAja
-            .create(&api, &request(inv, Some(url.clone())))
+        api.create(&LinkAja, &request(inv, Some(url.clone())))
             .await
             .unwrap();
         sim.complete(inv, Outcome::Paid).unwrap();

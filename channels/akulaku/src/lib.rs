@@ -100,12 +100,11 @@
 pub mod sim;
 pub mod wire;
 
-use async_trait::async_trait;
 use doku_core::model::identifier;
 use doku_core::validate::{Violation, Violations};
 use doku_core::{
-    Amount, Api, CancelRequest, Cancellation, Capabilities, ChannelDescriptor, ChannelKind,
-    Endpoint, Error, NextAction, Operation, OperationStatus, Payment, PaymentChannel,
+    Amount, Call, CancelRequest, Cancellation, Capabilities, ChannelDescriptor, ChannelKind,
+    Endpoint, Error, Merchant, NextAction, Operation, OperationStatus, Payment, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, Refund, RefundAmount, RefundRequest,
     RefundSupport, Sent, lenient,
 };
@@ -133,21 +132,9 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         max_amount: Amount::MAX.rupiah(),
     },
     endpoints: &[
-        Endpoint {
-            operation: Operation::Create,
-            method: "POST",
-            path: CREATE_PATH,
-        },
-        Endpoint {
-            operation: Operation::Cancel,
-            method: "POST",
-            path: CANCEL_PATH,
-        },
-        Endpoint {
-            operation: Operation::Refund,
-            method: "POST",
-            path: REFUND_PATH,
-        },
+        Endpoint::post(Operation::Create, CREATE_PATH),
+        Endpoint::post(Operation::Cancel, CANCEL_PATH),
+        Endpoint::post(Operation::Refund, REFUND_PATH),
     ],
 };
 
@@ -583,7 +570,6 @@ pub fn payment_identifier<'a>(payment: &'a Payment, name: &str) -> Option<&'a st
     identifier(&payment.identifiers, name)
 }
 
-#[async_trait]
 impl PaymentChannel for Akulaku {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
@@ -593,32 +579,38 @@ impl PaymentChannel for Akulaku {
         Self::to_wire(req).map(drop).map_err(Error::Validation)
     }
 
-    async fn create(&self, api: &Api, req: &PaymentRequest) -> Result<Payment, Error> {
-        let endpoint = DESCRIPTOR.require(Operation::Create)?;
+    fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {
         let wire = Self::to_wire(req)?;
-        let sent = api
-            .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await
-            .map_err(|e| e.with_next_action(Self::redirect_in))?;
-        Self::from_wire(req, sent).map_err(|e| e.with_next_action(Self::redirect_in))
+        let asked = req.clone();
+        let call = Call::new(
+            DESCRIPTOR.require(Operation::Create)?,
+            req.request_id.as_ref(),
+            &wire,
+            move |sent| Self::from_wire(&asked, sent.decode()?),
+        )?;
+        Ok(call.salvage_redirect(Self::redirect_in))
     }
 
-    async fn cancel(&self, api: &Api, req: &CancelRequest) -> Result<Cancellation, Error> {
-        let endpoint = DESCRIPTOR.require(Operation::Cancel)?;
+    fn cancel(&self, req: &CancelRequest, _: &Merchant) -> Result<Call<Cancellation>, Error> {
         let wire = Self::cancel_to_wire(req)?;
-        let sent = api
-            .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await?;
-        Self::cancellation_from_wire(req, sent)
+        let asked = req.clone();
+        Call::new(
+            DESCRIPTOR.require(Operation::Cancel)?,
+            req.request_id.as_ref(),
+            &wire,
+            move |sent| Self::cancellation_from_wire(&asked, sent.decode()?),
+        )
     }
 
-    async fn refund(&self, api: &Api, req: &RefundRequest) -> Result<Refund, Error> {
-        let endpoint = DESCRIPTOR.require(Operation::Refund)?;
+    fn refund(&self, req: &RefundRequest, _: &Merchant) -> Result<Call<Refund>, Error> {
         let wire = Self::refund_to_wire(req)?;
-        let sent = api
-            .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await?;
-        Self::refund_from_wire(req, sent)
+        let asked = req.clone();
+        Call::new(
+            DESCRIPTOR.require(Operation::Refund)?,
+            req.request_id.as_ref(),
+            &wire,
+            move |sent| Self::refund_from_wire(&asked, sent.decode()?),
+        )
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {

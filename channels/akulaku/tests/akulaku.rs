@@ -198,8 +198,9 @@ fn empty_city_state_postcode_are_sent_as_empty_strings_and_reference_defaults_to
 async fn assert_create_rejected(req: &PaymentRequest, field: &str, rule: &str) {
     let mock =
         MockDoku::start(&[(CREATE_PATH, fixture_bytes("generate-order-response.json"))]).await;
-    let err = Akulaku
-        .create(&mock.api(), req)
+    let err = mock
+        .api()
+        .create(&Akulaku, req)
         .await
         .expect_err("must be rejected");
     let v = err
@@ -504,7 +505,7 @@ async fn each_cancel_rule_rejects_before_sending() {
         let mock = MockDoku::start(&[(CANCEL_PATH, fixture_bytes("cancel-response.json"))]).await;
         let mut req = cancel_req();
         edit(&mut req);
-        let err = Akulaku.cancel(&mock.api(), &req).await.expect_err(field);
+        let err = mock.api().cancel(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
             v.iter().any(|x| x.field == *field && x.rule == *rule),
@@ -550,7 +551,7 @@ async fn each_refund_rule_rejects_before_sending() {
         let mock = MockDoku::start(&[(REFUND_PATH, fixture_bytes("refund-response.json"))]).await;
         let mut req = refund_req();
         edit(&mut req);
-        let err = Akulaku.refund(&mock.api(), &req).await.expect_err(field);
+        let err = mock.api().refund(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
             v.iter().any(|x| x.field == *field && x.rule == *rule),
@@ -565,8 +566,9 @@ async fn partial_refund_is_a_typed_not_sent_error() {
     let mock = MockDoku::start(&[(REFUND_PATH, fixture_bytes("refund-response.json"))]).await;
     let mut req = refund_req();
     req.amount = RefundAmount::Partial(Amount::new(10_000).expect("amount"));
-    let err = Akulaku
-        .refund(&mock.api(), &req)
+    let err = mock
+        .api()
+        .refund(&Akulaku, &req)
         .await
         .expect_err("partial");
     assert_eq!(err.delivery(), doku_core::Delivery::NotSent);
@@ -618,7 +620,7 @@ async fn create_cancel_refund_round_trip() {
     let mut req = guide_payment_request();
     let rid = RequestId::new("baec7d95-f30a-4b78-b711-6ebe0ccdf50b").expect("rid");
     req.request_id = Some(rid.clone());
-    let payment = Akulaku.create(&api, &req).await.expect("created");
+    let payment = api.create(&Akulaku, &req).await.expect("created");
     assert_eq!(payment.channel, "akulaku");
     assert_eq!(payment.request_id, rid);
     assert_eq!(payment.invoice_number, "INV-20210707-0001");
@@ -651,8 +653,8 @@ async fn create_cancel_refund_round_trip() {
     assert_eq!(payment.raw, fixture("generate-order-response.json"));
 
     // cancel, built from what create returned
-    let cancellation = Akulaku
-        .cancel(&api, &cancel_request(&payment))
+    let cancellation = api
+        .cancel(&Akulaku, &cancel_request(&payment))
         .await
         .expect("cancelled");
     assert_eq!(cancellation.payment_status, PaymentStatus::Cancelled);
@@ -665,8 +667,8 @@ async fn create_cancel_refund_round_trip() {
     assert_eq!(cancellation.raw, cancel_answer);
 
     // refund, built from what create returned
-    let refund = Akulaku
-        .refund(&api, &refund_request(&payment, "XYZ-006456"))
+    let refund = api
+        .refund(&Akulaku, &refund_request(&payment, "XYZ-006456"))
         .await
         .expect("refunded");
     assert_eq!(refund.payment_status, PaymentStatus::Refunded);
@@ -728,8 +730,8 @@ async fn guide_cancel_and_refund_requests_are_sent_as_in_the_guide() {
     ])
     .await;
     let api = mock.api();
-    Akulaku.cancel(&api, &cancel_req()).await.expect("cancel");
-    Akulaku.refund(&api, &refund_req()).await.expect("refund");
+    api.cancel(&Akulaku, &cancel_req()).await.expect("cancel");
+    api.refund(&Akulaku, &refund_req()).await.expect("refund");
     let received = mock.received();
     assert_eq!(received[0].body, fixture("cancel-request.json"));
     assert_eq!(received[1].body, fixture("refund-request.json"));
@@ -769,16 +771,16 @@ async fn assert_answer(op: Op, status: u16, body: &Value, expect: Expect) {
     let mock = MockDoku::start_with_status(&[(path, status, body.to_string().into_bytes())]).await;
     let api = mock.api();
     let got = match op {
-        Op::Create => Akulaku
-            .create(&api, &guide_payment_request())
+        Op::Create => api
+            .create(&Akulaku, &guide_payment_request())
             .await
             .map(|p| p.replayed),
-        Op::Cancel => Akulaku
-            .cancel(&api, &cancel_req())
+        Op::Cancel => api
+            .cancel(&Akulaku, &cancel_req())
             .await
             .map(|c| c.replayed),
-        Op::Refund => Akulaku
-            .refund(&api, &refund_req())
+        Op::Refund => api
+            .refund(&Akulaku, &refund_req())
             .await
             .map(|r| r.replayed),
     };

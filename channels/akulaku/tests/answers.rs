@@ -5,8 +5,7 @@
 doku_testkit::fixtures!();
 use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
 use doku_core::{
-    CancelRequest, Error, Identifier, NextAction, PaymentChannel, PaymentRequest, RefundAmount,
-    RefundRequest,
+    CancelRequest, Error, Identifier, NextAction, PaymentRequest, RefundAmount, RefundRequest,
 };
 use doku_testkit::{MockDoku, set};
 use serde_json::{Value, json};
@@ -86,7 +85,7 @@ async fn answer(op: Op, body: &Value) -> Result<Seen, Error> {
     let api = mock.api();
     Ok(match op {
         Op::Create => {
-            let p = Akulaku.create(&api, &create_req()).await?;
+            let p = api.create(&Akulaku, &create_req()).await?;
             Seen {
                 status: p.status.to_string(),
                 op_status: None,
@@ -96,7 +95,7 @@ async fn answer(op: Op, body: &Value) -> Result<Seen, Error> {
             }
         }
         Op::Cancel => {
-            let c = Akulaku.cancel(&api, &cancel_req()).await?;
+            let c = api.cancel(&Akulaku, &cancel_req()).await?;
             Seen {
                 status: c.payment_status.to_string(),
                 op_status: Some(c.cancel_status.to_string()),
@@ -106,7 +105,7 @@ async fn answer(op: Op, body: &Value) -> Result<Seen, Error> {
             }
         }
         Op::Refund => {
-            let r = Akulaku.refund(&api, &refund_req()).await?;
+            let r = api.refund(&Akulaku, &refund_req()).await?;
             Seen {
                 status: r.payment_status.to_string(),
                 op_status: Some(r.refund_status.to_string()),
@@ -421,7 +420,7 @@ async fn a_numeric_error_code_is_kept_as_text() {
     for (body, code) in rows {
         let mock =
             MockDoku::start_with_status(&[(CREATE_PATH, 400, body.to_string().into_bytes())]).await;
-        match Akulaku.create(&mock.api(), &create_req()).await {
+        match mock.api().create(&Akulaku, &create_req()).await {
             Err(Error::Doku(e)) => assert_eq!(e.code.as_deref(), *code, "{body}"),
             other => panic!("{body}: {other:?}"),
         }
@@ -503,17 +502,17 @@ async fn every_request_the_guide_allows_is_sent() {
                 let mut r = create_req();
                 edit(&mut r);
                 r.invoice_number = "INV-20210707-0001".into();
-                Akulaku.create(&api, &r).await.map(drop)
+                api.create(&Akulaku, &r).await.map(drop)
             }
             Send::Cancel(edit) => {
                 let mut r = cancel_req();
                 edit(&mut r);
-                Akulaku.cancel(&api, &r).await.map(drop)
+                api.cancel(&Akulaku, &r).await.map(drop)
             }
             Send::Refund(edit) => {
                 let mut r = refund_req();
                 edit(&mut r);
-                Akulaku.refund(&api, &r).await.map(drop)
+                api.refund(&Akulaku, &r).await.map(drop)
             }
         };
         // A create answer's amount is the guide's (90 000): an edited amount is an answer

@@ -7,8 +7,7 @@ use axum::http::HeaderMap;
 use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
 use doku_core::{
     Api, CancelRequest, Credentials, Delivery, Environment, Error, Identifier, NextAction,
-    OperationStatus, PaymentChannel, PaymentRequest, PaymentStatus, RefundAmount, RefundRequest,
-    RetryPolicy,
+    OperationStatus, PaymentRequest, PaymentStatus, RefundAmount, RefundRequest, RetryPolicy,
 };
 use doku_testkit::{MockDoku, set};
 use serde_json::{Value, json};
@@ -151,11 +150,11 @@ async fn an_unusable_create_answer_keeps_its_body_and_redirect() {
     for (case, bad_signature, body, kind, next) in rows {
         let (got, _task, _mock) = if bad_signature {
             let (api, task) = badly_signed(body.clone()).await;
-            (Akulaku.create(&api, &create_req()).await, Some(task), None)
+            (api.create(&Akulaku, &create_req()).await, Some(task), None)
         } else {
             let mock = MockDoku::start(&[(CREATE_PATH, body.to_string().into_bytes())]).await;
             (
-                Akulaku.create(&mock.api(), &create_req()).await,
+                mock.api().create(&Akulaku, &create_req()).await,
                 None,
                 Some(mock),
             )
@@ -242,8 +241,9 @@ async fn cancel_payment_date_is_the_orders_expiry_in_both_forms() {
             ],
         );
         let mock = MockDoku::start(&[(CANCEL_PATH, body.to_string().into_bytes())]).await;
-        let c = Akulaku
-            .cancel(&mock.api(), &cancel_req())
+        let c = mock
+            .api()
+            .cancel(&Akulaku, &cancel_req())
             .await
             .unwrap_or_else(|e| panic!("{payment_date:?}: {e}"));
         assert_eq!(
@@ -276,7 +276,7 @@ async fn a_failed_refund_is_a_result_with_its_message() {
         refund_reference: "XYZ-006456".into(),
         amount: RefundAmount::Full,
     };
-    let r = Akulaku.refund(&mock.api(), &req).await.expect("a result");
+    let r = mock.api().refund(&Akulaku, &req).await.expect("a result");
     assert_eq!(
         (r.payment_status, r.refund_status, r.message.as_deref()),
         (

@@ -80,12 +80,11 @@
 pub mod sim;
 pub mod wire;
 
-use async_trait::async_trait;
 use doku_core::validate::{Violation, Violations};
 use doku_core::{
-    Amount, Api, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, NextAction,
-    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, Sent,
-    lenient,
+    Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
+    NextAction, Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport,
+    Sent, lenient,
 };
 use serde_json::Value;
 
@@ -107,11 +106,7 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: Amount::MAX.rupiah(),
     },
-    endpoints: &[Endpoint {
-        operation: Operation::Create,
-        method: "POST",
-        path: CREATE_PATH,
-    }],
+    endpoints: &[Endpoint::post(Operation::Create, CREATE_PATH)],
 };
 
 /// The LinkAja channel.
@@ -301,7 +296,6 @@ fn next_action_of(ep: wire::EmoneyPayment) -> Option<NextAction> {
     })
 }
 
-#[async_trait]
 impl PaymentChannel for LinkAja {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
@@ -311,14 +305,14 @@ impl PaymentChannel for LinkAja {
         Self::to_wire(req).map(drop).map_err(Error::Validation)
     }
 
-    async fn create(&self, api: &Api, req: &PaymentRequest) -> Result<Payment, Error> {
-        let endpoint = DESCRIPTOR.require(Operation::Create)?;
+    fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {
         let wire = Self::to_wire(req)?;
-        let sent = api
-            .post(endpoint.path, &wire, req.request_id.as_ref())
-            .await
-            .map_err(|e| e.with_next_action(Self::redirect_in))?;
-        Self::from_wire(req, sent).map_err(|e| e.with_next_action(Self::redirect_in))
+        let endpoint = DESCRIPTOR.require(Operation::Create)?;
+        let asked = req.clone();
+        Call::new(endpoint, req.request_id.as_ref(), &wire, move |sent| {
+            Self::from_wire(&asked, sent.decode()?)
+        })
+        .map(|call| call.salvage_redirect(Self::redirect_in))
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {

@@ -3,7 +3,7 @@
 //! every request the guide allows is sent. One helper per direction, one row per variant.
 
 doku_testkit::fixtures!();
-use doku_core::{Error, Identifier, NextAction, PaymentChannel, PaymentRequest, PaymentStatus};
+use doku_core::{Error, Identifier, NextAction, PaymentRequest, PaymentStatus};
 use doku_linkaja::{CREATE_PATH, LinkAja};
 use doku_testkit::{MockDoku, set};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ struct Seen {
 
 async fn answer(req: &PaymentRequest, body: &Value) -> Result<Seen, Error> {
     let mock = MockDoku::start(&[(CREATE_PATH, body.to_string().into_bytes())]).await;
-    let p = LinkAja.create(&mock.api(), req).await?;
+    let p = mock.api().create(&LinkAja, req).await?;
     Ok(Seen {
         status: p.status,
         identifiers: p.identifiers,
@@ -228,7 +228,7 @@ async fn a_numeric_error_code_is_kept_as_text() {
     for (body, code) in rows {
         let mock =
             MockDoku::start_with_status(&[(CREATE_PATH, 400, body.to_string().into_bytes())]).await;
-        match LinkAja.create(&mock.api(), &request()).await {
+        match mock.api().create(&LinkAja, &request()).await {
             Err(Error::Doku(e)) => assert_eq!(e.code.as_deref(), *code, "{body}"),
             other => panic!("{body}: {other:?}"),
         }
@@ -247,7 +247,7 @@ async fn every_callback_url_the_guide_allows_is_sent() {
         let mock = MockDoku::start(&[(CREATE_PATH, fixture_bytes("response-post.json"))]).await;
         let mut req = request();
         req.callback_url = url.into();
-        let got = LinkAja.create(&mock.api(), &req).await;
+        let got = mock.api().create(&LinkAja, &req).await;
         assert!(got.is_ok(), "{url:?}: {got:?}");
         assert_eq!(
             mock.received()[0].body["order"]["callback_url"],

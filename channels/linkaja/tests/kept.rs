@@ -4,8 +4,8 @@
 doku_testkit::fixtures!();
 use axum::http::HeaderMap;
 use doku_core::{
-    Api, Credentials, Delivery, Environment, Error, Identifier, NextAction, PaymentChannel,
-    PaymentRequest, RetryPolicy,
+    Api, Credentials, Delivery, Environment, Error, Identifier, NextAction, PaymentRequest,
+    RetryPolicy,
 };
 use doku_linkaja::{CREATE_PATH, LinkAja};
 use doku_testkit::{MockDoku, set};
@@ -135,11 +135,11 @@ async fn an_unusable_create_answer_keeps_its_body_and_redirect() {
     for (case, bad_signature, body, kind, next) in rows {
         let (got, _task, _mock) = if bad_signature {
             let (api, task) = badly_signed(body.clone()).await;
-            (LinkAja.create(&api, &request()).await, Some(task), None)
+            (api.create(&LinkAja, &request()).await, Some(task), None)
         } else {
             let mock = MockDoku::start(&[(CREATE_PATH, body.to_string().into_bytes())]).await;
             (
-                LinkAja.create(&mock.api(), &request()).await,
+                mock.api().create(&LinkAja, &request()).await,
                 None,
                 Some(mock),
             )

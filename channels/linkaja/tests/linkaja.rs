@@ -157,8 +157,9 @@ fn guide_request_sample_is_valid() {
 /// `(field, rule)` and no request on the wire. `validate_create` must agree.
 async fn assert_rejected(req: &PaymentRequest, field: &str, rule: &str) {
     let mock = MockDoku::start(&[(CREATE_PATH, fixture_bytes("response-post.json"))]).await;
-    let err = LinkAja
-        .create(&mock.api(), req)
+    let err = mock
+        .api()
+        .create(&LinkAja, req)
         .await
         .expect_err("must be rejected");
     let v = err
@@ -352,7 +353,7 @@ async fn create_round_trip_with_post_redirect() {
     let mut req = unified(fixture("unified-request.json"));
     let rid = RequestId::new("24bb5232-3fe6-47a5-b0b0-d0fc3c6b5fdb").expect("rid");
     req.request_id = Some(rid.clone());
-    let payment = LinkAja.create(&mock.api(), &req).await.expect("created");
+    let payment = mock.api().create(&LinkAja, &req).await.expect("created");
 
     let received = mock.received();
     assert_eq!(received.len(), 1);
@@ -385,8 +386,9 @@ async fn create_round_trip_with_post_redirect() {
 #[tokio::test]
 async fn create_with_get_redirect_gives_a_get_next_action() {
     let mock = MockDoku::start(&[(CREATE_PATH, fixture_bytes("response-get.json"))]).await;
-    let payment = LinkAja
-        .create(&mock.api(), &unified(fixture("unified-request.json")))
+    let payment = mock
+        .api()
+        .create(&LinkAja, &unified(fixture("unified-request.json")))
         .await
         .expect("created");
     let next = payment.next_action.expect("a next action");
@@ -413,8 +415,9 @@ async fn guide_response_maps_without_a_redirect_target() {
     let mut doc = fixture("unified-request.json");
     set(&mut doc, "/invoice_number", Some(json!("LINKAJA23052595")));
     set(&mut doc, "/amount", Some(json!(10000)));
-    let payment = LinkAja
-        .create(&mock.api(), &unified(doc))
+    let payment = mock
+        .api()
+        .create(&LinkAja, &unified(doc))
         .await
         .expect("created");
     assert_eq!(payment.amount.rupiah(), 10_000);
@@ -440,8 +443,9 @@ enum Expect {
 async fn assert_answer(status: u16, body: &Value, expect: Expect) {
     let mock =
         MockDoku::start_with_status(&[(CREATE_PATH, status, body.to_string().into_bytes())]).await;
-    let got = LinkAja
-        .create(&mock.api(), &unified(fixture("unified-request.json")))
+    let got = mock
+        .api()
+        .create(&LinkAja, &unified(fixture("unified-request.json")))
         .await;
     let case = format!("HTTP {status} {body}");
     match (expect, got) {
@@ -547,11 +551,11 @@ async fn cancel_and_refund_are_unsupported_without_a_request() {
     };
     let rows: Vec<(Error, Operation)> = vec![
         (
-            LinkAja.cancel(&api, &cancel).await.expect_err("cancel"),
+            api.cancel(&LinkAja, &cancel).await.expect_err("cancel"),
             Operation::Cancel,
         ),
         (
-            LinkAja.refund(&api, &refund).await.expect_err("refund"),
+            api.refund(&LinkAja, &refund).await.expect_err("refund"),
             Operation::Refund,
         ),
     ];

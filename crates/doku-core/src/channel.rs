@@ -2,15 +2,15 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::call::Call;
+use crate::credentials::Merchant;
 use crate::error::Error;
 use crate::model::{
     CancelRequest, Cancellation, Notification, Payment, PaymentRequest, Refund, RefundRequest,
 };
 use crate::notification::VerifiedNotification;
-use crate::transport::Api;
 
 /// E-money wallet or paylater (buy now, pay later).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -80,7 +80,15 @@ pub enum RedirectStyle {
     None,
 }
 
-/// One HTTP endpoint of a channel.
+/// One HTTP endpoint of a channel, with the policy the transport sends it with.
+///
+/// ```
+/// use doku_core::channel::{Endpoint, Operation, Retry};
+/// // OVO answers synchronously after up to 70 s: wait 90 s for it.
+/// const PAY: Endpoint = Endpoint::post(Operation::Create, "/ovo-emoney/v1/payment").timeout_secs(90);
+/// assert_eq!(PAY.timeout_secs, Some(90));
+/// assert_eq!(PAY.retry, Retry::SafeFailures);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
     /// The operation it serves.
@@ -89,6 +97,47 @@ pub struct Endpoint {
     pub method: &'static str,
     /// The path, such as `/akulaku-peer-to-peer/v2/generate-order`.
     pub path: &'static str,
+    /// How long one attempt waits for DOKU's answer, in seconds; `None` uses the transport's
+    /// setting (30 s by default). A synchronous channel (OVO: up to 70 s) declares more.
+    pub timeout_secs: Option<u64>,
+    /// Which failures the transport retries (always with the same Request-Id and bytes).
+    pub retry: Retry,
+}
+
+/// Which failures of an endpoint's request the transport retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// Failures where DOKU did not process the request or says to try again: connection
+    /// refused, 5xx, 429 (the transport's retry policy).
+    SafeFailures,
+    /// Never: every failure is returned at once.
+    Never,
+}
+
+impl Endpoint {
+    /// A `POST` endpoint with the transport's timeout and safe retries.
+    pub const fn post(operation: Operation, path: &'static str) -> Self {
+        Self {
+            operation,
+            method: "POST",
+            path,
+            timeout_secs: None,
+            retry: Retry::SafeFailures,
+        }
+    }
+
+    /// The same endpoint waiting `secs` seconds per attempt.
+    pub const fn timeout_secs(mut self, secs: u64) -> Self {
+        self.timeout_secs = Some(secs);
+        self
+    }
+
+    /// The same endpoint never retried.
+    pub const fn never_retry(mut self) -> Self {
+        self.retry = Retry::Never;
+        self
+    }
 }
 
 /// A channel's capabilities, checked before any request is built.
@@ -195,32 +244,40 @@ impl ChannelDescriptor {
     }
 }
 
-/// A DOKU payment channel.
+/// A DOKU payment channel: what it sends and how it reads DOKU's answers, as pure functions.
 ///
-/// A channel does no I/O of its own: it validates, maps the unified request to its wire model,
-/// asks the [`Api`] transport to send it, and maps the wire answer back. Signing, timeouts,
-/// retries, response-signature checks and error mapping live once, in the transport.
+/// A channel does no I/O. Each operation turns a unified request and the [`Merchant`] (the
+/// Client-Id and secret-keyed digests, never the secret) into a [`Call`]: the endpoint with
+/// its policy, the exact body, and the reader that turns DOKU's answer into the unified
+/// result. The transport ([`crate::Api::call`]) signs, sends with the endpoint's timeout and
+/// retry policy, verifies the answer's signature and hands it to the reader. So every
+/// channel is tested from fixtures, and a new channel writes no HTTP, signing or retry code.
 ///
 /// Callers normally go through [`crate::Client`], which checks the descriptor's capabilities
 /// before calling the channel, so an operation a channel lacks is refused without a request.
-#[async_trait]
 pub trait PaymentChannel: Send + Sync + 'static {
     /// The channel's static description.
     fn descriptor(&self) -> &'static ChannelDescriptor;
 
-    /// Checks a create request against the channel's rules without sending anything.
+    /// Checks a create request against the channel's rules without building a call.
     fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error>;
 
-    /// Creates a payment.
-    async fn create(&self, api: &Api, req: &PaymentRequest) -> Result<Payment, Error>;
+    /// The call that creates a payment.
+    fn create(&self, req: &PaymentRequest, merchant: &Merchant) -> Result<Call<Payment>, Error>;
 
-    /// Cancels a pending payment. The default refuses with the typed unsupported error.
-    async fn cancel(&self, _api: &Api, _req: &CancelRequest) -> Result<Cancellation, Error> {
+    /// The call that cancels a pending payment. The default refuses with the typed
+    /// unsupported error.
+    fn cancel(
+        &self,
+        _req: &CancelRequest,
+        _merchant: &Merchant,
+    ) -> Result<Call<Cancellation>, Error> {
         Err(self.descriptor().unsupported(Operation::Cancel))
     }
 
-    /// Refunds a paid payment. The default refuses with the typed unsupported error.
-    async fn refund(&self, _api: &Api, _req: &RefundRequest) -> Result<Refund, Error> {
+    /// The call that refunds a paid payment. The default refuses with the typed unsupported
+    /// error.
+    fn refund(&self, _req: &RefundRequest, _merchant: &Merchant) -> Result<Call<Refund>, Error> {
         Err(self.descriptor().unsupported(Operation::Refund))
     }
 

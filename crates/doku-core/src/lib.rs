@@ -18,6 +18,7 @@
 //! The core knows no channel by name.
 
 pub mod amount;
+pub mod call;
 pub mod channel;
 pub mod client;
 pub mod clock;
@@ -33,6 +34,7 @@ pub mod transport;
 pub mod validate;
 
 pub use amount::{Amount, AmountError};
+pub use call::{Call, Sent};
 pub use channel::{
     Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Operation, PaymentChannel,
     RedirectStyle, RefundSupport,
@@ -47,7 +49,7 @@ pub use model::{
 };
 pub use notification::{NotificationError, NotificationVerifier, VerifiedNotification};
 pub use registry::{ChannelRegistration, Registry};
-pub use transport::{Api, ApiBuilder, RetryPolicy, Sent, TransportConfig};
+pub use transport::{Api, ApiBuilder, RetryPolicy, TransportConfig};
 
 #[doc(hidden)]
 pub use async_trait::async_trait;

@@ -26,7 +26,7 @@ inventory::collect!(ChannelRegistration);
 ///
 /// ```
 /// use doku_core::channel::{Capabilities, ChannelKind, Endpoint, Operation, RedirectStyle, RefundSupport};
-/// use doku_core::{Api, ChannelDescriptor, Error, Payment, PaymentChannel, PaymentRequest, Registry};
+/// use doku_core::{Call, ChannelDescriptor, Error, Merchant, Payment, PaymentChannel, PaymentRequest, Registry};
 ///
 /// static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
 ///     id: "example",
@@ -42,12 +42,11 @@ inventory::collect!(ChannelRegistration);
 ///         min_amount: 1,
 ///         max_amount: 999_999_999_999,
 ///     },
-///     endpoints: &[Endpoint { operation: Operation::Create, method: "POST", path: "/example/v1/payment" }],
+///     endpoints: &[Endpoint::post(Operation::Create, "/example/v1/payment")],
 /// };
 ///
 /// struct Example;
 ///
-/// #[doku_core::async_trait]
 /// impl PaymentChannel for Example {
 ///     fn descriptor(&self) -> &'static ChannelDescriptor {
 ///         &DESCRIPTOR
@@ -55,7 +54,7 @@ inventory::collect!(ChannelRegistration);
 ///     fn validate_create(&self, _: &PaymentRequest) -> Result<(), Error> {
 ///         Ok(())
 ///     }
-///     async fn create(&self, _: &Api, _: &PaymentRequest) -> Result<Payment, Error> {
+///     fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {
 ///         Err(Error::Config("an example does not send".into()))
 ///     }
 /// }

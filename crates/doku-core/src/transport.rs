@@ -25,8 +25,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
+use crate::call::{Call, Sent};
+use crate::channel::{Endpoint, PaymentChannel, Retry};
 use crate::clock::{SharedClock, SystemClock, format_timestamp};
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, Merchant};
 use crate::error::{DokuError, Error};
 use crate::model::{PaymentStatus, RequestId, StatusResult};
 use crate::notification::Envelope;
@@ -116,60 +118,11 @@ impl Default for TransportConfig {
     }
 }
 
-/// A typed answer from DOKU.
-#[derive(Clone, Debug)]
-pub struct Sent<T> {
-    /// The Request-Id the request was sent with.
-    pub request_id: RequestId,
-    /// HTTP status (2xx, or 409 for a replay).
-    pub status: u16,
-    /// `true` when DOKU answered 409 with its original answer.
-    pub replayed: bool,
-    /// How many attempts were made.
-    pub attempts: u32,
-    /// The decoded body.
-    pub body: T,
-    /// The body bytes as received.
-    pub raw: Bytes,
-}
-
-impl<T> Sent<T> {
-    /// The raw body as JSON (`Null` if it is not JSON, which cannot happen for a decoded body).
-    pub fn raw_json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.raw).unwrap_or(serde_json::Value::Null)
-    }
-
-    /// The error for an answer that decoded but is not a success answer of the expected shape
-    /// (a channel's own check, such as a missing `order.invoice_number`). A 409 of that kind is
-    /// DOKU's refusal of a replay (or its stored answer to a refused request), not the
-    /// original success: [`Error::Doku`] with status 409; any other status is
-    /// [`Error::Undecodable`].
-    pub fn not_an_answer(&self, reason: impl Into<String>) -> Error {
-        if self.status == 409 {
-            return DokuError::from_response(self.request_id.clone(), self.status, &self.raw)
-                .into();
-        }
-        Error::Undecodable {
-            request_id: self.request_id.clone(),
-            status: self.status,
-            reason: reason.into(),
-            raw: String::from_utf8_lossy(&self.raw).into_owned(),
-            next_action: None,
-        }
-    }
-
-    /// The error for an answer that contradicts the request (another invoice number or
-    /// amount): [`Error::Untrusted`], whose outcome is unknown — ask Check Status. It keeps
-    /// the raw body; a channel attaches the redirect it carries with
-    /// [`Error::with_next_action`].
-    pub fn contradicts(&self, reason: impl Into<String>) -> Error {
-        Error::Untrusted {
-            request_id: self.request_id.clone(),
-            reason: format!("answer contradicts the request: {}", reason.into()),
-            raw: String::from_utf8_lossy(&self.raw).into_owned(),
-            next_action: None,
-        }
-    }
+/// The timeout and retries of one request.
+#[derive(Clone, Copy, Debug)]
+struct Policy {
+    timeout: Duration,
+    retry: RetryPolicy,
 }
 
 /// An HTTP answer before interpretation.
@@ -328,6 +281,76 @@ impl Api {
         &self.inner.config
     }
 
+    /// The merchant these credentials belong to, as channels see it (no secret exposed).
+    pub fn merchant(&self) -> Merchant {
+        Merchant::from_credentials(&self.inner.credentials)
+    }
+
+    /// Sends a channel's [`Call`] with its endpoint's policy (timeout, retry) and reads the
+    /// answer with the call's reader. Errors keep any redirect the answer carried.
+    pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
+        let endpoint = call.endpoint();
+        let policy = self.policy(Some(endpoint));
+        let method = Method::from_bytes(endpoint.method.as_bytes())
+            .map_err(|_| Error::Config(format!("endpoint method `{}`", endpoint.method)))?;
+        let body = (method != Method::GET).then(|| call.body().clone());
+        match self
+            .send_raw(
+                method,
+                endpoint.path,
+                body,
+                call.request_id().clone(),
+                policy,
+            )
+            .await
+        {
+            Ok(sent) => call.read(sent),
+            Err(e) => Err(call.fail(e)),
+        }
+    }
+
+    /// Creates a payment through `channel` directly (no registry, no capability check: see
+    /// [`crate::Client::create`] for those).
+    pub async fn create(
+        &self,
+        channel: &dyn PaymentChannel,
+        req: &crate::PaymentRequest,
+    ) -> Result<crate::Payment, Error> {
+        self.call(channel.create(req, &self.merchant())?).await
+    }
+
+    /// Cancels through `channel` directly.
+    pub async fn cancel(
+        &self,
+        channel: &dyn PaymentChannel,
+        req: &crate::CancelRequest,
+    ) -> Result<crate::Cancellation, Error> {
+        self.call(channel.cancel(req, &self.merchant())?).await
+    }
+
+    /// Refunds through `channel` directly.
+    pub async fn refund(
+        &self,
+        channel: &dyn PaymentChannel,
+        req: &crate::RefundRequest,
+    ) -> Result<crate::Refund, Error> {
+        self.call(channel.refund(req, &self.merchant())?).await
+    }
+
+    /// The timeout and retry policy for a request to `endpoint` (the transport's own for
+    /// `None`).
+    fn policy(&self, endpoint: Option<&Endpoint>) -> Policy {
+        let config = &self.inner.config;
+        let timeout = endpoint
+            .and_then(|e| e.timeout_secs)
+            .map_or(config.timeout, Duration::from_secs);
+        let retry = match endpoint.map(|e| e.retry) {
+            Some(Retry::Never) => RetryPolicy::NONE,
+            _ => config.retry,
+        };
+        Policy { timeout, retry }
+    }
+
     /// Signs and POSTs `body` as JSON to `path` and decodes the answer as `T`.
     ///
     /// The body is serialised once; the digest, the signature and every retry use those
@@ -355,7 +378,8 @@ impl Api {
         request_id: Option<&RequestId>,
     ) -> Result<Sent<T>, Error> {
         let rid = request_id.cloned().unwrap_or_else(RequestId::new_v4);
-        self.send(Method::POST, path, Some(body), rid).await
+        self.send(Method::POST, path, Some(body), rid, self.policy(None))
+            .await
     }
 
     /// Signs (GET form, no Digest) and GETs `path`, decoding the answer as `T`.
@@ -365,7 +389,8 @@ impl Api {
         request_id: Option<&RequestId>,
     ) -> Result<Sent<T>, Error> {
         let rid = request_id.cloned().unwrap_or_else(RequestId::new_v4);
-        self.send(Method::GET, path, None, rid).await
+        self.send(Method::GET, path, None, rid, self.policy(None))
+            .await
     }
 
     /// Check Status: `GET /orders/v1/status/{invoice number or Request-Id}`.
@@ -424,7 +449,21 @@ impl Api {
         path: &str,
         body: Option<Bytes>,
         rid: RequestId,
+        policy: Policy,
     ) -> Result<Sent<T>, Error> {
+        self.send_raw(method, path, body, rid, policy)
+            .await?
+            .decode()
+    }
+
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        rid: RequestId,
+        policy: Policy,
+    ) -> Result<Sent<Bytes>, Error> {
         if !path.starts_with('/') || path.contains(['?', '#']) || path.contains(char::is_whitespace)
         {
             return Err(Error::Config(format!(
@@ -443,7 +482,9 @@ impl Api {
         );
         async {
             let started = Instant::now();
-            let result = self.execute(&method, path, &target, body, &rid).await;
+            let result = self
+                .execute(&method, path, &target, body, &rid, policy)
+                .await;
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
             let answer = match result {
@@ -473,11 +514,12 @@ impl Api {
         target: &str,
         body: Option<Bytes>,
         rid: &RequestId,
+        policy: Policy,
     ) -> Result<Answer, Error> {
         let inner = &*self.inner;
         let url = format!("{}{path}", inner.base_url);
         let client_id = inner.credentials.client_id.as_str();
-        let retry = inner.config.retry;
+        let retry = policy.retry;
         let mut attempts = 0u32;
         let mut reached = false;
         loop {
@@ -489,7 +531,7 @@ impl Api {
             let mut req = inner
                 .http
                 .request(method.clone(), &url)
-                .timeout(inner.config.timeout)
+                .timeout(policy.timeout)
                 .header(headers::CLIENT_ID, client_id)
                 .header(headers::REQUEST_ID, rid.as_str())
                 .header(headers::REQUEST_TIMESTAMP, &timestamp)
@@ -525,7 +567,7 @@ impl Api {
                 Err(e) if e.is_timeout() => {
                     return Err(Error::OutcomeUnknown {
                         request_id: rid.clone(),
-                        reason: format!("no answer within {:?}", inner.config.timeout),
+                        reason: format!("no answer within {:?}", policy.timeout),
                     });
                 }
                 Err(e) => {
@@ -565,12 +607,15 @@ impl Api {
         }
     }
 
-    fn interpret<T: DeserializeOwned>(
+    /// DOKU's answer as the call's reader gets it: a 2xx (its signature verified), or a 409
+    /// signed like one (DOKU's stored answer to the original request, or its refusal: the
+    /// reader tells them apart by the body's shape); anything else is DOKU's error.
+    fn interpret(
         &self,
         target: &str,
         rid: RequestId,
         answer: Answer,
-    ) -> Result<Sent<T>, Error> {
+    ) -> Result<Sent<Bytes>, Error> {
         let Answer {
             status,
             headers,
@@ -578,38 +623,26 @@ impl Api {
             attempts,
         } = answer;
         let verify = self.inner.config.verify_response_signature;
+        let signed = headers.contains_key(headers::SIGNATURE);
         let success = (200..300).contains(&status);
-        if success || status == 409 {
-            let decoded = serde_json::from_slice::<T>(&body);
-            if status == 409 && decoded.is_err() {
-                // Not the original answer: a conflicting replay or other refusal.
-                if verify && headers.contains_key(headers::SIGNATURE) {
-                    self.verify_response(target, &rid, &headers, &body)?;
-                }
+        if (success || status == 409) && verify {
+            if status == 409 && !signed {
+                // An unsigned 409 cannot be trusted as the original answer: a refusal.
                 return Err(DokuError::from_response(rid, status, &body).into());
             }
-            if verify {
-                self.verify_response(target, &rid, &headers, &body)?;
-            }
-            return match decoded {
-                Ok(value) => Ok(Sent {
-                    request_id: rid,
-                    status,
-                    replayed: status == 409,
-                    attempts,
-                    body: value,
-                    raw: body,
-                }),
-                Err(e) => Err(Error::Undecodable {
-                    request_id: rid,
-                    status,
-                    reason: e.to_string(),
-                    raw: String::from_utf8_lossy(&body).into_owned(),
-                    next_action: None,
-                }),
-            };
+            self.verify_response(target, &rid, &headers, &body)?;
         }
-        if verify && headers.contains_key(headers::SIGNATURE) {
+        if success || status == 409 {
+            return Ok(Sent {
+                request_id: rid,
+                status,
+                replayed: status == 409,
+                attempts,
+                body: body.clone(),
+                raw: body,
+            });
+        }
+        if verify && signed {
             self.verify_response(target, &rid, &headers, &body)?;
         }
         Err(DokuError::from_response(rid, status, &body).into())

@@ -5,12 +5,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use doku_core::channel::Endpoint;
 use doku_core::registry::ChannelRegistration;
 use doku_core::{
-    Api, CancelRequest, Capabilities, ChannelDescriptor, ChannelKind, Client, Credentials,
-    Environment, Error, Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle,
-    RefundAmount, RefundRequest, RefundSupport, Registry,
+    Call, CancelRequest, Capabilities, ChannelDescriptor, ChannelKind, Client, Credentials,
+    Environment, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
+    RedirectStyle, RefundAmount, RefundRequest, RefundSupport, Registry,
 };
 
 static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::post(Operation::Create, "/t/create"),
+    Endpoint::post(Operation::Cancel, "/t/cancel"),
+    Endpoint::post(Operation::Refund, "/t/refund"),
+];
 
 const fn descriptor(
     id: &'static str,
@@ -32,23 +38,7 @@ const fn descriptor(
             min_amount: 1,
             max_amount: 999_999_999_999,
         },
-        endpoints: &[
-            Endpoint {
-                operation: Operation::Create,
-                method: "POST",
-                path: "/t/create",
-            },
-            Endpoint {
-                operation: Operation::Cancel,
-                method: "POST",
-                path: "/t/cancel",
-            },
-            Endpoint {
-                operation: Operation::Refund,
-                method: "POST",
-                path: "/t/refund",
-            },
-        ],
+        endpoints: ENDPOINTS,
     }
 }
 
@@ -63,7 +53,6 @@ static CODE_B: ChannelDescriptor = descriptor("code-b", "EMONEY_SAME", false, Re
 /// A channel that counts every call that would reach the transport.
 struct Counting(&'static ChannelDescriptor);
 
-#[doku_core::async_trait]
 impl PaymentChannel for Counting {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         self.0
@@ -71,15 +60,19 @@ impl PaymentChannel for Counting {
     fn validate_create(&self, _: &PaymentRequest) -> Result<(), Error> {
         Ok(())
     }
-    async fn create(&self, _: &Api, _: &PaymentRequest) -> Result<Payment, Error> {
+    fn create(&self, _: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {
         CALLS.fetch_add(1, Ordering::SeqCst);
         Err(Error::Config("counted".into()))
     }
-    async fn cancel(&self, _: &Api, _: &CancelRequest) -> Result<doku_core::Cancellation, Error> {
+    fn cancel(
+        &self,
+        _: &CancelRequest,
+        _: &Merchant,
+    ) -> Result<Call<doku_core::Cancellation>, Error> {
         CALLS.fetch_add(1, Ordering::SeqCst);
         Err(Error::Config("counted".into()))
     }
-    async fn refund(&self, _: &Api, _: &RefundRequest) -> Result<doku_core::Refund, Error> {
+    fn refund(&self, _: &RefundRequest, _: &Merchant) -> Result<Call<doku_core::Refund>, Error> {
         CALLS.fetch_add(1, Ordering::SeqCst);
         Err(Error::Config("counted".into()))
     }

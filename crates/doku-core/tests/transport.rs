@@ -456,3 +456,69 @@ async fn check_status_refuses_bad_ids_before_sending() {
     }
     assert!(server.seen.lock().unwrap().is_empty());
 }
+
+/// A channel's endpoint declares its policy; the transport applies it to that call only.
+#[tokio::test]
+async fn endpoint_policy_overrides_the_transport_for_its_calls() {
+    use Reply::*;
+    use doku_core::call::Call;
+    use doku_core::channel::{Endpoint, Operation};
+    static PATIENT: Endpoint =
+        Endpoint::post(Operation::Create, "/sync/v1/payment").timeout_secs(3);
+    static ONCE: Endpoint = Endpoint::post(Operation::Create, "/once/v1/payment").never_retry();
+    static DEFAULT: Endpoint = Endpoint::post(Operation::Create, "/default/v1/payment");
+    let call = |endpoint: &'static Endpoint| {
+        Call::new(endpoint, None, &serde_json::json!({"x": 1}), |sent| {
+            Ok(sent.decode::<Answer>()?.body.order.invoice_number)
+        })
+        .unwrap()
+    };
+    // Name, endpoint, script, what the caller sees, requests the server got.
+    let rows: Vec<(&str, &'static Endpoint, Vec<Reply>, &str, usize)> = vec![
+        (
+            "an answer after 1 s: past the transport's 300 ms, within the endpoint's 3 s",
+            &PATIENT,
+            vec![Slow(Duration::from_secs(1))],
+            "ok INV-1",
+            1,
+        ),
+        (
+            "the same answer on an endpoint without its own timeout",
+            &DEFAULT,
+            vec![Slow(Duration::from_secs(1))],
+            "outcome unknown",
+            1,
+        ),
+        (
+            "a 503 on an endpoint that is never retried",
+            &ONCE,
+            vec![Unsigned(503, "busy"), Signed(200, OK_BODY)],
+            "doku 503",
+            1,
+        ),
+        (
+            "a 503 on an endpoint with safe retries",
+            &DEFAULT,
+            vec![Unsigned(503, "busy"), Signed(200, OK_BODY)],
+            "ok INV-1",
+            2,
+        ),
+    ];
+    for (name, endpoint, script, expect, requests) in rows {
+        let server = serve(script).await;
+        let got = match api(&server.base, true).call(call(endpoint)).await {
+            Ok(invoice) => format!("ok {invoice}"),
+            Err(Error::Doku(e)) => format!("doku {}", e.status),
+            Err(Error::OutcomeUnknown { .. }) => "outcome unknown".into(),
+            Err(e) => format!("other: {e}"),
+        };
+        assert_eq!(got, expect, "{name}");
+        let seen = server.seen.lock().unwrap();
+        assert_eq!(seen.len(), requests, "{name}");
+        assert!(
+            seen.iter()
+                .all(|s| s.path == endpoint.path && s.signature_ok),
+            "{name}"
+        );
+    }
+}

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use doku_core::clock::format_timestamp;
 use doku_core::signature::{BodyDigest, Components};
 use doku_core::{
-    Amount, Api, ChannelDescriptor, ClientId, Error, Notification, Operation, Payment,
-    PaymentChannel, PaymentRequest, PaymentStatus, Registry, SecretKey, VerifiedNotification,
+    Amount, ChannelDescriptor, ClientId, Error, Notification, Operation, Payment, PaymentChannel,
+    PaymentRequest, PaymentStatus, Registry, SecretKey, VerifiedNotification,
 };
 use doku_receiver::{
     BoxError, ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, Mismatch,
@@ -1309,7 +1309,6 @@ static PANIC_DESCRIPTOR: ChannelDescriptor =
 
 struct PanicPay;
 
-#[async_trait]
 impl PaymentChannel for PanicPay {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &PANIC_DESCRIPTOR
@@ -1319,7 +1318,11 @@ impl PaymentChannel for PanicPay {
         Err(PANIC_DESCRIPTOR.unsupported(Operation::Create))
     }
 
-    async fn create(&self, _api: &Api, _req: &PaymentRequest) -> Result<Payment, Error> {
+    fn create(
+        &self,
+        _req: &PaymentRequest,
+        _merchant: &doku_core::Merchant,
+    ) -> Result<doku_core::Call<Payment>, Error> {
         Err(PANIC_DESCRIPTOR.unsupported(Operation::Create))
     }
 

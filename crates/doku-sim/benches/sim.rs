@@ -49,11 +49,7 @@ static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: 999_999_999_999,
     },
-    endpoints: &[Endpoint {
-        operation: Operation::Create,
-        method: "POST",
-        path: PATH,
-    }],
+    endpoints: &[Endpoint::post(Operation::Create, PATH)],
 };
 
 #[derive(Deserialize)]

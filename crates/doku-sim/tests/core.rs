@@ -51,21 +51,9 @@ static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         max_amount: 999_999_999_999,
     },
     endpoints: &[
-        Endpoint {
-            operation: Operation::Create,
-            method: "POST",
-            path: CREATE,
-        },
-        Endpoint {
-            operation: Operation::Cancel,
-            method: "POST",
-            path: CANCEL,
-        },
-        Endpoint {
-            operation: Operation::Refund,
-            method: "POST",
-            path: REFUND,
-        },
+        Endpoint::post(Operation::Create, CREATE),
+        Endpoint::post(Operation::Cancel, CANCEL),
+        Endpoint::post(Operation::Refund, REFUND),
     ],
 };
 

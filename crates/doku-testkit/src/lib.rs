@@ -290,7 +290,6 @@ pub const fn notification_only_descriptor(
 /// `doku_core::register_channel!(D, || Box::new(NotificationOnly(&D)))`.
 pub struct NotificationOnly(pub &'static doku_core::ChannelDescriptor);
 
-#[doku_core::async_trait]
 impl doku_core::PaymentChannel for NotificationOnly {
     fn descriptor(&self) -> &'static doku_core::ChannelDescriptor {
         self.0
@@ -300,11 +299,11 @@ impl doku_core::PaymentChannel for NotificationOnly {
         Err(self.0.unsupported(doku_core::Operation::Create))
     }
 
-    async fn create(
+    fn create(
         &self,
-        _api: &Api,
         _req: &doku_core::PaymentRequest,
-    ) -> Result<doku_core::Payment, doku_core::Error> {
+        _merchant: &doku_core::Merchant,
+    ) -> Result<doku_core::Call<doku_core::Payment>, doku_core::Error> {
         Err(self.0.unsupported(doku_core::Operation::Create))
     }
 }
