@@ -35,9 +35,9 @@ impl CredArgs {
             (Some(id), Some(secret)) => {
                 let environment = match &self.environment {
                     None => Environment::Sandbox,
-                    Some(e) => e
-                        .parse()
-                        .map_err(|e: doku::Error| Failure::input(e.to_string()))?,
+                    Some(e) => e.parse().map_err(|e: doku::ConfigError| {
+                        Failure::input(doku::Error::from(e).to_string())
+                    })?,
                 };
                 Credentials::new(id.as_str(), secret.as_str(), environment)
                     .map(Some)

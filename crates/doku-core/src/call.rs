@@ -13,8 +13,8 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::channel::Endpoint;
 use crate::error::{DokuError, Error};
+use crate::model::Operation;
 use crate::model::{NextAction, RequestId};
 
 /// A typed answer from DOKU.
@@ -103,6 +103,66 @@ impl Sent<Bytes> {
             }),
             Err(e) => Err(self.not_an_answer(e.to_string())),
         }
+    }
+}
+
+/// One HTTP endpoint of a channel, with the policy the transport sends it with.
+///
+/// ```
+/// use doku_core::channel::{Endpoint, Operation, Retry};
+/// // OVO answers synchronously after up to 70 s: wait 90 s for it.
+/// const PAY: Endpoint = Endpoint::post(Operation::Create, "/ovo-emoney/v1/payment").timeout_secs(90);
+/// assert_eq!(PAY.timeout_secs, Some(90));
+/// assert_eq!(PAY.retry, Retry::SafeFailures);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// The operation it serves.
+    pub operation: Operation,
+    /// `POST` or `GET`.
+    pub method: &'static str,
+    /// The path, such as `/akulaku-peer-to-peer/v2/generate-order`.
+    pub path: &'static str,
+    /// How long one attempt waits for DOKU's answer, in seconds; `None` uses the transport's
+    /// setting (30 s by default). A synchronous channel (OVO: up to 70 s) declares more.
+    pub timeout_secs: Option<u64>,
+    /// Which failures the transport retries (always with the same Request-Id and bytes).
+    pub retry: Retry,
+}
+
+/// Which failures of an endpoint's request the transport retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// Failures where DOKU did not process the request or says to try again: connection
+    /// refused, 5xx, 429 (the transport's retry policy).
+    SafeFailures,
+    /// Never: every failure is returned at once.
+    Never,
+}
+
+impl Endpoint {
+    /// A `POST` endpoint with the transport's timeout and safe retries.
+    pub const fn post(operation: Operation, path: &'static str) -> Self {
+        Self {
+            operation,
+            method: "POST",
+            path,
+            timeout_secs: None,
+            retry: Retry::SafeFailures,
+        }
+    }
+
+    /// The same endpoint waiting `secs` seconds per attempt.
+    pub const fn timeout_secs(mut self, secs: u64) -> Self {
+        self.timeout_secs = Some(secs);
+        self
+    }
+
+    /// The same endpoint never retried.
+    pub const fn never_retry(mut self) -> Self {
+        self.retry = Retry::Never;
+        self
     }
 }
 

@@ -5,12 +5,14 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::call::Call;
+pub use crate::call::{Endpoint, Retry};
 use crate::credentials::Merchant;
 use crate::error::Error;
+pub use crate::model::Operation;
 use crate::model::{
     CancelRequest, Cancellation, Notification, Payment, PaymentRequest, Refund, RefundRequest,
 };
-use crate::notification::VerifiedNotification;
+use crate::notification::{NotificationError, VerifiedNotification};
 
 /// E-money wallet or paylater (buy now, pay later).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -27,31 +29,6 @@ impl fmt::Display for ChannelKind {
         f.write_str(match self {
             Self::Emoney => "e-money",
             Self::Paylater => "paylater",
-        })
-    }
-}
-
-/// An operation a channel may offer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    /// Create a payment.
-    Create,
-    /// Cancel a pending payment.
-    Cancel,
-    /// Refund a paid payment in full.
-    Refund,
-    /// Refund part of a paid payment.
-    PartialRefund,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Create => "create",
-            Self::Cancel => "cancel",
-            Self::Refund => "refund",
-            Self::PartialRefund => "partial refund",
         })
     }
 }
@@ -78,66 +55,6 @@ pub enum RedirectStyle {
     Form,
     /// No redirect: the customer approves in an app (push).
     None,
-}
-
-/// One HTTP endpoint of a channel, with the policy the transport sends it with.
-///
-/// ```
-/// use doku_core::channel::{Endpoint, Operation, Retry};
-/// // OVO answers synchronously after up to 70 s: wait 90 s for it.
-/// const PAY: Endpoint = Endpoint::post(Operation::Create, "/ovo-emoney/v1/payment").timeout_secs(90);
-/// assert_eq!(PAY.timeout_secs, Some(90));
-/// assert_eq!(PAY.retry, Retry::SafeFailures);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Endpoint {
-    /// The operation it serves.
-    pub operation: Operation,
-    /// `POST` or `GET`.
-    pub method: &'static str,
-    /// The path, such as `/akulaku-peer-to-peer/v2/generate-order`.
-    pub path: &'static str,
-    /// How long one attempt waits for DOKU's answer, in seconds; `None` uses the transport's
-    /// setting (30 s by default). A synchronous channel (OVO: up to 70 s) declares more.
-    pub timeout_secs: Option<u64>,
-    /// Which failures the transport retries (always with the same Request-Id and bytes).
-    pub retry: Retry,
-}
-
-/// Which failures of an endpoint's request the transport retries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Retry {
-    /// Failures where DOKU did not process the request or says to try again: connection
-    /// refused, 5xx, 429 (the transport's retry policy).
-    SafeFailures,
-    /// Never: every failure is returned at once.
-    Never,
-}
-
-impl Endpoint {
-    /// A `POST` endpoint with the transport's timeout and safe retries.
-    pub const fn post(operation: Operation, path: &'static str) -> Self {
-        Self {
-            operation,
-            method: "POST",
-            path,
-            timeout_secs: None,
-            retry: Retry::SafeFailures,
-        }
-    }
-
-    /// The same endpoint waiting `secs` seconds per attempt.
-    pub const fn timeout_secs(mut self, secs: u64) -> Self {
-        self.timeout_secs = Some(secs);
-        self
-    }
-
-    /// The same endpoint never retried.
-    pub const fn never_retry(mut self) -> Self {
-        self.retry = Retry::Never;
-        self
-    }
 }
 
 /// A channel's capabilities, checked before any request is built.
@@ -221,17 +138,15 @@ impl ChannelDescriptor {
 
     /// Refuses a notification whose `channel.id` is not this channel's code (a channel must
     /// never map another channel's notification as its own).
-    pub fn check_notification(&self, n: &VerifiedNotification) -> Result<(), Error> {
+    pub fn check_notification(&self, n: &VerifiedNotification) -> Result<(), NotificationError> {
         match n.channel_code() {
             Some(code) if code == self.channel_code => Ok(()),
-            other => Err(Error::Notification(
-                crate::notification::NotificationError::Malformed(format!(
-                    "channel.id {:?} is not {} ({})",
-                    other.unwrap_or(""),
-                    self.channel_code,
-                    self.id
-                )),
-            )),
+            other => Err(NotificationError::Malformed(format!(
+                "channel.id {:?} is not {} ({})",
+                other.unwrap_or(""),
+                self.channel_code,
+                self.id
+            ))),
         }
     }
 
@@ -289,7 +204,10 @@ pub trait PaymentChannel: Send + Sync + 'static {
 
     /// Maps a verified notification to the unified [`Notification`]. The default reads the
     /// common envelope (order, transaction); channels override it to read their own objects.
-    fn parse_notification(&self, n: &VerifiedNotification) -> Result<Notification, Error> {
+    fn parse_notification(
+        &self,
+        n: &VerifiedNotification,
+    ) -> Result<Notification, NotificationError> {
         self.descriptor().check_notification(n)?;
         n.to_notification(self.descriptor().id)
     }

@@ -87,19 +87,12 @@ impl Client {
     }
 
     /// Routes a verified notification to its channel by `channel.id` and maps it.
-    pub fn parse_notification(&self, n: &VerifiedNotification) -> Result<Notification, Error> {
+    pub fn parse_notification(
+        &self,
+        n: &VerifiedNotification,
+    ) -> Result<Notification, NotificationError> {
         route_notification(self.registry, n)
     }
 }
 
-/// Routes a verified notification through `registry` by its `channel.id`.
-/// [`Error::UnknownChannel`] when no registered channel claims the code.
-pub fn route_notification(
-    registry: &Registry,
-    n: &VerifiedNotification,
-) -> Result<Notification, Error> {
-    let code = n.channel_code().ok_or_else(|| {
-        Error::Notification(NotificationError::Malformed("missing channel.id".into()))
-    })?;
-    registry.by_channel_code(code)?.parse_notification(n)
-}
+pub use crate::registry::route_notification;

@@ -35,6 +35,12 @@ impl Clock for FixedClock {
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
 
+impl std::fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
 /// Formats an instant as DOKU's header timestamp: UTC, seconds precision, `Z` suffix
 /// (`2020-09-22T01:51:00Z`).
 ///

@@ -10,7 +10,11 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-use crate::error::Error;
+/// A credential or environment that cannot be used: the reason, never the secret. Converts
+/// into [`crate::Error::Config`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
 
 /// Base URL of DOKU's sandbox.
 pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.doku.com";
@@ -27,9 +31,9 @@ pub struct ClientId(String);
 
 impl ClientId {
     /// Checks and wraps a client id.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
-        check_header_token("Client-Id", &value, 128).map_err(Error::Config)?;
+        check_header_token("Client-Id", &value, 128).map_err(ConfigError)?;
         Ok(Self(value))
     }
 
@@ -52,8 +56,8 @@ impl fmt::Display for ClientId {
 }
 
 impl FromStr for ClientId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
         Self::new(s)
     }
 }
@@ -86,13 +90,13 @@ pub struct SecretKey {
 
 impl SecretKey {
     /// Wraps a secret key. An empty key is refused.
-    pub fn new(value: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
         let value: String = value.into();
         if value.is_empty() {
-            return Err(Error::Config("secret key must not be empty".into()));
+            return Err(ConfigError("secret key must not be empty".into()));
         }
         let keyed = Hmac::<Sha256>::new_from_slice(value.as_bytes())
-            .map_err(|_| Error::Config("secret key rejected by HMAC".into()))?;
+            .map_err(|_| ConfigError("secret key rejected by HMAC".into()))?;
         Ok(Self {
             secret: SecretString::from(value),
             keyed,
@@ -142,23 +146,23 @@ pub enum Environment {
 impl Environment {
     /// A custom base URL, checked to be `http://` or `https://` with a host; a trailing `/` is
     /// dropped.
-    pub fn custom(base_url: impl Into<String>) -> Result<Self, Error> {
+    pub fn custom(base_url: impl Into<String>) -> Result<Self, ConfigError> {
         let url: String = base_url.into();
         let trimmed = url.trim_end_matches('/');
-        let parsed = reqwest::Url::parse(trimmed)
-            .map_err(|e| Error::Config(format!("environment URL `{trimmed}`: {e}")))?;
+        let parsed = url::Url::parse(trimmed)
+            .map_err(|e| ConfigError(format!("environment URL `{trimmed}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::Config(format!(
+            return Err(ConfigError(format!(
                 "environment URL `{trimmed}` must be http:// or https:// with a host"
             )));
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(Error::Config(
+            return Err(ConfigError(
                 "environment URL must not carry a user name or password".into(),
             ));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(Error::Config(format!(
+            return Err(ConfigError(format!(
                 "environment URL `{trimmed}` must not carry a query or fragment"
             )));
         }
@@ -176,9 +180,9 @@ impl Environment {
 }
 
 impl FromStr for Environment {
-    type Err = Error;
+    type Err = ConfigError;
     /// `sandbox`, `production`, or a base URL.
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
         match s.trim() {
             "sandbox" => Ok(Self::Sandbox),
             "production" => Ok(Self::Production),
@@ -214,7 +218,7 @@ impl Credentials {
         client_id: impl Into<String>,
         secret_key: impl Into<String>,
         environment: Environment,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             client_id: ClientId::new(client_id)?,
             secret_key: SecretKey::new(secret_key)?,

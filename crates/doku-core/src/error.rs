@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::channel::Operation;
+use crate::model::Operation;
 use crate::model::{NextAction, RequestId};
 use crate::notification::NotificationError;
 use crate::validate::Violations;
@@ -91,6 +91,12 @@ pub enum Error {
     /// A notification was rejected.
     #[error("notification rejected: {0}")]
     Notification(#[from] NotificationError),
+}
+
+impl From<crate::credentials::ConfigError> for Error {
+    fn from(e: crate::credentials::ConfigError) -> Self {
+        Self::Config(e.0)
+    }
 }
 
 /// Whether a request reached DOKU.

@@ -20,6 +20,7 @@
 pub mod amount;
 pub mod call;
 pub mod channel;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod clock;
 pub mod credentials;
@@ -30,6 +31,7 @@ pub mod notification;
 pub mod registry;
 pub mod schema;
 pub mod signature;
+#[cfg(feature = "client")]
 pub mod transport;
 pub mod validate;
 
@@ -39,8 +41,9 @@ pub use channel::{
     Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Operation, PaymentChannel,
     RedirectStyle, RefundSupport,
 };
+#[cfg(feature = "client")]
 pub use client::Client;
-pub use credentials::{ClientId, Credentials, Environment, Merchant, SecretKey};
+pub use credentials::{ClientId, ConfigError, Credentials, Environment, Merchant, SecretKey};
 pub use error::{Delivery, DokuError, DokuErrorKind, Error};
 pub use model::{
     CancelRequest, Cancellation, Customer, Identifier, LineItem, NextAction, Notification,
@@ -48,10 +51,9 @@ pub use model::{
     RefundRequest, RequestId, StatusResult,
 };
 pub use notification::{NotificationError, NotificationVerifier, VerifiedNotification};
-pub use registry::{ChannelRegistration, Registry};
+pub use registry::{ChannelRegistration, Registry, route_notification};
+#[cfg(feature = "client")]
 pub use transport::{Api, ApiBuilder, RetryPolicy, TransportConfig};
 
-#[doc(hidden)]
-pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use inventory;

@@ -675,3 +675,28 @@ pub struct StatusResult {
     /// DOKU's answer as received.
     pub raw: Value,
 }
+
+/// An operation a channel may offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Create a payment.
+    Create,
+    /// Cancel a pending payment.
+    Cancel,
+    /// Refund a paid payment in full.
+    Refund,
+    /// Refund part of a paid payment.
+    PartialRefund,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Create => "create",
+            Self::Cancel => "cancel",
+            Self::Refund => "refund",
+            Self::PartialRefund => "partial refund",
+        })
+    }
+}

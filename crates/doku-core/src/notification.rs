@@ -41,10 +41,8 @@ pub use compact_str::CompactString;
 use crate::amount::Amount;
 use crate::clock::{SharedClock, SystemClock, parse_doku_datetime, parse_iso8601};
 use crate::credentials::{ClientId, Credentials, SecretKey};
-use crate::error::Error;
 use crate::model::{Notification, PaymentStatus, RawJson, RequestId};
-use crate::signature::{BodyDigest, Components, SignatureError};
-use crate::transport::headers;
+use crate::signature::{BodyDigest, Components, SignatureError, headers};
 
 /// `{ "id": "..." }` objects of the envelope (`service`, `acquirer`, `channel`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -193,18 +191,29 @@ pub enum NotificationError {
         /// The window.
         window_secs: u64,
     },
-    /// The (authentic) body is not a JSON object of the envelope's shape.
+    /// The (authentic) body is not a JSON object of the envelope's shape, or lacks what a
+    /// notification must carry (invoice, amount, status).
     #[error("body is not a DOKU notification: {0}")]
     Malformed(String),
+    /// Authentic, for a DOKU channel code no registered channel claims (the receiver hands
+    /// such a notification to the application from its envelope).
+    #[error("no registered channel has DOKU channel code `{0}`")]
+    UnknownChannel(String),
+    /// Authentic, but the registry cannot route it: two linked crates claim its channel code.
+    /// The fault is the application's setup, not the notification's.
+    #[error("cannot route the notification: {0}")]
+    Misconfigured(String),
 }
 
 impl NotificationError {
-    /// The HTTP status a receiver should answer: 413 too large, 401 not authentic,
-    /// 400 otherwise. Never 5xx: bad input is not the receiver's failure.
+    /// The HTTP status a receiver should answer: 413 too large, 401 not authentic, 500 for
+    /// the receiver's own misconfiguration (so that DOKU retries once it is fixed), 400
+    /// otherwise. Bad input never gets a 5xx.
     pub fn http_status(&self) -> u16 {
         match self {
             Self::BodyTooLarge { .. } => 413,
             Self::UnknownMerchant(_) | Self::Signature(_) | Self::OutsideWindow { .. } => 401,
+            Self::Misconfigured(_) => 500,
             _ => 400,
         }
     }
@@ -266,15 +275,14 @@ impl VerifiedNotification {
 
     /// The raw body as a [`serde_json::Value`] (for the application; the receiver's path
     /// never re-parses the body). See [`RawJson::to_value`] for what `Value` cannot hold.
-    pub fn raw_json(&self) -> Result<serde_json::Value, Error> {
-        serde_json::from_slice(&self.raw)
-            .map_err(|e| Error::Notification(NotificationError::Malformed(e.to_string())))
+    pub fn raw_json(&self) -> Result<serde_json::Value, NotificationError> {
+        serde_json::from_slice(&self.raw).map_err(|e| NotificationError::Malformed(e.to_string()))
     }
 
     /// Maps the common envelope to the unified [`Notification`] for channel `channel_id`.
     /// `order.invoice_number`, `order.amount` and `transaction.status` are required; every
     /// other field is kept in [`Notification::raw`], exactly as received.
-    pub fn to_notification(&self, channel_id: &str) -> Result<Notification, Error> {
+    pub fn to_notification(&self, channel_id: &str) -> Result<Notification, NotificationError> {
         self.map(Some(channel_id))
     }
 
@@ -282,14 +290,12 @@ impl VerifiedNotification {
     /// `channel` is `None`: for a channel no linked crate registers, so that its payment
     /// still reaches the application. The same fields are required as for
     /// [`VerifiedNotification::to_notification`].
-    pub fn to_envelope_notification(&self) -> Result<Notification, Error> {
+    pub fn to_envelope_notification(&self) -> Result<Notification, NotificationError> {
         self.map(None)
     }
 
-    fn map(&self, channel_id: Option<&str>) -> Result<Notification, Error> {
-        let malformed = |what: &str| {
-            Error::Notification(NotificationError::Malformed(format!("missing {what}")))
-        };
+    fn map(&self, channel_id: Option<&str>) -> Result<Notification, NotificationError> {
+        let malformed = |what: &str| NotificationError::Malformed(format!("missing {what}"));
         let order = self
             .envelope
             .order

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use crate::channel::{ChannelDescriptor, PaymentChannel};
 use crate::error::Error;
+use crate::model::Notification;
+use crate::notification::{NotificationError, VerifiedNotification};
 
 /// One channel's registration: its descriptor and a constructor.
 pub struct ChannelRegistration {
@@ -201,5 +203,21 @@ impl Registry {
     /// Ids or codes that more than one registration claimed.
     pub fn conflicts(&self) -> &[Conflict] {
         &self.conflicts
+    }
+}
+
+/// Routes a verified notification through `registry` by its `channel.id` and maps it with
+/// that channel's [`PaymentChannel::parse_notification`].
+/// [`NotificationError::UnknownChannel`] when no registered channel claims the code (or the
+/// body names none), [`NotificationError::Misconfigured`] when two linked crates claim it.
+pub fn route_notification(
+    registry: &Registry,
+    n: &VerifiedNotification,
+) -> Result<Notification, NotificationError> {
+    let code = n.channel_code().unwrap_or_default();
+    match registry.by_channel_code(code) {
+        Ok(channel) => channel.parse_notification(n),
+        Err(Error::UnknownChannel(code)) => Err(NotificationError::UnknownChannel(code)),
+        Err(e) => Err(NotificationError::Misconfigured(e.to_string())),
     }
 }

@@ -41,6 +41,20 @@ use sha2::{Digest as _, Sha256};
 
 use crate::credentials::SecretKey;
 
+/// Header names DOKU uses.
+pub mod headers {
+    /// `Client-Id`.
+    pub const CLIENT_ID: &str = "Client-Id";
+    /// `Request-Id`.
+    pub const REQUEST_ID: &str = "Request-Id";
+    /// `Request-Timestamp`.
+    pub const REQUEST_TIMESTAMP: &str = "Request-Timestamp";
+    /// `Response-Timestamp`.
+    pub const RESPONSE_TIMESTAMP: &str = "Response-Timestamp";
+    /// `Signature`.
+    pub const SIGNATURE: &str = "Signature";
+}
+
 /// The prefix of every DOKU signature header value.
 pub const SIGNATURE_PREFIX: &str = "HMACSHA256=";
 

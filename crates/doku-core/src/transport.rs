@@ -37,19 +37,7 @@ use crate::signature::Components;
 /// Path of DOKU's Check Status endpoint (the id is appended as one path segment).
 pub const CHECK_STATUS_PATH: &str = "/orders/v1/status/";
 
-/// Header names DOKU uses.
-pub mod headers {
-    /// `Client-Id`.
-    pub const CLIENT_ID: &str = "Client-Id";
-    /// `Request-Id`.
-    pub const REQUEST_ID: &str = "Request-Id";
-    /// `Request-Timestamp`.
-    pub const REQUEST_TIMESTAMP: &str = "Request-Timestamp";
-    /// `Response-Timestamp`.
-    pub const RESPONSE_TIMESTAMP: &str = "Response-Timestamp";
-    /// `Signature`.
-    pub const SIGNATURE: &str = "Signature";
-}
+pub use crate::signature::headers;
 
 /// When and how often a request is retried. Only safe failures are retried: connection
 /// refused (nothing sent), 5xx and 429, always with the same Request-Id and bytes.
@@ -166,12 +154,6 @@ pub struct ApiBuilder {
     config: TransportConfig,
     http: Option<reqwest::Client>,
     clock: Option<SharedClock>,
-}
-
-impl std::fmt::Debug for dyn crate::clock::Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Clock")
-    }
 }
 
 impl ApiBuilder {

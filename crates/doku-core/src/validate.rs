@@ -134,7 +134,7 @@ impl Validator {
 
     /// An absolute `http://` or `https://` URL.
     pub fn url(&mut self, field: &str, value: &str) -> bool {
-        match reqwest::Url::parse(value) {
+        match url::Url::parse(value) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => true,
             _ => {
                 self.push(field, "absolute http(s) URL");

@@ -14,11 +14,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use doku_core::client::route_notification;
 use doku_core::clock::SharedClock;
 use doku_core::{
     ClientId, Credentials, Error, Notification, NotificationError, NotificationVerifier, Registry,
-    SecretKey, VerifiedNotification,
+    SecretKey, VerifiedNotification, route_notification,
 };
 use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
@@ -484,7 +483,7 @@ impl Receiver {
         // still names the invoice, amount and status of a payment.
         let routed = std::panic::catch_unwind(AssertUnwindSafe(|| match verified.channel_code() {
             Some(_) => route_notification(inner.registry, &verified),
-            None => Err(Error::UnknownChannel(String::new())),
+            None => Err(NotificationError::UnknownChannel(String::new())),
         }));
         let Ok(routed) = routed else {
             tracing::error!(
@@ -498,7 +497,7 @@ impl Receiver {
         };
         let work = match routed {
             Ok(n) => Work::Channel(n),
-            Err(Error::UnknownChannel(code)) => {
+            Err(NotificationError::UnknownChannel(code)) => {
                 tracing::warn!(channel_code = %code,
                     "verified DOKU notification for a channel no linked crate registers; \
                      handing it to the application as an envelope-level notification");
@@ -510,7 +509,7 @@ impl Receiver {
                     },
                 }
             }
-            Err(Error::Config(reason)) => {
+            Err(NotificationError::Misconfigured(reason)) => {
                 tracing::error!(%reason, "cannot route DOKU notification");
                 return Answer::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -597,9 +596,9 @@ impl Receiver {
 
     /// The answer to an authentic notification that cannot be mapped (no invoice, amount or
     /// status; a channel's own rule): 400 with the reason.
-    fn unmappable(e: &Error) -> Answer {
+    fn unmappable(e: &NotificationError) -> Answer {
         match e {
-            Error::Notification(NotificationError::Malformed(m)) => {
+            NotificationError::Malformed(m) => {
                 let reason = format!("invalid notification: {}", truncate(m, 120));
                 tracing::warn!(%reason, "authentic DOKU notification could not be mapped");
                 Answer::rejected(StatusCode::BAD_REQUEST, reason)

@@ -2,7 +2,7 @@
 //! Status when a notification is missing or doubtful.
 
 use async_trait::async_trait;
-use doku_core::{Amount, Api, Client, Error, Notification, PaymentStatus, StatusResult};
+use doku_core::{Amount, Error, Notification, PaymentStatus, StatusResult};
 
 /// How a notification or a Check Status answer differs from what the merchant expected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -61,24 +61,27 @@ pub fn expect_payment(n: &Notification, invoice: &str, amount: Amount) -> Result
     Ok(())
 }
 
-/// Something that can ask DOKU's Check Status: [`Client`] and [`Api`] (and test doubles).
+/// Something that can ask DOKU's Check Status: `doku_core::Client` and `doku_core::Api` (with
+/// the `client` feature, the default), and test doubles.
 #[async_trait]
 pub trait CheckStatus: Send + Sync {
     /// `GET /orders/v1/status/{invoice number or Request-Id}`.
     async fn check_status(&self, invoice_or_request_id: &str) -> Result<StatusResult, Error>;
 }
 
+#[cfg(feature = "client")]
 #[async_trait]
-impl CheckStatus for Api {
+impl CheckStatus for doku_core::Api {
     async fn check_status(&self, invoice_or_request_id: &str) -> Result<StatusResult, Error> {
-        Api::check_status(self, invoice_or_request_id).await
+        doku_core::Api::check_status(self, invoice_or_request_id).await
     }
 }
 
+#[cfg(feature = "client")]
 #[async_trait]
-impl CheckStatus for Client {
+impl CheckStatus for doku_core::Client {
     async fn check_status(&self, invoice_or_request_id: &str) -> Result<StatusResult, Error> {
-        Client::check_status(self, invoice_or_request_id).await
+        doku_core::Client::check_status(self, invoice_or_request_id).await
     }
 }
 

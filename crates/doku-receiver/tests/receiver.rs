@@ -1326,7 +1326,10 @@ impl PaymentChannel for PanicPay {
         Err(PANIC_DESCRIPTOR.unsupported(Operation::Create))
     }
 
-    fn parse_notification(&self, _n: &VerifiedNotification) -> Result<Notification, Error> {
+    fn parse_notification(
+        &self,
+        _n: &VerifiedNotification,
+    ) -> Result<Notification, doku_core::NotificationError> {
         panic!("channel mapping bug")
     }
 }

@@ -152,6 +152,6 @@ fn notifications_route_to_their_channel_by_channel_id() {
     let unknown = br#"{"channel":{"id":"EMONEY_OVO"},"order":{"invoice_number":"X","amount":1},"transaction":{"status":"SUCCESS"}}"#;
     assert!(matches!(
         doku::client::route_notification(doku::Registry::global(), &verified(unknown)),
-        Err(doku::Error::UnknownChannel(_))
+        Err(doku::NotificationError::UnknownChannel(_))
     ));
 }
