@@ -231,6 +231,9 @@ impl Akulaku {
         if c.email.is_some() {
             extra.push(not_offered("customer.email"));
         }
+        if c.wallet_account.is_some() {
+            extra.push(not_offered("customer.wallet_account"));
+        }
         let wire = wire::GenerateOrderRequest {
             order: wire::Order {
                 invoice_number: req.invoice_number.clone(),
@@ -246,7 +249,7 @@ impl Akulaku {
                         category: i.category.clone().unwrap_or_default(),
                     })
                     .collect(),
-                callback_url: req.callback_url.clone(),
+                callback_url: req.callback_url.clone().unwrap_or_default(),
             },
             payment: wire::OrderPayment {
                 merchant_unique_reference: req

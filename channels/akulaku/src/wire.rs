@@ -27,16 +27,15 @@ pub const AKULAKU_UNIQUE_REFERENCE: &str = "AKULAKU_UNIQUE_REFERENCE";
 /// `validate()` reports a missing mandatory field as `required`; these put the schema back in
 /// line with `validate()`.
 mod schema {
+    use doku_core::schema::property_mut;
     pub(super) use doku_core::schema::require;
-    use doku_core::schema::{positive_amount, property_mut};
+
+    /// Requires `fields` and restricts `amount` to 1 ..= 999 999 999 999 rupiah.
+    pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
+        doku_core::schema::require_positive_amount(schema, fields);
+    }
     use schemars::Schema;
     use serde_json::json;
-
-    /// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah.
-    pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
-        require(schema, fields);
-        positive_amount(schema, "amount");
-    }
 
     /// A line item: requires `fields` and restricts `price` to 0 ..= 999 999 999 999 rupiah
     /// (the guide sets no minimum for a line's price).

@@ -470,7 +470,7 @@ async fn every_request_the_guide_allows_is_sent() {
         // No format for callback_url in the guide.
         (
             "create with an app deep link as callback_url",
-            Send::Create(|r| r.callback_url = "myapp://done".into()),
+            Send::Create(|r| r.callback_url = Some("myapp://done".into())),
         ),
         // No minimum price or quantity for a line (the basket still sums to the amount).
         (

@@ -80,7 +80,7 @@
 pub mod sim;
 pub mod wire;
 
-use doku_core::validate::{Violation, Violations};
+use doku_core::validate::{self, Violation, Violations};
 use doku_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     NextAction, Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport,
@@ -118,41 +118,25 @@ doku_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
 mod form;
 pub use form::{RedirectFormError, redirect_form_html};
 
-/// A unified field LinkAja's request has no place for.
-fn not_offered(field: String) -> Violation {
-    Violation {
-        field,
-        rule: "not offered by LinkAja".to_owned(),
-    }
-}
+/// The unified fields LinkAja carries (any other is refused, never dropped).
+const OFFERED: &[&str] = &[
+    "callback_url",
+    "line_items[].name",
+    "line_items[].price",
+    "line_items[].quantity",
+    "customer.name",
+    "customer.email",
+    "customer.phone",
+    "notification_url",
+    "additional_info",
+];
 
 impl LinkAja {
     /// Maps a unified request to the wire request and checks every rule; all broken rules
     /// are reported at once.
     pub fn to_wire(req: &PaymentRequest) -> Result<wire::PaymentRequest, Violations> {
-        let mut extra = Vec::new();
         let c = &req.customer;
-        let unsent = [
-            ("customer.id", c.id.is_some()),
-            ("customer.address", c.address.is_some()),
-            ("customer.city", c.city.is_some()),
-            ("customer.state", c.state.is_some()),
-            ("customer.postcode", c.postcode.is_some()),
-            ("merchant_reference", req.merchant_reference.is_some()),
-        ];
-        for (field, given) in unsent {
-            if given {
-                extra.push(not_offered(field.to_owned()));
-            }
-        }
-        for (i, item) in req.line_items.iter().enumerate() {
-            if item.sku.is_some() {
-                extra.push(not_offered(format!("line_items[{i}].sku")));
-            }
-            if item.category.is_some() {
-                extra.push(not_offered(format!("line_items[{i}].category")));
-            }
-        }
+        let mut extra = validate::not_offered(req, OFFERED, "LinkAja");
         let customer =
             (c.name.is_some() || c.email.is_some() || c.phone.is_some()).then(|| wire::Customer {
                 name: c.name.clone(),
@@ -179,7 +163,7 @@ impl LinkAja {
             order: wire::Order {
                 invoice_number: req.invoice_number.clone(),
                 amount: Some(req.amount),
-                callback_url: Some(req.callback_url.clone()),
+                callback_url: req.callback_url.clone(),
                 line_items: req
                     .line_items
                     .iter()

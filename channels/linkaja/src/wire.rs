@@ -20,8 +20,8 @@ use serde_json::{Map, Value};
 /// `validate()` reports a missing mandatory field as `required`; these put the schema back in
 /// line with `validate()`.
 mod schema {
-    pub(super) use doku_core::schema::require;
-    use doku_core::schema::{positive_amount, property_mut};
+    use doku_core::schema::property_mut;
+    pub(super) use doku_core::schema::{require, require_positive_amount};
     use schemars::Schema;
     use serde_json::json;
 
@@ -40,12 +40,6 @@ mod schema {
                 }),
             );
         }
-    }
-
-    /// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah.
-    pub(super) fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
-        require(schema, fields);
-        positive_amount(schema, "amount");
     }
 }
 

@@ -246,7 +246,7 @@ async fn every_callback_url_the_guide_allows_is_sent() {
     ] {
         let mock = MockDoku::start(&[(CREATE_PATH, fixture_bytes("response-post.json"))]).await;
         let mut req = request();
-        req.callback_url = url.into();
+        req.callback_url = Some(url.into());
         let got = mock.api().create(&LinkAja, &req).await;
         assert!(got.is_ok(), "{url:?}: {got:?}");
         assert_eq!(

@@ -130,7 +130,7 @@ fn akulaku_request(invoice: &str) -> PaymentRequest {
                 category: Some("Shirt".into()),
             },
         ],
-        callback_url: "https://merchant.example/return-url".into(),
+        callback_url: Some("https://merchant.example/return-url".into()),
         customer: Customer {
             id: Some("CUST-0001".into()),
             name: Some("Anton Budiman".into()),
@@ -140,6 +140,7 @@ fn akulaku_request(invoice: &str) -> PaymentRequest {
             state: Some("DKI Jakarta".into()),
             postcode: Some("120129".into()),
             email: None,
+            wallet_account: None,
         },
         merchant_reference: None,
         notification_url: None,
@@ -159,7 +160,7 @@ fn linkaja_request(invoice: &str) -> PaymentRequest {
             sku: None,
             category: None,
         }],
-        callback_url: "https://merchant.example/return-url".into(),
+        callback_url: Some("https://merchant.example/return-url".into()),
         customer: Customer {
             name: Some("Jessica Tessalonika".into()),
             phone: Some("081112345678".into()),

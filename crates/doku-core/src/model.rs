@@ -145,6 +145,10 @@ pub struct Customer {
     /// Postcode (digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
+    /// The customer's account at the wallet, for push channels that charge it directly (OVO:
+    /// the phone number registered with OVO, such as `081211111111`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_account: Option<String>,
 }
 
 /// A request to create a payment on a channel.
@@ -162,8 +166,10 @@ pub struct PaymentRequest {
     /// The basket. Where given, price x quantity must sum to `amount`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub line_items: Vec<LineItem>,
-    /// Where the customer returns after paying.
-    pub callback_url: String,
+    /// Where the customer returns after paying. Mandatory for channels with a redirect; a push
+    /// channel (the customer approves in the wallet's app, as with OVO) has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
     /// The customer.
     #[serde(default)]
     pub customer: Customer,

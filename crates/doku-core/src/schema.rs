@@ -75,3 +75,10 @@ pub fn positive_amount(schema: &mut Schema, name: &str) {
         );
     }
 }
+
+/// Requires `fields` and restricts the `amount` property to 1 ..= 999 999 999 999 rupiah:
+/// the usual `order` object of a request.
+pub fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
+    require(schema, fields);
+    positive_amount(schema, "amount");
+}

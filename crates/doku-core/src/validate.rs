@@ -180,3 +180,82 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Str
         }
     })
 }
+
+/// The unified fields a channel cannot carry: every field given in `request` (a leaf that is
+/// not `null`, `""`, `[]` or `{}`) whose path is not in `accepted`, as `not offered by
+/// {channel}`, so that nothing is silently dropped. Paths are unified paths
+/// (`customer.email`, `line_items[1].sku`); in `accepted`, `[]` stands for any index and a
+/// prefix accepts everything below it (`additional_info`). `request_id`, `invoice_number`
+/// and `amount` are always accepted.
+///
+/// ```
+/// use doku_core::validate::not_offered;
+/// let req = serde_json::json!({
+///     "invoice_number": "INV-1", "amount": 1, "callback_url": "https://x.example",
+///     "line_items": [{"name": "a", "price": 1, "quantity": 1, "sku": "S"}],
+///     "customer": {"name": "A", "email": ""}
+/// });
+/// let refused: Vec<String> = not_offered(&req, &["line_items[].name", "line_items[].price",
+///     "line_items[].quantity", "customer.name"], "OVO")
+///     .iter().map(ToString::to_string).collect();
+/// assert_eq!(refused, ["callback_url: not offered by OVO", "line_items[0].sku: not offered by OVO"]);
+/// ```
+pub fn not_offered(request: &impl Serialize, accepted: &[&str], channel: &str) -> Vec<Violation> {
+    fn walk(
+        value: &serde_json::Value,
+        path: &mut String,
+        pattern: &mut String,
+        out: &mut Vec<(String, String)>,
+    ) {
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(s) if s.is_empty() => {}
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    let (p, q) = (path.len(), pattern.len());
+                    for s in [&mut *path, &mut *pattern] {
+                        if !s.is_empty() {
+                            s.push('.');
+                        }
+                        s.push_str(key);
+                    }
+                    walk(v, path, pattern, out);
+                    path.truncate(p);
+                    pattern.truncate(q);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let (p, q) = (path.len(), pattern.len());
+                    path.push_str(&format!("[{i}]"));
+                    pattern.push_str("[]");
+                    walk(v, path, pattern, out);
+                    path.truncate(p);
+                    pattern.truncate(q);
+                }
+            }
+            _ => out.push((path.clone(), pattern.clone())),
+        }
+    }
+    let Ok(value) = serde_json::to_value(request) else {
+        return Vec::new();
+    };
+    let mut given = Vec::new();
+    walk(&value, &mut String::new(), &mut String::new(), &mut given);
+    let always = ["request_id", "invoice_number", "amount"];
+    given
+        .into_iter()
+        .filter(|(_, pattern)| {
+            !always.iter().chain(accepted).any(|a| {
+                pattern == a
+                    || pattern
+                        .strip_prefix(a)
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        })
+        .map(|(field, _)| Violation {
+            field,
+            rule: format!("not offered by {channel}"),
+        })
+        .collect()
+}

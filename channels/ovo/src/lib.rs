@@ -1,0 +1,204 @@
+//! DOKU's OVO Push Payment (`POST /ovo-emoney/v1/payment`): the customer approves a push in
+//! the OVO app, and DOKU answers the merchant's request synchronously, after up to 70 s.
+//!
+//! # Flow
+//! 1. The merchant sends the payment with the customer's OVO id (phone number);
+//! 2. the customer approves it in the OVO app while the request waits (the endpoint's
+//!    timeout is 90 s, past DOKU's 70 s);
+//! 3. the answer carries the status (`SUCCESS`, `FAILED`, or `TIMEOUT`: ask Check Status);
+//!    DOKU also sends an HTTP notification.
+//!
+//! No redirect, no return URL; no cancel or refund is documented.
+//!
+//! # Mapping
+//! | unified | wire |
+//! | --- | --- |
+//! | `invoice_number` | `order.invoice_number` |
+//! | `amount` | `order.amount` |
+//! | `customer.wallet_account` | `ovo_info.ovo_id` |
+//! | (the merchant's Client-Id) | `client.id` |
+//! | (computed) | `security.check_sum` = SHA-256(amount + client id + invoice + OVO id + secret), hex |
+//!
+//! Any other unified field is refused (`not offered by OVO`): nothing is silently dropped.
+//! Errors name the unified field (`customer.wallet_account: required`).
+//!
+//! # Decisions where DOKU's pages are silent
+//! * The answer is not published: it is read leniently. The status is `ovo_payment.status`
+//!   (as third-party integrations read it) or `transaction.status` (as in DOKU's
+//!   notifications); without either the answer is undecodable (outcome unknown: ask Check
+//!   Status). `order.invoice_number` and `order.amount`, when echoed, must match the request.
+//! * The checksum is lowercase hex (DOKU's sample is 64 lowercase hex digits) and the amount
+//!   is rendered as a plain integer, as in DOKU's worked example.
+//! * The notification's `channel.id` is `EMONEY_OVO`, by DOKU's `EMONEY_<WALLET>` pattern.
+//! * Amount at least 1 (the table states no minimum; a zero payment is never meant).
+
+pub mod wire;
+
+use doku_core::validate::{Violations, not_offered};
+use doku_core::{
+    Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
+    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, Sent,
+    lenient,
+};
+
+/// Path of the payment endpoint.
+pub const PAYMENT_PATH: &str = "/ovo-emoney/v1/payment";
+
+/// OVO Push Payment's descriptor: create only, answered synchronously (90 s timeout).
+pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
+    id: "ovo",
+    display_name: "OVO Push Payment",
+    channel_code: "EMONEY_OVO",
+    service_id: "EMONEY",
+    acquirer_id: "OVO",
+    kind: ChannelKind::Emoney,
+    capabilities: Capabilities {
+        cancel: false,
+        refund: RefundSupport::None,
+        redirect: RedirectStyle::None,
+        min_amount: 1,
+        max_amount: Amount::MAX.rupiah(),
+    },
+    endpoints: &[Endpoint::post(Operation::Create, PAYMENT_PATH).timeout_secs(90)],
+};
+
+/// Unified field → wire field, for error messages and the docs.
+pub const MAPPING: &[(&str, &str)] = &[
+    ("invoice_number", "order.invoice_number"),
+    ("amount", "order.amount"),
+    ("customer.wallet_account", "ovo_info.ovo_id"),
+];
+
+/// The OVO Push Payment channel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ovo;
+
+doku_core::register_channel!(DESCRIPTOR, || Box::new(Ovo));
+
+impl Ovo {
+    /// The wire request for `req` and `merchant` (checksum included), every rule checked;
+    /// violations name the unified fields.
+    pub fn to_wire(
+        req: &PaymentRequest,
+        merchant: &Merchant,
+    ) -> Result<wire::PaymentRequest, Violations> {
+        let mut violations = not_offered(req, &["customer.wallet_account"], "OVO");
+        let client_id = merchant.client_id().as_str().to_owned();
+        let ovo_id = req.customer.wallet_account.clone().unwrap_or_default();
+        let message = format!(
+            "{}{client_id}{}{ovo_id}",
+            req.amount.rupiah(),
+            req.invoice_number
+        );
+        let wire = wire::PaymentRequest {
+            client: wire::Client { id: client_id },
+            order: wire::Order {
+                invoice_number: req.invoice_number.clone(),
+                amount: Some(req.amount),
+            },
+            ovo_info: wire::OvoInfo { ovo_id },
+            security: wire::Security {
+                check_sum: merchant.sha256_hex_with_secret(&message),
+            },
+        };
+        if let Err(Violations(found)) = wire.validate() {
+            violations.extend(found.into_iter().map(|mut v| {
+                if let Some((unified, _)) = MAPPING.iter().find(|(_, w)| *w == v.field) {
+                    v.field = (*unified).to_owned();
+                }
+                v
+            }));
+        }
+        if violations.is_empty() {
+            Ok(wire)
+        } else {
+            Err(Violations(violations))
+        }
+    }
+
+    /// The unified payment from DOKU's answer (see the crate docs for how it is read).
+    pub fn from_wire(
+        req: &PaymentRequest,
+        sent: Sent<wire::PaymentResponse>,
+    ) -> Result<Payment, Error> {
+        let body = &sent.body;
+        let status = [&body.ovo_payment.status, &body.transaction.status]
+            .into_iter()
+            .flatten()
+            .find(|s| !s.trim().is_empty());
+        let Some(status) = status.map(|s| lenient::payment_status(s)) else {
+            return Err(sent.not_an_answer(
+                "not an OVO payment answer: no ovo_payment.status or transaction.status",
+            ));
+        };
+        if let Some(invoice) = &body.order.invoice_number {
+            if invoice != &req.invoice_number {
+                return Err(sent.contradicts(format!(
+                    "order.invoice_number `{invoice}` != requested `{}`",
+                    req.invoice_number
+                )));
+            }
+        }
+        if let Some(amount) = body.order.amount {
+            if amount != req.amount {
+                return Err(
+                    sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
+                );
+            }
+        }
+        let raw = sent.raw_json();
+        Ok(Payment {
+            channel: DESCRIPTOR.id.to_owned(),
+            request_id: sent.request_id,
+            replayed: sent.replayed,
+            invoice_number: req.invoice_number.clone(),
+            amount: req.amount,
+            status,
+            merchant_reference: None,
+            next_action: None,
+            identifiers: Vec::new(),
+            raw,
+        })
+    }
+}
+
+impl PaymentChannel for Ovo {
+    fn descriptor(&self) -> &'static ChannelDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error> {
+        // The checksum's value does not change what is valid: any merchant will do.
+        let merchant = Merchant::new(
+            doku_core::ClientId::new("MCH-VALIDATE")?,
+            doku_core::SecretKey::new("validate-only")?,
+        );
+        Self::to_wire(req, &merchant)
+            .map(drop)
+            .map_err(Error::Validation)
+    }
+
+    fn create(&self, req: &PaymentRequest, merchant: &Merchant) -> Result<Call<Payment>, Error> {
+        let wire = Self::to_wire(req, merchant)?;
+        let asked = req.clone();
+        Call::new(
+            DESCRIPTOR.require(Operation::Create)?,
+            req.request_id.as_ref(),
+            &wire,
+            move |sent| Self::from_wire(&asked, sent.decode()?),
+        )
+    }
+
+    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
+        vec![
+            (
+                "PaymentRequest",
+                schemars::schema_for!(wire::PaymentRequest),
+            ),
+            (
+                "PaymentResponse",
+                schemars::schema_for!(wire::PaymentResponse),
+            ),
+        ]
+    }
+}
