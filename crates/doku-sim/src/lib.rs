@@ -74,13 +74,19 @@
 //! | `POST /_sim/reset` | forgets every order and answered request |
 //! | `GET /_sim/health` | `{"status":"ok"}` |
 
+// Layers, each using only modules listed before it (no module cycle): status, error, config,
+// store, samples, plugin, rules, notify (config, store), engine (the state machine,
+// idempotency, the storage budget; no axum), http (axum, over the engine), handle.
 mod config;
+mod engine;
 mod error;
 mod handle;
+mod http;
 mod notify;
 mod plugin;
 pub mod rules;
-mod server;
+mod samples;
+mod status;
 mod store;
 
 pub use config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, MerchantConfig, SimConfig};
@@ -89,9 +95,11 @@ pub use handle::{SimHandle, SimulatorBuilder};
 pub use notify::RETRY_SCHEDULE_SECS;
 pub use plugin::{
     CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRegistration,
-    decode_with, registered,
+    SimRequest, Synchronous, decode_with, registered,
 };
-pub use store::{Attempt, Delivery, OrderSnapshot, OrderStatus, Outcome, StoreStats};
+pub use samples::{ChannelSamples, CustomerAction};
+pub use status::{OrderStatus, Outcome};
+pub use store::{Attempt, Delivery, OrderSnapshot, StoreStats};
 
 #[doc(hidden)]
 pub use inventory;
