@@ -159,6 +159,10 @@ impl SimChannel for AkulakuSim {
         &crate::DESCRIPTOR
     }
 
+    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+        Some(&crate::samples::AkulakuSamples)
+    }
+
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let req = rules::check(request.body(), &GENERATE_ORDER_RULES)?;
         Ok(NewOrder {

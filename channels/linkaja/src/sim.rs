@@ -60,6 +60,10 @@ impl SimChannel for LinkAjaSim {
         &crate::DESCRIPTOR
     }
 
+    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+        Some(&crate::samples::LinkAjaSamples)
+    }
+
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let req = rules::check(request.body(), &CREATE_RULES)?;
         Ok(NewOrder {
