@@ -2,7 +2,8 @@
 //! default features, exactly `{akulaku, linkaja}`.
 
 /// The facade's channel features, read from its manifest: a feature `x = ["dep:doku-x"]`
-/// links the channel crate `doku-x`, whose channel id is `x`.
+/// where `doku-x` is the channel crate `channels/x` (folder name = channel id), not another
+/// framework crate such as `doku-receiver`.
 fn channel_features() -> Vec<String> {
     let manifest = include_str!("../Cargo.toml");
     let mut in_features = false;
@@ -16,7 +17,13 @@ fn channel_features() -> Vec<String> {
             continue;
         };
         let name = name.trim();
-        if in_features && value.trim() == format!("[\"dep:doku-{name}\"]") {
+        let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../channels")
+            .join(name);
+        if in_features
+            && value.trim() == format!("[\"dep:doku-{name}\"]")
+            && crate_dir.join("Cargo.toml").is_file()
+        {
             out.push(name.to_owned());
         }
     }
