@@ -164,7 +164,7 @@ pub fn config(receiver: &Receiver) -> SimConfig {
         .time_factor(1e-5)
 }
 
-/// A simulator with every channel registered through `inventory` (LinkAja and Akulaku).
+/// A simulator with every channel registered through `inventory`.
 pub async fn start_sim(receiver: &Receiver, faults: FaultConfig) -> SimHandle {
     Simulator::builder(config(receiver).faults(faults))
         .registered_channels()

@@ -11,6 +11,13 @@
 //!   answers like the guide's samples. The core knows no channel by name:
 //!   a channel adds its endpoints by registering a plugin ([`SimRegistration`] through
 //!   `inventory`, or [`SimulatorBuilder::channel`]).
+//! * **Plugins see the merchant**: a [`SimRequest`] carries the body, the headers and the
+//!   authenticated merchant ([`doku_core::Merchant`]: Client-Id, secret-keyed digests), so a
+//!   plugin checks an in-body checksum or `client.id` against the `Client-Id` header.
+//! * **Synchronous answers**: a push channel's create ([`NewOrder::synchronous`]) is answered
+//!   after the customer's delay (time-scaled; [`SimConfig::answer_delay_ms`] per channel)
+//!   with the completed order.
+//! * **Samples**: each plugin's [`ChannelSamples`] drive `doku demo` and the end-to-end suite.
 //! * **State**: orders by invoice number and by Request-Id; pending until completed through
 //!   the control API (paid, failed, expired); cancel applies to a pending order, refund to a
 //!   paid one, once. A cancel or refund that cannot be carried out (no such order, wrong
