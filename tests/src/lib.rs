@@ -7,12 +7,65 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use bytes::Bytes;
+use doku_core::ChannelDescriptor;
 use doku_core::clock::format_timestamp;
 use doku_core::signature::Components;
 use doku_core::{
     Api, ClientId, Credentials, Environment, NotificationVerifier, RetryPolicy, SecretKey,
 };
-use doku_sim::{FaultConfig, MerchantConfig, SimConfig, SimHandle, Simulator};
+use doku_sim::{ChannelSamples, FaultConfig, MerchantConfig, SimConfig, SimHandle, Simulator};
+
+/// A linked channel as the data-driven tests run it: its descriptor and its samples.
+#[derive(Clone, Copy)]
+pub struct SampleChannel {
+    /// The channel's descriptor (what it offers).
+    pub d: &'static ChannelDescriptor,
+    /// Its sample requests and what its customer does.
+    pub samples: &'static dyn ChannelSamples,
+}
+
+impl SampleChannel {
+    /// The channel id.
+    pub fn id(&self) -> &'static str {
+        self.d.id
+    }
+
+    /// `INV-{tag}-{ID}-{n}`: an invoice number of this channel.
+    pub fn invoice(&self, tag: &str, n: usize) -> String {
+        format!("INV-{tag}-{}-{n:02}", self.d.id.to_ascii_uppercase())
+    }
+
+    /// The create endpoint's path (for per-endpoint faults).
+    pub fn create_path(&self) -> &'static str {
+        self.d
+            .endpoint(doku_core::Operation::Create)
+            .map_or("", |e| e.path)
+    }
+}
+
+/// Every channel the facade links by default, with the samples of its simulator plugin,
+/// ordered by id. Panics when a linked channel's plugin supplies no samples: every channel
+/// runs end to end.
+pub fn sample_channels() -> Vec<SampleChannel> {
+    // Naming the facade's list keeps every default channel crate (and its registrations)
+    // linked.
+    let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
+    let mut plugins = doku_sim::registered();
+    plugins.sort_by_key(|p| p.descriptor().id);
+    plugins.dedup_by_key(|p| p.descriptor().id);
+    let channels: Vec<SampleChannel> = plugins
+        .iter()
+        .map(|p| SampleChannel {
+            d: p.descriptor(),
+            samples: p
+                .samples()
+                .unwrap_or_else(|| panic!("channel `{}` supplies no samples", p.descriptor().id)),
+        })
+        .collect();
+    let ids: Vec<&str> = channels.iter().map(SampleChannel::id).collect();
+    assert_eq!(ids, linked, "every linked channel has a simulator plugin");
+    channels
+}
 
 /// The first merchant (with a notification URL).
 pub const MERCHANT: &str = "MCH-0001-10791114622547";
@@ -111,7 +164,7 @@ pub fn config(receiver: &Receiver) -> SimConfig {
         .time_factor(1e-5)
 }
 
-/// A simulator with every channel registered through `inventory` (LinkAja and Akulaku).
+/// A simulator with every channel registered through `inventory`.
 pub async fn start_sim(receiver: &Receiver, faults: FaultConfig) -> SimHandle {
     Simulator::builder(config(receiver).faults(faults))
         .registered_channels()

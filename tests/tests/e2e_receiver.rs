@@ -1,6 +1,8 @@
 //! End to end: client -> simulator -> signed notification -> `doku-receiver` -> handler, over
-//! real HTTP on 127.0.0.1 with ephemeral ports, for both channels and every operation, with
-//! the simulator's faults. Every wait is a wait-until-condition with a generous cap; the
+//! real HTTP on 127.0.0.1 with ephemeral ports, for every linked channel (from the samples its
+//! simulator plugin supplies) and every operation its descriptor offers or refuses, with the
+//! simulator's faults. No channel is named here and no count is fixed: both follow from the
+//! linked channels. Every wait is a wait-until-condition with a generous cap; the
 //! simulator's time factor turns DOKU's retry schedule (30 min, 6 h, 12 h) into milliseconds.
 
 use std::collections::{BTreeMap, HashSet};
@@ -14,16 +16,16 @@ use bytes::Bytes;
 use doku_core::signature::Components;
 use doku_core::{
     Amount, Api, CancelRequest, Client, ClientId, Credentials, Environment, Error, Notification,
-    OperationStatus, PaymentRequest, PaymentStatus, RefundAmount, RefundRequest, Registry,
+    Operation, OperationStatus, Payment, PaymentStatus, RefundAmount, RefundRequest, Registry,
     RequestId, RetryPolicy, SecretKey,
 };
 use doku_receiver::{BoxError, Receiver, ReconcileOutcome, expect_payment, reconcile};
 use doku_sim::{
-    EndpointFaults, FaultConfig, MerchantConfig, OrderStatus, Outcome, SimConfig, SimHandle,
-    Simulator,
+    CustomerAction, EndpointFaults, FaultConfig, MerchantConfig, OrderStatus, Outcome, SimConfig,
+    SimHandle, Simulator,
 };
+use doku_tests::{SampleChannel, sample_channels};
 use http::HeaderMap;
-use serde_json::json;
 
 const MERCHANT: &str = "MCH-0001-10791114622547";
 const SECRET: &str = "SK-TESTVECTOR-0001";
@@ -71,6 +73,7 @@ struct Seen {
 }
 
 struct Harness {
+    channels: Vec<SampleChannel>,
     sim: SimHandle,
     client: Client,
     log: Arc<Log>,
@@ -80,13 +83,11 @@ struct Harness {
 
 impl Harness {
     async fn start(faults: FaultConfig, fail_first: bool) -> Self {
-        // The channels are linked (and so registered) by naming them.
-        let _ = (&doku_linkaja::DESCRIPTOR, &doku_akulaku::DESCRIPTOR);
+        // Every linked channel, with its samples; each is a registered client channel too.
+        let channels = sample_channels();
+        assert!(!channels.is_empty());
         let ids = Registry::global().ids();
-        assert!(
-            ids.contains(&"linkaja") && ids.contains(&"akulaku"),
-            "{ids:?}"
-        );
+        assert!(channels.iter().all(|c| ids.contains(&c.id())), "{ids:?}");
 
         let log = Arc::new(Log {
             fail_first,
@@ -152,8 +153,7 @@ impl Harness {
                 .time_factor(1e-5)
                 .faults(faults),
         )
-        .channel(doku_linkaja::sim::LinkAjaSim)
-        .channel(doku_akulaku::sim::AkulakuSim)
+        .registered_channels()
         .start()
         .await
         .unwrap();
@@ -164,6 +164,7 @@ impl Harness {
             .build()
             .unwrap();
         Self {
+            channels,
             sim,
             client: Client::from_api(api),
             log,
@@ -220,224 +221,234 @@ fn rupiah(v: u64) -> Amount {
     Amount::new(v).unwrap()
 }
 
-fn linkaja_request(invoice: &str) -> PaymentRequest {
-    serde_json::from_value(json!({
-        "invoice_number": invoice,
-        "amount": 150000,
-        "line_items": [{"name": "Roti", "price": 50000, "quantity": 3}],
-        "callback_url": "https://merchant.example/return",
-        "customer": {"name": "Jessica Tessalonika", "phone": "081112345678"}
-    }))
-    .unwrap()
-}
-
-fn akulaku_request(invoice: &str) -> PaymentRequest {
-    serde_json::from_value(json!({
-        "invoice_number": invoice,
-        "amount": 90000,
-        "line_items": [
-            {"name": "T-Shirt Red", "price": 30000, "quantity": 2, "sku": "1002", "category": "Shirt"},
-            {"name": "Polo Navy", "price": 30000, "quantity": 1, "sku": "1001", "category": "Shirt"}
-        ],
-        "callback_url": "https://merchant.example/return",
-        "merchant_reference": format!("MUR-{invoice}"),
-        "customer": {"id": "CUST-0001", "name": "Anton Budiman", "phone": "6285694566147",
-                     "city": "", "state": "", "postcode": ""}
-    }))
-    .unwrap()
-}
-
-fn request_for(channel: &str, invoice: &str) -> PaymentRequest {
-    match channel {
-        "linkaja" => linkaja_request(invoice),
-        _ => akulaku_request(invoice),
+impl Harness {
+    /// Creates `invoice` on `c` from its sample; for a redirect channel the customer then
+    /// completes it with `outcome` through the control API. Checks the create answer's shape.
+    async fn pay(&self, c: &SampleChannel, invoice: &str, outcome: Outcome) -> Payment {
+        let p = self
+            .client
+            .create(c.id(), &c.samples.payment_request(invoice))
+            .await
+            .unwrap();
+        match c.samples.customer() {
+            CustomerAction::PaysAfterRedirect => {
+                assert_eq!(p.status, PaymentStatus::Pending, "{invoice}");
+                assert!(
+                    p.next_action.is_some(),
+                    "{invoice}: where the customer goes"
+                );
+                self.sim.complete(invoice, outcome).unwrap();
+            }
+            CustomerAction::Nothing => assert!(p.status.is_final(), "{invoice}: {}", p.status),
+        }
+        p
     }
+
+    /// The outcomes a channel's customer can reach: a redirect channel's customer pays,
+    /// is declined or lets the payment expire; a push channel's create is final as answered.
+    fn outcomes(c: &SampleChannel) -> &'static [(Outcome, PaymentStatus)] {
+        match c.samples.customer() {
+            CustomerAction::PaysAfterRedirect => &[
+                (Outcome::Paid, PaymentStatus::Success),
+                (Outcome::Failed, PaymentStatus::Failed),
+                (Outcome::Expired, PaymentStatus::Expired),
+            ],
+            CustomerAction::Nothing => &[(Outcome::Paid, PaymentStatus::Success)],
+        }
+    }
+}
+
+/// Requests of the operations `c` lacks, for `p`: each must be refused unsent.
+fn lacking(
+    c: &SampleChannel,
+    p: &Payment,
+) -> Vec<(Operation, Option<CancelRequest>, Option<RefundRequest>)> {
+    let refund = |amount| RefundRequest {
+        request_id: None,
+        invoice_number: p.invoice_number.clone(),
+        merchant_reference: p.merchant_reference.clone(),
+        identifiers: p.identifiers.clone(),
+        refund_reference: "RF-UNSENT".into(),
+        amount,
+    };
+    let mut out = Vec::new();
+    if !c.d.supports(Operation::Cancel) {
+        let cancel = CancelRequest {
+            request_id: None,
+            invoice_number: p.invoice_number.clone(),
+            merchant_reference: p.merchant_reference.clone(),
+            identifiers: p.identifiers.clone(),
+        };
+        out.push((Operation::Cancel, Some(cancel), None));
+    }
+    if !c.d.supports(Operation::Refund) {
+        out.push((Operation::Refund, None, Some(refund(RefundAmount::Full))));
+    }
+    if !c.d.supports(Operation::PartialRefund) {
+        out.push((
+            Operation::PartialRefund,
+            None,
+            Some(refund(RefundAmount::Partial(rupiah(1)))),
+        ));
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
-// Every operation of both channels, no faults.
+// Every operation of every channel, no faults.
 
 #[tokio::test]
-async fn linkaja_paid_failed_expired_reach_the_handler_once_each() {
+async fn every_outcome_of_every_channel_reaches_the_handler_once_and_reconciles() {
     let h = Harness::start(FaultConfig::default(), false).await;
-    let mut created = Vec::new();
-    for (invoice, outcome) in [
-        ("INV-E2E-LA-PAID", Outcome::Paid),
-        ("INV-E2E-LA-FAILED", Outcome::Failed),
-        ("INV-E2E-LA-EXPIRED", Outcome::Expired),
-    ] {
-        let p = h
-            .client
-            .create("linkaja", &linkaja_request(invoice))
+    let mut notified = 0;
+    for c in &h.channels {
+        let mut created = Vec::new();
+        for (i, (outcome, status)) in Harness::outcomes(c).iter().enumerate() {
+            let invoice = c.invoice("E2E", i);
+            let p = h.pay(c, &invoice, *outcome).await;
+            let d = h.settled(&invoice).await;
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].attempts.len(), 1, "{d:?}");
+            assert_eq!(d[0].attempts[0].status, Some(200));
+            notified += 1;
+            let n = h.log.handled_for(&invoice);
+            assert_eq!(n.len(), 1);
+            let n = &n[0];
+            assert_eq!(n.channel.as_deref(), Some(c.id()));
+            assert_eq!(n.channel_code, c.d.channel_code);
+            assert_eq!(n.client_id, MERCHANT);
+            assert_eq!(n.status, *status);
+            assert_eq!(
+                n.original_request_id.as_deref(),
+                Some(p.request_id.as_str())
+            );
+            expect_payment(n, &invoice, p.amount).unwrap();
+            assert!(expect_payment(n, &invoice, rupiah(p.amount.rupiah() + 1)).is_err());
+            created.push((invoice, p, status.clone()));
+        }
+
+        // Reconciliation through Check Status, by invoice number and by Request-Id.
+        let (paid_invoice, paid, _) = &created[0];
+        let r = reconcile(&h.client, paid_invoice, paid.amount)
             .await
             .unwrap();
-        assert_eq!(p.status, PaymentStatus::Pending);
-        assert!(p.next_action.is_some());
-        h.sim.complete(invoice, outcome).unwrap();
-        let d = h.settled(invoice).await;
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].attempts.len(), 1, "{d:?}");
-        assert_eq!(d[0].attempts[0].status, Some(200));
-        created.push(p);
+        assert!(matches!(r, ReconcileOutcome::Paid(_)), "{r:?}");
+        let r = reconcile(&h.client, paid.request_id.as_str(), paid.amount)
+            .await
+            .unwrap();
+        assert!(matches!(r, ReconcileOutcome::Paid(_)), "{r:?}");
+        let wrong = rupiah(paid.amount.rupiah() * 10);
+        let r = reconcile(&h.client, paid_invoice, wrong).await.unwrap();
+        assert!(matches!(r, ReconcileOutcome::Mismatch { .. }), "{r:?}");
+        for (invoice, p, status) in &created[1..] {
+            let r = reconcile(h.client.api(), invoice, p.amount).await.unwrap();
+            let fits = match status {
+                PaymentStatus::Failed => matches!(r, ReconcileOutcome::Failed(_)),
+                _ => matches!(r, ReconcileOutcome::NotPaid(_)),
+            };
+            assert!(fits, "{invoice}: {r:?}");
+        }
+        if c.samples.customer() == CustomerAction::PaysAfterRedirect {
+            let invoice = c.invoice("E2E-PENDING", 0);
+            let p = h
+                .client
+                .create(c.id(), &c.samples.payment_request(&invoice))
+                .await
+                .unwrap();
+            let r = reconcile(&h.client, &invoice, p.amount).await.unwrap();
+            assert!(matches!(r, ReconcileOutcome::Pending(_)), "{r:?}");
+        }
     }
-    assert_eq!(h.log.calls(), 3);
-    assert_eq!(h.statuses(), BTreeMap::from([(200, 3)]));
-    for (p, status) in created.iter().zip([
-        PaymentStatus::Success,
-        PaymentStatus::Failed,
-        PaymentStatus::Expired,
-    ]) {
-        let n = h.log.handled_for(&p.invoice_number);
-        assert_eq!(n.len(), 1);
-        let n = &n[0];
-        assert_eq!(n.channel.as_deref(), Some("linkaja"));
-        assert_eq!(n.channel_code, "EMONEY_LINKAJA");
-        assert_eq!(n.client_id, MERCHANT);
-        assert_eq!(n.status, status);
-        assert_eq!(
-            n.original_request_id.as_deref(),
-            Some(p.request_id.as_str())
-        );
-        expect_payment(n, &p.invoice_number, rupiah(150_000)).unwrap();
-        assert!(expect_payment(n, &p.invoice_number, rupiah(15_000)).is_err());
-    }
-
-    // Reconciliation through Check Status.
-    let paid = reconcile(&h.client, "INV-E2E-LA-PAID", rupiah(150_000))
-        .await
-        .unwrap();
-    assert!(matches!(paid, ReconcileOutcome::Paid(_)), "{paid:?}");
-    let by_rid = reconcile(&h.client, created[0].request_id.as_str(), rupiah(150_000))
-        .await
-        .unwrap();
-    assert!(matches!(by_rid, ReconcileOutcome::Paid(_)), "{by_rid:?}");
-    let wrong = reconcile(&h.client, "INV-E2E-LA-PAID", rupiah(1_500_000))
-        .await
-        .unwrap();
-    assert!(
-        matches!(wrong, ReconcileOutcome::Mismatch { .. }),
-        "{wrong:?}"
-    );
-    let failed = reconcile(h.client.api(), "INV-E2E-LA-FAILED", rupiah(150_000))
-        .await
-        .unwrap();
-    assert!(matches!(failed, ReconcileOutcome::Failed(_)), "{failed:?}");
-    h.client
-        .create("linkaja", &linkaja_request("INV-E2E-LA-PENDING"))
-        .await
-        .unwrap();
-    let pending = reconcile(&h.client, "INV-E2E-LA-PENDING", rupiah(150_000))
-        .await
-        .unwrap();
-    assert!(
-        matches!(pending, ReconcileOutcome::Pending(_)),
-        "{pending:?}"
-    );
-
-    // LinkAja has no cancel or refund: refused without a request.
-    let before = h.sim.stats().requests;
-    let cancel = CancelRequest {
-        request_id: None,
-        invoice_number: "INV-E2E-LA-PENDING".into(),
-        merchant_reference: None,
-        identifiers: Vec::new(),
-    };
-    assert!(matches!(
-        h.client.cancel("linkaja", &cancel).await,
-        Err(Error::Unsupported { .. })
-    ));
-    assert_eq!(h.sim.stats().requests, before);
-    assert_eq!(h.sim.stats().orders, 4);
-    assert_eq!(h.log.calls(), 3);
+    assert_eq!(h.log.calls(), notified);
+    assert_eq!(h.statuses(), BTreeMap::from([(200, notified)]));
 }
 
 #[tokio::test]
-async fn akulaku_create_cancel_pay_refund_expire_end_to_end() {
+async fn every_channel_cancels_refunds_and_refuses_as_its_descriptor_says() {
     let h = Harness::start(FaultConfig::default(), false).await;
+    let (mut orders, mut notified) = (0, 0);
+    for c in &h.channels {
+        // Cancelled while pending: no notification, Check Status says not paid.
+        if c.d.supports(Operation::Cancel)
+            && c.samples.customer() == CustomerAction::PaysAfterRedirect
+        {
+            let invoice = c.invoice("E2E-CANCEL", 0);
+            let p = h
+                .client
+                .create(c.id(), &c.samples.payment_request(&invoice))
+                .await
+                .unwrap();
+            orders += 1;
+            let req = c.samples.cancel_request(&p).expect("a cancel sample");
+            let r = h.client.cancel(c.id(), &req).await.unwrap();
+            assert_eq!(r.cancel_status, OperationStatus::Success);
+            assert_eq!(
+                h.sim.order(&invoice).unwrap().status,
+                OrderStatus::Cancelled
+            );
+            let r = reconcile(&h.client, &invoice, p.amount).await.unwrap();
+            // DOKU has no CANCELLED transaction status: the simulator's Check Status says
+            // FAILED, which is not final ("generate new payment request").
+            assert!(
+                matches!(&r, ReconcileOutcome::Failed(s) if s.status == PaymentStatus::Failed),
+                "{r:?}"
+            );
+        }
 
-    // Created, then cancelled: no notification, Check Status says not paid.
-    let p1 = h
-        .client
-        .create("akulaku", &akulaku_request("INV-E2E-AK-CANCEL"))
-        .await
-        .unwrap();
-    assert_eq!(p1.status, PaymentStatus::Pending);
-    let c = h
-        .client
-        .cancel("akulaku", &doku_akulaku::cancel_request(&p1))
-        .await
-        .unwrap();
-    assert_eq!(c.cancel_status, OperationStatus::Success);
-    assert_eq!(
-        h.sim.order("INV-E2E-AK-CANCEL").unwrap().status,
-        OrderStatus::Cancelled
-    );
-    let r = reconcile(&h.client, "INV-E2E-AK-CANCEL", rupiah(90_000))
-        .await
-        .unwrap();
-    // DOKU has no CANCELLED transaction status: the simulator's Check Status says FAILED,
-    // which is not final ("generate new payment request").
-    assert!(
-        matches!(&r, ReconcileOutcome::Failed(s) if s.status == PaymentStatus::Failed),
-        "{r:?}"
-    );
+        // Paid (notified), then refunded where the channel offers it.
+        let invoice = c.invoice("E2E-PAID", 0);
+        let p = h.pay(c, &invoice, Outcome::Paid).await;
+        orders += 1;
+        h.settled(&invoice).await;
+        notified += 1;
+        assert_eq!(h.log.handled_for(&invoice).len(), 1);
+        if c.d.supports(Operation::Refund) {
+            let req = c
+                .samples
+                .refund_request(&p, "RF-E2E-1")
+                .expect("a refund sample");
+            let r = h.client.refund(c.id(), &req).await.unwrap();
+            assert_eq!(r.refund_status, OperationStatus::Success);
+            assert_eq!(h.sim.order(&invoice).unwrap().status, OrderStatus::Refunded);
+            let r = reconcile(&h.client, &invoice, p.amount).await.unwrap();
+            assert!(
+                matches!(&r, ReconcileOutcome::NotPaid(s) if s.status == PaymentStatus::Refunded),
+                "{r:?}"
+            );
+        }
 
-    // Created, paid (notified), then refunded.
-    let p2 = h
-        .client
-        .create("akulaku", &akulaku_request("INV-E2E-AK-PAID"))
-        .await
-        .unwrap();
-    h.sim.complete("INV-E2E-AK-PAID", Outcome::Paid).unwrap();
-    h.settled("INV-E2E-AK-PAID").await;
-    let n = h.log.handled_for("INV-E2E-AK-PAID");
-    assert_eq!(n.len(), 1);
-    assert_eq!(n[0].channel.as_deref(), Some("akulaku"));
-    assert_eq!(n[0].channel_code, "PEER_TO_PEER_AKULAKU");
-    assert_eq!(n[0].status, PaymentStatus::Success);
-    expect_payment(&n[0], "INV-E2E-AK-PAID", rupiah(90_000)).unwrap();
-    let r = reconcile(&h.client, "INV-E2E-AK-PAID", rupiah(90_000))
-        .await
-        .unwrap();
-    assert!(matches!(r, ReconcileOutcome::Paid(_)), "{r:?}");
-    let refund = RefundRequest {
-        amount: RefundAmount::Full,
-        ..doku_akulaku::refund_request(&p2, "RF-E2E-AK-1")
-    };
-    let rf = h.client.refund("akulaku", &refund).await.unwrap();
-    assert_eq!(rf.refund_status, OperationStatus::Success);
-    assert_eq!(
-        h.sim.order("INV-E2E-AK-PAID").unwrap().status,
-        OrderStatus::Refunded
-    );
-    let r = reconcile(&h.client, "INV-E2E-AK-PAID", rupiah(90_000))
-        .await
-        .unwrap();
-    assert!(
-        matches!(&r, ReconcileOutcome::NotPaid(s) if s.status == PaymentStatus::Refunded),
-        "{r:?}"
-    );
-
-    // Created, expired (notified).
-    h.client
-        .create("akulaku", &akulaku_request("INV-E2E-AK-EXPIRED"))
-        .await
-        .unwrap();
-    h.sim
-        .complete("INV-E2E-AK-EXPIRED", Outcome::Expired)
-        .unwrap();
-    h.settled("INV-E2E-AK-EXPIRED").await;
-    let n = h.log.handled_for("INV-E2E-AK-EXPIRED");
-    assert_eq!(n.len(), 1);
-    assert_eq!(n[0].status, PaymentStatus::Expired);
-
-    assert_eq!(h.log.calls(), 2);
-    assert_eq!(h.statuses(), BTreeMap::from([(200, 2)]));
-    assert_eq!(h.sim.stats().orders, 3);
+        // What the channel lacks is refused without a request.
+        for (op, cancel, refund) in lacking(c, &p) {
+            let before = h.sim.stats().requests;
+            let result = match (cancel, refund) {
+                (Some(req), _) => h.client.cancel(c.id(), &req).await.map(|_| ()),
+                (None, Some(req)) => h.client.refund(c.id(), &req).await.map(|_| ()),
+                (None, None) => Ok(()),
+            };
+            assert!(
+                matches!(&result, Err(Error::Unsupported { operation, .. }) if *operation == op),
+                "{}: {op}: {result:?}",
+                c.id()
+            );
+            assert_eq!(h.sim.stats().requests, before);
+        }
+    }
+    assert_eq!(h.sim.stats().orders, orders);
+    assert_eq!(h.log.calls(), notified);
+    assert_eq!(h.statuses(), BTreeMap::from([(200, notified)]));
 }
 
 // ---------------------------------------------------------------------------------------
 // Faults.
+
+/// `faults` on the create endpoint of every linked channel, with this seed.
+fn on_every_create(seed: u64, faults: EndpointFaults) -> FaultConfig {
+    sample_channels()
+        .iter()
+        .fold(FaultConfig::seeded(seed), |config, c| {
+            config.endpoint(c.create_path(), faults.clone())
+        })
+}
 
 #[tokio::test]
 async fn dropped_create_answers_end_in_success_or_outcome_unknown_with_one_order_per_invoice() {
@@ -445,20 +456,19 @@ async fn dropped_create_answers_end_in_success_or_outcome_unknown_with_one_order
         drop_after_processing: 0.4,
         ..EndpointFaults::default()
     };
-    let faults = FaultConfig::seeded(7)
-        .endpoint(doku_linkaja::CREATE_PATH, drop.clone())
-        .endpoint(doku_akulaku::CREATE_PATH, drop);
-    let h = Harness::start(faults, false).await;
+    let h = Harness::start(on_every_create(7, drop), false).await;
 
     const PER_CHANNEL: usize = 12;
     let mut invoices = Vec::new();
     let (mut first_try, mut via_replay, mut via_status, mut unknown) = (0, 0, 0, 0);
     let mut dropped = 0;
-    for channel in ["linkaja", "akulaku"] {
+    let all = PER_CHANNEL * h.channels.len();
+    for c in &h.channels {
+        let channel = c.id();
         for i in 0..PER_CHANNEL {
-            let invoice = format!("INV-E2E-DROP-{channel}-{i:02}");
+            let invoice = c.invoice("E2E-DROP", i);
             let rid = RequestId::new(format!("create-{invoice}")).unwrap();
-            let mut req = request_for(channel, &invoice);
+            let mut req = c.samples.payment_request(&invoice);
             req.request_id = Some(rid.clone());
             // Even invoices retry with the same Request-Id; odd ones go straight to Check
             // Status when the answer is lost.
@@ -497,17 +507,14 @@ async fn dropped_create_answers_end_in_success_or_outcome_unknown_with_one_order
                     Err(e) => panic!("{invoice}: check status {e:?}"),
                 }
             }
-            invoices.push((channel, invoice, rid));
+            invoices.push((*c, invoice, rid));
         }
     }
     eprintln!(
         "creates: {first_try} first try, {via_replay} by same-Request-Id retry, \
          {via_status} by Check Status, {unknown} unknown; {dropped} answers dropped"
     );
-    assert_eq!(
-        first_try + via_replay + via_status + unknown,
-        2 * PER_CHANNEL
-    );
+    assert_eq!(first_try + via_replay + via_status + unknown, all);
     assert!(dropped > 0, "the fault fired");
     assert!(
         via_replay > 0,
@@ -515,28 +522,33 @@ async fn dropped_create_answers_end_in_success_or_outcome_unknown_with_one_order
     );
     assert!(via_status > 0, "some create was settled by Check Status");
     // Exactly one order per invoice, created with our Request-Id: no duplicate, none lost.
-    assert_eq!(h.sim.stats().orders, 2 * PER_CHANNEL);
-    for (_, invoice, rid) in &invoices {
+    assert_eq!(h.sim.stats().orders, all);
+    for (c, invoice, rid) in &invoices {
         let o = h.sim.order(invoice).unwrap();
         assert_eq!(o.request_id, rid.as_str());
-        assert_eq!(o.status, OrderStatus::Pending);
+        if c.samples.customer() == CustomerAction::PaysAfterRedirect {
+            assert_eq!(o.status, OrderStatus::Pending);
+        }
     }
-    // And each is notified to the handler exactly once when paid.
-    for (_, invoice, _) in &invoices {
-        h.sim.complete(invoice, Outcome::Paid).unwrap();
+    // And each is notified to the handler exactly once when paid (a push payment already
+    // is).
+    for (c, invoice, _) in &invoices {
+        if c.samples.customer() == CustomerAction::PaysAfterRedirect {
+            h.sim.complete(invoice, Outcome::Paid).unwrap();
+        }
     }
     for (_, invoice, _) in &invoices {
         h.settled(invoice).await;
     }
-    assert_eq!(h.log.calls(), 2 * PER_CHANNEL);
+    assert_eq!(h.log.calls(), all);
     let distinct: HashSet<String> = h
         .log
         .handled()
         .into_iter()
         .map(|n| n.invoice_number)
         .collect();
-    assert_eq!(distinct.len(), 2 * PER_CHANNEL);
-    assert_eq!(h.statuses(), BTreeMap::from([(200, 2 * PER_CHANNEL)]));
+    assert_eq!(distinct.len(), all);
+    assert_eq!(h.statuses(), BTreeMap::from([(200, all)]));
 }
 
 #[tokio::test]
@@ -545,24 +557,17 @@ async fn duplicate_notifications_run_the_handler_once_per_notification() {
         duplicate_notifications: 1.0,
         ..EndpointFaults::default()
     };
-    let faults = FaultConfig::seeded(11)
-        .endpoint(doku_linkaja::CREATE_PATH, dup.clone())
-        .endpoint(doku_akulaku::CREATE_PATH, dup);
-    let h = Harness::start(faults, false).await;
-    let orders = [
-        ("linkaja", "INV-E2E-DUP-LA-1"),
-        ("linkaja", "INV-E2E-DUP-LA-2"),
-        ("akulaku", "INV-E2E-DUP-AK-1"),
-        ("akulaku", "INV-E2E-DUP-AK-2"),
-    ];
-    for (channel, invoice) in orders {
-        h.client
-            .create(channel, &request_for(channel, invoice))
-            .await
-            .unwrap();
-        h.sim.complete(invoice, Outcome::Paid).unwrap();
+    let h = Harness::start(on_every_create(11, dup), false).await;
+    let mut orders = Vec::new();
+    for c in &h.channels {
+        for i in 1..=2 {
+            let invoice = c.invoice("E2E-DUP", i);
+            h.pay(c, &invoice, Outcome::Paid).await;
+            orders.push(invoice);
+        }
     }
-    for (_, invoice) in orders {
+    for invoice in &orders {
+        let invoice = invoice.as_str();
         let d = h.settled(invoice).await;
         assert_eq!(d.len(), 1);
         // Sent twice, same Request-Id; both acknowledged.
@@ -578,18 +583,16 @@ async fn duplicate_notifications_run_the_handler_once_per_notification() {
 #[tokio::test]
 async fn a_handler_failing_once_is_retried_by_doku_and_handled_once() {
     let h = Harness::start(FaultConfig::default(), true).await;
-    let orders = [
-        ("linkaja", "INV-E2E-RETRY-LA"),
-        ("akulaku", "INV-E2E-RETRY-AK"),
-    ];
-    for (channel, invoice) in orders {
-        h.client
-            .create(channel, &request_for(channel, invoice))
-            .await
-            .unwrap();
-        h.sim.complete(invoice, Outcome::Paid).unwrap();
+    let orders: Vec<String> = h
+        .channels
+        .iter()
+        .map(|c| c.invoice("E2E-RETRY", 0))
+        .collect();
+    for (c, invoice) in h.channels.iter().zip(&orders) {
+        h.pay(c, invoice, Outcome::Paid).await;
     }
-    for (_, invoice) in orders {
+    for invoice in &orders {
+        let invoice = invoice.as_str();
         let d = h
             .sim
             .wait_for_deliveries(invoice, CAP, |d| d.len() == 1 && d[0].delivered())
@@ -601,20 +604,20 @@ async fn a_handler_failing_once_is_retried_by_doku_and_handled_once() {
         assert_eq!(d[0].attempts[1].schedule_secs, 30 * 60);
         assert_eq!(h.log.handled_for(invoice).len(), 1);
     }
-    assert_eq!(h.log.calls(), 4);
-    assert_eq!(h.log.handled().len(), 2);
-    assert_eq!(h.statuses(), BTreeMap::from([(200, 2), (500, 2)]));
+    let n = orders.len();
+    assert_eq!(h.log.calls(), 2 * n);
+    assert_eq!(h.log.handled().len(), n);
+    assert_eq!(h.statuses(), BTreeMap::from([(200, n), (500, n)]));
 }
 
 #[tokio::test]
 async fn forged_tampered_and_replayed_notifications_never_reach_the_handler() {
     let h = Harness::start(FaultConfig::default(), false).await;
-    h.client
-        .create("linkaja", &linkaja_request("INV-E2E-FORGE"))
-        .await
-        .unwrap();
-    h.sim.complete("INV-E2E-FORGE", Outcome::Paid).unwrap();
-    h.settled("INV-E2E-FORGE").await;
+    // Any channel's notification does: the first linked one's.
+    let c = h.channels[0];
+    let invoice = c.invoice("E2E-FORGE", 0);
+    let p = h.pay(&c, &invoice, Outcome::Paid).await;
+    h.settled(&invoice).await;
     assert_eq!(h.log.calls(), 1);
     let genuine = h.seen()[0].clone();
     assert_eq!(genuine.status, 200);
@@ -625,9 +628,10 @@ async fn forged_tampered_and_replayed_notifications_never_reach_the_handler() {
         (200, "ok: already handled".to_owned())
     );
     // Tampered: the amount raised, signature kept.
+    let amount = p.amount.to_string();
     let tampered = String::from_utf8(genuine.body.to_vec())
         .unwrap()
-        .replace("150000", "1500000");
+        .replace(&amount, &format!("{amount}0"));
     assert_ne!(tampered.as_bytes(), &genuine.body[..]);
     assert_eq!(
         h.post(&genuine.headers, Bytes::from(tampered)).await,
@@ -670,17 +674,13 @@ async fn a_notification_before_the_create_answer_is_handled_once() {
         notify_before_response: 1.0,
         ..EndpointFaults::default()
     };
-    let faults = FaultConfig::seeded(3)
-        .endpoint(doku_linkaja::CREATE_PATH, early.clone())
-        .endpoint(doku_akulaku::CREATE_PATH, early);
-    let h = Harness::start(faults, false).await;
-    for (channel, invoice) in [
-        ("linkaja", "INV-E2E-EARLY-LA"),
-        ("akulaku", "INV-E2E-EARLY-AK"),
-    ] {
+    let h = Harness::start(on_every_create(3, early), false).await;
+    for c in &h.channels {
+        let invoice = c.invoice("E2E-EARLY", 0);
+        let invoice = invoice.as_str();
         let p = h
             .client
-            .create(channel, &request_for(channel, invoice))
+            .create(c.id(), &c.samples.payment_request(invoice))
             .await
             .unwrap();
         // The handler already has it when the create returns.
@@ -692,10 +692,11 @@ async fn a_notification_before_the_create_answer_is_handled_once() {
             Some(p.request_id.as_str())
         );
     }
-    wait_until("two deliveries acknowledged", || {
-        h.statuses().get(&200) == Some(&2)
+    let n = h.channels.len();
+    wait_until("every delivery acknowledged", || {
+        h.statuses().get(&200) == Some(&n)
     })
     .await;
-    assert_eq!(h.log.calls(), 2);
-    assert_eq!(h.sim.stats().orders, 2);
+    assert_eq!(h.log.calls(), n);
+    assert_eq!(h.sim.stats().orders, n);
 }

@@ -97,6 +97,8 @@
 //! back to the request's when absent.
 
 #[cfg(feature = "sim")]
+pub mod samples;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 

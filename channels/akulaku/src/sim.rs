@@ -16,7 +16,7 @@ use doku_core::clock::format_timestamp;
 use doku_sim::rules::{self, CrossRule, FieldRule, Rules, text_at, whole_at};
 use doku_sim::{
     CancelOrder, NewOrder, OrderStatus, OrderView, RefundOrder, Rejection, SimChannel,
-    SimRegistration,
+    SimRegistration, SimRequest,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -159,13 +159,18 @@ impl SimChannel for AkulakuSim {
         &crate::DESCRIPTOR
     }
 
-    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection> {
-        let req = rules::check(body, &GENERATE_ORDER_RULES)?;
+    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+        Some(&crate::samples::AkulakuSamples)
+    }
+
+    fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+        let req = rules::check(request.body(), &GENERATE_ORDER_RULES)?;
         Ok(NewOrder {
             invoice_number: owned(&req, "order.invoice_number"),
             amount: whole_at(&req, "order.amount").unwrap_or_default(),
             merchant_reference: Some(owned(&req, "payment.merchant_unique_reference")),
             override_notification_url: None,
+            synchronous: None,
         })
     }
 
@@ -181,8 +186,8 @@ impl SimChannel for AkulakuSim {
         })
     }
 
-    fn decode_cancel(&self, body: &[u8]) -> Result<CancelOrder, Rejection> {
-        let req = rules::check(body, &CANCEL_RULES)?;
+    fn decode_cancel(&self, request: &SimRequest<'_>) -> Result<CancelOrder, Rejection> {
+        let req = rules::check(request.body(), &CANCEL_RULES)?;
         Ok(CancelOrder {
             invoice_number: owned(&req, "order.invoice_number"),
             merchant_reference: Some(owned(&req, "payment.merchant_unique_reference")),
@@ -230,8 +235,8 @@ impl SimChannel for AkulakuSim {
         })
     }
 
-    fn decode_refund(&self, body: &[u8]) -> Result<RefundOrder, Rejection> {
-        let req = rules::check(body, &REFUND_RULES)?;
+    fn decode_refund(&self, request: &SimRequest<'_>) -> Result<RefundOrder, Rejection> {
+        let req = rules::check(request.body(), &REFUND_RULES)?;
         Ok(RefundOrder {
             invoice_number: owned(&req, "order.invoice_number"),
             merchant_reference: Some(owned(&req, "payment.merchant_unique_reference")),

@@ -77,6 +77,8 @@
 //! upper-cased.
 
 #[cfg(feature = "sim")]
+pub mod samples;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 

@@ -11,7 +11,7 @@
 
 use doku_core::ChannelDescriptor;
 use doku_sim::rules::{self, FieldRule, Rules, text_at, whole_at};
-use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration};
+use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration, SimRequest};
 use serde_json::{Value, json};
 
 use crate::wire::OVERRIDE_NOTIFICATION_URL;
@@ -60,8 +60,12 @@ impl SimChannel for LinkAjaSim {
         &crate::DESCRIPTOR
     }
 
-    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection> {
-        let req = rules::check(body, &CREATE_RULES)?;
+    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+        Some(&crate::samples::LinkAjaSamples)
+    }
+
+    fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+        let req = rules::check(request.body(), &CREATE_RULES)?;
         Ok(NewOrder {
             invoice_number: text_at(&req, "order.invoice_number")
                 .unwrap_or_default()
@@ -73,6 +77,7 @@ impl SimChannel for LinkAjaSim {
                 .and_then(|m| m.get(OVERRIDE_NOTIFICATION_URL))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            synchronous: None,
         })
     }
 

@@ -1,20 +1,27 @@
 //! `doku demo`: the whole flow offline, on the embedded simulator, with a real receiver.
 //!
-//! Simulator and receiver run on 127.0.0.1 with ephemeral ports. The demo creates an Akulaku
-//! order and a LinkAja payment, replays one create with the same Request-Id (DOKU's stored
-//! answer, no second order), completes both payments through the simulator's control API,
-//! receives and verifies both notifications, checks their status, refunds the Akulaku order,
-//! and creates and cancels a second one. Every step is checked; the first that does not check
-//! out ends the demo with a non-zero exit naming it.
+//! Simulator and receiver run on 127.0.0.1 with ephemeral ports. The demo runs every channel
+//! linked into the binary, from the samples its simulator plugin supplies
+//! ([`doku::sim::ChannelSamples`]) and as its descriptor says: it creates a payment per
+//! channel and replays the create with the same Request-Id (DOKU's stored answer, no second
+//! order); the customer pays through the simulator's control API after the redirect (or
+//! already approved in the app, for a push payment); it receives and verifies every
+//! notification, checks each status, refunds where the channel offers refunds, creates and
+//! cancels a second payment where it offers cancel, and sees every operation a channel lacks
+//! refused before any request. Nothing here names a channel or counts them: a new channel
+//! crate is demonstrated by being linked. Every step is checked; the first that does not
+//! check out ends the demo with a non-zero exit naming it.
 
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use doku::receiver::{BoxError, Receiver, expect_payment};
 use doku::sim::Outcome;
+use doku::sim::{ChannelSamples, CustomerAction};
 use doku::{
-    Amount, CancelRequest, Client, Customer, Identifier, LineItem, NextAction, Notification,
-    OperationStatus, Payment, PaymentRequest, PaymentStatus, RefundAmount, RefundRequest,
+    Amount, CancelRequest, ChannelDescriptor, Client, Identifier, NextAction, Notification,
+    Operation, OperationStatus, Payment, PaymentRequest, PaymentStatus, RefundAmount,
+    RefundRequest,
 };
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -72,7 +79,7 @@ impl Timeline {
         };
         if !self.json {
             println!(
-                "{:>6} ms  ok  {:<34} {:<10} {}{}",
+                "{:>6} ms  ok  {:<40} {:<10} {}{}",
                 s.at_ms,
                 s.step,
                 s.status,
@@ -98,77 +105,10 @@ impl Timeline {
             detail: why.clone(),
         };
         if !self.json {
-            println!("{:>6} ms  FAIL {:<33} {}", s.at_ms, s.step, why);
+            println!("{:>6} ms  FAIL {:<39} {}", s.at_ms, s.step, why);
         }
         self.steps.push(s);
         Failure::refused(format!("demo step `{step}` did not check out: {why}"))
-    }
-}
-
-fn amount(v: u64) -> Amount {
-    Amount::new(v).expect("demo amounts are far below the 12-digit limit")
-}
-
-fn akulaku_request(invoice: &str) -> PaymentRequest {
-    PaymentRequest {
-        request_id: None,
-        invoice_number: invoice.into(),
-        amount: amount(90_000),
-        line_items: vec![
-            LineItem {
-                name: "T-Shirt Red".into(),
-                price: amount(30_000),
-                quantity: 2,
-                sku: Some("1002".into()),
-                category: Some("Shirt".into()),
-            },
-            LineItem {
-                name: "Polo Navy".into(),
-                price: amount(30_000),
-                quantity: 1,
-                sku: Some("1001".into()),
-                category: Some("Shirt".into()),
-            },
-        ],
-        callback_url: Some("https://merchant.example/return-url".into()),
-        customer: Customer {
-            id: Some("CUST-0001".into()),
-            name: Some("Anton Budiman".into()),
-            phone: Some("6285694566147".into()),
-            address: Some("Menara Mulia Lantai 8".into()),
-            city: Some("Jakarta Selatan".into()),
-            state: Some("DKI Jakarta".into()),
-            postcode: Some("120129".into()),
-            email: None,
-            wallet_account: None,
-        },
-        merchant_reference: None,
-        notification_url: None,
-        additional_info: Default::default(),
-    }
-}
-
-fn linkaja_request(invoice: &str) -> PaymentRequest {
-    PaymentRequest {
-        request_id: None,
-        invoice_number: invoice.into(),
-        amount: amount(150_000),
-        line_items: vec![LineItem {
-            name: "Roti".into(),
-            price: amount(150_000),
-            quantity: 1,
-            sku: None,
-            category: None,
-        }],
-        callback_url: Some("https://merchant.example/return-url".into()),
-        customer: Customer {
-            name: Some("Jessica Tessalonika".into()),
-            phone: Some("081112345678".into()),
-            ..Customer::default()
-        },
-        merchant_reference: None,
-        notification_url: None,
-        additional_info: Default::default(),
     }
 }
 
@@ -178,6 +118,84 @@ fn ids(p: &Payment) -> String {
         .map(|Identifier { name, value }| format!("{name}={value}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A registered channel the demo runs: its simulator plugin's descriptor and samples.
+struct DemoChannel {
+    d: &'static ChannelDescriptor,
+    samples: &'static dyn ChannelSamples,
+}
+
+impl DemoChannel {
+    fn id(&self) -> &'static str {
+        self.d.id
+    }
+
+    /// `INV-DEMO-{ID}-{n}`: one invoice number per channel and order.
+    fn invoice(&self, n: u32) -> String {
+        format!("INV-DEMO-{}-{n:04}", self.d.id.to_ascii_uppercase())
+    }
+}
+
+/// Every channel plugin linked into this binary, ordered by id, with its samples; a channel
+/// without samples cannot be demonstrated, which fails the demo.
+fn channels(t: &mut Timeline) -> Result<Vec<DemoChannel>, Failure> {
+    let mut plugins = doku::sim::registered();
+    plugins.sort_by_key(|p| p.descriptor().id);
+    plugins.dedup_by_key(|p| p.descriptor().id);
+    let mut out = Vec::with_capacity(plugins.len());
+    for p in plugins {
+        let d = p.descriptor();
+        let Some(samples) = p.samples() else {
+            return Err(t.fail(
+                &format!("{}: samples", d.id),
+                "the channel's simulator plugin supplies no samples (SimChannel::samples)",
+            ));
+        };
+        out.push(DemoChannel { d, samples });
+    }
+    if out.is_empty() {
+        return Err(t.fail("channels", "no channel is linked into this binary"));
+    }
+    Ok(out)
+}
+
+/// The operations besides create that a channel may lack, each with a request that reaches
+/// no channel code when the descriptor refuses it.
+fn unsupported(
+    c: &DemoChannel,
+    p: &Payment,
+) -> Vec<(Operation, Option<CancelRequest>, Option<RefundRequest>)> {
+    let refund = |amount| RefundRequest {
+        request_id: None,
+        invoice_number: p.invoice_number.clone(),
+        merchant_reference: p.merchant_reference.clone(),
+        identifiers: p.identifiers.clone(),
+        refund_reference: format!("REFUND-DEMO-{}-UNSENT", c.id().to_ascii_uppercase()),
+        amount,
+    };
+    let mut ops = Vec::new();
+    if !c.d.supports(Operation::Cancel) {
+        let cancel = CancelRequest {
+            request_id: None,
+            invoice_number: p.invoice_number.clone(),
+            merchant_reference: p.merchant_reference.clone(),
+            identifiers: p.identifiers.clone(),
+        };
+        ops.push((Operation::Cancel, Some(cancel), None));
+    }
+    if !c.d.supports(Operation::Refund) {
+        ops.push((Operation::Refund, None, Some(refund(RefundAmount::Full))));
+    }
+    if !c.d.supports(Operation::PartialRefund) {
+        let part = Amount::new(p.amount.rupiah() / 2).unwrap_or(p.amount);
+        ops.push((
+            Operation::PartialRefund,
+            None,
+            Some(refund(RefundAmount::Partial(part))),
+        ));
+    }
+    ops
 }
 
 pub(crate) async fn run(a: DemoArgs, json: bool) -> Result<(), Failure> {
@@ -253,77 +271,90 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
     t.record(step, None, "up", notify_url.clone());
 
     let client = Client::new(creds).map_err(|e| t.fail("client", e.to_string()))?;
+    let channels = channels(t)?;
+    let mut orders = 0usize;
 
-    // 1. Akulaku order.
-    let step = "akulaku: generate order";
-    let ak_req = akulaku_request("INV-DEMO-AKULAKU-0001");
-    let ak = client
-        .create("akulaku", &ak_req)
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    if ak.status != PaymentStatus::Pending || ak.identifiers.len() < 2 {
-        return Err(t.fail(
-            step,
-            format!(
-                "expected PENDING with identifiers, got {} [{}]",
-                ak.status,
-                ids(&ak)
-            ),
-        ));
+    // 1. One payment per channel, and the same create again with its Request-Id: DOKU's
+    //    stored answer, no second order.
+    let mut payments = Vec::with_capacity(channels.len());
+    for c in &channels {
+        let step = format!("{}: create payment", c.id());
+        let req = c.samples.payment_request(&c.invoice(1));
+        let p = client
+            .create(c.id(), &req)
+            .await
+            .map_err(|e| t.fail(&step, e.to_string()))?;
+        let detail = match (c.samples.customer(), &p.next_action) {
+            (CustomerAction::PaysAfterRedirect, Some(NextAction::Redirect { method, url, .. }))
+                if p.status == PaymentStatus::Pending =>
+            {
+                format!("redirect {method} {url} {}", ids(&p))
+            }
+            (CustomerAction::Nothing, _) if p.status == PaymentStatus::Success => {
+                format!("final in the create answer (push) {}", ids(&p))
+            }
+            (action, next) => {
+                return Err(t.fail(
+                    &step,
+                    format!(
+                        "the customer {action:?}, but the answer is {} with next action {next:?}",
+                        p.status
+                    ),
+                ));
+            }
+        };
+        orders += 1;
+        t.record(
+            &step,
+            Some(p.request_id.as_str()),
+            &p.status,
+            detail.trim_end(),
+        );
+
+        let step = format!("{}: replay same Request-Id", c.id());
+        let replay_req = PaymentRequest {
+            request_id: Some(p.request_id.clone()),
+            ..req
+        };
+        let replay = client
+            .create(c.id(), &replay_req)
+            .await
+            .map_err(|e| t.fail(&step, e.to_string()))?;
+        let held = sim.stats().orders;
+        if !replay.replayed || replay.identifiers != p.identifiers || held != orders {
+            return Err(t.fail(
+                &step,
+                format!(
+                    "replayed={} orders on the simulator={held}, expected {orders}",
+                    replay.replayed
+                ),
+            ));
+        }
+        t.record(
+            &step,
+            Some(replay.request_id.as_str()),
+            "409",
+            format!("original answer returned; {orders} order(s) on the simulator"),
+        );
+        payments.push(p);
     }
-    t.record(step, Some(ak.request_id.as_str()), &ak.status, ids(&ak));
 
-    // 2. Same Request-Id again: DOKU's stored answer, no second order.
-    let step = "akulaku: replay same Request-Id";
-    let replay_req = PaymentRequest {
-        request_id: Some(ak.request_id.clone()),
-        ..ak_req.clone()
-    };
-    let replay = client
-        .create("akulaku", &replay_req)
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    let orders = sim.stats().orders;
-    if !replay.replayed || replay.identifiers != ak.identifiers || orders != 1 {
-        return Err(t.fail(
-            step,
-            format!(
-                "replayed={} orders on the simulator={orders}",
-                replay.replayed
-            ),
-        ));
-    }
-    t.record(
-        step,
-        Some(replay.request_id.as_str()),
-        "409",
-        "original answer returned; 1 order on the simulator",
-    );
-
-    // 3. LinkAja payment.
-    let step = "linkaja: create payment";
-    let lk = client
-        .create("linkaja", &linkaja_request("INV-DEMO-LINKAJA-0001"))
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    let redirect = match &lk.next_action {
-        Some(NextAction::Redirect { method, url, .. }) => format!("redirect {method} {url}"),
-        None => return Err(t.fail(step, "no redirect for the customer")),
-    };
-    t.record(step, Some(lk.request_id.as_str()), &lk.status, redirect);
-
-    // 4. The customers pay.
-    for (step, invoice) in [
-        ("akulaku: customer pays (simulator)", &ak.invoice_number),
-        ("linkaja: customer pays (simulator)", &lk.invoice_number),
-    ] {
-        sim.complete(invoice, Outcome::Paid)
-            .map_err(|e| t.fail(step, e.to_string()))?;
-        t.record(step, None, "PAID", invoice.clone());
+    // 2. The customers pay (a push payment's customer already approved in the app).
+    for (c, p) in channels.iter().zip(&payments) {
+        if c.samples.customer() == CustomerAction::PaysAfterRedirect {
+            let step = format!("{}: customer pays (simulator)", c.id());
+            sim.complete(&p.invoice_number, Outcome::Paid)
+                .map_err(|e| t.fail(&step, e.to_string()))?;
+            t.record(&step, None, "PAID", p.invoice_number.clone());
+        }
     }
 
-    // 5. Both notifications arrive, verified, routed and checked.
-    let mut pending = vec![(ak.clone(), "akulaku"), (lk.clone(), "linkaja")];
+    // 3. Every notification arrives, verified, routed and checked.
+    let mut pending: Vec<(&Payment, &str)> = payments
+        .iter()
+        .zip(&channels)
+        .map(|(p, c)| (p, c.id()))
+        .collect();
     while !pending.is_empty() {
         let step = "receive notification";
         let n = tokio::time::timeout(wait, rx.recv())
@@ -369,9 +400,9 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         );
     }
 
-    // 6. Check Status agrees.
-    for (channel, p) in [("akulaku", &ak), ("linkaja", &lk)] {
-        let step = format!("{channel}: check status");
+    // 4. Check Status agrees.
+    for (c, p) in channels.iter().zip(&payments) {
+        let step = format!("{}: check status", c.id());
         let s = client
             .check_status(&p.invoice_number)
             .await
@@ -387,121 +418,127 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         );
     }
 
-    // 7. Refund the Akulaku order (full amount: Akulaku offers no partial refund).
-    let step = "akulaku: refund";
-    let refund = client
-        .refund(
-            "akulaku",
-            &RefundRequest {
-                request_id: None,
-                invoice_number: ak.invoice_number.clone(),
-                merchant_reference: ak.merchant_reference.clone(),
-                identifiers: ak.identifiers.clone(),
-                refund_reference: "REFUND-DEMO-0001".into(),
-                amount: RefundAmount::Full,
-            },
-        )
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    if refund.refund_status != OperationStatus::Success
-        || refund.payment_status != PaymentStatus::Refunded
-    {
-        return Err(t.fail(
-            step,
-            format!(
-                "refund {} payment {}",
-                refund.refund_status, refund.payment_status
-            ),
-        ));
-    }
-    t.record(
-        step,
-        Some(refund.request_id.as_str()),
-        &refund.payment_status,
-        format!("refund {}", refund.refund_status),
-    );
-
-    // 8. A second Akulaku order, cancelled before payment.
-    let step = "akulaku: generate second order";
-    let second = client
-        .create("akulaku", &akulaku_request("INV-DEMO-AKULAKU-0002"))
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    t.record(
-        step,
-        Some(second.request_id.as_str()),
-        &second.status,
-        ids(&second),
-    );
-
-    let step = "akulaku: cancel second order";
-    let cancel = client
-        .cancel(
-            "akulaku",
-            &CancelRequest {
-                request_id: None,
-                invoice_number: second.invoice_number.clone(),
-                merchant_reference: second.merchant_reference.clone(),
-                identifiers: second.identifiers.clone(),
-            },
-        )
-        .await
-        .map_err(|e| t.fail(step, e.to_string()))?;
-    if cancel.cancel_status != OperationStatus::Success
-        || cancel.payment_status != PaymentStatus::Cancelled
-    {
-        return Err(t.fail(
-            step,
-            format!(
-                "cancel {} payment {}",
-                cancel.cancel_status, cancel.payment_status
-            ),
-        ));
-    }
-    t.record(
-        step,
-        Some(cancel.request_id.as_str()),
-        &cancel.payment_status,
-        format!("cancel {}", cancel.cancel_status),
-    );
-
-    // 9. LinkAja offers no cancel: refused before any request.
-    let step = "linkaja: cancel is refused unsent";
-    let before = sim.stats().requests;
-    match client
-        .cancel(
-            "linkaja",
-            &CancelRequest {
-                request_id: None,
-                invoice_number: lk.invoice_number.clone(),
-                merchant_reference: None,
-                identifiers: vec![],
-            },
-        )
-        .await
-    {
-        Err(doku::Error::Unsupported { .. }) if sim.stats().requests == before => {
-            t.record(
-                step,
-                None,
-                "refused",
-                "typed Unsupported error, nothing sent",
-            );
+    // 5. Refund each paid payment where the channel offers refunds (in full).
+    for (c, p) in channels.iter().zip(&payments) {
+        if !c.d.supports(Operation::Refund) {
+            continue;
         }
-        other => {
+        let step = format!("{}: refund", c.id());
+        let reference = format!("REFUND-DEMO-{}-0001", c.id().to_ascii_uppercase());
+        let Some(req) = c.samples.refund_request(p, &reference) else {
             return Err(t.fail(
-                step,
-                format!("expected Unsupported with no request, got {other:?}"),
+                &step,
+                "the channel offers refunds but its samples have none",
+            ));
+        };
+        let refund = client
+            .refund(c.id(), &req)
+            .await
+            .map_err(|e| t.fail(&step, e.to_string()))?;
+        if refund.refund_status != OperationStatus::Success
+            || refund.payment_status != PaymentStatus::Refunded
+        {
+            return Err(t.fail(
+                &step,
+                format!(
+                    "refund {} payment {}",
+                    refund.refund_status, refund.payment_status
+                ),
             ));
         }
+        t.record(
+            &step,
+            Some(refund.request_id.as_str()),
+            &refund.payment_status,
+            format!("refund {}", refund.refund_status),
+        );
     }
 
-    let step = "simulator holds exactly 3 orders";
-    let orders = sim.stats().orders;
-    if orders != 3 {
-        return Err(t.fail(step, format!("{orders} orders")));
+    // 6. Where the channel offers cancel, a second payment, cancelled before it is paid (a
+    //    push payment is final when created: there is nothing pending to cancel).
+    for c in &channels {
+        if !c.d.supports(Operation::Cancel)
+            || c.samples.customer() != CustomerAction::PaysAfterRedirect
+        {
+            continue;
+        }
+        let step = format!("{}: create second payment", c.id());
+        let second = client
+            .create(c.id(), &c.samples.payment_request(&c.invoice(2)))
+            .await
+            .map_err(|e| t.fail(&step, e.to_string()))?;
+        orders += 1;
+        t.record(
+            &step,
+            Some(second.request_id.as_str()),
+            &second.status,
+            ids(&second),
+        );
+
+        let step = format!("{}: cancel second payment", c.id());
+        let Some(req) = c.samples.cancel_request(&second) else {
+            return Err(t.fail(&step, "the channel offers cancel but its samples have none"));
+        };
+        let cancel = client
+            .cancel(c.id(), &req)
+            .await
+            .map_err(|e| t.fail(&step, e.to_string()))?;
+        if cancel.cancel_status != OperationStatus::Success
+            || cancel.payment_status != PaymentStatus::Cancelled
+        {
+            return Err(t.fail(
+                &step,
+                format!(
+                    "cancel {} payment {}",
+                    cancel.cancel_status, cancel.payment_status
+                ),
+            ));
+        }
+        t.record(
+            &step,
+            Some(cancel.request_id.as_str()),
+            &cancel.payment_status,
+            format!("cancel {}", cancel.cancel_status),
+        );
     }
-    t.record(step, None, "3", "no duplicate, none lost");
+
+    // 7. What a channel lacks is refused before any request.
+    for (c, p) in channels.iter().zip(&payments) {
+        for (op, cancel, refund) in unsupported(c, p) {
+            let step = format!("{}: {op} is refused unsent", c.id());
+            let before = sim.stats().requests;
+            let result = match (cancel, refund) {
+                (Some(req), _) => client.cancel(c.id(), &req).await.map(|_| ()),
+                (None, Some(req)) => client.refund(c.id(), &req).await.map(|_| ()),
+                (None, None) => Ok(()),
+            };
+            match result {
+                Err(doku::Error::Unsupported { operation, .. })
+                    if operation == op && sim.stats().requests == before =>
+                {
+                    t.record(
+                        &step,
+                        None,
+                        "refused",
+                        "typed Unsupported error, nothing sent",
+                    );
+                }
+                other => {
+                    return Err(t.fail(
+                        &step,
+                        format!("expected Unsupported {op} with no request, got {other:?}"),
+                    ));
+                }
+            }
+        }
+    }
+
+    let step = format!("simulator holds exactly {orders} orders");
+    let held = sim.stats().orders;
+    if held != orders {
+        return Err(t.fail(&step, format!("{held} orders")));
+    }
+    t.record(&step, None, orders, "no duplicate, none lost");
     sim.shutdown().await;
     Ok(())
 }

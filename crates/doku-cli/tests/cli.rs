@@ -122,26 +122,31 @@ fn offline_commands() {
             ..row(vec!["verify", "--help"], 0)
         },
         Row {
-            stdout: &["all 16 steps checked out"],
+            // Every channel linked, every operation its descriptor offers (or refuses): the
+            // number of steps follows from the linked channels, not from this test.
+            stdout: &[
+                "steps checked out",
+                ": create payment",
+                ": notification verified",
+                "is refused unsent",
+            ],
             ..row(vec!["demo"], 0)
         },
         Row {
-            stdout: &[
-                "\"step\": \"simulator holds exactly 3 orders\"",
-                "\"ok\": true",
-            ],
+            stdout: &["\"step\": \"simulator holds exactly ", "\"ok\": true"],
             ..row(vec!["demo", "--json"], 0)
         },
         Row {
-            stdout: &["FAIL akulaku: generate order"],
+            // The first channel's create is the first signed answer.
+            stdout: &["FAIL ", ": create payment"],
             stderr: &[
-                "demo step `akulaku: generate order` did not check out",
+                ": create payment` did not check out",
                 "not trusted: response signature does not match",
             ],
             ..row(vec!["demo", "--faults", &bad_signatures], 1)
         },
         Row {
-            stdout: &["all 16 steps checked out"],
+            stdout: &["steps checked out"],
             ..row(vec!["demo", "--faults", &duplicates], 0)
         },
         Row {

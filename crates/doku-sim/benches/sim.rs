@@ -26,7 +26,8 @@ use doku_core::signature::Components;
 use doku_core::validate::Validator;
 use doku_core::{Amount, SecretKey};
 use doku_sim::{
-    MerchantConfig, NewOrder, OrderView, Rejection, SimChannel, SimConfig, Simulator, StoreStats,
+    MerchantConfig, NewOrder, OrderView, Rejection, SimChannel, SimConfig, SimRequest, Simulator,
+    StoreStats,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -86,7 +87,8 @@ impl SimChannel for BenchPay {
         &DESCRIPTOR
     }
 
-    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection> {
+    fn decode_create(&self, req: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+        let body = req.body();
         let b: Body = doku_sim::decode_with(body, |b: &Body| {
             let mut v = Validator::new();
             if v.required("order.invoice_number", Some(&b.order.invoice_number)) {
@@ -115,6 +117,7 @@ impl SimChannel for BenchPay {
             amount: b.order.amount.rupiah(),
             merchant_reference: Some(b.payment.merchant_unique_reference),
             override_notification_url: None,
+            synchronous: None,
         })
     }
 

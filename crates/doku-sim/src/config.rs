@@ -39,6 +39,45 @@ impl MerchantConfig {
     }
 }
 
+/// A merchant as the simulator holds it, checked and parsed from its [`MerchantConfig`].
+pub(crate) struct Merchant {
+    pub(crate) client_id: String,
+    /// Signs answers and notifications, verifies requests.
+    pub(crate) secret: doku_core::SecretKey,
+    /// What plugins see: the Client-Id and secret-keyed digests, never the secret.
+    pub(crate) context: doku_core::Merchant,
+    pub(crate) notification_url: Option<reqwest::Url>,
+}
+
+impl MerchantConfig {
+    /// Checks the Client-Id, the secret and the notification URL.
+    pub(crate) fn build(&self) -> Result<Merchant, SimError> {
+        let client_id = doku_core::ClientId::new(self.client_id.as_str())
+            .map_err(|e| SimError::Config(e.to_string()))?;
+        let secret = doku_core::SecretKey::new(self.secret_key.as_str())
+            .map_err(|e| SimError::Config(e.to_string()))?;
+        let notification_url = self
+            .notification_url
+            .as_deref()
+            .map(|u| {
+                reqwest::Url::parse(u).map_err(|e| {
+                    SimError::Config(format!(
+                        "notification_url of merchant `{}` ({}): {e}",
+                        self.client_id,
+                        redact_url(u)
+                    ))
+                })
+            })
+            .transpose()?;
+        Ok(Merchant {
+            client_id: self.client_id.clone(),
+            context: doku_core::Merchant::new(client_id, secret.clone()),
+            secret,
+            notification_url,
+        })
+    }
+}
+
 impl fmt::Debug for MerchantConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MerchantConfig")
@@ -78,6 +117,11 @@ pub struct SimConfig {
     pub notification_timeout_ms: u64,
     /// Fault injection.
     pub faults: FaultConfig,
+    /// Per channel id, how long the customer takes to answer a synchronous (push) payment, in
+    /// milliseconds of DOKU time (multiplied by [`SimConfig::time_factor`] like every other
+    /// delay), overriding the plugin's own [`Synchronous::delay`](crate::Synchronous). OVO,
+    /// for one, answers after up to 70 s: `70_000` with a time factor of `1e-4` is 7 ms.
+    pub answer_delay_ms: BTreeMap<String, u64>,
 }
 
 impl Default for SimConfig {
@@ -91,6 +135,7 @@ impl Default for SimConfig {
             time_factor: 1.0,
             notification_timeout_ms: 10_000,
             faults: FaultConfig::default(),
+            answer_delay_ms: BTreeMap::new(),
         }
     }
 }
@@ -129,6 +174,18 @@ impl SimConfig {
     /// Sets the faults.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Sets how long the customer of channel `channel_id` takes to answer a synchronous
+    /// payment, in DOKU time (see [`SimConfig::answer_delay_ms`]).
+    pub fn answer_delay(
+        mut self,
+        channel_id: impl Into<String>,
+        delay: std::time::Duration,
+    ) -> Self {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.answer_delay_ms.insert(channel_id.into(), ms);
         self
     }
 

@@ -22,7 +22,7 @@ pub enum SimError {
         /// The invoice number.
         invoice: String,
         /// Its current status.
-        status: crate::OrderStatus,
+        status: crate::status::OrderStatus,
     },
     /// A wait ended before its condition held.
     #[error("timed out waiting for {0}")]

@@ -1,20 +1,19 @@
 //! Building, starting and controlling a simulator.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::serve::ListenerExt as _;
-use doku_core::{Operation, SecretKey};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::config::{FaultConfig, SimConfig, redact_url};
+use crate::config::{FaultConfig, SimConfig};
+use crate::engine::Engine;
 use crate::error::SimError;
 use crate::plugin::{self, SimChannel};
-use crate::server::{self, Faults, Merchant, Route, SimState};
-use crate::store::{Delivery, OrderSnapshot, Outcome, Store, StoreStats};
+use crate::status::Outcome;
+use crate::store::{Delivery, OrderSnapshot, StoreStats};
 
 /// Builds a simulator from a configuration and a set of channel plugins.
 pub struct SimulatorBuilder {
@@ -85,8 +84,8 @@ impl SimulatorBuilder {
     pub fn start_with_listener(self, listener: TcpListener) -> Result<SimHandle, SimError> {
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let state = Arc::new(self.build_state(base_url.clone())?);
-        let app = server::router(state.clone());
+        let state = Arc::new(Engine::build(self.config, self.channels, base_url.clone())?);
+        let app = crate::http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -110,128 +109,12 @@ impl SimulatorBuilder {
             task: Mutex::new(Some(task)),
         })
     }
-
-    fn build_state(self, base_url: String) -> Result<SimState, SimError> {
-        let config = self.config;
-        config.check()?;
-        let mut merchants = Vec::with_capacity(config.merchants.len());
-        let mut by_client = HashMap::new();
-        for m in &config.merchants {
-            doku_core::ClientId::new(m.client_id.as_str())
-                .map_err(|e| SimError::Config(e.to_string()))?;
-            let secret = SecretKey::new(m.secret_key.as_str())
-                .map_err(|e| SimError::Config(e.to_string()))?;
-            let notification_url = m
-                .notification_url
-                .as_deref()
-                .map(|u| {
-                    reqwest::Url::parse(u).map_err(|e| {
-                        SimError::Config(format!(
-                            "notification_url of merchant `{}` ({}): {e}",
-                            m.client_id,
-                            redact_url(u)
-                        ))
-                    })
-                })
-                .transpose()?;
-            let idx = merchants.len() as u16;
-            if by_client.insert(m.client_id.clone(), idx).is_some() {
-                return Err(SimError::Config(format!(
-                    "merchant `{}` configured twice",
-                    m.client_id
-                )));
-            }
-            merchants.push(Merchant {
-                client_id: m.client_id.clone(),
-                secret,
-                notification_url,
-            });
-        }
-        let mut channels: Vec<Box<dyn SimChannel>> = Vec::new();
-        for c in self.channels {
-            if !channels
-                .iter()
-                .any(|k| k.descriptor().id == c.descriptor().id)
-            {
-                channels.push(c);
-            }
-        }
-        if channels.len() > usize::from(u16::MAX) {
-            return Err(SimError::Config("too many channels".into()));
-        }
-        let mut routes: Vec<Route> = Vec::new();
-        for (ci, c) in channels.iter().enumerate() {
-            for e in c.descriptor().endpoints {
-                if !e.method.eq_ignore_ascii_case("POST")
-                    || !matches!(
-                        e.operation,
-                        Operation::Create | Operation::Cancel | Operation::Refund
-                    )
-                {
-                    continue;
-                }
-                if !e.path.starts_with('/')
-                    || e.path.starts_with("/_sim")
-                    || e.path.contains(['{', '}', '*'])
-                {
-                    return Err(SimError::Config(format!(
-                        "channel `{}`: endpoint path `{}` is not a plain absolute path",
-                        c.descriptor().id,
-                        e.path
-                    )));
-                }
-                if let Some(other) = routes.iter().find(|r| r.path == e.path) {
-                    return Err(SimError::Config(format!(
-                        "endpoint `{}` claimed by channels `{}` and `{}`",
-                        e.path,
-                        channels[usize::from(other.channel)].descriptor().id,
-                        c.descriptor().id
-                    )));
-                }
-                routes.push(Route {
-                    channel: ci as u16,
-                    op: e.operation,
-                    path: e.path,
-                });
-            }
-        }
-        if routes.len() > usize::from(u16::MAX) {
-            return Err(SimError::Config("too many endpoints".into()));
-        }
-        let faults = Faults::resolve(config.faults.clone(), &routes);
-        let http = reqwest::Client::builder()
-            .user_agent("doku-sim")
-            .build()
-            .map_err(|e| SimError::Config(format!("HTTP client: {e}")))?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            SimError::Config("the simulator must start inside a Tokio runtime".into())
-        })?;
-        let (shutdown, _) = tokio::sync::watch::channel(false);
-        Ok(SimState {
-            store: Mutex::new(Store::new(
-                merchants.len(),
-                config.max_orders,
-                config.max_requests,
-                config.max_store_bytes,
-            )),
-            faults: RwLock::new(Arc::new(faults)),
-            merchants,
-            by_client,
-            channels,
-            routes,
-            config,
-            http,
-            base_url,
-            shutdown,
-            runtime,
-        })
-    }
 }
 
 /// A running simulator: its address and the control API as Rust methods. Dropping it stops
 /// the server and pending notification retries.
 pub struct SimHandle {
-    state: Arc<SimState>,
+    state: Arc<Engine>,
     addr: SocketAddr,
     base_url: String,
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
@@ -244,24 +127,6 @@ impl std::fmt::Debug for SimHandle {
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
-}
-
-pub(crate) fn order_snapshot(
-    st: &SimState,
-    client_id: Option<&str>,
-    invoice: &str,
-) -> Result<OrderSnapshot, SimError> {
-    let client = st.client_index(client_id)?;
-    let store = st.lock();
-    let idx = store.find(client, invoice)?;
-    let o = store
-        .order(idx)
-        .ok_or_else(|| SimError::NotFound(invoice.to_owned()))?;
-    Ok(st.snapshot(idx, o))
-}
-
-pub(crate) fn reset(st: &SimState) {
-    st.lock().clear();
 }
 
 impl SimHandle {
@@ -307,12 +172,12 @@ impl SimHandle {
 
     /// The order with this invoice number (of the only merchant that has it).
     pub fn order(&self, invoice: &str) -> Result<OrderSnapshot, SimError> {
-        order_snapshot(&self.state, None, invoice)
+        self.state.order_snapshot(None, invoice)
     }
 
     /// The order with this invoice number of merchant `client_id`.
     pub fn order_for(&self, client_id: &str, invoice: &str) -> Result<OrderSnapshot, SimError> {
-        order_snapshot(&self.state, Some(client_id), invoice)
+        self.state.order_snapshot(Some(client_id), invoice)
     }
 
     /// The notifications of an order and their attempts.
@@ -361,7 +226,7 @@ impl SimHandle {
 
     /// Forgets every order and answered request.
     pub fn reset(&self) {
-        reset(&self.state);
+        self.state.reset();
     }
 
     /// Stops the server and pending notification retries, and waits for the server task.
@@ -374,7 +239,7 @@ impl SimHandle {
     }
 
     fn signal_stop(&self) {
-        let _ = self.state.shutdown.send(true);
+        let _ = self.state.notifier.shutdown.send(true);
         if let Some(tx) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = tx.send(());
         }

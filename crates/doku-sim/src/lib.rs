@@ -11,6 +11,13 @@
 //!   answers like the guide's samples. The core knows no channel by name:
 //!   a channel adds its endpoints by registering a plugin ([`SimRegistration`] through
 //!   `inventory`, or [`SimulatorBuilder::channel`]).
+//! * **Plugins see the merchant**: a [`SimRequest`] carries the body, the headers and the
+//!   authenticated merchant ([`doku_core::Merchant`]: Client-Id, secret-keyed digests), so a
+//!   plugin checks an in-body checksum or `client.id` against the `Client-Id` header.
+//! * **Synchronous answers**: a push channel's create ([`NewOrder::synchronous`]) is answered
+//!   after the customer's delay (time-scaled; [`SimConfig::answer_delay_ms`] per channel)
+//!   with the completed order.
+//! * **Samples**: each plugin's [`ChannelSamples`] drive `doku demo` and the end-to-end suite.
 //! * **State**: orders by invoice number and by Request-Id; pending until completed through
 //!   the control API (paid, failed, expired); cancel applies to a pending order, refund to a
 //!   paid one, once. A cancel or refund that cannot be carried out (no such order, wrong
@@ -74,13 +81,19 @@
 //! | `POST /_sim/reset` | forgets every order and answered request |
 //! | `GET /_sim/health` | `{"status":"ok"}` |
 
+// Layers, each using only modules listed before it (no module cycle): status, error, config,
+// store, samples, plugin, rules, notify (config, store), engine (the state machine,
+// idempotency, the storage budget; no axum), http (axum, over the engine), handle.
 mod config;
+mod engine;
 mod error;
 mod handle;
+mod http;
 mod notify;
 mod plugin;
 pub mod rules;
-mod server;
+mod samples;
+mod status;
 mod store;
 
 pub use config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, MerchantConfig, SimConfig};
@@ -89,9 +102,11 @@ pub use handle::{SimHandle, SimulatorBuilder};
 pub use notify::RETRY_SCHEDULE_SECS;
 pub use plugin::{
     CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRegistration,
-    decode_with, registered,
+    SimRequest, Synchronous, decode_with, registered,
 };
-pub use store::{Attempt, Delivery, OrderSnapshot, OrderStatus, Outcome, StoreStats};
+pub use samples::{ChannelSamples, CustomerAction};
+pub use status::{OrderStatus, Outcome};
+pub use store::{Attempt, Delivery, OrderSnapshot, StoreStats};
 
 #[doc(hidden)]
 pub use inventory;

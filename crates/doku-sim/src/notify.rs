@@ -5,7 +5,7 @@
 //! time factor. Every attempt sends the same bytes with the same headers (Request-Id,
 //! Request-Timestamp, Signature): DOKU does not document re-signing retries.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,9 +15,8 @@ use doku_core::transport::headers as h;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::config::redact;
-use crate::server::SimState;
-use crate::store::{Attempt, Delivery, Store};
+use crate::config::{Merchant, redact};
+use crate::store::{Attempt, Delivery, Store, lock};
 
 /// DOKU's schedule: offsets from the first attempt, in seconds.
 pub const RETRY_SCHEDULE_SECS: [u64; 4] = [0, 30 * 60, 6 * 3600, 12 * 3600];
@@ -37,6 +36,19 @@ fn short(path: &str) -> String {
     }
 }
 
+/// What sending notifications needs, shared with the engine: the store (to log deliveries),
+/// an HTTP client, the schedule's time factor and the shutdown signal.
+pub(crate) struct Notifier {
+    pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) http: reqwest::Client,
+    pub(crate) time_factor: f64,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
+    /// The runtime the simulator was started on (notifications are spawned there, so the
+    /// control methods work from any thread).
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
 /// A notification ready to send.
 pub(crate) struct NotifyJob {
     generation: u64,
@@ -51,17 +63,18 @@ pub(crate) struct NotifyJob {
     duplicate: bool,
 }
 
-/// Builds the notification of order `idx` (already in its new state), records its delivery
-/// entry, and returns the job to send, or `None` when there is nowhere to send it.
+/// Builds the notification of order `idx` (already in its new state) of `merchant`, whose
+/// body is `envelope`, records its delivery entry, and returns the job to send, or `None`
+/// when there is nowhere to send it.
 pub(crate) fn prepare(
-    st: &SimState,
+    merchant: &Merchant,
     store: &mut Store,
     idx: u32,
+    envelope: &serde_json::Value,
     duplicate: bool,
     generation: u64,
 ) -> Option<NotifyJob> {
     let order = store.order(idx)?;
-    let merchant = &st.merchants[usize::from(order.client)];
     let request_id = uuid::Uuid::new_v4().to_string();
     let status = order.status.doku_status().to_owned();
     let mut notes = Vec::new();
@@ -93,7 +106,7 @@ pub(crate) fn prepare(
             }
         },
     };
-    let body = serde_json::to_vec(&st.envelope(idx, order)).unwrap_or_default();
+    let body = serde_json::to_vec(envelope).unwrap_or_default();
     let timestamp = format_timestamp(OffsetDateTime::now_utc());
     let job = url.as_ref().map(|u| {
         let signature = Components::notification(
@@ -137,7 +150,7 @@ pub(crate) fn prepare(
 /// Sends `job` on its schedule in a task; `first_done` is signalled after the first attempt
 /// (and its duplicate, if any).
 pub(crate) fn spawn(
-    st: Arc<SimState>,
+    st: Arc<Notifier>,
     job: NotifyJob,
     first_done: Option<tokio::sync::oneshot::Sender<()>>,
 ) {
@@ -146,13 +159,13 @@ pub(crate) fn spawn(
 }
 
 async fn run(
-    st: Arc<SimState>,
+    st: Arc<Notifier>,
     job: NotifyJob,
     mut first_done: Option<tokio::sync::oneshot::Sender<()>>,
 ) {
     let mut shutdown = st.shutdown.subscribe();
     let start = Instant::now();
-    let factor = st.config.time_factor;
+    let factor = st.time_factor;
     for (i, secs) in RETRY_SCHEDULE_SECS.iter().copied().enumerate() {
         let at = Duration::try_from_secs_f64(secs as f64 * factor)
             .ok()
@@ -164,7 +177,7 @@ async fn run(
                  beyond 100 years",
                 i + 1
             );
-            let mut store = st.lock();
+            let mut store = lock(&st.store);
             if store.generation == job.generation {
                 store.push_note(job.order, job.delivery, note);
             }
@@ -189,7 +202,7 @@ async fn run(
             break;
         }
     }
-    let mut store = st.lock();
+    let mut store = lock(&st.store);
     if store.generation == job.generation {
         if let Some(d) = store.delivery_mut(job.order, job.delivery) {
             d.finished = true;
@@ -198,7 +211,7 @@ async fn run(
 }
 
 async fn send(
-    st: &SimState,
+    st: &Notifier,
     job: &NotifyJob,
     start: Instant,
     number: u32,
@@ -208,7 +221,7 @@ async fn send(
     let result = st
         .http
         .post(job.url.clone())
-        .timeout(Duration::from_millis(st.config.notification_timeout_ms))
+        .timeout(st.attempt_timeout)
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(h::CLIENT_ID, &job.client_id)
         .header(h::REQUEST_ID, &job.request_id)
@@ -231,8 +244,8 @@ async fn send(
     }
 }
 
-fn record(st: &SimState, job: &NotifyJob, attempt: Attempt) {
-    let mut store = st.lock();
+fn record(st: &Notifier, job: &NotifyJob, attempt: Attempt) {
+    let mut store = lock(&st.store);
     if store.generation == job.generation {
         store.push_attempt(job.order, job.delivery, attempt);
     }

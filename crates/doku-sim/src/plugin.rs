@@ -18,13 +18,101 @@
 //! retries, and faults. The plugin checks bodies against its guide's rules written as data
 //! ([`crate::rules`]), independently of any client library, and shapes the answers like the
 //! channel's guide, failed cancels and refunds included.
+//!
+//! A plugin sees each request as a [`SimRequest`]: the body, the headers, and the
+//! authenticated merchant as a [`doku_core::Merchant`] (its Client-Id and secret-keyed
+//! digests, never the secret), so that it can check an in-body checksum or an in-body
+//! `client.id` against the `Client-Id` header. A push channel, whose create is answered only
+//! once the customer approved in an app, says so in [`NewOrder::synchronous`].
 
-use doku_core::ChannelDescriptor;
+use std::time::Duration;
+
 use doku_core::validate::Violations;
+use doku_core::{ChannelDescriptor, Merchant};
+use http::HeaderMap;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::store::OrderStatus;
+use crate::samples::ChannelSamples;
+use crate::status::{OrderStatus, Outcome};
+
+/// A request as a plugin sees it: authenticated (Client-Id known, signature verified) but not
+/// yet checked against the channel's rules.
+#[derive(Clone, Copy, Debug)]
+pub struct SimRequest<'a> {
+    body: &'a [u8],
+    headers: &'a HeaderMap,
+    merchant: &'a Merchant,
+    path: &'a str,
+}
+
+impl<'a> SimRequest<'a> {
+    /// A request to `path` from `merchant` (the simulator builds these; a plugin's own tests
+    /// can too).
+    pub fn new(
+        body: &'a [u8],
+        headers: &'a HeaderMap,
+        merchant: &'a Merchant,
+        path: &'a str,
+    ) -> Self {
+        Self {
+            body,
+            headers,
+            merchant,
+            path,
+        }
+    }
+
+    /// The raw body, exactly as signed.
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// Every request header.
+    pub fn headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+
+    /// One header's value, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The authenticated merchant: its `Client-Id` (the header's, verified) and digests keyed
+    /// with its secret ([`Merchant::sha256_hex_with_secret`], [`Merchant::hmac_sha256_hex`]).
+    pub fn merchant(&self) -> &'a Merchant {
+        self.merchant
+    }
+
+    /// The `Client-Id` the request was signed with: what an in-body `client.id` must equal.
+    pub fn client_id(&self) -> &'a str {
+        self.merchant.client_id().as_str()
+    }
+
+    /// The path called.
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+}
+
+/// A create answered synchronously, once the customer acted (a push payment: the customer
+/// approves in the wallet's app and DOKU answers the create with the outcome, OVO after up
+/// to 70 s).
+///
+/// The simulator stores the order as pending and waits `delay` (DOKU time: multiplied by the
+/// simulator's time factor, and overridden by [`SimConfig::answer_delay_ms`](crate::SimConfig)
+/// for the channel); the control API may complete the order meanwhile (the customer acted
+/// sooner). If it is still pending when the delay is over, it is completed with `outcome`.
+/// Either way its notification is sent and the create is answered with the completed order;
+/// that answer is also what a replay of the Request-Id gets from then on (a replay during the
+/// wait gets the pending answer, with 409).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Synchronous {
+    /// How long the customer takes to answer, in DOKU time.
+    pub delay: Duration,
+    /// What the customer does once the delay is over.
+    pub outcome: Outcome,
+}
 
 /// A channel's part of the simulator.
 pub trait SimChannel: Send + Sync + 'static {
@@ -35,13 +123,13 @@ pub trait SimChannel: Send + Sync + 'static {
 
     /// Checks a create body against the guide's rules (see [`crate::rules`]), reporting
     /// every broken rule.
-    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection>;
+    fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection>;
 
     /// The create answer, shaped like the guide's sample.
     fn create_response(&self, order: &OrderView<'_>) -> Value;
 
     /// Decodes and validates a cancel body. The default refuses: the channel has no cancel.
-    fn decode_cancel(&self, _body: &[u8]) -> Result<CancelOrder, Rejection> {
+    fn decode_cancel(&self, _request: &SimRequest<'_>) -> Result<CancelOrder, Rejection> {
         Err(Rejection::Unsupported("cancel"))
     }
 
@@ -64,7 +152,7 @@ pub trait SimChannel: Send + Sync + 'static {
     }
 
     /// Decodes and validates a refund body. The default refuses: the channel has no refund.
-    fn decode_refund(&self, _body: &[u8]) -> Result<RefundOrder, Rejection> {
+    fn decode_refund(&self, _request: &SimRequest<'_>) -> Result<RefundOrder, Rejection> {
         Err(Rejection::Unsupported("refund"))
     }
 
@@ -94,6 +182,13 @@ pub trait SimChannel: Send + Sync + 'static {
     fn channel_objects(&self, _order: &OrderView<'_>) -> Map<String, Value> {
         Map::new()
     }
+
+    /// Sample requests of the operations the channel offers, and what its customer does:
+    /// what `doku demo` and the end-to-end suite run for every registered channel. `None`
+    /// (the default) leaves the channel out of them, which they report as a failure.
+    fn samples(&self) -> Option<&'static dyn ChannelSamples> {
+        None
+    }
 }
 
 /// `{"order":{"invoice_number","amount"}}`: the default answer body.
@@ -114,7 +209,7 @@ fn failed_default(invoice_number: &str, order: Option<&OrderView<'_>>, message: 
 }
 
 /// What a create request asks for, as the core needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewOrder {
     /// `order.invoice_number`: unique per merchant.
     pub invoice_number: String,
@@ -126,6 +221,9 @@ pub struct NewOrder {
     /// A per-payment notification URL (`additional_info.override_notification_url`), used
     /// only when its path equals the configured notification URL's path.
     pub override_notification_url: Option<String>,
+    /// `Some` for a push payment answered once the customer acted (see [`Synchronous`]);
+    /// `None` (a redirect flow) answers at once with a pending order.
+    pub synchronous: Option<Synchronous>,
 }
 
 /// What a cancel request names.

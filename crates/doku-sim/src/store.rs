@@ -2,99 +2,19 @@
 //! for idempotent replay, and notification deliveries.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::mem::size_of;
+use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// An order's state. `Pending` until completed; then `Paid`, `Failed` or `Expired`; a pending
-/// order can be `Cancelled`, a paid one `Refunded` (once).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Created, waiting for the customer.
-    Pending,
-    /// Paid (`SUCCESS`).
-    Paid,
-    /// Declined (`FAILED`).
-    Failed,
-    /// Not paid in time (`EXPIRED`).
-    Expired,
-    /// Cancelled while pending (`FAILED` in Check Status: see [`OrderStatus::doku_status`]).
-    Cancelled,
-    /// Refunded in full after being paid.
-    Refunded,
-}
+use crate::error::SimError;
+use crate::status::OrderStatus;
 
-impl OrderStatus {
-    /// DOKU's `transaction.status` for this state, in Check Status answers and notifications:
-    /// one of DOKU's documented statuses (`PENDING`, `SUCCESS`, `FAILED`, `EXPIRED`,
-    /// `REFUNDED`, `TIMEOUT`, `REDIRECT`), never an invented one.
-    ///
-    /// A cancelled order shows `FAILED`. DOKU documents no `CANCELLED` transaction status;
-    /// `FAILED` is the documented status of a payment that was not and will not be made
-    /// ("generate new payment request"), which is what a cancelled order is to the merchant.
-    /// `EXPIRED` would claim a timeout that did not happen, and `PENDING` would invite a wait
-    /// for a payment that cannot come. (The cancel answer itself says `CANCELLED` in
-    /// `payment.status`, as Akulaku's guide sample does; that is the channel's answer field,
-    /// not a transaction status.)
-    pub fn doku_status(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Paid => "SUCCESS",
-            Self::Failed | Self::Cancelled => "FAILED",
-            Self::Expired => "EXPIRED",
-            Self::Refunded => "REFUNDED",
-        }
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Pending => "pending",
-            Self::Paid => "paid",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-            Self::Cancelled => "cancelled",
-            Self::Refunded => "refunded",
-        })
-    }
-}
-
-/// How the control API completes a pending payment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The customer paid.
-    Paid,
-    /// The payment was declined.
-    Failed,
-    /// The payment expired.
-    Expired,
-}
-
-impl Outcome {
-    /// The order status it leads to.
-    pub fn status(self) -> OrderStatus {
-        match self {
-            Self::Paid => OrderStatus::Paid,
-            Self::Failed => OrderStatus::Failed,
-            Self::Expired => OrderStatus::Expired,
-        }
-    }
-
-    /// Parses `paid`, `failed` or `expired`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "paid" => Some(Self::Paid),
-            "failed" => Some(Self::Failed),
-            "expired" => Some(Self::Expired),
-            _ => None,
-        }
-    }
+/// Locks the store, recovering it from a poisoned lock (every change keeps it consistent).
+pub(crate) fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// One stored order, kept compact: strings as `Box<str>`, amounts as `u64`, times as Unix
@@ -332,6 +252,22 @@ impl Store {
         }
     }
 
+    /// Replaces the body kept for replay of an answered request (a synchronous create's
+    /// final answer replaces its pending one), keeping the byte count right. Nothing happens
+    /// when the request is not kept (it did not fit, or the store was reset meanwhile).
+    pub(crate) fn replace_answer_body(&mut self, client: u16, request_id: &str, body: Bytes) {
+        let Some(m) = self.merchants.get_mut(usize::from(client)) else {
+            return;
+        };
+        let Some(kept) = m.requests.get_mut(request_id) else {
+            return;
+        };
+        let old = answered_bytes(request_id, &kept.body);
+        let new = answered_bytes(request_id, &body);
+        kept.body = body;
+        self.bytes = self.bytes.saturating_sub(old).saturating_add(new);
+    }
+
     /// Keeps an answered request for replay.
     pub(crate) fn insert_answer(&mut self, client: u16, request_id: &str, answered: Answered) {
         let Some(m) = self.merchants.get_mut(usize::from(client)) else {
@@ -422,12 +358,7 @@ impl Store {
 
     /// Finds an order by invoice number, for one merchant or (when `client` is `None`) for the
     /// only merchant that has it.
-    pub(crate) fn find(
-        &self,
-        client: Option<u16>,
-        invoice: &str,
-    ) -> Result<u32, crate::error::SimError> {
-        use crate::error::SimError;
+    pub(crate) fn find(&self, client: Option<u16>, invoice: &str) -> Result<u32, SimError> {
         match client {
             Some(c) => self
                 .merchants

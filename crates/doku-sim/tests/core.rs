@@ -18,7 +18,7 @@ use doku_core::{
 };
 use doku_sim::{
     CancelOrder, EndpointFaults, FaultConfig, MerchantConfig, NewOrder, OrderStatus, OrderView,
-    Outcome, RefundOrder, Rejection, SimChannel, SimConfig, SimHandle, Simulator,
+    Outcome, RefundOrder, Rejection, SimChannel, SimConfig, SimHandle, SimRequest, Simulator,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -114,7 +114,8 @@ impl SimChannel for TestPay {
         &DESCRIPTOR
     }
 
-    fn decode_create(&self, body: &[u8]) -> Result<NewOrder, Rejection> {
+    fn decode_create(&self, req: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+        let body = req.body();
         let b: Body = doku_sim::decode_with(body, |b: &Body| b.validate(true))?;
         Ok(NewOrder {
             invoice_number: b.order.invoice_number.unwrap_or_default(),
@@ -124,6 +125,7 @@ impl SimChannel for TestPay {
                 .additional_info
                 .and_then(|m| m.get("override_notification_url").cloned())
                 .and_then(|v| v.as_str().map(str::to_owned)),
+            synchronous: None,
         })
     }
 
@@ -132,7 +134,8 @@ impl SimChannel for TestPay {
                "payment": {"url": o.payment_url(), "status": "PENDING"}})
     }
 
-    fn decode_cancel(&self, body: &[u8]) -> Result<CancelOrder, Rejection> {
+    fn decode_cancel(&self, req: &SimRequest<'_>) -> Result<CancelOrder, Rejection> {
+        let body = req.body();
         let b: Body = doku_sim::decode_with(body, |b: &Body| b.validate(false))?;
         Ok(CancelOrder {
             invoice_number: b.order.invoice_number.unwrap_or_default(),
@@ -140,7 +143,8 @@ impl SimChannel for TestPay {
         })
     }
 
-    fn decode_refund(&self, body: &[u8]) -> Result<RefundOrder, Rejection> {
+    fn decode_refund(&self, req: &SimRequest<'_>) -> Result<RefundOrder, Rejection> {
+        let body = req.body();
         let b: Body = doku_sim::decode_with(body, |b: &Body| b.validate(false))?;
         Ok(RefundOrder {
             invoice_number: b.order.invoice_number.unwrap_or_default(),

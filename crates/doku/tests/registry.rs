@@ -1,16 +1,57 @@
 //! Through the facade, the global registry holds exactly the enabled channels: with the
 //! default features, exactly `{akulaku, linkaja}`.
 
-/// The ids the enabled features should register, ordered.
-fn expected_ids() -> Vec<&'static str> {
-    let mut ids = Vec::new();
-    if cfg!(feature = "akulaku") {
-        ids.push("akulaku");
+/// The facade's channel features, read from its manifest: a feature `x = ["dep:doku-x"]`
+/// where `doku-x` is the channel crate `channels/x` (folder name = channel id), not another
+/// framework crate such as `doku-receiver`.
+fn channel_features() -> Vec<String> {
+    let manifest = include_str!("../Cargo.toml");
+    let mut in_features = false;
+    let mut out = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../channels")
+            .join(name);
+        if in_features
+            && value.trim() == format!("[\"dep:doku-{name}\"]")
+            && crate_dir.join("Cargo.toml").is_file()
+        {
+            out.push(name.to_owned());
+        }
     }
-    if cfg!(feature = "linkaja") {
-        ids.push("linkaja");
-    }
+    out
+}
+
+/// The ids the enabled features should register, ordered: the channel features of the
+/// manifest that this build enables (as the build script saw them).
+fn expected_ids() -> Vec<String> {
+    let enabled: Vec<&str> = env!("DOKU_ENABLED_FEATURES").split(',').collect();
+    let mut ids: Vec<String> = channel_features()
+        .into_iter()
+        .filter(|f| enabled.contains(&f.as_str()))
+        .collect();
+    ids.sort();
     ids
+}
+
+#[test]
+fn the_manifest_has_channel_features_and_the_build_script_reports_features() {
+    // Guards the derivation above: with no channel feature read, an empty registry would
+    // pass.
+    assert!(!channel_features().is_empty());
+    assert!(channel_features().iter().all(|f| !f.is_empty()));
+    let enabled = env!("DOKU_ENABLED_FEATURES");
+    if cfg!(feature = "default") {
+        assert!(enabled.split(',').any(|f| f == "default"), "{enabled}");
+    }
 }
 
 #[test]
@@ -149,7 +190,11 @@ fn notifications_route_to_their_channel_by_channel_id() {
         assert_eq!((n.amount.rupiah(), &n.status), (*amount, status));
         assert_eq!(n.original_request_id, Some(format!("orig-{id}")));
     }
-    let unknown = br#"{"channel":{"id":"EMONEY_OVO"},"order":{"invoice_number":"X","amount":1},"transaction":{"status":"SUCCESS"}}"#;
+    // A code DOKU can never send: its channel ids are upper-case letters, digits and `_`
+    // (`EMONEY_LINKAJA`, `PEER_TO_PEER_AKULAKU`, `VIRTUAL_ACCOUNT_BCA`), so one with lower-case
+    // letters and `-` names no channel, today or after any channel crate is added (a real
+    // code such as `EMONEY_OVO` would stop being unknown the day its crate is linked).
+    let unknown = br#"{"channel":{"id":"not-a-doku-channel"},"order":{"invoice_number":"X","amount":1},"transaction":{"status":"SUCCESS"}}"#;
     assert!(matches!(
         doku::client::route_notification(doku::Registry::global(), &verified(unknown)),
         Err(doku::NotificationError::UnknownChannel(_))

@@ -1,37 +1,54 @@
-//! The HTTP side: channel endpoints, Check Status, the control API, signing and faults.
+//! The engine: merchants and their authentication, the order state machine, idempotent
+//! replays (409) and the storage budget, Check Status, faults and the start of notifications.
+//! It knows HTTP only as headers and bytes ([`http::HeaderMap`], [`Bytes`]) and answers with
+//! a [`Reply`]; the axum side ([`crate::http`]) routes requests to it and turns replies into
+//! responses.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use bytes::Bytes;
+use doku_core::Operation;
 use doku_core::clock::{format_timestamp, parse_timestamp};
 use doku_core::signature::Components;
 use doku_core::transport::headers as h;
-use doku_core::{Operation, SecretKey};
+use http::HeaderMap;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use crate::config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, SimConfig};
+use crate::config::{CHECK_STATUS_KEY, EndpointFaults, FaultConfig, Merchant, SimConfig};
 use crate::error::SimError;
-use crate::notify::{self, NotifyJob};
-use crate::plugin::{OrderView, Rejection, SimChannel};
-use crate::store::{
-    Answered, Delivery, Order, OrderSnapshot, OrderStatus, Outcome, Store, answered_bytes,
-    unix_to_datetime,
+use crate::notify::{self, Notifier, NotifyJob};
+use crate::plugin::{
+    CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRequest, Synchronous,
 };
+use crate::status::{OrderStatus, Outcome};
+use crate::store::{Answered, Order, OrderSnapshot, Store, answered_bytes, lock, unix_to_datetime};
 
-/// A merchant as the simulator holds it.
-pub(crate) struct Merchant {
-    pub(crate) client_id: String,
-    pub(crate) secret: SecretKey,
-    pub(crate) notification_url: Option<reqwest::Url>,
+/// What the engine answers: a status, headers (signed answers carry `Client-Id`,
+/// `Request-Id`, `Response-Timestamp` and `Signature`) and a JSON body; or nothing at all.
+pub(crate) enum Reply {
+    /// An answer (its body is JSON).
+    Answer {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Bytes,
+    },
+    /// The connection is closed before anything is written (the dropped-answer fault).
+    Dropped,
+}
+
+impl Reply {
+    /// An unsigned answer.
+    pub(crate) fn unsigned(status: u16, body: Bytes) -> Self {
+        Self::Answer {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
 }
 
 /// One channel endpoint.
@@ -73,21 +90,18 @@ impl Faults {
     }
 }
 
-/// Everything the handlers share.
-pub(crate) struct SimState {
+/// The simulator's state and everything it does with it, shared by the HTTP layer and the
+/// [`crate::SimHandle`].
+pub(crate) struct Engine {
     pub(crate) merchants: Vec<Merchant>,
     pub(crate) by_client: HashMap<String, u16>,
     pub(crate) channels: Vec<Box<dyn SimChannel>>,
     pub(crate) routes: Vec<Route>,
-    pub(crate) store: Mutex<Store>,
+    pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) faults: RwLock<Arc<Faults>>,
     pub(crate) config: SimConfig,
-    pub(crate) http: reqwest::Client,
+    pub(crate) notifier: Arc<Notifier>,
     pub(crate) base_url: String,
-    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
-    /// The runtime the simulator was started on (notifications are spawned there, so the
-    /// control methods work from any thread).
-    pub(crate) runtime: tokio::runtime::Handle,
 }
 
 /// A DOKU-style error body: `{"error":{"code","message","type"}}`, plus `message[]` when
@@ -98,25 +112,6 @@ pub(crate) fn error_body(code: &str, message: &str, kind: &str, reasons: &[Strin
         v["message"] = json!(reasons);
     }
     Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
-}
-
-fn unsigned(status: u16, body: Bytes) -> Response {
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
-/// A response whose connection is closed before anything is written: the body fails at once,
-/// so the server aborts the connection without sending the status line.
-fn dropped() -> Response {
-    let stream = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by fault injection"))
-    });
-    Response::new(Body::from_stream(stream))
 }
 
 /// A request that passed the header and signature checks.
@@ -131,13 +126,13 @@ struct Authed<'a> {
 struct Refused(u16, &'static str, &'static str);
 
 impl Refused {
-    fn response(&self) -> Response {
+    fn reply(&self) -> Reply {
         let kind = if self.0 == 401 {
             "authentication"
         } else {
             "invalid_request_error"
         };
-        unsigned(self.0, error_body(self.1, self.2, kind, &[]))
+        Reply::unsigned(self.0, error_body(self.1, self.2, kind, &[]))
     }
 }
 
@@ -163,7 +158,7 @@ impl Answer {
     }
 }
 
-/// A change [`SimState::apply`] made to the store.
+/// A change [`Engine::apply`] made to the store.
 enum Undo {
     /// None.
     Nothing,
@@ -229,21 +224,129 @@ pub(crate) fn fault_draw(seed: u64, path: &str, request_id: &str, kind: &str) ->
 }
 
 enum Decoded {
-    Create(crate::plugin::NewOrder),
-    Cancel(crate::plugin::CancelOrder),
-    Refund(crate::plugin::RefundOrder),
+    Create(NewOrder),
+    Cancel(CancelOrder),
+    Refund(RefundOrder),
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .filter(|s| !s.is_empty())
 }
 
-impl SimState {
+impl Engine {
+    /// Checks the configuration and the plugins' endpoints and builds the engine (inside a
+    /// Tokio runtime: notifications are spawned on it).
+    pub(crate) fn build(
+        config: SimConfig,
+        plugins: Vec<Box<dyn SimChannel>>,
+        base_url: String,
+    ) -> Result<Self, SimError> {
+        config.check()?;
+        let mut merchants = Vec::with_capacity(config.merchants.len());
+        let mut by_client = HashMap::new();
+        for m in &config.merchants {
+            let merchant = m.build()?;
+            let idx = merchants.len() as u16;
+            if by_client.insert(m.client_id.clone(), idx).is_some() {
+                return Err(SimError::Config(format!(
+                    "merchant `{}` configured twice",
+                    m.client_id
+                )));
+            }
+            merchants.push(merchant);
+        }
+        let mut channels: Vec<Box<dyn SimChannel>> = Vec::new();
+        for c in plugins {
+            if !channels
+                .iter()
+                .any(|k| k.descriptor().id == c.descriptor().id)
+            {
+                channels.push(c);
+            }
+        }
+        if channels.len() > usize::from(u16::MAX) {
+            return Err(SimError::Config("too many channels".into()));
+        }
+        let mut routes: Vec<Route> = Vec::new();
+        for (ci, c) in channels.iter().enumerate() {
+            for e in c.descriptor().endpoints {
+                if !e.method.eq_ignore_ascii_case("POST")
+                    || !matches!(
+                        e.operation,
+                        Operation::Create | Operation::Cancel | Operation::Refund
+                    )
+                {
+                    continue;
+                }
+                if !e.path.starts_with('/')
+                    || e.path.starts_with("/_sim")
+                    || e.path.contains(['{', '}', '*'])
+                {
+                    return Err(SimError::Config(format!(
+                        "channel `{}`: endpoint path `{}` is not a plain absolute path",
+                        c.descriptor().id,
+                        e.path
+                    )));
+                }
+                if let Some(other) = routes.iter().find(|r| r.path == e.path) {
+                    return Err(SimError::Config(format!(
+                        "endpoint `{}` claimed by channels `{}` and `{}`",
+                        e.path,
+                        channels[usize::from(other.channel)].descriptor().id,
+                        c.descriptor().id
+                    )));
+                }
+                routes.push(Route {
+                    channel: ci as u16,
+                    op: e.operation,
+                    path: e.path,
+                });
+            }
+        }
+        if routes.len() > usize::from(u16::MAX) {
+            return Err(SimError::Config("too many endpoints".into()));
+        }
+        let faults = Faults::resolve(config.faults.clone(), &routes);
+        let http = reqwest::Client::builder()
+            .user_agent("doku-sim")
+            .build()
+            .map_err(|e| SimError::Config(format!("HTTP client: {e}")))?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            SimError::Config("the simulator must start inside a Tokio runtime".into())
+        })?;
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        let store = Arc::new(Mutex::new(Store::new(
+            merchants.len(),
+            config.max_orders,
+            config.max_requests,
+            config.max_store_bytes,
+        )));
+        let notifier = Arc::new(Notifier {
+            store: store.clone(),
+            http,
+            time_factor: config.time_factor,
+            attempt_timeout: Duration::from_millis(config.notification_timeout_ms),
+            shutdown,
+            runtime,
+        });
+        Ok(Self {
+            store,
+            faults: RwLock::new(Arc::new(faults)),
+            merchants,
+            by_client,
+            channels,
+            routes,
+            config,
+            notifier,
+            base_url,
+        })
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.store)
     }
 
     pub(crate) fn faults(&self) -> Arc<Faults> {
@@ -319,25 +422,22 @@ impl SimState {
         status: u16,
         body: Bytes,
         tamper: bool,
-    ) -> Response {
+    ) -> Reply {
         let merchant = &self.merchants[usize::from(client)];
         let ts = format_timestamp(OffsetDateTime::now_utc());
         let signed_body: &[u8] = if tamper { b"tampered" } else { &body };
         let sig = Components::response(&merchant.client_id, request_id, &ts, target, signed_body)
             .sign(&merchant.secret);
-        let mut resp = unsigned(status, body);
-        let hs = resp.headers_mut();
-        for (name, value) in [
-            (h::CLIENT_ID, merchant.client_id.as_str()),
-            (h::REQUEST_ID, request_id),
-            (h::RESPONSE_TIMESTAMP, ts.as_str()),
-            (h::SIGNATURE, sig.as_str()),
-        ] {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                hs.insert(name, v);
-            }
+        Reply::Answer {
+            status,
+            headers: vec![
+                (h::CLIENT_ID, merchant.client_id.clone()),
+                (h::REQUEST_ID, request_id.to_owned()),
+                (h::RESPONSE_TIMESTAMP, ts),
+                (h::SIGNATURE, sig.as_str().to_owned()),
+            ],
+            body,
         }
-        resp
     }
 
     pub(crate) fn view<'a>(&'a self, idx: u32, o: &'a Order) -> OrderView<'a> {
@@ -401,6 +501,27 @@ impl SimState {
         }
     }
 
+    /// The order with this invoice number, of merchant `client_id` or of the only merchant
+    /// that has it.
+    pub(crate) fn order_snapshot(
+        &self,
+        client_id: Option<&str>,
+        invoice: &str,
+    ) -> Result<OrderSnapshot, SimError> {
+        let client = self.client_index(client_id)?;
+        let store = self.lock();
+        let idx = store.find(client, invoice)?;
+        let o = store
+            .order(idx)
+            .ok_or_else(|| SimError::NotFound(invoice.to_owned()))?;
+        Ok(self.snapshot(idx, o))
+    }
+
+    /// Forgets every order and answered request.
+    pub(crate) fn reset(&self) {
+        self.lock().clear();
+    }
+
     pub(crate) fn client_index(&self, client_id: Option<&str>) -> Result<Option<u16>, SimError> {
         client_id
             .map(|c| {
@@ -430,7 +551,7 @@ impl SimState {
             (self.snapshot(idx, o), job)
         };
         if let Some(job) = job {
-            notify::spawn(self.clone(), job, None);
+            notify::spawn(self.notifier.clone(), job, None);
         }
         Ok(snapshot)
     }
@@ -464,43 +585,117 @@ impl SimState {
             let path = self.routes.get(route).map_or("", |r| r.path);
             faults.roll(rate, path, &o.request_id, "duplicate_notifications")
         };
+        let client = o.client;
         let generation = store.generation;
-        Ok(notify::prepare(self, store, idx, duplicate, generation))
+        let envelope = store
+            .order(idx)
+            .map(|o| self.envelope(idx, o))
+            .unwrap_or_default();
+        let merchant = &self.merchants[usize::from(client)];
+        Ok(notify::prepare(
+            merchant, store, idx, &envelope, duplicate, generation,
+        ))
+    }
+
+    /// A synchronous create (see [`crate::Synchronous`]): waits for the customer (the
+    /// channel's delay, time-scaled, or until the control API completed the order), completes
+    /// the order with the plugin's outcome if it is still pending, starts its notification,
+    /// and returns the answer shaped from the completed order, which also replaces the
+    /// pending answer kept for replays. `None` when the simulator was reset or stopped
+    /// meanwhile (the pending answer stands).
+    async fn answer_synchronously(
+        &self,
+        channel: u16,
+        auth: &Authed<'_>,
+        sync: Synchronous,
+        idx: u32,
+        generation: u64,
+    ) -> Option<Bytes> {
+        let plugin = &self.channels[usize::from(channel)];
+        let delay = self
+            .config
+            .answer_delay_ms
+            .get(plugin.descriptor().id)
+            .map_or(sync.delay, |ms| Duration::from_millis(*ms));
+        let scaled = Duration::try_from_secs_f64(delay.as_secs_f64() * self.config.time_factor)
+            .unwrap_or(Duration::MAX);
+        let deadline = tokio::time::Instant::now().checked_add(scaled);
+        let mut shutdown = self.notifier.shutdown.subscribe();
+        loop {
+            let settled = {
+                let store = self.lock();
+                store.generation != generation
+                    || store
+                        .order(idx)
+                        .is_none_or(|o| o.status != OrderStatus::Pending)
+            };
+            let now = tokio::time::Instant::now();
+            if settled || deadline.is_some_and(|at| now >= at) {
+                break;
+            }
+            let step = deadline.map_or(ANSWER_POLL, |at| (at - now).min(ANSWER_POLL));
+            tokio::select! {
+                _ = tokio::time::sleep(step) => {}
+                _ = shutdown.wait_for(|stop| *stop) => return None,
+            }
+        }
+        let (body, job) = {
+            let mut store = self.lock();
+            if store.generation != generation {
+                return None;
+            }
+            let job = match store.order(idx) {
+                Some(o) if o.status == OrderStatus::Pending => self
+                    .complete_locked(&mut store, idx, sync.outcome.status())
+                    .ok()
+                    .flatten(),
+                Some(_) => None,
+                None => return None,
+            };
+            let o = store.order(idx)?;
+            let body = to_bytes(&plugin.create_response(&self.view(idx, o)));
+            store.replace_answer_body(auth.client, auth.request_id, body.clone());
+            (body, job)
+        };
+        if let Some(job) = job {
+            notify::spawn(self.notifier.clone(), job, None);
+        }
+        Some(body)
     }
 
     /// Handles a channel endpoint.
+    ///
+    /// `read_body` reads the body, `None` when it is larger than
+    /// [`SimConfig::max_body_bytes`] (answered 413); it is awaited after the endpoint's
+    /// latency fault.
     pub(crate) async fn channel_request(
         self: Arc<Self>,
         route_idx: usize,
-        headers: HeaderMap,
-        uri: Uri,
-        body: Body,
-    ) -> Response {
+        headers: &HeaderMap,
+        target: &str,
+        read_body: impl Future<Output = Option<Bytes>>,
+    ) -> Reply {
         let faults = self.faults();
         let Some(ef) = faults.routes.get(route_idx) else {
-            return unsigned(404, error_body("not_found", "Not Found", "routing", &[]));
+            return Reply::unsigned(404, error_body("not_found", "Not Found", "routing", &[]));
         };
         if ef.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ef.latency_ms)).await;
         }
-        let body = match axum::body::to_bytes(body, self.config.max_body_bytes).await {
-            Ok(b) => b,
-            Err(_) => {
-                return unsigned(
-                    413,
-                    error_body(
-                        "payload_too_large",
-                        "Request body too large",
-                        "invalid_request_error",
-                        &[],
-                    ),
-                );
-            }
+        let Some(body) = read_body.await else {
+            return Reply::unsigned(
+                413,
+                error_body(
+                    "payload_too_large",
+                    "Request body too large",
+                    "invalid_request_error",
+                    &[],
+                ),
+            );
         };
-        let target = uri.path();
-        let auth = match self.authenticate(&headers, target, Some(&body)) {
+        let auth = match self.authenticate(headers, target, Some(&body)) {
             Ok(a) => a,
-            Err(refused) => return refused.response(),
+            Err(refused) => return refused.reply(),
         };
         let route = &self.routes[route_idx];
         let roll = |rate: f64, kind: &str| faults.roll(rate, route.path, auth.request_id, kind);
@@ -520,19 +715,27 @@ impl SimState {
             );
         }
         let channel = &self.channels[usize::from(route.channel)];
+        let merchant = &self.merchants[usize::from(auth.client)];
+        let request = SimRequest::new(&body, headers, &merchant.context, target);
         let decoded = match route.op {
-            Operation::Create => channel.decode_create(&body).map(Decoded::Create),
-            Operation::Cancel => channel.decode_cancel(&body).map(Decoded::Cancel),
+            Operation::Create => channel.decode_create(&request).map(Decoded::Create),
+            Operation::Cancel => channel.decode_cancel(&request).map(Decoded::Cancel),
             Operation::Refund | Operation::PartialRefund => {
-                channel.decode_refund(&body).map(Decoded::Refund)
+                channel.decode_refund(&request).map(Decoded::Refund)
             }
+        };
+        let synchronous = match &decoded {
+            Ok(Decoded::Create(new)) => new.synchronous,
+            _ => None,
         };
         let early_notify = matches!(decoded, Ok(Decoded::Create(_)))
             && ef.notify_before_response > 0.0
             && roll(ef.notify_before_response, "notify_before_response");
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut job = None;
-        let (status, answer_body) = {
+        // A synchronous create's order and the store's generation when it was made.
+        let mut waiting = None;
+        let (status, mut answer_body) = {
             let mut store = self.lock();
             let m = &store.merchants[usize::from(auth.client)];
             if let Some(prev) = m.requests.get(auth.request_id) {
@@ -586,20 +789,33 @@ impl SimState {
                             .flatten();
                     }
                 }
+                if answer.status == 200 && route.op == Operation::Create {
+                    if let (Some(sync), Some(idx)) = (synchronous, answer.order) {
+                        waiting = Some((sync, idx, store.generation));
+                    }
+                }
                 (answer.status, answer.body)
             }
         };
         if let Some(job) = job {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            notify::spawn(self.clone(), job, Some(tx));
+            notify::spawn(self.notifier.clone(), job, Some(tx));
             let _ = rx.await;
+        }
+        if let Some((sync, idx, generation)) = waiting {
+            if let Some(body) = self
+                .answer_synchronously(route.channel, &auth, sync, idx, generation)
+                .await
+            {
+                answer_body = body;
+            }
         }
         if status != 409
             && status != 422
             && status != 507
             && roll(ef.drop_after_processing, "drop_after_processing")
         {
-            return dropped();
+            return Reply::Dropped;
         }
         let tamper = roll(ef.bad_signature, "bad_signature");
         self.signed(
@@ -795,21 +1011,15 @@ impl SimState {
     }
 
     /// Handles Check Status.
-    pub(crate) async fn check_status(
-        self: Arc<Self>,
-        id: String,
-        headers: HeaderMap,
-        uri: Uri,
-    ) -> Response {
+    pub(crate) async fn check_status(&self, id: &str, headers: &HeaderMap, target: &str) -> Reply {
         let faults = self.faults();
         let ef = &faults.check_status;
         if ef.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ef.latency_ms)).await;
         }
-        let target = uri.path();
-        let auth = match self.authenticate(&headers, target, None) {
+        let auth = match self.authenticate(headers, target, None) {
             Ok(a) => a,
-            Err(refused) => return refused.response(),
+            Err(refused) => return refused.reply(),
         };
         let roll =
             |rate: f64, kind: &str| faults.roll(rate, CHECK_STATUS_KEY, auth.request_id, kind);
@@ -826,9 +1036,9 @@ impl SimState {
             let store = self.lock();
             let m = &store.merchants[usize::from(auth.client)];
             m.by_invoice
-                .get(id.as_str())
+                .get(id)
                 .copied()
-                .or_else(|| m.requests.get(id.as_str()).and_then(|a| a.order))
+                .or_else(|| m.requests.get(id).and_then(|a| a.order))
                 .and_then(|idx| store.order(idx).map(|o| self.envelope(idx, o)))
         };
         let (status, body) = match found {
@@ -844,12 +1054,15 @@ impl SimState {
             ),
         };
         if roll(ef.drop_after_processing, "drop_after_processing") {
-            return dropped();
+            return Reply::Dropped;
         }
         let tamper = roll(ef.bad_signature, "bad_signature");
         self.signed(auth.client, auth.request_id, target, status, body, tamper)
     }
 }
+
+/// How often a synchronous create looks whether the control API completed its order.
+const ANSWER_POLL: Duration = Duration::from_millis(5);
 
 fn to_bytes(v: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(v).unwrap_or_default())
@@ -907,169 +1120,6 @@ fn rejection_answer(r: Rejection) -> Answer {
             true,
         ),
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Control API under /_sim/.
-
-fn control_error(e: &SimError) -> Response {
-    unsigned(
-        e.http_status(),
-        error_body(e.code(), &e.to_string(), "simulator", &[]),
-    )
-}
-
-fn json_ok<T: serde::Serialize>(v: &T) -> Response {
-    match serde_json::to_vec(v) {
-        Ok(b) => unsigned(200, Bytes::from(b)),
-        Err(e) => control_error(&SimError::Config(e.to_string())),
-    }
-}
-
-/// `client_id` from the query string (`?client_id=...`) or the `Client-Id` header.
-fn control_client(uri: &Uri, headers: &HeaderMap) -> Option<String> {
-    uri.query()
-        .and_then(|q| {
-            q.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == "client_id")
-                .map(|(_, v)| v.to_owned())
-        })
-        .or_else(|| header_str(headers, h::CLIENT_ID).map(str::to_owned))
-}
-
-async fn control_order(
-    State(st): State<Arc<SimState>>,
-    Path(invoice): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let client = control_client(&uri, &headers);
-    match crate::handle::order_snapshot(&st, client.as_deref(), &invoice) {
-        Ok(s) => json_ok(&s),
-        Err(e) => control_error(&e),
-    }
-}
-
-async fn control_deliveries(
-    State(st): State<Arc<SimState>>,
-    Path(invoice): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let client = control_client(&uri, &headers);
-    match crate::handle::order_snapshot(&st, client.as_deref(), &invoice) {
-        Ok(s) => json_ok::<Vec<Delivery>>(&s.deliveries),
-        Err(e) => control_error(&e),
-    }
-}
-
-async fn control_complete(
-    State(st): State<Arc<SimState>>,
-    Path((invoice, outcome)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let Some(outcome) = Outcome::parse(&outcome) else {
-        return control_error(&SimError::Config(format!(
-            "outcome `{outcome}` is not paid, failed or expired"
-        )));
-    };
-    let client = control_client(&uri, &headers);
-    match st.complete(client.as_deref(), &invoice, outcome) {
-        Ok(s) => json_ok(&s),
-        Err(e) => control_error(&e),
-    }
-}
-
-async fn control_get_faults(State(st): State<Arc<SimState>>) -> Response {
-    json_ok(&st.faults().config)
-}
-
-async fn control_put_faults(State(st): State<Arc<SimState>>, body: Bytes) -> Response {
-    let config: FaultConfig = match serde_json::from_slice(&body) {
-        Ok(c) => c,
-        Err(e) => return control_error(&SimError::Config(e.to_string())),
-    };
-    match st.set_faults(config) {
-        Ok(()) => json_ok(&st.faults().config),
-        Err(e) => control_error(&e),
-    }
-}
-
-async fn control_stats(State(st): State<Arc<SimState>>) -> Response {
-    json_ok(&st.lock().stats())
-}
-
-async fn control_reset(State(st): State<Arc<SimState>>) -> Response {
-    crate::handle::reset(&st);
-    json_ok(&json!({"reset": true}))
-}
-
-async fn control_health() -> Response {
-    json_ok(&json!({"status": "ok"}))
-}
-
-async fn pay_page(Path(order_id): Path<String>) -> Response {
-    let digits: String = order_id
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(20)
-        .collect();
-    let mut resp = format!(
-        "<!doctype html><title>DOKU simulator</title><p>Simulated payment page for order {digits}. \
-         Complete it through the control API: POST /_sim/orders/{{invoice}}/paid</p>"
-    )
-    .into_response();
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    resp
-}
-
-async fn fallback() -> Response {
-    unsigned(
-        404,
-        error_body("not_found", "Not Found", "invalid_request_error", &[]),
-    )
-}
-
-/// The router: one route per channel endpoint, Check Status, and the control API.
-pub(crate) fn router(state: Arc<SimState>) -> Router {
-    let mut r = Router::new();
-    for (idx, route) in state.routes.iter().enumerate() {
-        r = r.route(
-            route.path,
-            post(
-                move |State(st): State<Arc<SimState>>, headers: HeaderMap, uri: Uri, body: Body| {
-                    st.channel_request(idx, headers, uri, body)
-                },
-            ),
-        );
-    }
-    r.route(
-        "/orders/v1/status/{id}",
-        get(
-            |State(st): State<Arc<SimState>>,
-             Path(id): Path<String>,
-             headers: HeaderMap,
-             uri: Uri| st.check_status(id, headers, uri),
-        ),
-    )
-    .route("/_sim/health", get(control_health))
-    .route("/_sim/stats", get(control_stats))
-    .route("/_sim/reset", post(control_reset))
-    .route(
-        "/_sim/faults",
-        get(control_get_faults).put(control_put_faults),
-    )
-    .route("/_sim/orders/{invoice}", get(control_order))
-    .route("/_sim/orders/{invoice}/deliveries", get(control_deliveries))
-    .route("/_sim/orders/{invoice}/{outcome}", post(control_complete))
-    .route("/_sim/pay/{order_id}", get(pay_page))
-    .fallback(fallback)
-    .with_state(state)
 }
 
 #[cfg(test)]

@@ -1,0 +1,47 @@
+//! A channel's sample requests, for `doku demo` and the end-to-end suite.
+//!
+//! Each channel crate supplies, behind its `sim` feature, a [`ChannelSamples`] value through
+//! [`SimChannel::samples`](crate::SimChannel::samples): a valid unified create request for
+//! any invoice number, the cancel and refund of a payment it created (where the channel
+//! offers them), and what the customer does between the create and the notification. The
+//! demo and the end-to-end tests iterate the registered plugins and run every operation each
+//! descriptor offers with these samples, so they name no channel and count nothing by hand:
+//! a new channel crate is demonstrated and tested end to end by being linked.
+
+use doku_core::{CancelRequest, Payment, PaymentRequest, RefundRequest};
+
+/// What the customer does after the create answer, in the simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerAction {
+    /// A redirect flow: the create answer is pending and carries where to send the customer;
+    /// the customer pays there, which the simulator's control API stands for
+    /// (`POST /_sim/orders/{invoice}/paid`, [`SimHandle::complete`](crate::SimHandle::complete)).
+    PaysAfterRedirect,
+    /// A push payment: the customer approved in the wallet's app before the create was
+    /// answered ([`Synchronous`](crate::Synchronous)), so the create answer is already final
+    /// (`SUCCESS`) and there is nothing left to do.
+    Nothing,
+}
+
+/// Sample requests of one channel, valid by its guide's rules.
+pub trait ChannelSamples: Send + Sync + 'static {
+    /// A create request for `invoice_number` (any invoice number the demo or a test picks:
+    /// letters, digits and `-`, at most 40 characters), within the channel's amount limits.
+    fn payment_request(&self, invoice_number: &str) -> PaymentRequest;
+
+    /// The cancel of `payment` (created from [`ChannelSamples::payment_request`], still
+    /// pending). `None`, the default, when the channel offers no cancel.
+    fn cancel_request(&self, _payment: &Payment) -> Option<CancelRequest> {
+        None
+    }
+
+    /// The full refund of `payment` (created from [`ChannelSamples::payment_request`], paid),
+    /// under the new `refund_reference`. `None`, the default, when the channel offers no
+    /// refund.
+    fn refund_request(&self, _payment: &Payment, _refund_reference: &str) -> Option<RefundRequest> {
+        None
+    }
+
+    /// What the customer does after the create answer.
+    fn customer(&self) -> CustomerAction;
+}
