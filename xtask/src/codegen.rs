@@ -327,15 +327,27 @@ fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
 
     let _ = writeln!(s, "## Endpoints");
     let _ = writeln!(s);
-    let _ = writeln!(s, "| operation | method | path |");
-    let _ = writeln!(s, "| --- | --- | --- |");
+    let _ = writeln!(
+        s,
+        "| operation | method | path | timeout per attempt | retried |"
+    );
+    let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
     for e in d.endpoints {
         let _ = writeln!(
             s,
-            "| {} | `{}` | `{}` |",
+            "| {} | `{}` | `{}` | {} | {} |",
             operation_name(e.operation),
             e.method,
-            e.path
+            e.path,
+            e.timeout_secs.map_or_else(
+                || "the transport's (30 s by default)".to_owned(),
+                |t| format!("{t} s")
+            ),
+            match e.retry {
+                doku_core::channel::Retry::SafeFailures =>
+                    "on safe failures (connection refused, 5xx, 429), same Request-Id",
+                doku_core::channel::Retry::Never => "never",
+            }
         );
     }
     let _ = writeln!(s);

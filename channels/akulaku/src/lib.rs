@@ -347,17 +347,10 @@ impl Akulaku {
             }
         };
         let merchant_reference = Self::merchant_reference_of(req);
-        check_same(
-            &sent,
-            "order.invoice_number",
-            Some(invoice_number.as_str()),
-            &req.invoice_number,
+        sent.check_echo(
+            (Some(&invoice_number), Some(amount)),
+            (&req.invoice_number, req.amount),
         )?;
-        if amount != req.amount {
-            return Err(
-                sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
-            );
-        }
         check_same(
             &sent,
             "payment.merchant_unique_reference",
@@ -578,10 +571,6 @@ pub fn payment_identifier<'a>(payment: &'a Payment, name: &str) -> Option<&'a st
 impl PaymentChannel for Akulaku {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
-    }
-
-    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error> {
-        Self::to_wire(req).map(drop).map_err(Error::Validation)
     }
 
     fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {

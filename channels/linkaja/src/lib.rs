@@ -227,17 +227,10 @@ impl LinkAja {
                 )));
             }
         };
-        if invoice_number != req.invoice_number {
-            return Err(sent.contradicts(format!(
-                "order.invoice_number `{invoice_number}` != requested `{}`",
-                req.invoice_number
-            )));
-        }
-        if amount != req.amount {
-            return Err(
-                sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
-            );
-        }
+        sent.check_echo(
+            (Some(&invoice_number), Some(amount)),
+            (&req.invoice_number, req.amount),
+        )?;
         let raw = sent.raw_json();
         let body = sent.body;
         let next_action = next_action_of(body.emoney_payment);
@@ -285,10 +278,6 @@ fn next_action_of(ep: wire::EmoneyPayment) -> Option<NextAction> {
 impl PaymentChannel for LinkAja {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
-    }
-
-    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error> {
-        Self::to_wire(req).map(drop).map_err(Error::Validation)
     }
 
     fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {

@@ -61,7 +61,7 @@ impl SimChannel for LinkAjaSim {
     }
 
     fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
-        Some(&crate::samples::LinkAjaSamples)
+        Some(&crate::samples::SAMPLES)
     }
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {

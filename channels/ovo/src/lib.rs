@@ -32,9 +32,11 @@
 //! * The notification's `channel.id` is `EMONEY_OVO`, by DOKU's `EMONEY_<WALLET>` pattern.
 //! * Amount at least 1 (the table states no minimum; a zero payment is never meant).
 
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod wire;
 
-use doku_core::validate::{Violations, not_offered};
+use doku_core::validate::{Violations, finish_mapped, not_offered};
 use doku_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, Sent,
@@ -69,6 +71,18 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("customer.wallet_account", "ovo_info.ovo_id"),
 ];
 
+/// `security.check_sum`: SHA-256 of amount + client id + invoice number + OVO id + the
+/// merchant's secret, lowercase hex.
+pub fn check_sum(
+    m: &Merchant,
+    amount: u64,
+    client_id: &str,
+    invoice: &str,
+    ovo_id: &str,
+) -> String {
+    m.sha256_hex_with_secret(&format!("{amount}{client_id}{invoice}{ovo_id}"))
+}
+
 /// The OVO Push Payment channel.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ovo;
@@ -82,38 +96,31 @@ impl Ovo {
         req: &PaymentRequest,
         merchant: &Merchant,
     ) -> Result<wire::PaymentRequest, Violations> {
-        let mut violations = not_offered(req, &["customer.wallet_account"], "OVO");
-        let client_id = merchant.client_id().as_str().to_owned();
-        let ovo_id = req.customer.wallet_account.clone().unwrap_or_default();
-        let message = format!(
-            "{}{client_id}{}{ovo_id}",
-            req.amount.rupiah(),
-            req.invoice_number
+        let violations = not_offered(req, &["customer.wallet_account"], "OVO");
+        let client_id = merchant.client_id().as_str();
+        let ovo_id = req.customer.wallet_account.as_deref().unwrap_or_default();
+        let (invoice_number, amount) = (req.invoice_number.clone(), req.amount);
+        let check_sum = check_sum(
+            merchant,
+            amount.rupiah(),
+            client_id,
+            &invoice_number,
+            ovo_id,
         );
         let wire = wire::PaymentRequest {
-            client: wire::Client { id: client_id },
+            client: wire::Client {
+                id: client_id.into(),
+            },
             order: wire::Order {
-                invoice_number: req.invoice_number.clone(),
-                amount: Some(req.amount),
+                invoice_number,
+                amount: Some(amount),
             },
-            ovo_info: wire::OvoInfo { ovo_id },
-            security: wire::Security {
-                check_sum: merchant.sha256_hex_with_secret(&message),
+            ovo_info: wire::OvoInfo {
+                ovo_id: ovo_id.into(),
             },
+            security: wire::Security { check_sum },
         };
-        if let Err(Violations(found)) = wire.validate() {
-            violations.extend(found.into_iter().map(|mut v| {
-                if let Some((unified, _)) = MAPPING.iter().find(|(_, w)| *w == v.field) {
-                    v.field = (*unified).to_owned();
-                }
-                v
-            }));
-        }
-        if violations.is_empty() {
-            Ok(wire)
-        } else {
-            Err(Violations(violations))
-        }
+        finish_mapped(violations, wire.validate(), MAPPING).map(|()| wire)
     }
 
     /// The unified payment from DOKU's answer (see the crate docs for how it is read).
@@ -131,51 +138,17 @@ impl Ovo {
                 "not an OVO payment answer: no ovo_payment.status or transaction.status",
             ));
         };
-        if let Some(invoice) = &body.order.invoice_number {
-            if invoice != &req.invoice_number {
-                return Err(sent.contradicts(format!(
-                    "order.invoice_number `{invoice}` != requested `{}`",
-                    req.invoice_number
-                )));
-            }
-        }
-        if let Some(amount) = body.order.amount {
-            if amount != req.amount {
-                return Err(
-                    sent.contradicts(format!("order.amount {amount} != requested {}", req.amount))
-                );
-            }
-        }
-        let raw = sent.raw_json();
-        Ok(Payment {
-            channel: DESCRIPTOR.id.to_owned(),
-            request_id: sent.request_id,
-            replayed: sent.replayed,
-            invoice_number: req.invoice_number.clone(),
-            amount: req.amount,
-            status,
-            merchant_reference: None,
-            next_action: None,
-            identifiers: Vec::new(),
-            raw,
-        })
+        sent.check_echo(
+            (body.order.invoice_number.as_deref(), body.order.amount),
+            (&req.invoice_number, req.amount),
+        )?;
+        Ok(sent.payment(DESCRIPTOR.id, &req.invoice_number, req.amount, status))
     }
 }
 
 impl PaymentChannel for Ovo {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
-    }
-
-    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error> {
-        // The checksum's value does not change what is valid: any merchant will do.
-        let merchant = Merchant::new(
-            doku_core::ClientId::new("MCH-VALIDATE")?,
-            doku_core::SecretKey::new("validate-only")?,
-        );
-        Self::to_wire(req, &merchant)
-            .map(drop)
-            .map_err(Error::Validation)
     }
 
     fn create(&self, req: &PaymentRequest, merchant: &Merchant) -> Result<Call<Payment>, Error> {

@@ -8,29 +8,13 @@ use doku_core::{Amount, lenient, schema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn request_schema(s: &mut schemars::Schema) {
-    schema::require(s, &["client", "order", "ovo_info", "security"]);
-}
-
-fn require_id(s: &mut schemars::Schema) {
-    schema::require(s, &["id"]);
-}
-
-fn require_ovo_id(s: &mut schemars::Schema) {
-    schema::require(s, &["ovo_id"]);
-}
-
-fn require_check_sum(s: &mut schemars::Schema) {
-    schema::require(s, &["check_sum"]);
-}
-
-fn order_schema(s: &mut schemars::Schema) {
+fn order(s: &mut schemars::Schema) {
     schema::require_positive_amount(s, &["invoice_number", "amount"]);
 }
 
 /// `POST /ovo-emoney/v1/payment`. Every field is mandatory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = request_schema)]
+#[schemars(transform = schema::require_all)]
 pub struct PaymentRequest {
     /// `client`.
     #[serde(default)]
@@ -48,7 +32,7 @@ pub struct PaymentRequest {
 
 /// `client`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = require_id)]
+#[schemars(transform = schema::require_all)]
 pub struct Client {
     /// `client.id`: the merchant's Client-Id (the `Client-Id` header's value).
     #[serde(default)]
@@ -58,7 +42,7 @@ pub struct Client {
 
 /// `order`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = order_schema)]
+#[schemars(transform = order)]
 pub struct Order {
     /// `order.invoice_number`: mandatory, at most 64 characters.
     #[serde(default)]
@@ -71,7 +55,7 @@ pub struct Order {
 
 /// `ovo_info`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = require_ovo_id)]
+#[schemars(transform = schema::require_all)]
 pub struct OvoInfo {
     /// `ovo_info.ovo_id`: mandatory, the customer's OVO phone number, digits only (no
     /// length limit is documented).
@@ -82,7 +66,7 @@ pub struct OvoInfo {
 
 /// `security`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = require_check_sum)]
+#[schemars(transform = schema::require_all)]
 pub struct Security {
     /// `security.check_sum`: SHA-256 of amount + client id + invoice number + OVO id + the
     /// secret key, lowercase hex (at most 64 characters).

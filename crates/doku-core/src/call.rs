@@ -73,6 +73,55 @@ impl<T> Sent<T> {
     }
 }
 
+impl<T> Sent<T> {
+    /// Checks the invoice number and amount an answer echoes, where it echoes them, against
+    /// the request's: an answer about another payment is [`Sent::contradicts`] (outcome
+    /// unknown: ask Check Status).
+    pub fn check_echo(
+        &self,
+        echoed: (Option<&str>, Option<crate::Amount>),
+        asked: (&str, crate::Amount),
+    ) -> Result<(), Error> {
+        if let Some(invoice) = echoed.0.filter(|i| *i != asked.0) {
+            return Err(self.contradicts(format!(
+                "order.invoice_number `{invoice}` != requested `{}`",
+                asked.0
+            )));
+        }
+        match echoed.1 {
+            Some(amount) if amount != asked.1 => {
+                Err(self.contradicts(format!("order.amount {amount} != requested {}", asked.1)))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<T> Sent<T> {
+    /// A payment read from this answer (its Request-Id, replay flag and raw body) with these
+    /// fields, and no merchant reference, redirect or identifiers yet.
+    pub fn payment(
+        &self,
+        channel: &str,
+        invoice_number: impl Into<String>,
+        amount: crate::Amount,
+        status: crate::PaymentStatus,
+    ) -> crate::Payment {
+        crate::Payment {
+            channel: channel.to_owned(),
+            request_id: self.request_id.clone(),
+            replayed: self.replayed,
+            invoice_number: invoice_number.into(),
+            amount,
+            status,
+            merchant_reference: None,
+            next_action: None,
+            identifiers: Vec::new(),
+            raw: self.raw_json(),
+        }
+    }
+}
+
 impl Sent<Bytes> {
     /// An answer as the transport hands it to a call's reader (also for tests: feed a
     /// reader a fixture).

@@ -174,8 +174,12 @@ pub trait PaymentChannel: Send + Sync + 'static {
     /// The channel's static description.
     fn descriptor(&self) -> &'static ChannelDescriptor;
 
-    /// Checks a create request against the channel's rules without building a call.
-    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error>;
+    /// Checks a create request against the channel's rules without sending anything. The
+    /// default builds the call for [`Merchant::validation_only`] and drops it (a channel's
+    /// operations are pure, so this is exactly the check a real create makes).
+    fn validate_create(&self, req: &PaymentRequest) -> Result<(), Error> {
+        self.create(req, &Merchant::validation_only()).map(drop)
+    }
 
     /// The call that creates a payment.
     fn create(&self, req: &PaymentRequest, merchant: &Merchant) -> Result<Call<Payment>, Error>;

@@ -264,6 +264,16 @@ impl Merchant {
         Self { client_id, secret }
     }
 
+    /// A stand-in merchant (`MCH-VALIDATE`, a fixed throwaway secret) for checking a request
+    /// without real credentials: what is valid never depends on the merchant's identity.
+    pub fn validation_only() -> Self {
+        Self {
+            client_id: ClientId("MCH-VALIDATE".to_owned()),
+            secret: SecretKey::new("validation-only, never sent")
+                .unwrap_or_else(|_| unreachable!("a non-empty key is always accepted")),
+        }
+    }
+
     /// The merchant of these credentials.
     pub fn from_credentials(credentials: &Credentials) -> Self {
         Self::new(

@@ -82,3 +82,16 @@ pub fn require_positive_amount(schema: &mut Schema, fields: &[&str]) {
     require(schema, fields);
     positive_amount(schema, "amount");
 }
+
+/// Requires every property of the object (a wire object whose fields are all mandatory, as
+/// in a guide's table), for `#[schemars(transform = doku_core::schema::require_all)]`.
+pub fn require_all(schema: &mut Schema) {
+    let names: Vec<String> = schema
+        .as_object()
+        .and_then(|o| o.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    require(schema, &names);
+}

@@ -259,3 +259,34 @@ pub fn not_offered(request: &impl Serialize, accepted: &[&str], channel: &str) -
         })
         .collect()
 }
+
+/// Every violation of a channel's request at once, named as the caller wrote them: the
+/// unified fields the channel refused (`refused`, from [`not_offered`]) and the wire
+/// request's own violations (`wire`), each wire path that `mapping` lists as `(unified,
+/// wire)` renamed to its unified field (`ovo_info.ovo_id` → `customer.wallet_account`).
+///
+/// ```
+/// use doku_core::validate::{Violation, Violations, finish_mapped};
+/// let wire = Err(Violations(vec![Violation { field: "ovo_info.ovo_id".into(), rule: "required".into() }]));
+/// let err = finish_mapped(Vec::new(), wire, &[("customer.wallet_account", "ovo_info.ovo_id")]);
+/// assert_eq!(err.unwrap_err().to_string(), "customer.wallet_account: required");
+/// ```
+pub fn finish_mapped(
+    mut refused: Vec<Violation>,
+    wire: Result<(), Violations>,
+    mapping: &[(&str, &str)],
+) -> Result<(), Violations> {
+    if let Err(Violations(found)) = wire {
+        refused.extend(found.into_iter().map(|mut v| {
+            if let Some((unified, _)) = mapping.iter().find(|(_, w)| *w == v.field) {
+                v.field = (*unified).to_owned();
+            }
+            v
+        }));
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Violations(refused))
+    }
+}

@@ -104,7 +104,7 @@ pub use plugin::{
     CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRegistration,
     SimRequest, Synchronous, decode_with, registered,
 };
-pub use samples::{ChannelSamples, CustomerAction};
+pub use samples::{ChannelSamples, CustomerAction, JsonSamples};
 pub use status::{OrderStatus, Outcome};
 pub use store::{Attempt, Delivery, OrderSnapshot, StoreStats};
 

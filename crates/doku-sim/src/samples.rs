@@ -45,3 +45,38 @@ pub trait ChannelSamples: Send + Sync + 'static {
     /// What the customer does after the create answer.
     fn customer(&self) -> CustomerAction;
 }
+
+/// Samples written as data: the create request's unified JSON without its invoice number
+/// (filled in per call), and what the customer does; no cancel or refund. Enough for a
+/// channel that only creates payments.
+///
+/// ```
+/// use doku_sim::{ChannelSamples, CustomerAction, JsonSamples};
+/// static SAMPLES: JsonSamples = JsonSamples {
+///     payment: r#"{"amount": 10000, "customer": {"wallet_account": "081211111111"}}"#,
+///     customer: CustomerAction::Nothing,
+/// };
+/// let req = SAMPLES.payment_request("INV-1");
+/// assert_eq!((req.invoice_number.as_str(), req.amount.rupiah()), ("INV-1", 10_000));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct JsonSamples {
+    /// The unified create request as JSON, without `invoice_number`.
+    pub payment: &'static str,
+    /// What the customer does after the create answer.
+    pub customer: CustomerAction,
+}
+
+impl ChannelSamples for JsonSamples {
+    fn payment_request(&self, invoice_number: &str) -> PaymentRequest {
+        let mut value: serde_json::Value = serde_json::from_str(self.payment)
+            .unwrap_or_else(|e| panic!("a channel's sample is not JSON: {e}"));
+        value["invoice_number"] = invoice_number.into();
+        serde_json::from_value(value)
+            .unwrap_or_else(|e| panic!("a channel's sample is not a unified PaymentRequest: {e}"))
+    }
+
+    fn customer(&self) -> CustomerAction {
+        self.customer
+    }
+}

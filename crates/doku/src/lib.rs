@@ -8,6 +8,7 @@
 //! | --- | --- | --- |
 //! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
 //! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
+//! | `ovo` | [`ovo`] (`doku-ovo`) | `ovo` |
 //! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
 //!
@@ -17,8 +18,10 @@
 //!
 //! ```
 //! let ids = doku::Registry::global().ids();
-//! # #[cfg(all(feature = "linkaja", feature = "akulaku"))]
-//! assert_eq!(ids, ["akulaku", "linkaja"]);
+//! let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
+//! assert_eq!(ids, linked);
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo"))]
+//! assert_eq!(ids, ["akulaku", "linkaja", "ovo"]);
 //! ```
 
 pub use doku_core::*;
@@ -30,6 +33,10 @@ pub use doku_linkaja as linkaja;
 /// The Akulaku paylater channel (`doku-akulaku`).
 #[cfg(feature = "akulaku")]
 pub use doku_akulaku as akulaku;
+
+/// The OVO Push Payment channel (`doku-ovo`).
+#[cfg(feature = "ovo")]
+pub use doku_ovo as ovo;
 
 /// The axum notification receiver (`doku-receiver`).
 #[cfg(feature = "receiver")]
@@ -47,6 +54,8 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
         &doku_akulaku::DESCRIPTOR,
         #[cfg(feature = "linkaja")]
         &doku_linkaja::DESCRIPTOR,
+        #[cfg(feature = "ovo")]
+        &doku_ovo::DESCRIPTOR,
     ]
     .into_iter()
     .collect()

@@ -61,31 +61,17 @@ fn registry_holds_exactly_the_enabled_channels() {
     assert_eq!(linked, expected_ids());
 }
 
-#[cfg(all(feature = "linkaja", feature = "akulaku"))]
 #[test]
-fn registry_holds_exactly_the_default_channels() {
+fn every_linked_channel_is_found_by_its_code_without_conflicts() {
     let registry = doku::Registry::global();
-    assert_eq!(registry.ids(), ["akulaku", "linkaja"]);
     assert!(registry.conflicts().is_empty());
-    let codes: Vec<&str> = registry
-        .descriptors()
-        .iter()
-        .map(|d| d.channel_code)
-        .collect();
-    assert_eq!(codes, ["PEER_TO_PEER_AKULAKU", "EMONEY_LINKAJA"]);
-    for code in codes {
-        let channel = registry.by_channel_code(code).expect(code);
-        assert_eq!(channel.descriptor().channel_code, code);
+    assert!(!registry.descriptors().is_empty() || expected_ids().is_empty());
+    for d in registry.descriptors() {
+        let channel = registry
+            .by_channel_code(d.channel_code)
+            .expect(d.channel_code);
+        assert_eq!(channel.descriptor().id, d.id);
     }
-}
-
-#[cfg(all(feature = "linkaja", feature = "akulaku"))]
-#[test]
-fn linked_channels_lists_the_enabled_crates() {
-    let ids: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
-    assert_eq!(ids, ["akulaku", "linkaja"]);
-    assert_eq!(doku::akulaku::DESCRIPTOR.id, "akulaku");
-    assert_eq!(doku::linkaja::DESCRIPTOR.id, "linkaja");
 }
 
 #[cfg(feature = "linkaja")]

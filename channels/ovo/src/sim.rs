@@ -1,0 +1,100 @@
+//! OVO Push Payment in the simulator (feature `sim`): the guide's five request rules as data,
+//! `client.id` checked against the `Client-Id` header and `security.check_sum` against the
+//! merchant's secret, and DOKU's synchronous answer: the customer approves in the OVO app
+//! within DOKU's 70 s (times the simulator's time factor), then the create is answered with
+//! the final status and the notification is sent. The OVO id `081200000000` declines.
+
+use std::time::Duration;
+
+use doku_core::ChannelDescriptor;
+use doku_sim::rules::{self, FieldRule, Rules, text_at, whole_at};
+use doku_sim::{
+    ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome, Rejection,
+    SimChannel, SimRegistration, SimRequest, Synchronous,
+};
+use serde_json::{Value, json};
+
+/// The guide's table: all five fields mandatory.
+pub static PAYMENT_RULES: Rules = Rules {
+    fields: &[
+        FieldRule::text("client.id").required(),
+        FieldRule::text("order.invoice_number")
+            .required()
+            .max_chars(64),
+        FieldRule::whole_number("order.amount")
+            .required()
+            .max_digits(12),
+        FieldRule::digits("ovo_info.ovo_id").required(),
+        FieldRule::text("security.check_sum")
+            .required()
+            .max_chars(64),
+    ],
+    cross: &[],
+};
+
+/// The OVO id whose push the simulated customer declines.
+pub const DECLINING_OVO_ID: &str = "081200000000";
+
+/// The simulator's OVO plugin.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OvoSim;
+
+doku_sim::inventory::submit! {
+    SimRegistration::new(|| Box::new(OvoSim))
+}
+
+impl SimChannel for OvoSim {
+    fn descriptor(&self) -> &'static ChannelDescriptor {
+        &crate::DESCRIPTOR
+    }
+
+    fn samples(&self) -> Option<&'static dyn ChannelSamples> {
+        Some(&SAMPLES)
+    }
+
+    fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+        let b = rules::check(request.body(), &PAYMENT_RULES)?;
+        let text = |p| text_at(&b, p).unwrap_or_default();
+        let (client_id, invoice, ovo_id) = (
+            text("client.id"),
+            text("order.invoice_number"),
+            text("ovo_info.ovo_id"),
+        );
+        let amount = whole_at(&b, "order.amount").unwrap_or_default();
+        let mut v = doku_core::validate::Validator::new();
+        if client_id != request.client_id() {
+            v.push("client.id", "must equal the Client-Id header");
+        }
+        let sum = crate::check_sum(request.merchant(), amount, client_id, invoice, ovo_id);
+        if text("security.check_sum") != sum {
+            v.push("security.check_sum", "does not match");
+        }
+        v.finish()?;
+        let outcome = match ovo_id {
+            DECLINING_OVO_ID => Outcome::Failed,
+            _ => Outcome::Paid,
+        };
+        let delay = Duration::from_secs(70);
+        let synchronous = Some(Synchronous { delay, outcome });
+        let invoice_number = invoice.to_owned();
+        Ok(NewOrder {
+            invoice_number,
+            amount,
+            synchronous,
+            ..NewOrder::default()
+        })
+    }
+
+    fn create_response(&self, o: &OrderView<'_>) -> Value {
+        json!({
+            "order": {"invoice_number": o.invoice_number, "amount": o.amount},
+            "ovo_payment": {"status": o.status.doku_status()}
+        })
+    }
+}
+
+/// OVO's sample: a push to a wallet that approves; nothing for the customer to do after.
+pub static SAMPLES: JsonSamples = JsonSamples {
+    payment: r#"{"amount": 10000, "customer": {"wallet_account": "081211111111"}}"#,
+    customer: CustomerAction::Nothing,
+};
