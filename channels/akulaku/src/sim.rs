@@ -303,14 +303,5 @@ const ORDER_LIFETIME: time::Duration = time::Duration::hours(24);
 
 /// The order's expiry as the guide's table gives `payment.date`: `yyyyMMddHHmmss`, UTC+7.
 fn expiry_wib(created_at: OffsetDateTime) -> String {
-    let t = (created_at + ORDER_LIFETIME).to_offset(time::macros::offset!(+7));
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    doku_core::clock::format_wib_compact(created_at + ORDER_LIFETIME)
 }

@@ -113,6 +113,28 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, clock).assume_utc())
 }
 
+/// Formats an instant in the compact WIB form some DOKU bodies use (Akulaku's
+/// `payment.date`): `yyyyMMddHHmmss` in UTC+7, the form [`parse_doku_datetime`] reads.
+///
+/// ```
+/// use time::macros::datetime;
+/// let t = datetime!(2020-08-11 08:50:02 UTC);
+/// assert_eq!(doku_core::clock::format_wib_compact(t), "20200811155002");
+/// assert_eq!(doku_core::clock::parse_doku_datetime("20200811155002"), Some(t));
+/// ```
+pub fn format_wib_compact(t: OffsetDateTime) -> String {
+    let t = t.to_offset(offset!(+7));
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Parses a notification's `Request-Timestamp` as DOKU's guides describe it, "ISO 8601,
 /// UTC+0", in any of that standard's forms: DOKU's own `2020-09-22T01:51:00Z` (read by
 /// [`parse_timestamp`], the fast path), fractional seconds (`2026-12-01T02:00:00.123Z`), a
