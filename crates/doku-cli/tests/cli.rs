@@ -239,6 +239,12 @@ fn offline_commands() {
             stderr: &["no merchant"],
             ..row(vec!["sim", "--addr", "127.0.0.1:0"], 2)
         },
+        // A `--merchant` value without `:` may be the secret itself: never echoed (`check`
+        // asserts that the secret appears nowhere in the output).
+        Row {
+            stderr: &["--merchant takes CLIENT_ID:SECRET_KEY"],
+            ..row(vec!["sim", "--addr", "127.0.0.1:0", "--merchant", SECRET], 2)
+        },
         Row {
             stderr: &["needs the merchant's credentials"],
             ..row(vec!["listen"], 2)
