@@ -103,7 +103,7 @@ pub mod sim;
 pub mod wire;
 
 use doku_core::model::identifier;
-use doku_core::validate::{Violation, Violations};
+use doku_core::validate::{self, Violation, Violations};
 use doku_core::{
     Amount, Call, CancelRequest, Cancellation, Capabilities, ChannelDescriptor, ChannelKind,
     Endpoint, Error, Merchant, NextAction, Operation, OperationStatus, Payment, PaymentChannel,
@@ -179,18 +179,22 @@ fn not_offered(field: &str) -> Violation {
 /// Merges unified-level violations with the wire model's.
 fn merged<T>(
     wire: T,
-    mut extra: Vec<Violation>,
+    extra: Vec<Violation>,
     checked: Result<(), Violations>,
 ) -> Result<T, Violations> {
-    if let Err(Violations(v)) = checked {
-        extra.extend(v);
-    }
-    if extra.is_empty() {
-        Ok(wire)
-    } else {
-        Err(Violations(extra))
-    }
+    validate::finish_mapped(extra, checked, MAPPING).map(|()| wire)
 }
+
+/// Unified field → wire field, for every operation: errors name the unified field.
+pub const MAPPING: &[(&str, &str)] = &[
+    ("invoice_number", "order.invoice_number"),
+    ("amount", "order.amount"),
+    ("line_items", "order.line_items"),
+    ("callback_url", "order.callback_url"),
+    ("merchant_reference", "payment.merchant_unique_reference"),
+    ("identifiers", "payment.identifier"),
+    ("refund_reference", "refund.merchant_unique_reference"),
+];
 
 /// A payment status compared case-insensitively; `Unknown("")` when absent.
 fn status_of(s: Option<&str>) -> PaymentStatus {

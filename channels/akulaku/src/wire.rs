@@ -65,7 +65,7 @@ mod schema {
 /// `0812...`). `order.callback_url` is any non-blank string (the guide gives no format, so an
 /// app deep link is accepted); a line's price and quantity have no minimum.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "customer"]))]
+#[schemars(transform = generate_order_request_schema)]
 pub struct GenerateOrderRequest {
     /// `order`.
     #[serde(default)]
@@ -83,7 +83,7 @@ pub struct GenerateOrderRequest {
 
 /// `order` of generate-order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require_positive_amount(s, &["invoice_number", "amount", "line_items", "callback_url"]))]
+#[schemars(transform = order_schema)]
 pub struct Order {
     /// `order.invoice_number`: mandatory, unique per request, max 64.
     #[serde(default)]
@@ -107,7 +107,7 @@ pub struct Order {
 
 /// One entry of `order.line_items`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::line_item(s, &["name", "price", "quantity", "sku", "category"]))]
+#[schemars(transform = line_item_schema)]
 pub struct LineItem {
     /// `name`: mandatory, max 255.
     #[serde(default)]
@@ -133,7 +133,7 @@ pub struct LineItem {
 
 /// `payment` of generate-order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
+#[schemars(transform = order_payment_schema)]
 pub struct OrderPayment {
     /// `payment.merchant_unique_reference`: mandatory, max 64, may equal the invoice number.
     #[serde(default)]
@@ -144,7 +144,7 @@ pub struct OrderPayment {
 /// `customer` of generate-order. `city`, `state` and `postcode` are always sent, as `""`
 /// when empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["id", "name", "phone"]))]
+#[schemars(transform = customer_schema)]
 pub struct Customer {
     /// `customer.id`: mandatory, max 50.
     #[serde(default)]
@@ -364,7 +364,7 @@ pub struct GenerateOrderPayment {
 
 /// `order` of cancel and refund requests.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["invoice_number"]))]
+#[schemars(transform = order_ref_schema)]
 pub struct OrderRef {
     /// `order.invoice_number`: mandatory, max 64, generate-order's invoice number (see the
     /// request body's description).
@@ -375,7 +375,7 @@ pub struct OrderRef {
 
 /// `payment` of cancel and refund requests.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
+#[schemars(transform = payment_ref_schema)]
 pub struct PaymentRef {
     /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
     /// generate-order (see the request body's description).
@@ -395,7 +395,7 @@ pub struct PaymentRef {
 /// length, but both are generate-order's values, limited to 64 there: a longer one names no
 /// order. `payment.identifier` is optional and sent as given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment"]))]
+#[schemars(transform = cancel_request_schema)]
 pub struct CancelRequest {
     /// `order`.
     #[serde(default)]
@@ -409,7 +409,7 @@ pub struct CancelRequest {
 
 /// `payment` of the refund request: like [`PaymentRef`], but `identifier` is mandatory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference", "identifier"]))]
+#[schemars(transform = refund_payment_ref_schema)]
 pub struct RefundPaymentRef {
     /// `payment.merchant_unique_reference`: mandatory, max 64, the payment's reference from
     /// generate-order (see the request body's description).
@@ -425,7 +425,7 @@ pub struct RefundPaymentRef {
 
 /// `refund` of the refund request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["merchant_unique_reference"]))]
+#[schemars(transform = refund_ref_schema)]
 pub struct RefundRef {
     /// `refund.merchant_unique_reference`: mandatory, no length limit, a new reference (not
     /// the payment's; see the request body's description).
@@ -444,7 +444,7 @@ pub struct RefundRef {
 /// reference (the guide calls it new; the payment's is the one value certainly not new). The
 /// refund reference has no length limit: the guide gives none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["order", "payment", "refund"]))]
+#[schemars(transform = refund_request_schema)]
 pub struct RefundRequest {
     /// `order`.
     #[serde(default)]
@@ -688,4 +688,54 @@ pub struct RefundResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub error: Option<ErrorBody>,
+}
+
+// Schema transforms, one per wire type (named functions: a closure in `#[schemars]`
+// needs syn's "full" feature, which this crate does not otherwise compile).
+
+fn generate_order_request_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["order", "payment", "customer"]);
+}
+
+fn order_schema(s: &mut schemars::Schema) {
+    schema::require_positive_amount(
+        s,
+        &["invoice_number", "amount", "line_items", "callback_url"],
+    );
+}
+
+fn line_item_schema(s: &mut schemars::Schema) {
+    schema::line_item(s, &["name", "price", "quantity", "sku", "category"]);
+}
+
+fn order_payment_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["merchant_unique_reference"]);
+}
+
+fn customer_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["id", "name", "phone"]);
+}
+
+fn order_ref_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["invoice_number"]);
+}
+
+fn payment_ref_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["merchant_unique_reference"]);
+}
+
+fn cancel_request_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["order", "payment"]);
+}
+
+fn refund_payment_ref_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["merchant_unique_reference", "identifier"]);
+}
+
+fn refund_ref_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["merchant_unique_reference"]);
+}
+
+fn refund_request_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["order", "payment", "refund"]);
 }

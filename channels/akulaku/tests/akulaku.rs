@@ -1,6 +1,7 @@
 //! Akulaku: fixtures, rules, mapping, statuses, transport round trips and notification.
 
 use axum::body::Bytes;
+use doku_core::validate::unified_path;
 doku_testkit::fixtures!();
 use doku_akulaku::{
     Akulaku, CANCEL_PATH, CREATE_PATH, DESCRIPTOR, REFUND_PATH, cancel_request, payment_identifier,
@@ -207,7 +208,8 @@ async fn assert_create_rejected(req: &PaymentRequest, field: &str, rule: &str) {
         .violations()
         .unwrap_or_else(|| panic!("not a validation error: {err}"));
     assert!(
-        v.iter().any(|x| x.field == field && x.rule == rule),
+        v.iter()
+            .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == rule),
         "{field}: {rule} not in {v}"
     );
     assert_eq!(
@@ -508,7 +510,8 @@ async fn each_cancel_rule_rejects_before_sending() {
         let err = mock.api().cancel(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
-            v.iter().any(|x| x.field == *field && x.rule == *rule),
+            v.iter()
+                .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == *rule),
             "{field}: {v}"
         );
         assert_eq!(mock.hits(), 0, "{field}");
@@ -554,7 +557,8 @@ async fn each_refund_rule_rejects_before_sending() {
         let err = mock.api().refund(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
-            v.iter().any(|x| x.field == *field && x.rule == *rule),
+            v.iter()
+                .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == *rule),
             "{field}: {v}"
         );
         assert_eq!(mock.hits(), 0, "{field}");

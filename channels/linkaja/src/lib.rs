@@ -120,6 +120,18 @@ doku_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
 mod form;
 pub use form::{RedirectFormError, redirect_form_html};
 
+/// Unified field → wire field: errors name the unified field.
+pub const MAPPING: &[(&str, &str)] = &[
+    ("invoice_number", "order.invoice_number"),
+    ("amount", "order.amount"),
+    ("callback_url", "order.callback_url"),
+    ("line_items", "order.line_items"),
+    (
+        "notification_url",
+        "additional_info.override_notification_url",
+    ),
+];
+
 /// The unified fields LinkAja carries (any other is refused, never dropped).
 const OFFERED: &[&str] = &[
     "callback_url",
@@ -179,14 +191,7 @@ impl LinkAja {
             customer,
             additional_info: (!info.is_empty()).then_some(info),
         };
-        match (wire.validate(), extra.is_empty()) {
-            (Ok(()), true) => Ok(wire),
-            (Ok(()), false) => Err(Violations(extra)),
-            (Err(Violations(v)), _) => {
-                extra.extend(v);
-                Err(Violations(extra))
-            }
-        }
+        validate::finish_mapped(extra, wire.validate(), MAPPING).map(|()| wire)
     }
 
     /// Maps DOKU's answer to the unified [`Payment`] after checking it: `order.invoice_number`,

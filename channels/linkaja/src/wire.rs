@@ -77,7 +77,7 @@ pub struct PaymentRequest {
 
 /// `order` of the request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require_positive_amount(s, &["invoice_number", "amount", "callback_url", "line_items"]))]
+#[schemars(transform = order_schema)]
 pub struct Order {
     /// `order.invoice_number`: mandatory.
     #[serde(default)]
@@ -105,7 +105,7 @@ pub struct Order {
 /// price, and quantities", so each entry must carry all three (the unified model requires
 /// them by type).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = |s: &mut schemars::Schema| schema::require(s, &["name", "price", "quantity"]))]
+#[schemars(transform = line_item_schema)]
 pub struct LineItem {
     /// `name`: mandatory.
     #[serde(default)]
@@ -296,4 +296,18 @@ pub struct EmoneyPayment {
         skip_serializing_if = "Option::is_none"
     )]
     pub status: Option<String>,
+}
+
+// Schema transforms, one per wire type (named functions: a closure in `#[schemars]`
+// needs syn's "full" feature, which this crate does not otherwise compile).
+
+fn order_schema(s: &mut schemars::Schema) {
+    schema::require_positive_amount(
+        s,
+        &["invoice_number", "amount", "callback_url", "line_items"],
+    );
+}
+
+fn line_item_schema(s: &mut schemars::Schema) {
+    schema::require(s, &["name", "price", "quantity"]);
 }

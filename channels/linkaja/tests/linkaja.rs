@@ -1,6 +1,7 @@
 //! LinkAja: fixtures, rules, mapping, transport round trip, redirect form and notification.
 
 doku_testkit::fixtures!();
+use doku_core::validate::unified_path;
 use doku_core::{
     Amount, CancelRequest, Error, Identifier, NextAction, Operation, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, RefundSupport,
@@ -166,7 +167,8 @@ async fn assert_rejected(req: &PaymentRequest, field: &str, rule: &str) {
         .violations()
         .unwrap_or_else(|| panic!("not a validation error: {err}"));
     assert!(
-        v.iter().any(|x| x.field == field && x.rule == rule),
+        v.iter()
+            .any(|x| x.field == unified_path(doku_linkaja::MAPPING, field) && x.rule == rule),
         "{field}: {rule} not in {v}"
     );
     assert_eq!(

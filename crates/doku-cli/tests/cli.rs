@@ -198,7 +198,7 @@ fn offline_commands() {
         Row {
             stderr: &[
                 "not sent: invalid request:",
-                "order.line_items[0].sku: required",
+                "  line_items[0].sku: required",
                 "customer.phone: digits only",
                 "90000 != amount 100000",
             ],
@@ -243,7 +243,10 @@ fn offline_commands() {
         // asserts that the secret appears nowhere in the output).
         Row {
             stderr: &["--merchant takes CLIENT_ID:SECRET_KEY"],
-            ..row(vec!["sim", "--addr", "127.0.0.1:0", "--merchant", SECRET], 2)
+            ..row(
+                vec!["sim", "--addr", "127.0.0.1:0", "--merchant", SECRET],
+                2,
+            )
         },
         Row {
             stderr: &["needs the merchant's credentials"],

@@ -260,10 +260,30 @@ pub fn not_offered(request: &impl Serialize, accepted: &[&str], channel: &str) -
         .collect()
 }
 
+/// The unified path a channel's `mapping` (`(unified, wire)` pairs) gives `wire_path`: the
+/// pair whose wire path is `wire_path` or an ancestor of it; unchanged when none is.
+///
+/// ```
+/// let mapping = [("line_items", "order.line_items")];
+/// assert_eq!(doku_core::validate::unified_path(&mapping, "order.line_items[1].sku"), "line_items[1].sku");
+/// assert_eq!(doku_core::validate::unified_path(&mapping, "customer.phone"), "customer.phone");
+/// ```
+pub fn unified_path(mapping: &[(&str, &str)], wire_path: &str) -> String {
+    mapping
+        .iter()
+        .find_map(|(unified, wire)| {
+            let rest = wire_path.strip_prefix(wire)?;
+            (rest.is_empty() || rest.starts_with(['.', '['])).then(|| format!("{unified}{rest}"))
+        })
+        .unwrap_or_else(|| wire_path.to_owned())
+}
+
 /// Every violation of a channel's request at once, named as the caller wrote them: the
 /// unified fields the channel refused (`refused`, from [`not_offered`]) and the wire
 /// request's own violations (`wire`), each wire path that `mapping` lists as `(unified,
-/// wire)` renamed to its unified field (`ovo_info.ovo_id` → `customer.wallet_account`).
+/// wire)` renamed to its unified field (`ovo_info.ovo_id` → `customer.wallet_account`). An
+/// entry also renames the paths below it (`("line_items", "order.line_items")` renames
+/// `order.line_items[1].sku` to `line_items[1].sku`).
 ///
 /// ```
 /// use doku_core::validate::{Violation, Violations, finish_mapped};
@@ -278,9 +298,7 @@ pub fn finish_mapped(
 ) -> Result<(), Violations> {
     if let Err(Violations(found)) = wire {
         refused.extend(found.into_iter().map(|mut v| {
-            if let Some((unified, _)) = mapping.iter().find(|(_, w)| *w == v.field) {
-                v.field = (*unified).to_owned();
-            }
+            v.field = unified_path(mapping, &v.field);
             v
         }));
     }
