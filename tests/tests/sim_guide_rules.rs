@@ -175,7 +175,7 @@ fn one_item(b: &mut Value, price: u64, quantity: u64) {
                               "sku": "1", "category": "C"}]);
 }
 
-/// Boundaries the guides allow and today's client sends.
+/// Boundaries the guides allow, which the client sends.
 fn allowed() -> Vec<Allowed> {
     use Op::*;
     vec![
@@ -362,9 +362,10 @@ fn allowed() -> Vec<Allowed> {
     ]
 }
 
-/// Boundaries the guides allow that today's client refuses with a rule of its own. Each
-/// names the client rule; they pass once the client follows the guide (issue 13, item 4 and
-/// item 12, on the branch that makes the client's rules the guides').
+/// Boundaries the guides allow that the client once refused with rules of its own (issue 13,
+/// items 4 and 12: both identifiers on a refund, a 64-character refund reference, a blank or
+/// app-link `callback_url`). Each row names the rule that was dropped; a client stricter than
+/// the guide on any of them fails this table.
 fn allowed_but_refused_by_client_rules() -> Vec<Allowed> {
     use Op::*;
     vec![
@@ -497,8 +498,8 @@ async fn boundaries_the_guides_allow_are_sent_by_the_client_and_accepted() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// Fails while the client keeps rules the guides do not have (see
-/// [`allowed_but_refused_by_client_rules`]); passes once the client follows the guides.
+/// Fails if the client brings back a rule the guides do not have (see
+/// [`allowed_but_refused_by_client_rules`]).
 #[tokio::test]
 async fn boundaries_the_guides_allow_that_client_rules_refuse() {
     let (_receiver, sim, client) = setup().await;

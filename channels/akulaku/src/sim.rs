@@ -138,7 +138,8 @@ fn payment_state(o: Option<&OrderView<'_>>, status: &str, reference: Option<&str
     match o {
         Some(o) => json!({
             "status": status,
-            "date": format_timestamp(o.updated_at),
+            // The guide's `payment.date`: the order's expiry (`yyyyMMddHHmmss`, UTC+7).
+            "date": expiry_wib(o.created_at),
             "merchant_unique_reference": o.merchant_reference,
             "identifier": identifiers(o),
         }),

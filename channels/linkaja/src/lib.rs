@@ -30,12 +30,10 @@
 //! | `customer.{name, email, phone}` | `customer` (omitted when all three are absent) |
 //! | `additional_info` | `additional_info`, passed through |
 //! | `notification_url` | `additional_info.override_notification_url` |
-//! | `line_items[].{sku, category}`, `customer.{id, address, city, state, postcode}`, `merchant_reference` | no LinkAja field: refused (`not offered by LinkAja`, naming the unified field) rather than silently dropped |
+//! | `line_items[].{sku, category}`, `customer.{id, address, city, state, postcode, wallet_account}`, `merchant_reference` | no LinkAja field: refused (`not offered by LinkAja`, naming the unified field) rather than silently dropped |
 //!
 //! # Rules
 //!
-//! | field | rule |
-//! | --- | --- |
 //! Exactly the guide's table, except where a row says why it is stricter.
 //!
 //! | field | rule |

@@ -44,11 +44,102 @@ use crate::credentials::{ClientId, Credentials, SecretKey};
 use crate::model::{Notification, PaymentStatus, RawJson, RequestId};
 use crate::signature::{BodyDigest, Components, SignatureError, headers};
 
+/// Liberal readers for the envelope: a text field DOKU sends as a number is read as text, and
+/// a field or object of a shape nobody expects is read as absent instead of refusing an
+/// authentic notification for it. Only the amount stays strict: money is exact.
+mod liberal {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use compact_str::CompactString;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    /// A string, or a number's text; anything else is absent.
+    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CompactString>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<CompactString>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(CompactString::new(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(CompactString::new(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(CompactString::new(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(CompactString::new(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        }
+        d.deserialize_any(V)
+    }
+
+    /// An object read as `T`; anything else (a string, an array, ...) is absent.
+    pub(super) fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(m)).map(Some)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
 /// `{ "id": "..." }` objects of the envelope (`service`, `acquirer`, `channel`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct IdObject {
     /// The id, as an open string.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::text")]
     pub id: Option<CompactString>,
 }
 
@@ -56,7 +147,7 @@ pub struct IdObject {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct EnvelopeOrder {
     /// `order.invoice_number`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::text")]
     pub invoice_number: Option<CompactString>,
     /// `order.amount`.
     #[serde(default)]
@@ -67,34 +158,36 @@ pub struct EnvelopeOrder {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct EnvelopeTransaction {
     /// `transaction.status`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::text")]
     pub status: Option<CompactString>,
     /// `transaction.date`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::text")]
     pub date: Option<CompactString>,
     /// `transaction.original_request_id`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::text")]
     pub original_request_id: Option<CompactString>,
 }
 
 /// The parts every DOKU notification (and Check Status answer) shares. Unknown fields are
-/// ignored: DOKU may add fields at any time.
+/// ignored: DOKU may add fields at any time. Read liberally: text fields sent as numbers are
+/// read as text, and a field or object of an unexpected shape is absent; only `order.amount`
+/// is strict (a whole rupiah number or numeric string), since money is exact.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Envelope {
     /// `service`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::object")]
     pub service: Option<IdObject>,
     /// `acquirer`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::object")]
     pub acquirer: Option<IdObject>,
     /// `channel` (routing key).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::object")]
     pub channel: Option<IdObject>,
     /// `order`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::object")]
     pub order: Option<EnvelopeOrder>,
     /// `transaction`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "liberal::object")]
     pub transaction: Option<EnvelopeTransaction>,
 }
 
