@@ -225,7 +225,10 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
     let display = match &options.display_name {
         Some(d) => {
             let d = d.trim();
-            if d.is_empty() || d.chars().any(|c| c.is_control() || matches!(c, '"' | '\\' | '`')) {
+            if d.is_empty()
+                || d.chars()
+                    .any(|c| c.is_control() || matches!(c, '"' | '\\' | '`'))
+            {
                 return Err(format!(
                     "--display-name `{d}` must be non-empty, without quotes, backslashes, backticks or control characters"
                 ));
@@ -306,7 +309,9 @@ fn render(text: &str, n: &Names) -> String {
         .timeout
         .map(|s| format!(".timeout_secs({s})"))
         .unwrap_or_default();
-    let timeout_option = n.timeout.map_or("None".to_owned(), |s| format!("Some({s})"));
+    let timeout_option = n
+        .timeout
+        .map_or("None".to_owned(), |s| format!("Some({s})"));
     let timeout_text = n.timeout.map_or(
         "the transport's timeout (30 s by default; declare DOKU's wait with `.timeout_secs(..)`)"
             .to_owned(),
@@ -988,8 +993,12 @@ mod tests {
         assert_eq!(n.ty, "ShopeePay");
         assert_eq!(n.service, "EMONEY");
         assert_eq!(n.acquirer, "SHOPEEPAY");
-        let p = names("kredivo", "PEER_TO_PEER_KREDIVO", &Options::of(Kind::Paylater))
-            .expect("valid");
+        let p = names(
+            "kredivo",
+            "PEER_TO_PEER_KREDIVO",
+            &Options::of(Kind::Paylater),
+        )
+        .expect("valid");
         assert_eq!(p.service, "PEER_TO_PEER");
         assert_eq!(p.acquirer, "KREDIVO");
         assert_eq!(p.create_path, "/kredivo-peer-to-peer/v2/generate-order");
@@ -1101,11 +1110,17 @@ serde = "1"
             w.contains("doku-akulaku = { path = \"channels/akulaku\" }\ndoku-dana = { path = \"channels/dana\" }\ndoku = "),
             "{w}"
         );
-        assert!(w.contains(r#"members = ["crates/*", "channels/*", "xtask"]"#), "{w}");
+        assert!(
+            w.contains(r#"members = ["crates/*", "channels/*", "xtask"]"#),
+            "{w}"
+        );
         assert_eq!(wire_workspace(&w, &n, &existing()).expect("again"), w);
         let listed = WORKSPACE.replace("\"channels/*\", ", "");
         let w = wire_workspace(&listed, &n, &existing()).expect("workspace");
-        assert!(w.contains(r#"members = ["crates/*", "xtask", "channels/dana"]"#), "{w}");
+        assert!(
+            w.contains(r#"members = ["crates/*", "xtask", "channels/dana"]"#),
+            "{w}"
+        );
     }
 
     const MANIFEST: &str = r#"[package]
