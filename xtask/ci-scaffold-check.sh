@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Proves that `cargo xtask new-channel` yields a crate that builds, passes its tests and is
-# wired into the facade: scaffolds a throwaway channel in a temporary copy of the workspace
-# (the real tree is never touched), then builds and tests it there.
+# Proves that `cargo xtask new-channel` yields crates that build, pass fmt, clippy -D warnings,
+# rustdoc -D warnings and their own tests with zero edits, wired into the workspace and the
+# facade: in one temporary copy of the workspace (the real tree is never touched) it scaffolds
+#
+#   * a push channel:     --redirect none --checksum --timeout 90 (synchronous, in-body checksum)
+#   * a redirect channel: --redirect url
+#
+# then lints, documents and tests both, regenerates the docs, and runs `doku demo`, which
+# must take both channels from their samples through the simulator.
 #
 #   bash xtask/ci-scaffold-check.sh
 #   SCAFFOLD_FULL_TESTS=1 bash xtask/ci-scaffold-check.sh   # every test of the copy, not just
-#                                                          # the new crate's and the facade's
+#                                                          # the new crates' and the facade's
 #
 # The copy builds in its own persistent target directory, <repo>/target/scaffold-check
 # (override with SCAFFOLD_TARGET_DIR), so that dependencies compile once across runs. It
 # must not be the repository's own target directory: cargo fingerprints workspace crates by
 # their path relative to the workspace root, so the copy's artifacts (the xtask binary with
-# the throwaway channel linked, among others) would be taken for the real tree's.
+# the throwaway channels linked, among others) would be taken for the real tree's.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-name="zzdemo"
-code="EMONEY_ZZDEMO"
+push="zzpush"
+redirect="zzredirect"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/doku-scaffold-check.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -42,39 +48,60 @@ tar -C "$repo" --exclude=./target --exclude=./.git -cf - . | tar -C "$ws" -xf -
 if [[ -d "$repo/../shared" ]]; then
   ln -s "$(cd "$repo/../shared" && pwd)" "$tmp/shared"
 fi
-if [[ -e "$ws/channels/$name" ]]; then
-  echo "channels/$name already exists in the workspace: pick another throwaway name" >&2
-  exit 1
-fi
+for name in "$push" "$redirect"; do
+  if [[ -e "$ws/channels/$name" ]]; then
+    echo "channels/$name already exists in the workspace: pick another throwaway name" >&2
+    exit 1
+  fi
+done
 
 cd "$ws"
-echo "== scaffold check: cargo xtask new-channel $name --code $code --kind emoney"
-cargo "${locked[@]}" xtask new-channel "$name" --code "$code" --kind emoney
+echo "== scaffold check: a push channel, $push"
+cargo "${locked[@]}" xtask new-channel "$push" --code EMONEY_ZZPUSH --kind emoney \
+  --redirect none --checksum --timeout 90 --display-name "ZZ Push Payment"
+echo "== scaffold check: a redirect channel, $redirect"
+cargo "${locked[@]}" xtask new-channel "$redirect" --code PEER_TO_PEER_ZZREDIRECT --kind paylater \
+  --redirect url
 
-echo "== scaffold check: the scaffold is formatted"
-rustfmt --edition 2024 --check "channels/$name/src/"*.rs "channels/$name/tests/"*.rs crates/doku/src/lib.rs crates/doku/tests/*.rs
+echo "== scaffold check: wired into the workspace and the facade"
+grep -qx "doku-$push = { path = \"channels/$push\" }" Cargo.toml
+grep -qx "doku-$redirect = { path = \"channels/$redirect\" }" Cargo.toml
+grep -qx "doku-$push = { workspace = true, optional = true }" crates/doku/Cargo.toml
+grep -q "&doku_$redirect::DESCRIPTOR," crates/doku/src/lib.rs
+grep -q 'display_name: "ZZ Push Payment"' "channels/$push/src/lib.rs"
+grep -q 'display_name: "ZZREDIRECT"' "channels/$redirect/src/lib.rs"
+grep -q 'timeout_secs(90)' "channels/$push/src/lib.rs"
 
-echo "== scaffold check: cargo build --workspace"
-cargo "${locked[@]}" build --workspace
+echo "== scaffold check: the scaffolds are formatted"
+cargo fmt --all -- --check
 
-echo "== scaffold check: clippy on the new crate"
-cargo "${locked[@]}" clippy -p "doku-$name" --all-targets --all-features -- -D warnings
+crates=(-p "doku-$push" -p "doku-$redirect")
+echo "== scaffold check: clippy -D warnings"
+cargo "${locked[@]}" clippy "${crates[@]}" -p doku --all-targets --all-features -- -D warnings
+
+echo "== scaffold check: rustdoc -D warnings"
+RUSTDOCFLAGS="-D warnings" cargo "${locked[@]}" doc "${crates[@]}" --no-deps
 
 if [[ "${SCAFFOLD_FULL_TESTS:-0}" == "1" ]]; then
   echo "== scaffold check: cargo test --workspace"
   cargo "${locked[@]}" test --workspace
 else
-  echo "== scaffold check: cargo test -p doku-$name -p doku"
-  cargo "${locked[@]}" test -p "doku-$name" -p doku
+  echo "== scaffold check: cargo test ${crates[*]} -p doku"
+  cargo "${locked[@]}" test "${crates[@]}" -p doku
 fi
 
-echo "== scaffold check: the simulator plugin builds"
-cargo "${locked[@]}" build -p doku --features sim
-
-echo "== scaffold check: generated docs include the new channel"
+echo "== scaffold check: generated docs include the new channels"
 cargo "${locked[@]}" xtask codegen
-test -f "docs/channels/$name.md"
-test -f "docs/schemas/$name/PaymentRequest.json"
-grep -q "\[\`$name\`\]($name.md)" docs/channels/README.md
+for name in "$push" "$redirect"; do
+  test -f "docs/channels/$name.md"
+  test -f "docs/schemas/$name/PaymentRequest.json"
+  grep -q "\[\`$name\`\]($name.md)" docs/channels/README.md
+done
+
+echo "== scaffold check: doku demo runs both from their samples"
+cargo "${locked[@]}" run -q -p doku-cli -- demo | tee "$tmp/demo.txt"
+for name in "$push" "$redirect"; do
+  grep -q "$name: create payment" "$tmp/demo.txt"
+done
 
 echo "== scaffold check: ok"

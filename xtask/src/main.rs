@@ -6,9 +6,10 @@
 //!   `docs/channels/README.md` (with a machine-readable `docs/channels/capabilities.json`).
 //! * `cargo xtask codegen --check` regenerates in memory and fails, listing the files that
 //!   differ, are missing or should not be there.
-//! * `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater`
-//!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the `doku`
-//!   facade.
+//! * `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater
+//!   [--redirect url|form|none] [--display-name NAME] [--timeout SECS] [--checksum]`
+//!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the workspace
+//!   and the `doku` facade.
 //!
 //! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
 //! holds every channel the facade links with its default features.
@@ -53,7 +54,34 @@ enum Command {
         /// E-money wallet or paylater.
         #[arg(long, value_enum)]
         kind: Kind,
+        /// How the customer is sent to pay: a URL (GET), a form (method and fields), or
+        /// none (a push payment approved in the wallet's app, answered synchronously).
+        #[arg(long, value_enum, default_value = "url")]
+        redirect: Redirect,
+        /// The human name (`OVO Push Payment`). Default: the code without its service
+        /// prefix, as given (`EMONEY_OVO` -> `OVO`).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The create endpoint's timeout per attempt, in seconds (a synchronous channel
+        /// waits longer than DOKU's answer: OVO 90). Default: the transport's (30 s).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: Option<u64>,
+        /// The body carries `client.id` and a `security.check_sum` made with the merchant's
+        /// secret (`Merchant::sha256_hex_with_secret`), checked by the simulator.
+        #[arg(long)]
+        checksum: bool,
     },
+}
+
+/// How a scaffolded channel sends the customer to pay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Redirect {
+    /// DOKU answers a URL the customer is sent to (`GET`).
+    Url,
+    /// DOKU answers a form: method, URL and fields.
+    Form,
+    /// None: a push payment, approved in the wallet's app and answered synchronously.
+    None,
 }
 
 /// The kind of channel to scaffold.
@@ -92,7 +120,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
-        Command::NewChannel { name, code, kind } => new_channel::run(&root, &name, &code, kind),
+        Command::NewChannel {
+            name,
+            code,
+            kind,
+            redirect,
+            display_name,
+            timeout,
+            checksum,
+        } => {
+            let options = new_channel::Options {
+                kind,
+                redirect,
+                display_name,
+                timeout,
+                checksum,
+            };
+            new_channel::run(&root, &name, &code, &options)
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

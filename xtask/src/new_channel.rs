@@ -1,29 +1,42 @@
-//! `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater`.
+//! `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater
+//! [--redirect url|form|none] [--display-name NAME] [--timeout SECS] [--checksum]`.
 //!
 //! Creates `channels/<name>` (package `doku-<name>`) from the templates under
-//! `xtask/templates/channel/`: a descriptor, wire models with `validate()` and matching
-//! schema limits, the registration, a `PaymentChannel` implementation whose create maps the
-//! unified request to the wire model and posts it through `doku_core::Api::post`, a `sim`
-//! feature with the simulator plugin, fixtures, a fixture test and a schema agreement test.
+//! `xtask/templates/channel/`: a descriptor, the unified-to-wire `MAPPING`, wire models with
+//! `validate()` and matching schema limits, a lenient answer reader, the registration, a
+//! `PaymentChannel` implementation whose operations are pure functions returning `Call`s, a
+//! `sim` feature with the simulator plugin (rules as data, samples), fixtures, fixture tests,
+//! a schema agreement test and a test against the simulator.
 //!
-//! It then wires the crate into the `doku` facade so that its registration links:
+//! `--redirect none` makes a push channel (no `callback_url`, `customer.wallet_account` on the
+//! wire, `RedirectStyle::None`, a synchronous answer in the simulator); `--checksum` puts
+//! `client.id` and `security.check_sum` (from `Merchant::sha256_hex_with_secret`) in the body
+//! and has the simulator check both; `--timeout` sets the create endpoint's `timeout_secs`.
 //!
-//! * `crates/doku/Cargo.toml`: an optional path dependency, a feature of the channel's name
-//!   (added to `default`) and `doku-<name>?/sim` in the `sim` feature;
-//! * `crates/doku/src/lib.rs`: `pub use doku_<name> as <name>;` and the descriptor in
-//!   `linked_channels()`, which keeps the crate linked; the feature table row;
+//! Templates use `{{placeholder}}`s and whole-line conditionals (`{{#if push}}`,
+//! `{{#else}}`, `{{/if}}`; flags `push`, `redirect`, `url`, `form`, `checksum`).
+//!
+//! It then wires the crate in, so that its registration links:
+//!
+//! * the root `Cargo.toml`: `doku-<name> = { path = "channels/<name>" }` in
+//!   `[workspace.dependencies]`, beside the other channels;
+//! * `crates/doku/Cargo.toml`: `doku-<name> = { workspace = true, optional = true }`, a
+//!   feature of the channel's name (added to `default`) and `doku-<name>?/sim` in the `sim`
+//!   feature;
+//! * `crates/doku/src/lib.rs`: `pub use doku_<name> as <name>;`, the descriptor in
+//!   `linked_channels()` (which keeps the crate linked) and the feature table row;
 //! * the facade's literal lists of every default channel id and channel code (in its source
 //!   and tests), which gain the new channel in id order.
 //!
-//! Every facade edit checks first whether it is already there, so re-running after a
-//! partial failure does not duplicate anything.
+//! Every edit checks first whether it is already there, so re-running after a partial
+//! failure does not duplicate anything.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
-use crate::Kind;
+use crate::{Kind, Redirect};
 
 /// A template file: its path under `channels/<name>/` and its text.
 struct Template {
@@ -58,6 +71,10 @@ const TEMPLATES: &[Template] = &[
         text: include_str!("../templates/channel/tests/schema.rs.tmpl"),
     },
     Template {
+        path: "tests/sim.rs",
+        text: include_str!("../templates/channel/tests/sim.rs.tmpl"),
+    },
+    Template {
         path: "tests/fixtures/unified-request.json",
         text: include_str!("../templates/channel/tests/fixtures/unified-request.json.tmpl"),
     },
@@ -71,7 +88,43 @@ const TEMPLATES: &[Template] = &[
     },
 ];
 
-/// The names a new channel goes by.
+/// What `cargo xtask new-channel` was asked for besides the name and code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Options {
+    /// E-money or paylater.
+    pub(crate) kind: Kind,
+    /// How the customer is sent to pay.
+    pub(crate) redirect: Redirect,
+    /// `--display-name`.
+    pub(crate) display_name: Option<String>,
+    /// `--timeout`: the create endpoint's timeout in seconds.
+    pub(crate) timeout: Option<u64>,
+    /// `--checksum`: `client.id` and `security.check_sum` in the body.
+    pub(crate) checksum: bool,
+}
+
+impl Options {
+    /// A redirect-URL channel of `kind`, no checksum, default timeout and display name.
+    #[cfg(test)]
+    fn of(kind: Kind) -> Self {
+        Self {
+            kind,
+            redirect: Redirect::Url,
+            display_name: None,
+            timeout: None,
+            checksum: false,
+        }
+    }
+}
+
+/// The merchant and request of the scaffold's fixtures (`tests/fixtures/request.json`).
+const FIXTURE_CLIENT_ID: &str = "MCH-0001";
+const FIXTURE_SECRET: &str = "SK-0001";
+const FIXTURE_INVOICE: &str = "INV-20260101-0001";
+const FIXTURE_AMOUNT: u64 = 150_000;
+const FIXTURE_WALLET_ID: &str = "081211111111";
+
+/// The names a new channel goes by, and the template flags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Names {
     /// Channel id, folder name and facade feature: `shopee-pay`.
@@ -84,7 +137,7 @@ pub(crate) struct Names {
     pub(crate) module: String,
     /// Type name: `ShopeePay`.
     pub(crate) ty: String,
-    /// Human name: `Shopee Pay`.
+    /// Human name: `--display-name`, else the code without its service prefix (`SHOPEEPAY`).
     pub(crate) display: String,
     /// DOKU `channel.id`: `EMONEY_SHOPEEPAY`.
     pub(crate) code: String,
@@ -98,10 +151,41 @@ pub(crate) struct Names {
     pub(crate) kind_text: &'static str,
     /// The create endpoint's path, to be confirmed from DOKU's channel page.
     pub(crate) create_path: String,
+    /// How the customer is sent to pay.
+    pub(crate) redirect: Redirect,
+    /// Whether the body carries `client.id` and `security.check_sum`.
+    pub(crate) checksum: bool,
+    /// The create endpoint's timeout in seconds, when not the transport's.
+    pub(crate) timeout: Option<u64>,
+    /// `security.check_sum` of the request fixture.
+    pub(crate) fixture_check_sum: String,
+}
+
+impl Names {
+    /// The value of a template flag.
+    fn flag(&self, flag: &str) -> bool {
+        match flag {
+            "push" => self.redirect == Redirect::None,
+            "redirect" => self.redirect != Redirect::None,
+            "url" => self.redirect == Redirect::Url,
+            "form" => self.redirect == Redirect::Form,
+            "checksum" => self.checksum,
+            other => panic!("unknown template flag `{other}`"),
+        }
+    }
+
+    /// The `RedirectStyle` variant.
+    fn redirect_style(&self) -> &'static str {
+        match self.redirect {
+            Redirect::Url => "Url",
+            Redirect::Form => "Form",
+            Redirect::None => "None",
+        }
+    }
 }
 
 /// Checks the arguments and derives every name.
-pub(crate) fn names(name: &str, code: &str, kind: Kind) -> Result<Names, String> {
+pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, String> {
     let name_ok = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
@@ -127,7 +211,7 @@ pub(crate) fn names(name: &str, code: &str, kind: Kind) -> Result<Names, String>
             "--code `{code}` must be DOKU's channel code in UPPER_SNAKE, such as EMONEY_SHOPEEPAY"
         ));
     }
-    let (service, kind_variant, kind_text) = match kind {
+    let (service, kind_variant, kind_text) = match options.kind {
         Kind::Emoney => ("EMONEY", "Emoney", "e-money"),
         Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater"),
     };
@@ -137,7 +221,23 @@ pub(crate) fn names(name: &str, code: &str, kind: Kind) -> Result<Names, String>
         .filter(|rest| !rest.is_empty())
         .map(String::from)
         .unwrap_or_else(|| name.replace('-', "_").to_ascii_uppercase());
-    let words: Vec<String> = name
+    // Never guessed from the name ("Ovo" for OVO): the flag, else the code's own spelling.
+    let display = match &options.display_name {
+        Some(d) => {
+            let d = d.trim();
+            if d.is_empty()
+                || d.chars()
+                    .any(|c| c.is_control() || matches!(c, '"' | '\\' | '`'))
+            {
+                return Err(format!(
+                    "--display-name `{d}` must be non-empty, without quotes, backslashes, backticks or control characters"
+                ));
+            }
+            d.to_owned()
+        }
+        None => acquirer.replace('_', " "),
+    };
+    let ty: String = name
         .split('-')
         .map(|w| {
             let mut cs = w.chars();
@@ -148,29 +248,78 @@ pub(crate) fn names(name: &str, code: &str, kind: Kind) -> Result<Names, String>
         })
         .collect();
     let module = name.replace('-', "_");
-    let create_path = match kind {
+    let create_path = match options.kind {
         Kind::Emoney => format!("/{name}-emoney/v1/payment"),
         Kind::Paylater => format!("/{name}-peer-to-peer/v2/generate-order"),
     };
+    let wallet = if options.redirect == Redirect::None {
+        FIXTURE_WALLET_ID
+    } else {
+        ""
+    };
+    let merchant = doku_core::Merchant::new(
+        doku_core::ClientId::new(FIXTURE_CLIENT_ID).map_err(|e| e.to_string())?,
+        doku_core::SecretKey::new(FIXTURE_SECRET).map_err(|e| e.to_string())?,
+    );
+    let fixture_check_sum = merchant.sha256_hex_with_secret(&format!(
+        "{FIXTURE_AMOUNT}{FIXTURE_CLIENT_ID}{FIXTURE_INVOICE}{wallet}"
+    ));
     Ok(Names {
         name: name.to_owned(),
         krate: format!("doku-{name}"),
         ident: format!("doku_{module}"),
         module,
-        ty: words.concat(),
-        display: words.join(" "),
+        ty,
+        display,
         code: code.to_owned(),
         service: service.to_owned(),
         acquirer,
         kind_variant,
         kind_text,
         create_path,
+        redirect: options.redirect,
+        checksum: options.checksum,
+        timeout: options.timeout,
+        fixture_check_sum,
     })
 }
 
-/// Substitutes the `{{...}}` placeholders.
+/// Keeps the lines of `text` whose `{{#if flag}}` / `{{#else}}` / `{{/if}}` conditions hold
+/// (directives stand alone on their line and nest), then substitutes the `{{...}}`
+/// placeholders.
 fn render(text: &str, n: &Names) -> String {
-    let pairs: [(&str, &str); 12] = [
+    // One entry per open `if`: (its flag's value, whether in its `else`).
+    let mut open: Vec<(bool, bool)> = Vec::new();
+    let mut kept = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(flag) = t.strip_prefix("{{#if ").and_then(|r| r.strip_suffix("}}")) {
+            open.push((n.flag(flag), false));
+        } else if t == "{{#else}}" {
+            open.last_mut().expect("{{#else}} outside {{#if}}").1 = true;
+        } else if t == "{{/if}}" {
+            open.pop().expect("{{/if}} outside {{#if}}");
+        } else if open.iter().all(|(value, in_else)| value != in_else) {
+            kept.push_str(line);
+        }
+    }
+    assert!(open.is_empty(), "unclosed {{#if}}");
+
+    let timeout_call = n
+        .timeout
+        .map(|s| format!(".timeout_secs({s})"))
+        .unwrap_or_default();
+    let timeout_option = n
+        .timeout
+        .map_or("None".to_owned(), |s| format!("Some({s})"));
+    let timeout_text = n.timeout.map_or(
+        "the transport's timeout (30 s by default; declare DOKU's wait with `.timeout_secs(..)`)"
+            .to_owned(),
+        |s| format!("{s} s"),
+    );
+    // The simulated customer answers within the endpoint's wait.
+    let answer_delay = (n.timeout.unwrap_or(30) * 2 / 3).max(1).to_string();
+    let pairs: [(&str, &str); 18] = [
         ("{{name}}", &n.name),
         ("{{crate}}", &n.krate),
         ("{{ident}}", &n.ident),
@@ -183,8 +332,14 @@ fn render(text: &str, n: &Names) -> String {
         ("{{Kind}}", n.kind_variant),
         ("{{kind}}", n.kind_text),
         ("{{create_path}}", &n.create_path),
+        ("{{RedirectStyle}}", n.redirect_style()),
+        ("{{timeout_call}}", &timeout_call),
+        ("{{timeout_option}}", &timeout_option),
+        ("{{timeout_text}}", &timeout_text),
+        ("{{answer_delay_secs}}", &answer_delay),
+        ("{{fixture_check_sum}}", &n.fixture_check_sum),
     ];
-    let mut out = text.to_owned();
+    let mut out = kept;
     for (placeholder, value) in pairs {
         out = out.replace(placeholder, value);
     }
@@ -192,8 +347,8 @@ fn render(text: &str, n: &Names) -> String {
 }
 
 /// `cargo xtask new-channel`.
-pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(), String> {
-    let n = names(name, code, kind)?;
+pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Result<(), String> {
+    let n = names(name, code, options)?;
     let dir = root.join("channels").join(&n.name);
     if dir.exists() {
         return Err(format!("{} already exists", dir.display()));
@@ -208,14 +363,17 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(),
     if existing.iter().any(|c| c.id == n.name) {
         return Err(format!("a channel with id `{}` already exists", n.name));
     }
-    // Read and plan every facade edit before writing anything.
+    // Read and plan every manifest and facade edit before writing anything.
+    let workspace_path = root.join("Cargo.toml");
+    let workspace = read(&workspace_path)?;
+    let new_workspace = wire_workspace(&workspace, &n, &existing)?;
     let facade = root.join("crates/doku");
     let manifest_path = facade.join("Cargo.toml");
     let lib_path = facade.join("src/lib.rs");
     let manifest = read(&manifest_path)?;
     let lib = read(&lib_path)?;
-    let new_manifest = wire_manifest(&manifest, &n)?;
-    let new_lib = wire_lib(&lib, &n)?;
+    let new_manifest = wire_manifest(&manifest, &n, &existing)?;
+    let new_lib = wire_lib(&lib, &n, &existing)?;
 
     for t in TEMPLATES {
         let path = dir.join(t.path);
@@ -225,6 +383,7 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(),
         fs::write(&path, render(t.text, &n)).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("created channels/{}/{}", n.name, t.path);
     }
+    write_if_changed(&workspace_path, &workspace, &new_workspace)?;
     write_if_changed(&manifest_path, &manifest, &new_manifest)?;
     write_if_changed(&lib_path, &lib, &new_lib)?;
 
@@ -248,7 +407,7 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(),
         }
     }
 
-    // Line lengths depend on the name: let rustfmt lay the new code out.
+    // Line lengths depend on the names: let rustfmt lay the new code out.
     let mut to_format = vec![dir.join("src/lib.rs")];
     to_format.extend(rust_files(&dir.join("tests"))?);
     to_format.extend(touched);
@@ -256,21 +415,28 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, kind: Kind) -> Result<(),
 
     println!();
     println!(
-        "Channel `{}` ({}) scaffolded in channels/{} and wired into the doku facade.",
-        n.name, n.code, n.name
+        "Channel `{}` ({}, \"{}\") scaffolded in channels/{} and wired into the workspace and the doku facade.",
+        n.name, n.code, n.display, n.name
     );
+    if options.display_name.is_none() {
+        println!(
+            "  The display name is the code's own spelling, \"{}\": pass --display-name to name it as DOKU does.",
+            n.display
+        );
+    }
+    if n.redirect == Redirect::None && n.timeout.is_none() {
+        println!(
+            "  A push channel answered synchronously usually needs --timeout (DOKU's wait plus a margin; OVO: 90)."
+        );
+    }
     println!("Next (docs/adding-a-channel.md):");
     println!(
-        "  1. fill in channels/{}/src/wire.rs and the descriptor from DOKU's channel page;",
+        "  1. make channels/{}/src/{{lib,wire,sim}}.rs and the fixtures true to DOKU's channel page;",
         n.name
     );
     println!("  2. cargo test -p {} -p doku", n.krate);
     println!("  3. cargo xtask codegen   # schemas, the channel page and the matrix");
-    println!(
-        "  4. add `{}` to the doku features of crates/doku-cli/Cargo.toml for `doku demo` / `doku sim`,",
-        n.name
-    );
-    println!("     and the channel to the end-to-end tests in tests/ (with its `sim` feature).");
+    println!("  4. cargo run -p doku-cli -- demo   # the channel runs from its samples");
     Ok(())
 }
 
@@ -374,51 +540,188 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// The facade manifest with the channel's dependency and feature.
-fn wire_manifest(text: &str, n: &Names) -> Result<String, String> {
+/// Inserts `line` after the last line of `text` for which `anchor` holds, within the TOML
+/// table `[table]`; `None` when no line there matches.
+fn insert_after_last(
+    text: &str,
+    table: &str,
+    anchor: impl Fn(&str) -> bool,
+    line: &str,
+) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = format!("[{table}]");
+    let mut in_table = false;
+    let mut at = None;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            in_table = t == header;
+        } else if in_table && anchor(t) {
+            at = Some(i + 1);
+        }
+    }
+    let at = at?;
+    let mut out: Vec<&str> = lines[..at].to_vec();
+    out.push(line);
+    out.extend_from_slice(&lines[at..]);
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    Some(joined)
+}
+
+/// Whether `[table]` of `text` has the key `key`.
+fn has_key(doc: &DocumentMut, table: &[&str], key: &str) -> bool {
+    let mut item = doc.as_item();
+    for t in table {
+        match item.get(t) {
+            Some(next) => item = next,
+            None => return false,
+        }
+    }
+    item.get(key).is_some()
+}
+
+/// The root manifest with `doku-<name> = { path = "channels/<name>" }` in
+/// `[workspace.dependencies]` (after the other channels' lines) and, unless a glob covers it,
+/// the crate in `members`.
+fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
+    let members = doc
+        .get_mut("workspace")
+        .and_then(|w| w.get_mut("members"))
+        .and_then(Item::as_array_mut)
+        .ok_or("Cargo.toml: no [workspace] members list")?;
+    let member = format!("channels/{}", n.name);
+    if !members
+        .iter()
+        .any(|m| matches!(m.as_str(), Some("channels/*")) || m.as_str() == Some(&member))
+    {
+        members.push(member);
+    }
+    let path = format!("channels/{}", n.name);
+    if has_key(&doc, &["workspace", "dependencies"], &n.krate) {
+        return Ok(doc.to_string());
+    }
+    let text = doc.to_string();
+    let line = format!("{} = {{ path = \"{path}\" }}", n.krate);
+    let after_channel = |l: &str| {
+        existing
+            .iter()
+            .any(|c| l.starts_with(&format!("doku-{} = ", c.id)))
+    };
+    if let Some(out) = insert_after_last(&text, "workspace.dependencies", after_channel, &line) {
+        return Ok(out);
+    }
+    // No channel there yet: at the end of the table.
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
+    let deps = doc
+        .get_mut("workspace")
+        .and_then(|w| w.get_mut("dependencies"))
+        .and_then(Item::as_table_like_mut)
+        .ok_or("Cargo.toml: no [workspace.dependencies] table")?;
+    let mut dep = InlineTable::new();
+    dep.insert("path", Value::from(path));
+    deps.insert(&n.krate, Item::Value(Value::InlineTable(dep)));
+    Ok(doc.to_string())
+}
+
+/// The facade manifest with the channel's dependency (`{ workspace = true, optional = true }`)
+/// and feature (a comment and `<name> = ["dep:doku-<name>"]`), each after the other
+/// channels' lines, the feature in `default`, and `doku-<name>?/sim` in `sim` before
+/// `dep:doku-sim`.
+fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
-    // [dependencies] doku-<name> = { path = "../../channels/<name>", optional = true }
-    let deps = doc
-        .entry("dependencies")
-        .or_insert_with(toml_edit::table)
-        .as_table_like_mut()
-        .ok_or("crates/doku/Cargo.toml: [dependencies] is not a table")?;
-    if !deps.contains_key(&n.krate) {
-        let mut dep = InlineTable::new();
-        dep.insert("path", Value::from(format!("../../channels/{}", n.name)));
-        dep.insert("optional", Value::from(true));
-        deps.insert(&n.krate, Item::Value(Value::InlineTable(dep)));
-    }
     let features = doc
         .entry("features")
         .or_insert_with(toml_edit::table)
         .as_table_mut()
         .ok_or("crates/doku/Cargo.toml: [features] is not a table")?;
-    if !features.contains_key(&n.name) {
-        let mut arr = Array::new();
-        arr.push(format!("dep:{}", n.krate));
-        features.insert(&n.name, Item::Value(Value::Array(arr)));
-        if let Some(mut key) = features.key_mut(&n.name) {
-            key.leaf_decor_mut().set_prefix(format!(
-                "# {} {} (links `{}` so that its registration is kept).\n",
-                n.display, n.kind_text, n.krate
-            ));
-        }
+    push_unique(features, "default", &n.name, true, None)?;
+    push_unique(
+        features,
+        "sim",
+        &format!("{}?/sim", n.krate),
+        false,
+        Some("dep:doku-sim"),
+    )?;
+    let has_feature = features.contains_key(&n.name);
+    let has_dep = has_key(&doc, &["dependencies"], &n.krate);
+    let mut text = doc.to_string();
+
+    if !has_feature {
+        let comment = format!(
+            "# {} {} (links `{}` so that its registration is kept).",
+            n.display, n.kind_text, n.krate
+        );
+        let line = format!("{comment}\n{} = [\"dep:{}\"]", n.name, n.krate);
+        let is_channel_feature = |l: &str| {
+            existing
+                .iter()
+                .any(|c| l == format!("{} = [\"dep:doku-{}\"]", c.id, c.id))
+        };
+        text = match insert_after_last(&text, "features", is_channel_feature, &line) {
+            Some(out) => out,
+            None => {
+                let mut doc: DocumentMut = text
+                    .parse()
+                    .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+                let features = doc["features"]
+                    .as_table_mut()
+                    .ok_or("crates/doku/Cargo.toml: [features] is not a table")?;
+                let mut arr = Array::new();
+                arr.push(format!("dep:{}", n.krate));
+                features.insert(&n.name, Item::Value(Value::Array(arr)));
+                if let Some(mut key) = features.key_mut(&n.name) {
+                    key.leaf_decor_mut().set_prefix(format!("{comment}\n"));
+                }
+                doc.to_string()
+            }
+        };
     }
-    push_unique(features, "default", &n.name, true)?;
-    push_unique(features, "sim", &format!("{}?/sim", n.krate), false)?;
-    Ok(doc.to_string())
+    if !has_dep {
+        let line = format!("{} = {{ workspace = true, optional = true }}", n.krate);
+        let is_channel_dep = |l: &str| {
+            existing
+                .iter()
+                .any(|c| l.starts_with(&format!("doku-{} = ", c.id)))
+        };
+        text = match insert_after_last(&text, "dependencies", is_channel_dep, &line) {
+            Some(out) => out,
+            None => {
+                let mut doc: DocumentMut = text
+                    .parse()
+                    .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+                let deps = doc
+                    .entry("dependencies")
+                    .or_insert_with(toml_edit::table)
+                    .as_table_like_mut()
+                    .ok_or("crates/doku/Cargo.toml: [dependencies] is not a table")?;
+                let mut dep = InlineTable::new();
+                dep.insert("workspace", Value::from(true));
+                dep.insert("optional", Value::from(true));
+                deps.insert(&n.krate, Item::Value(Value::InlineTable(dep)));
+                doc.to_string()
+            }
+        };
+    }
+    // What the text edits wrote must still be a manifest.
+    text.parse::<DocumentMut>()
+        .map_err(|e| format!("crates/doku/Cargo.toml after the edit: {e}"))?;
+    Ok(text)
 }
 
-/// Adds `value` to the array feature `feature` unless present; creates the feature only
-/// when `create` is set.
+/// Adds `value` to the array feature `feature` unless present, before the entry `before`
+/// when there is one, else at the end; creates the feature only when `create` is set.
 fn push_unique(
     features: &mut toml_edit::Table,
     feature: &str,
     value: &str,
     create: bool,
+    before: Option<&str>,
 ) -> Result<(), String> {
     if !features.contains_key(feature) {
         if !create {
@@ -431,14 +734,18 @@ fn push_unique(
         .and_then(Item::as_array_mut)
         .ok_or_else(|| format!("crates/doku/Cargo.toml: feature `{feature}` is not a list"))?;
     if !arr.iter().any(|v| v.as_str() == Some(value)) {
-        arr.push(value);
+        let at = before.and_then(|b| arr.iter().position(|v| v.as_str() == Some(b)));
+        match at {
+            Some(i) => arr.insert(i, value),
+            None => arr.push(value),
+        }
     }
     Ok(())
 }
 
 /// The facade's `lib.rs` with the re-export, the `linked_channels()` entry and the feature
 /// table row.
-fn wire_lib(text: &str, n: &Names) -> Result<String, String> {
+fn wire_lib(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let use_line = format!("pub use {} as {};", n.ident, n.module);
     let descriptor_line = format!("&{}::DESCRIPTOR,", n.ident);
@@ -450,12 +757,12 @@ fn wire_lib(text: &str, n: &Names) -> Result<String, String> {
             .iter()
             .enumerate()
             .filter(|(i, l)| {
-                l.starts_with("pub use doku_")
-                    && l.contains(" as ")
-                    && *i > 0
+                *i > 0
                     && lines[i - 1].trim_start().starts_with("#[cfg(feature = \"")
-                    && !l.starts_with("pub use doku_sim ")
-                    && !l.starts_with("pub use doku_core")
+                    && existing.iter().any(|c| {
+                        let module = c.id.replace('-', "_");
+                        l.trim() == format!("pub use doku_{module} as {module};")
+                    })
             })
             .map(|(i, _)| i)
             .next_back()
@@ -656,35 +963,164 @@ fn extend_cfg_blocks(text: &str, existing: &[Channel], new_id: &str) -> String {
 mod tests {
     use super::*;
 
+    fn existing() -> Vec<Channel> {
+        [
+            ("akulaku", "PEER_TO_PEER_AKULAKU"),
+            ("linkaja", "EMONEY_LINKAJA"),
+        ]
+        .into_iter()
+        .map(|(id, code)| Channel {
+            dir: id.into(),
+            id: id.into(),
+            code: code.into(),
+        })
+        .collect()
+    }
+
     #[test]
     fn validates_names_and_codes() {
+        let emoney = Options::of(Kind::Emoney);
         for bad in ["", "Linkaja", "1pay", "a_b", "pay-", "a--b", "sim", "ovo!"] {
-            assert!(names(bad, "EMONEY_X", Kind::Emoney).is_err(), "{bad}");
+            assert!(names(bad, "EMONEY_X", &emoney).is_err(), "{bad}");
         }
         for bad in ["", "emoney_x", "EMONEY-X", "_X", "X_", "A__B"] {
-            assert!(names("x", bad, Kind::Emoney).is_err(), "{bad}");
+            assert!(names("x", bad, &emoney).is_err(), "{bad}");
         }
-        let n = names("shopee-pay", "EMONEY_SHOPEEPAY", Kind::Emoney).expect("valid");
+        let n = names("shopee-pay", "EMONEY_SHOPEEPAY", &emoney).expect("valid");
         assert_eq!(n.krate, "doku-shopee-pay");
         assert_eq!(n.ident, "doku_shopee_pay");
         assert_eq!(n.module, "shopee_pay");
         assert_eq!(n.ty, "ShopeePay");
-        assert_eq!(n.display, "Shopee Pay");
         assert_eq!(n.service, "EMONEY");
         assert_eq!(n.acquirer, "SHOPEEPAY");
-        let p = names("kredivo", "PEER_TO_PEER_KREDIVO", Kind::Paylater).expect("valid");
+        let p = names(
+            "kredivo",
+            "PEER_TO_PEER_KREDIVO",
+            &Options::of(Kind::Paylater),
+        )
+        .expect("valid");
         assert_eq!(p.service, "PEER_TO_PEER");
         assert_eq!(p.acquirer, "KREDIVO");
         assert_eq!(p.create_path, "/kredivo-peer-to-peer/v2/generate-order");
     }
 
     #[test]
-    fn templates_have_no_unknown_placeholders() {
-        let n = names("zzdemo", "EMONEY_ZZDEMO", Kind::Emoney).expect("valid");
-        for t in TEMPLATES {
-            let out = render(t.text, &n);
-            assert!(!out.contains("{{"), "{}: {}", t.path, out);
+    fn the_display_name_is_given_or_the_codes_own_spelling() {
+        let emoney = Options::of(Kind::Emoney);
+        // Never "Ovo": the code's last segment as given.
+        assert_eq!(names("ovo", "EMONEY_OVO", &emoney).unwrap().display, "OVO");
+        let two_words = names("x", "EMONEY_SHOPEE_PAY", &emoney).unwrap();
+        assert_eq!(two_words.display, "SHOPEE PAY");
+        let given = Options {
+            display_name: Some(" OVO Push Payment ".into()),
+            ..emoney.clone()
+        };
+        assert_eq!(
+            names("ovo", "EMONEY_OVO", &given).unwrap().display,
+            "OVO Push Payment"
+        );
+        for bad in ["", " ", "a\"b", "a\\b", "a`b", "a\nb"] {
+            let o = Options {
+                display_name: Some(bad.into()),
+                ..emoney.clone()
+            };
+            assert!(names("ovo", "EMONEY_OVO", &o).is_err(), "{bad:?}");
         }
+    }
+
+    /// Every combination of the options the templates branch on.
+    fn every_variant() -> Vec<Options> {
+        let mut out = Vec::new();
+        for redirect in [Redirect::Url, Redirect::Form, Redirect::None] {
+            for checksum in [false, true] {
+                for timeout in [None, Some(90)] {
+                    out.push(Options {
+                        kind: Kind::Emoney,
+                        redirect,
+                        display_name: None,
+                        timeout,
+                        checksum,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn templates_have_no_unknown_placeholders_or_flags() {
+        for options in every_variant() {
+            let n = names("zzdemo", "EMONEY_ZZDEMO", &options).expect("valid");
+            for t in TEMPLATES {
+                let out = render(t.text, &n);
+                assert!(!out.contains("{{"), "{options:?} {}: {out}", t.path);
+                if t.path.ends_with(".json") {
+                    let parsed = serde_json::from_str::<serde_json::Value>(&out);
+                    assert!(parsed.is_ok(), "{options:?} {}: {out}", t.path);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn conditionals_keep_the_lines_of_their_branch() {
+        let mut n = names("zz", "EMONEY_ZZ", &Options::of(Kind::Emoney)).expect("valid");
+        let text = "a\n{{#if push}}\nb\n{{#else}}\nc\n{{#if checksum}}\nd\n{{/if}}\n{{/if}}\ne\n";
+        assert_eq!(render(text, &n), "a\nc\ne\n");
+        n.checksum = true;
+        assert_eq!(render(text, &n), "a\nc\nd\ne\n");
+        n.redirect = Redirect::None;
+        assert_eq!(render(text, &n), "a\nb\ne\n");
+    }
+
+    #[test]
+    fn the_fixture_checksum_is_the_documented_formula() {
+        let push = Options {
+            redirect: Redirect::None,
+            checksum: true,
+            ..Options::of(Kind::Emoney)
+        };
+        let n = names("zz", "EMONEY_ZZ", &push).expect("valid");
+        let m = doku_core::Merchant::new(
+            doku_core::ClientId::new("MCH-0001").unwrap(),
+            doku_core::SecretKey::new("SK-0001").unwrap(),
+        );
+        assert_eq!(
+            n.fixture_check_sum,
+            m.sha256_hex_with_secret("150000MCH-0001INV-20260101-0001081211111111")
+        );
+    }
+
+    const WORKSPACE: &str = r#"[workspace]
+members = ["crates/*", "channels/*", "xtask"]
+
+[workspace.dependencies]
+doku-core = { path = "crates/doku-core", default-features = false }
+doku-linkaja = { path = "channels/linkaja" }
+doku-akulaku = { path = "channels/akulaku" }
+doku = { path = "crates/doku", default-features = false }
+serde = "1"
+"#;
+
+    #[test]
+    fn wires_the_workspace_once() {
+        let n = names("dana", "EMONEY_DANA", &Options::of(Kind::Emoney)).expect("valid");
+        let w = wire_workspace(WORKSPACE, &n, &existing()).expect("workspace");
+        assert!(
+            w.contains("doku-akulaku = { path = \"channels/akulaku\" }\ndoku-dana = { path = \"channels/dana\" }\ndoku = "),
+            "{w}"
+        );
+        assert!(
+            w.contains(r#"members = ["crates/*", "channels/*", "xtask"]"#),
+            "{w}"
+        );
+        assert_eq!(wire_workspace(&w, &n, &existing()).expect("again"), w);
+        let listed = WORKSPACE.replace("\"channels/*\", ", "");
+        let w = wire_workspace(&listed, &n, &existing()).expect("workspace");
+        assert!(
+            w.contains(r#"members = ["crates/*", "xtask", "channels/dana"]"#),
+            "{w}"
+        );
     }
 
     const MANIFEST: &str = r#"[package]
@@ -694,18 +1130,23 @@ name = "doku"
 default = ["linkaja", "akulaku"]
 # LinkAja
 linkaja = ["dep:doku-linkaja"]
+# Akulaku
 akulaku = ["dep:doku-akulaku"]
 sim = ["doku-linkaja?/sim", "doku-akulaku?/sim", "dep:doku-sim"]
+receiver = ["dep:doku-receiver"]
 
 [dependencies]
 doku-core.workspace = true
 doku-linkaja = { workspace = true, optional = true }
+doku-akulaku = { workspace = true, optional = true }
+doku-sim = { workspace = true, optional = true }
 "#;
 
     const LIB: &str = r#"//! | feature | channel crate | id |
 //! | --- | --- | --- |
 //! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
 //! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
+//! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate) | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate) | |
 //!
 //! # #[cfg(all(feature = "linkaja", feature = "akulaku"))]
@@ -720,6 +1161,10 @@ pub use doku_linkaja as linkaja;
 /// Akulaku.
 #[cfg(feature = "akulaku")]
 pub use doku_akulaku as akulaku;
+
+/// Receiver.
+#[cfg(feature = "receiver")]
+pub use doku_receiver as receiver;
 
 /// Sim.
 #[cfg(feature = "sim")]
@@ -739,46 +1184,45 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
 
     #[test]
     fn wires_the_facade_once() {
-        let n = names("dana", "EMONEY_DANA", Kind::Emoney).expect("valid");
-        let m = wire_manifest(MANIFEST, &n).expect("manifest");
+        let options = Options {
+            display_name: Some("DANA".into()),
+            ..Options::of(Kind::Emoney)
+        };
+        let n = names("dana", "EMONEY_DANA", &options).expect("valid");
+        let m = wire_manifest(MANIFEST, &n, &existing()).expect("manifest");
         assert!(
             m.contains(r#"default = ["linkaja", "akulaku", "dana"]"#),
             "{m}"
         );
-        assert!(m.contains(r#"dana = ["dep:doku-dana"]"#), "{m}");
-        assert!(m.contains(r#""doku-dana?/sim""#), "{m}");
         assert!(
-            m.contains(r#"doku-dana = { path = "../../channels/dana", optional = true }"#),
+            m.contains("akulaku = [\"dep:doku-akulaku\"]\n# DANA e-money (links `doku-dana` so that its registration is kept).\ndana = [\"dep:doku-dana\"]\nsim = "),
             "{m}"
         );
-        assert_eq!(wire_manifest(&m, &n).expect("again"), m);
-
-        let l = wire_lib(LIB, &n).expect("lib");
         assert!(
-            l.contains("#[cfg(feature = \"dana\")]\npub use doku_dana as dana;\n"),
+            m.contains(r#"sim = ["doku-linkaja?/sim", "doku-akulaku?/sim", "doku-dana?/sim", "dep:doku-sim"]"#),
+            "{m}"
+        );
+        assert!(
+            m.contains("doku-akulaku = { workspace = true, optional = true }\ndoku-dana = { workspace = true, optional = true }\ndoku-sim"),
+            "{m}"
+        );
+        assert_eq!(wire_manifest(&m, &n, &existing()).expect("again"), m);
+
+        let l = wire_lib(LIB, &n, &existing()).expect("lib");
+        assert!(
+            l.contains("pub use doku_akulaku as akulaku;\n\n/// The DANA e-money channel (`doku-dana`).\n#[cfg(feature = \"dana\")]\npub use doku_dana as dana;\n\n/// Receiver."),
             "{l}"
         );
         let linked = "        #[cfg(feature = \"akulaku\")]\n        &doku_akulaku::DESCRIPTOR,\n        #[cfg(feature = \"dana\")]\n        &doku_dana::DESCRIPTOR,\n        #[cfg(feature = \"linkaja\")]";
         assert!(l.contains(linked), "{l}");
         assert!(
-            l.contains("//! | `dana` | [`dana`] (`doku-dana`) | `dana` |\n//! | `sim`"),
+            l.contains("//! | `dana` | [`dana`] (`doku-dana`) | `dana` |\n//! | `receiver`"),
             "{l}"
         );
-        assert_eq!(wire_lib(&l, &n).expect("again"), l);
+        assert_eq!(wire_lib(&l, &n, &existing()).expect("again"), l);
 
-        let existing = [
-            Channel {
-                dir: "akulaku".into(),
-                id: "akulaku".into(),
-                code: "PEER_TO_PEER_AKULAKU".into(),
-            },
-            Channel {
-                dir: "linkaja".into(),
-                id: "linkaja".into(),
-                code: "EMONEY_LINKAJA".into(),
-            },
-        ];
-        let mut all = existing.to_vec();
+        let existing = existing();
+        let mut all = existing.clone();
         all.push(Channel {
             dir: "dana".into(),
             id: "dana".into(),
