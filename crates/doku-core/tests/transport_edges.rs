@@ -212,6 +212,9 @@ fn every_request_is_traced_without_the_secret() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Another test of this binary may have met the transport's callsites first, on a thread
+    // without a subscriber, and cached "never interested": make them ask again.
+    tracing::callsite::rebuild_interest_cache();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
