@@ -324,6 +324,31 @@ fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
         );
     }
     let _ = writeln!(s);
+    if !d.notes.is_empty() {
+        let _ = writeln!(s, "## Notes and decisions");
+        let _ = writeln!(s);
+        for note in d.notes {
+            let _ = writeln!(s, "- {note}");
+        }
+        let _ = writeln!(s);
+    }
+    if !d.mapping.is_empty() {
+        let _ = writeln!(s, "## Unified request to wire");
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "How the unified request maps onto the wire; a broken rule names the unified field \
+             (a wire path below a mapped one is renamed the same way). Any other unified field \
+             the channel cannot carry is refused as `not offered`."
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "| unified | wire |");
+        let _ = writeln!(s, "| --- | --- |");
+        for (unified, wire) in d.mapping {
+            let _ = writeln!(s, "| `{unified}` | `{wire}` |");
+        }
+        let _ = writeln!(s);
+    }
 
     let _ = writeln!(s, "## Endpoints");
     let _ = writeln!(s);

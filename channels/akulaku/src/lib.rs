@@ -133,6 +133,8 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: Amount::MAX.rupiah(),
     },
+    mapping: MAPPING,
+    notes: NOTES,
     endpoints: &[
         Endpoint::post(Operation::Create, CREATE_PATH),
         Endpoint::post(Operation::Cancel, CANCEL_PATH),
@@ -184,6 +186,13 @@ fn merged<T>(
 ) -> Result<T, Violations> {
     validate::finish_mapped(extra, checked, MAPPING).map(|()| wire)
 }
+
+/// The flow and the decisions where DOKU's pages are silent, for the generated page.
+pub const NOTES: &[&str] = &[
+    "The customer is redirected to `payment.url`; a `FAILED` generate-order is a declined payment, not an error (retry with a new invoice number and merchant reference).",
+    "Cancel and refund need the payment's `merchant_unique_reference` and identifiers from the create answer (`cancel_request` / `refund_request` build them from the `Payment`).",
+    "`payment.date` in the cancel answer is the order's expiry (`yyyyMMddHHmmss`, UTC+7), exposed as `Cancellation::payment_expires_at`; the ISO form of the guide's sample is read too.",
+];
 
 /// Unified field → wire field, for every operation: errors name the unified field.
 pub const MAPPING: &[(&str, &str)] = &[

@@ -106,6 +106,8 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: Amount::MAX.rupiah(),
     },
+    mapping: MAPPING,
+    notes: NOTES,
     endpoints: &[Endpoint::post(Operation::Create, CREATE_PATH)],
 };
 
@@ -117,6 +119,13 @@ doku_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
 
 mod form;
 pub use form::{RedirectFormError, redirect_form_html};
+
+/// The flow and the decisions where DOKU's pages are silent, for the generated page.
+pub const NOTES: &[&str] = &[
+    "The customer is sent to `emoney_payment.redirect_url_http` with `redirect_method_http`; a POST carries `redirect_parameter` as form fields (`doku_linkaja::redirect_form_html` writes the self-submitting form).",
+    "A missing `redirect_method_http` is read as POST: the guide's only sample is POST and the redirect carries form parameters.",
+    "No sum rule on the line items: the guide's own sample does not add up to its amount.",
+];
 
 /// Unified field → wire field: errors name the unified field.
 pub const MAPPING: &[(&str, &str)] = &[

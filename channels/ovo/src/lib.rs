@@ -61,8 +61,18 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: Amount::MAX.rupiah(),
     },
+    mapping: MAPPING,
+    notes: NOTES,
     endpoints: &[Endpoint::post(Operation::Create, PAYMENT_PATH).timeout_secs(90)],
 };
+
+/// The flow and the decisions where DOKU's pages are silent, for the generated page.
+pub const NOTES: &[&str] = &[
+    "Push payment: the customer approves in the OVO app while the request waits; DOKU answers after up to 70 s, so the endpoint waits 90 s per attempt. A `TIMEOUT` status means: ask Check Status.",
+    "The answer is not published: the status is read from `ovo_payment.status` or `transaction.status`; without either the answer is undecodable (outcome unknown). An echoed `order.invoice_number` or `order.amount` must match the request.",
+    "`security.check_sum` is SHA-256 of amount + client id + invoice number + OVO id + secret key, in lowercase hex, the amount as a plain integer (DOKU's worked example; its sample value matches neither its example nor its body).",
+    "The notification's `channel.id` is taken to be `EMONEY_OVO` (DOKU's `EMONEY_<WALLET>` pattern); amount at least 1 although the table states no minimum.",
+];
 
 /// Unified field → wire field, for error messages and the docs.
 pub const MAPPING: &[(&str, &str)] = &[
@@ -71,16 +81,12 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("customer.wallet_account", "ovo_info.ovo_id"),
 ];
 
-/// `security.check_sum`: SHA-256 of amount + client id + invoice number + OVO id + the
+/// `security.check_sum` of `w`: SHA-256 of amount + client id + invoice number + OVO id + the
 /// merchant's secret, lowercase hex.
-pub fn check_sum(
-    m: &Merchant,
-    amount: u64,
-    client_id: &str,
-    invoice: &str,
-    ovo_id: &str,
-) -> String {
-    m.sha256_hex_with_secret(&format!("{amount}{client_id}{invoice}{ovo_id}"))
+pub fn check_sum(m: &Merchant, w: &wire::PaymentRequest) -> String {
+    let amount = w.order.amount.map_or(0, Amount::rupiah);
+    let (client, order, ovo) = (&w.client.id, &w.order.invoice_number, &w.ovo_info.ovo_id);
+    m.sha256_hex_with_secret(&format!("{amount}{client}{order}{ovo}"))
 }
 
 /// The OVO Push Payment channel.
@@ -97,29 +103,20 @@ impl Ovo {
         merchant: &Merchant,
     ) -> Result<wire::PaymentRequest, Violations> {
         let violations = not_offered(req, &["customer.wallet_account"], "OVO");
-        let client_id = merchant.client_id().as_str();
-        let ovo_id = req.customer.wallet_account.as_deref().unwrap_or_default();
-        let (invoice_number, amount) = (req.invoice_number.clone(), req.amount);
-        let check_sum = check_sum(
-            merchant,
-            amount.rupiah(),
-            client_id,
-            &invoice_number,
-            ovo_id,
-        );
-        let wire = wire::PaymentRequest {
+        let mut wire = wire::PaymentRequest {
             client: wire::Client {
-                id: client_id.into(),
+                id: merchant.client_id().as_str().into(),
             },
             order: wire::Order {
-                invoice_number,
-                amount: Some(amount),
+                invoice_number: req.invoice_number.clone(),
+                amount: Some(req.amount),
             },
             ovo_info: wire::OvoInfo {
-                ovo_id: ovo_id.into(),
+                ovo_id: req.customer.wallet_account.clone().unwrap_or_default(),
             },
-            security: wire::Security { check_sum },
+            security: wire::Security::default(),
         };
+        wire.security.check_sum = check_sum(merchant, &wire);
         finish_mapped(violations, wire.validate(), MAPPING).map(|()| wire)
     }
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, FieldRule, Rules, text_at, whole_at};
+use doku_sim::rules::{self, FieldRule, Rules};
 use doku_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome, Rejection,
     SimChannel, SimRegistration, SimRequest, Synchronous,
@@ -54,29 +54,26 @@ impl SimChannel for OvoSim {
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let b = rules::check(request.body(), &PAYMENT_RULES)?;
-        let text = |p| text_at(&b, p).unwrap_or_default();
-        let (client_id, invoice, ovo_id) = (
-            text("client.id"),
-            text("order.invoice_number"),
-            text("ovo_info.ovo_id"),
-        );
-        let amount = whole_at(&b, "order.amount").unwrap_or_default();
+        let w: crate::wire::PaymentRequest =
+            serde_json::from_value(b).map_err(Rejection::malformed)?;
         let mut v = doku_core::validate::Validator::new();
-        if client_id != request.client_id() {
+        if w.client.id != request.client_id() {
             v.push("client.id", "must equal the Client-Id header");
         }
-        let sum = crate::check_sum(request.merchant(), amount, client_id, invoice, ovo_id);
-        if text("security.check_sum") != sum {
+        if w.security.check_sum != crate::check_sum(request.merchant(), &w) {
             v.push("security.check_sum", "does not match");
         }
         v.finish()?;
-        let outcome = match ovo_id {
+        let outcome = match w.ovo_info.ovo_id.as_str() {
             DECLINING_OVO_ID => Outcome::Failed,
             _ => Outcome::Paid,
         };
         let delay = Duration::from_secs(70);
         let synchronous = Some(Synchronous { delay, outcome });
-        let invoice_number = invoice.to_owned();
+        let (invoice_number, amount) = (
+            w.order.invoice_number,
+            w.order.amount.map_or(0, |a| a.rupiah()),
+        );
         Ok(NewOrder {
             invoice_number,
             amount,

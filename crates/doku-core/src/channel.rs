@@ -91,6 +91,13 @@ pub struct ChannelDescriptor {
     pub capabilities: Capabilities,
     /// Its endpoints.
     pub endpoints: &'static [Endpoint],
+    /// Unified field → wire field, as `(unified, wire)` pairs: how the unified request maps
+    /// onto the wire (errors name the unified field through it, see
+    /// [`crate::validate::finish_mapped`]; the generated page shows it).
+    pub mapping: &'static [(&'static str, &'static str)],
+    /// Notes for the channel's generated page: the flow and each decision taken where DOKU's
+    /// pages are silent.
+    pub notes: &'static [&'static str],
 }
 
 impl ChannelDescriptor {

@@ -44,6 +44,8 @@ inventory::collect!(ChannelRegistration);
 ///         min_amount: 1,
 ///         max_amount: 999_999_999_999,
 ///     },
+///     mapping: &[],
+///     notes: &[],
 ///     endpoints: &[Endpoint::post(Operation::Create, "/example/v1/payment")],
 /// };
 ///

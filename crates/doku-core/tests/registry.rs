@@ -38,6 +38,8 @@ const fn descriptor(
             min_amount: 1,
             max_amount: 999_999_999_999,
         },
+        mapping: &[],
+        notes: &[],
         endpoints: ENDPOINTS,
     }
 }

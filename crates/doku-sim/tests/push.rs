@@ -35,6 +35,8 @@ static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         min_amount: 1,
         max_amount: 999_999_999_999,
     },
+    mapping: &[],
+    notes: &[],
     endpoints: &[Endpoint::post(Operation::Create, PATH)],
 };
 

@@ -281,6 +281,8 @@ pub const fn notification_only_descriptor(
             min_amount: 1,
             max_amount: 999_999_999_999,
         },
+        mapping: &[],
+        notes: &[],
         endpoints: &[],
     }
 }
