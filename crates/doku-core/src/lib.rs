@@ -28,6 +28,7 @@ pub mod error;
 pub mod lenient;
 pub mod model;
 pub mod notification;
+pub mod redirect;
 pub mod registry;
 pub mod schema;
 pub mod signature;
