@@ -95,6 +95,7 @@ fn offline_commands() {
     let bad = fixture("akulaku-order-bad.json");
     let cancel = fixture("cancel.json");
     let truncated = fixture("truncated.json");
+    let trailing = fixture("akulaku-order-trailing.json");
     let order_json = std::fs::read_to_string(&order).unwrap();
     let bad_signatures = fixture("faults-bad-signature.json");
     let duplicates = fixture("faults-duplicate-notifications.json");
@@ -187,6 +188,11 @@ fn offline_commands() {
         Row {
             stderr: &["is not a valid PaymentRequest", "EOF"],
             ..row(vec!["create", "akulaku", "--request", &truncated], 2)
+        },
+        // A whole request followed by more bytes (a corrupted file): refused, nothing sent.
+        Row {
+            stderr: &["is not a valid PaymentRequest", "trailing characters"],
+            ..row(vec!["create", "akulaku", "--request", &trailing], 2)
         },
         Row {
             stdin: Some(

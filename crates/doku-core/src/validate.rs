@@ -168,9 +168,22 @@ impl Validator {
 /// .unwrap_err();
 /// assert!(err.starts_with("amount: amount must be whole rupiah"), "{err}");
 /// ```
+///
+/// The whole input must be one JSON value in UTF-8: bytes after it (a corrupted or
+/// concatenated file) and invalid UTF-8 anywhere, skipped fields included, are refused.
+///
+/// ```
+/// use doku_core::validate::decode_json;
+/// let ok = br#"{"invoice_number":"I","amount":1}"#;
+/// assert!(decode_json::<doku_core::PaymentRequest>(ok).is_ok());
+/// let trailing = br#"{"invoice_number":"I","amount":1}, "x": 2}"#;
+/// assert!(decode_json::<doku_core::PaymentRequest>(trailing).unwrap_err().contains("trailing"));
+/// ```
 pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let text =
+        std::str::from_utf8(body).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path.is_empty() || path == "." {
@@ -178,7 +191,9 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Str
         } else {
             format!("{path}: {inner}")
         }
-    })
+    })?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
 }
 
 /// The unified fields a channel cannot carry: every field given in `request` (a leaf that is
