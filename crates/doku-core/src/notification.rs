@@ -319,7 +319,10 @@ pub struct VerifiedNotification {
     request_id: RequestId,
     timestamp: CompactString,
     body_digest: BodyDigest,
-    envelope: Envelope,
+    /// Boxed: the verified value moves through several `Result`s on the receiver's hot path,
+    /// and the inline envelope made those moves cost more than the allocation (measured on
+    /// `real_path_akulaku`: 1.31 µs inline, 1.25 µs boxed).
+    envelope: Box<Envelope>,
     raw: Bytes,
 }
 
@@ -584,7 +587,7 @@ impl NotificationVerifier {
             request_id,
             timestamp: CompactString::new(timestamp),
             body_digest,
-            envelope,
+            envelope: Box::new(envelope),
             raw: body,
         })
     }
