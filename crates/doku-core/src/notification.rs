@@ -405,7 +405,7 @@ impl VerifiedNotification {
         Ok(Notification {
             channel: channel_id.map(str::to_owned),
             channel_code: self.channel_code().unwrap_or_default().to_owned(),
-            client_id: self.client_id.to_string(),
+            client_id: String::from(self.client_id.as_str()),
             request_id: self.request_id.clone(),
             invoice_number: order
                 .invoice_number
