@@ -59,14 +59,14 @@ impl Client {
         let ch = self.channel(channel)?;
         ch.descriptor().require(Operation::Create)?;
         ch.descriptor().check_amount(req.amount)?;
-        self.api.call(ch.create(req, &self.api.merchant())?).await
+        self.api.call(ch.create(req, self.api.merchant())?).await
     }
 
     /// Cancels a payment on `channel`; refused without a request if the channel lacks cancel.
     pub async fn cancel(&self, channel: &str, req: &CancelRequest) -> Result<Cancellation, Error> {
         let ch = self.channel(channel)?;
         ch.descriptor().require(Operation::Cancel)?;
-        self.api.call(ch.cancel(req, &self.api.merchant())?).await
+        self.api.call(ch.cancel(req, self.api.merchant())?).await
     }
 
     /// Refunds a payment on `channel`; refused without a request if the channel lacks refunds
@@ -78,7 +78,7 @@ impl Client {
             RefundAmount::Partial(_) => Operation::PartialRefund,
         };
         ch.descriptor().require(op)?;
-        self.api.call(ch.refund(req, &self.api.merchant())?).await
+        self.api.call(ch.refund(req, self.api.merchant())?).await
     }
 
     /// Check Status for an invoice number or the Request-Id of a payment request.

@@ -123,6 +123,8 @@ struct Answer {
 
 struct Inner {
     credentials: Credentials,
+    /// The credentials' merchant as channels see it, made once rather than per request.
+    merchant: Merchant,
     http: reqwest::Client,
     config: TransportConfig,
     base_url: String,
@@ -209,6 +211,7 @@ impl ApiBuilder {
         };
         Ok(Api {
             inner: Arc::new(Inner {
+                merchant: Merchant::from_credentials(&self.credentials),
                 credentials: self.credentials,
                 http,
                 config: self.config,
@@ -264,8 +267,8 @@ impl Api {
     }
 
     /// The merchant these credentials belong to, as channels see it (no secret exposed).
-    pub fn merchant(&self) -> Merchant {
-        Merchant::from_credentials(&self.inner.credentials)
+    pub fn merchant(&self) -> &Merchant {
+        &self.inner.merchant
     }
 
     /// Sends a channel's [`Call`] with its endpoint's policy (timeout, retry) and reads the
@@ -298,7 +301,7 @@ impl Api {
         channel: &dyn PaymentChannel,
         req: &crate::PaymentRequest,
     ) -> Result<crate::Payment, Error> {
-        self.call(channel.create(req, &self.merchant())?).await
+        self.call(channel.create(req, self.merchant())?).await
     }
 
     /// Cancels through `channel` directly.
@@ -307,7 +310,7 @@ impl Api {
         channel: &dyn PaymentChannel,
         req: &crate::CancelRequest,
     ) -> Result<crate::Cancellation, Error> {
-        self.call(channel.cancel(req, &self.merchant())?).await
+        self.call(channel.cancel(req, self.merchant())?).await
     }
 
     /// Refunds through `channel` directly.
@@ -316,7 +319,7 @@ impl Api {
         channel: &dyn PaymentChannel,
         req: &crate::RefundRequest,
     ) -> Result<crate::Refund, Error> {
-        self.call(channel.refund(req, &self.merchant())?).await
+        self.call(channel.refund(req, self.merchant())?).await
     }
 
     /// The timeout and retry policy for a request to `endpoint` (the transport's own for

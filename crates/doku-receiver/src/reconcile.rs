@@ -185,7 +185,7 @@ mod tests {
             invoice_number: invoice.map(str::to_owned),
             amount: amount.map(|a| Amount::new(a).unwrap()),
             status: PaymentStatus::from_doku(s),
-            channel_code: Some("EMONEY_LINKAJA".into()),
+            channel_code: Some("EMONEY_TESTPAY".into()),
             original_request_id: Some("req-1".into()),
             date: None,
             raw: serde_json::Value::Null,

@@ -174,6 +174,19 @@ enum Undo {
 }
 
 impl Undo {
+    /// Moves order `o` (at `idx`) to `status` at `now`, and returns how to undo that.
+    fn change(o: &mut Order, idx: u32, status: OrderStatus, now: i64) -> Self {
+        let undo = Self::Changed {
+            idx,
+            status: o.status,
+            updated: o.updated,
+            refund_reference: o.refund_reference.clone(),
+        };
+        o.status = status;
+        o.updated = now;
+        undo
+    }
+
     fn apply(self, store: &mut Store) {
         match self {
             Self::Nothing => {}
@@ -919,14 +932,7 @@ impl Engine {
                     let view = self.view(idx, o);
                     return failed(channel.cancel_failed(&c, Some(&view), &message));
                 }
-                let undo = Undo::Changed {
-                    idx,
-                    status: o.status,
-                    updated: o.updated,
-                    refund_reference: o.refund_reference.clone(),
-                };
-                o.status = OrderStatus::Cancelled;
-                o.updated = now;
+                let undo = Undo::change(o, idx, OrderStatus::Cancelled, now);
                 let o = &store.orders[idx as usize];
                 Answer {
                     status: 200,
@@ -967,14 +973,7 @@ impl Engine {
                     let view = self.view(idx, o);
                     return failed(channel.refund_failed(&r, Some(&view), &message));
                 }
-                let undo = Undo::Changed {
-                    idx,
-                    status: o.status,
-                    updated: o.updated,
-                    refund_reference: o.refund_reference.clone(),
-                };
-                o.status = OrderStatus::Refunded;
-                o.updated = now;
+                let undo = Undo::change(o, idx, OrderStatus::Refunded, now);
                 store.set_refund_reference(idx, Some(r.refund_reference.into()));
                 let o = &store.orders[idx as usize];
                 Answer {
