@@ -13,13 +13,13 @@
 
 use std::collections::BTreeSet;
 
-use doku_akulaku::sim::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
+use doku_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
 use doku_akulaku::{CANCEL_PATH, CREATE_PATH as AK_CREATE, REFUND_PATH};
 use doku_core::{
     CancelRequest, Client, OperationStatus, PaymentRequest, RefundAmount, RefundRequest,
 };
 use doku_linkaja::CREATE_PATH as LA_CREATE;
-use doku_linkaja::sim::CREATE_RULES as LA_RULES;
+use doku_linkaja::wire::CREATE_RULES as LA_RULES;
 use doku_sim::rules::{Kind, Presence, Rules};
 use doku_sim::{FaultConfig, Outcome, SimHandle};
 use doku_tests::{Receiver, api, post_raw, start_sim};
@@ -449,7 +449,7 @@ async fn run_one(
     match row.op {
         Op::AkulakuCreate | Op::LinkAjaCreate => Ok(()),
         Op::AkulakuCancel => {
-            let mut c = serde_json::to_value(doku_akulaku::cancel_request(&p)).unwrap();
+            let mut c = serde_json::to_value(doku_core::CancelRequest::for_payment(&p)).unwrap();
             (row.edit)(&mut c);
             let c: CancelRequest = serde_json::from_value(c).map_err(|e| e.to_string())?;
             let got = client
@@ -467,7 +467,7 @@ async fn run_one(
             let refund_ref = format!("RF-{invoice}");
             let mut r = serde_json::to_value(RefundRequest {
                 amount: RefundAmount::Full,
-                ..doku_akulaku::refund_request(&p, refund_ref)
+                ..doku_core::RefundRequest::full(&p, refund_ref)
             })
             .unwrap();
             (row.edit)(&mut r);
@@ -847,7 +847,12 @@ fn forbidden() -> Vec<Forbidden> {
         f(
             LinkAjaCreate,
             |b| b["additional_info"] = json!({"override_notification_url": 7}),
-            "additional_info.override_notification_url: must be a string",
+            "additional_info.override_notification_url: absolute http(s) URL",
+        ),
+        f(
+            LinkAjaCreate,
+            |b| b["additional_info"] = json!({"override_notification_url": "/hooks/doku"}),
+            "additional_info.override_notification_url: absolute http(s) URL",
         ),
     ]
 }

@@ -131,7 +131,7 @@ async fn simulator_enforces_the_guides_rules_without_client_validation() {
                 "order.line_items[1].price: required",
                 "order.line_items[1].quantity: required",
                 "customer.phone: digits only",
-                "additional_info.override_notification_url: must be a string",
+                "additional_info.override_notification_url: absolute http(s) URL",
             ],
         ),
     ];

@@ -1,10 +1,9 @@
 //! Akulaku in the local DOKU simulator (feature `sim`).
 //!
-//! [`AkulakuSim`] checks generate-order, cancel and refund bodies against Akulaku's guide,
-//! written once below as data ([`GENERATE_ORDER_RULES`], [`CANCEL_RULES`], [`REFUND_RULES`]),
-//! and not with this crate's [`wire`](crate::wire) validation: the simulator must refuse what
-//! the guide forbids and accept what it allows, so that a client stricter (or laxer) than
-//! DOKU is caught by the tests. It answers like the guide's samples (identifiers `ORDER_ID`
+//! [`AkulakuSim`] checks generate-order, cancel and refund bodies against Akulaku's guide
+//! tables, the same data the client checks before sending ([`GENERATE_ORDER_RULES`],
+//! [`CANCEL_RULES`], [`REFUND_RULES`]), over the raw request: a body no client of this
+//! library would build is refused for the guide's reasons. It answers like the guide's samples (identifiers `ORDER_ID`
 //! and `AKULAKU_UNIQUE_REFERENCE`); a cancel or refund that cannot be carried out is answered
 //! 200 with `cancel.status` / `refund.status` `FAILED` (and `error.message`, as in the
 //! guide's cancel sample). The guide documents no Akulaku notification fields, so
@@ -13,7 +12,7 @@
 
 use doku_core::ChannelDescriptor;
 use doku_core::clock::format_timestamp;
-use doku_sim::rules::{self, CrossRule, FieldRule, Rules, text_at, whole_at};
+use doku_sim::rules::{self, text_at, whole_at};
 use doku_sim::{
     CancelOrder, NewOrder, OrderStatus, OrderView, RefundOrder, Rejection, SimChannel,
     SimRegistration, SimRequest,
@@ -21,88 +20,8 @@ use doku_sim::{
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::wire::{AKULAKU_UNIQUE_REFERENCE, ORDER_ID};
-
-/// generate-order's request rules, as the guide's "Request Body Explanation" states them.
-pub static GENERATE_ORDER_RULES: Rules = Rules {
-    fields: &[
-        // "Mandatory ... Max length: 64"
-        FieldRule::text("order.invoice_number")
-            .required()
-            .max_chars(64),
-        // "number, Mandatory, In IDR currency and without decimal, numeric, Max length: 12"
-        FieldRule::whole_number("order.amount")
-            .required()
-            .max_digits(12),
-        // Every line item field is mandatory and their total must match the amount: the
-        // basket is mandatory.
-        FieldRule::array("order.line_items").required(),
-        FieldRule::text("order.line_items[].name")
-            .required()
-            .max_chars(255),
-        FieldRule::whole_number("order.line_items[].price")
-            .required()
-            .max_digits(12),
-        FieldRule::whole_number("order.line_items[].quantity")
-            .required()
-            .max_digits(4),
-        FieldRule::text("order.line_items[].sku").required(),
-        FieldRule::text("order.line_items[].category").required(),
-        // "Mandatory ... Allowed chars: alphabetic, numeric, special chars": no URL rule.
-        FieldRule::text("order.callback_url").required(),
-        FieldRule::text("payment.merchant_unique_reference")
-            .required()
-            .max_chars(64),
-        FieldRule::text("customer.id").required().max_chars(50),
-        FieldRule::text("customer.name").required().max_chars(64),
-        // "Format: {calling_code}{phone_number}. Example: 6281122334455; numeric; Max 16"
-        FieldRule::digits("customer.phone")
-            .required()
-            .calling_code_first()
-            .max_chars(16),
-        FieldRule::text("customer.address").max_chars(400),
-        // Optional, but "Please send the following object, even if the value is empty."
-        FieldRule::text("customer.city").sent().max_chars(64),
-        FieldRule::text("customer.state").sent().max_chars(64),
-        // Typed "number", sample "120129": digits, as a string or a number.
-        FieldRule::digits("customer.postcode").sent().max_chars(64),
-    ],
-    cross: &[CrossRule::SumEquals {
-        items: "order.line_items",
-        price: "price",
-        quantity: "quantity",
-        total: "order.amount",
-    }],
-};
-
-/// Cancel's request rules. `order.invoice_number` has no Mandatory column in the guide's
-/// table ("Same as the generate VA request"); it is required here because it names the order
-/// (the sample always sends it). `payment.identifier` is optional, typed `object` while the
-/// sample sends an array.
-pub static CANCEL_RULES: Rules = Rules {
-    fields: &[
-        FieldRule::text("order.invoice_number").required(),
-        FieldRule::text("payment.merchant_unique_reference").required(),
-        FieldRule::array_or_object("payment.identifier"),
-    ],
-    cross: &[],
-};
-
-/// Refund's request rules: all four fields mandatory; `payment.identifier` is a mandatory
-/// array (which identifiers it holds is not documented); the refund reference is "new".
-/// No length limits are documented for refund.
-pub static REFUND_RULES: Rules = Rules {
-    fields: &[
-        FieldRule::text("order.invoice_number").required(),
-        FieldRule::text("payment.merchant_unique_reference").required(),
-        FieldRule::array("payment.identifier").required(),
-        FieldRule::text("refund.merchant_unique_reference").required(),
-    ],
-    cross: &[CrossRule::Differs {
-        field: "refund.merchant_unique_reference",
-        other: "payment.merchant_unique_reference",
-        rule: "must be a new reference, not the payment's",
-    }],
+use crate::wire::{
+    AKULAKU_UNIQUE_REFERENCE, CANCEL_RULES, GENERATE_ORDER_RULES, ORDER_ID, REFUND_RULES,
 };
 
 /// Akulaku's simulator plugin.
@@ -147,6 +66,22 @@ fn payment_state(o: Option<&OrderView<'_>>, status: &str, reference: Option<&str
     }
 }
 
+/// The order's `payment.status` in a failed cancel or refund answer: the guide's words, which
+/// differ between the two tables for a paid and a cancelled order; `""` without an order.
+fn status_word(
+    o: Option<&OrderView<'_>>,
+    paid: &'static str,
+    cancelled: &'static str,
+) -> &'static str {
+    o.map_or("", |o| match o.status {
+        OrderStatus::Pending => "PENDING",
+        OrderStatus::Paid => paid,
+        OrderStatus::Failed | OrderStatus::Expired => "FAILED",
+        OrderStatus::Cancelled => cancelled,
+        OrderStatus::Refunded => "REFUNDED",
+    })
+}
+
 fn now() -> String {
     format_timestamp(OffsetDateTime::now_utc())
 }
@@ -161,7 +96,7 @@ impl SimChannel for AkulakuSim {
     }
 
     fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
-        Some(&crate::samples::AkulakuSamples)
+        Some(&crate::samples::SAMPLES)
     }
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
@@ -196,18 +131,11 @@ impl SimChannel for AkulakuSim {
     }
 
     fn cancel_response(&self, o: &OrderView<'_>) -> Value {
-        let date = format_timestamp(o.updated_at);
         json!({
             "order": order(o),
-            "payment": {
-                // As in the guide's cancel sample.
-                "status": "CANCELLED",
-                // The guide's table: the order's expiry, `yyyyMMddHHmmss` in UTC+7.
-                "date": expiry_wib(o.created_at),
-                "merchant_unique_reference": o.merchant_reference,
-                "identifier": identifiers(o),
-            },
-            "cancel": {"status": "SUCCESS", "date": date}
+            // `CANCELLED` as in the guide's cancel sample.
+            "payment": payment_state(Some(o), "CANCELLED", None),
+            "cancel": {"status": "SUCCESS", "date": format_timestamp(o.updated_at)}
         })
     }
 
@@ -221,13 +149,7 @@ impl SimChannel for AkulakuSim {
         o: Option<&OrderView<'_>>,
         message: &str,
     ) -> Value {
-        let status = o.map_or("", |o| match o.status {
-            OrderStatus::Pending => "PENDING",
-            OrderStatus::Paid => "SUCCESS",
-            OrderStatus::Failed | OrderStatus::Expired => "FAILED",
-            OrderStatus::Cancelled => "CANCELLED",
-            OrderStatus::Refunded => "REFUNDED",
-        });
+        let status = status_word(o, "SUCCESS", "CANCELLED");
         json!({
             "order": order_or_request(o, &request.invoice_number),
             "payment": payment_state(o, status, request.merchant_reference.as_deref()),
@@ -250,12 +172,7 @@ impl SimChannel for AkulakuSim {
         let refund_ref = o.refund_reference.unwrap_or_default();
         json!({
             "order": order(o),
-            "payment": {
-                "date": format_timestamp(o.created_at),
-                "status": "REFUNDED",
-                "merchant_unique_reference": o.merchant_reference,
-                "identifier": identifiers(o),
-            },
+            "payment": payment_state(Some(o), "REFUNDED", None),
             "refund": {
                 "date": date,
                 "status": "SUCCESS",
@@ -276,17 +193,11 @@ impl SimChannel for AkulakuSim {
         o: Option<&OrderView<'_>>,
         message: &str,
     ) -> Value {
-        let status = o.map_or("", |o| match o.status {
-            OrderStatus::Pending => "PENDING",
-            OrderStatus::Failed | OrderStatus::Expired => "FAILED",
-            OrderStatus::Cancelled => "CANCELED",
-            // A paid order is refunded, not refused: only `Refunded` gets here.
-            OrderStatus::Paid | OrderStatus::Refunded => "REFUNDED",
-        });
-        let payment = payment_state(o, status, request.merchant_reference.as_deref());
+        // A paid order is refunded, not refused: only `Refunded` gets here.
+        let status = status_word(o, "REFUNDED", "CANCELED");
         json!({
             "order": order_or_request(o, &request.invoice_number),
-            "payment": payment,
+            "payment": payment_state(o, status, request.merchant_reference.as_deref()),
             "refund": {
                 "date": now(),
                 "status": "FAILED",

@@ -1,40 +1,30 @@
-//! The generated JSON Schemas of the wire requests agree with `validate()`: one row per body,
-//! with what the schema and `validate()` each say about it.
+//! The generated JSON Schemas of the wire requests agree with the rules the client and the
+//! simulator check (one table makes both): one row per body, with what the schema and the
+//! rules each say about it.
 
 doku_testkit::fixtures!();
-use doku_akulaku::wire;
+use doku_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
+use doku_core::rules::Rules;
 use doku_testkit::set;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// (schema accepts, validate() accepts) for `body` against `T`. A body that does not
-/// deserialise counts as rejected by `validate()`.
-fn verdicts<T: DeserializeOwned + schemars::JsonSchema>(
-    body: &Value,
-    validate: fn(&T) -> bool,
-) -> (bool, bool) {
-    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("schema");
+/// (schema accepts, rules accept) for `body`.
+fn verdicts(rules: &Rules, body: &Value) -> (bool, bool) {
+    let schema = serde_json::to_value(rules.schema("T")).expect("schema");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let ok = serde_json::from_value::<T>(body.clone())
-        .map(|t| validate(&t))
-        .unwrap_or(false);
-    (validator.is_valid(body), ok)
+    (validator.is_valid(body), rules.check(body).is_ok())
 }
 
 type Row = (&'static str, Option<Value>);
 
-fn check<T: DeserializeOwned + schemars::JsonSchema>(
-    base: &str,
-    rows: &[Row],
-    validate: fn(&T) -> bool,
-) {
-    let (schema_ok, validate_ok) = verdicts::<T>(&fixture(base), validate);
+fn check(rules: &Rules, base: &str, rows: &[Row]) {
+    let (schema_ok, validate_ok) = verdicts(rules, &fixture(base));
     assert!(schema_ok && validate_ok, "{base} must be valid for both");
     for (pointer, value) in rows {
         let mut body = fixture(base);
         set(&mut body, pointer, value.clone());
-        let (schema_ok, validate_ok) = verdicts::<T>(&body, validate);
-        assert!(!validate_ok, "{base} {pointer}: validate() must reject");
+        let (schema_ok, validate_ok) = verdicts(rules, &body);
+        assert!(!validate_ok, "{base} {pointer}: the rules must reject");
         assert_eq!(
             schema_ok, validate_ok,
             "{base} {pointer}={value:?}: schema disagrees"
@@ -51,7 +41,7 @@ fn d(n: usize) -> Option<Value> {
 }
 
 #[test]
-fn generate_order_schema_agrees_with_validate() {
+fn generate_order_schema_agrees_with_the_rules() {
     let rows: Vec<Row> = vec![
         ("/order", None),
         ("/payment", None),
@@ -60,7 +50,6 @@ fn generate_order_schema_agrees_with_validate() {
         ("/order/invoice_number", Some(json!(" "))),
         ("/order/invoice_number", s(65)),
         ("/order/amount", None),
-        ("/order/amount", Some(json!(0))),
         ("/order/amount", Some(json!("0.00"))),
         ("/order/amount", Some(json!(1_000_000_000_000_u64))),
         ("/order/line_items", None),
@@ -92,44 +81,35 @@ fn generate_order_schema_agrees_with_validate() {
         ("/customer/postcode", Some(json!("12O129"))),
         ("/customer/postcode", d(65)),
     ];
-    check::<wire::GenerateOrderRequest>("generate-order-request.json", &rows, |r| {
-        r.validate().is_ok()
-    });
+    check(&GENERATE_ORDER_RULES, "generate-order-request.json", &rows);
 }
 
 #[test]
 fn line_item_sum_is_beyond_the_schema() {
-    // JSON Schema cannot sum the basket: the one rule only validate() enforces.
+    // JSON Schema cannot sum the basket: the one rule only the checker enforces.
     let mut body = fixture("generate-order-request.json");
     set(&mut body, "/order/amount", Some(json!(100000)));
-    assert_eq!(
-        verdicts::<wire::GenerateOrderRequest>(&body, |r| r.validate().is_ok()),
-        (true, false)
-    );
+    assert_eq!(verdicts(&GENERATE_ORDER_RULES, &body), (true, false));
 }
 
 #[test]
-fn cancel_schema_agrees_with_validate() {
+fn cancel_schema_agrees_with_the_rules() {
     let rows: Vec<Row> = vec![
         ("/order", None),
         ("/order/invoice_number", Some(json!(""))),
         ("/order/invoice_number", s(65)),
         ("/payment/merchant_unique_reference", None),
         ("/payment/merchant_unique_reference", s(65)),
-        ("/payment/identifier/0/value", None),
     ];
-    check::<wire::CancelRequest>("cancel-request.json", &rows, |r| r.validate().is_ok());
+    check(&CANCEL_RULES, "cancel-request.json", &rows);
     // identifiers are optional for cancel
     let mut body = fixture("cancel-request.json");
     set(&mut body, "/payment/identifier", None);
-    assert_eq!(
-        verdicts::<wire::CancelRequest>(&body, |r| r.validate().is_ok()),
-        (true, true)
-    );
+    assert_eq!(verdicts(&CANCEL_RULES, &body), (true, true));
 }
 
 #[test]
-fn refund_schema_agrees_with_validate() {
+fn refund_schema_agrees_with_the_rules() {
     let rows: Vec<Row> = vec![
         ("/refund", None),
         ("/refund/merchant_unique_reference", Some(json!(""))),
@@ -138,16 +118,16 @@ fn refund_schema_agrees_with_validate() {
         ("/payment/merchant_unique_reference", None),
         ("/order/invoice_number", None),
     ];
-    check::<wire::RefundRequest>("refund-request.json", &rows, |r| r.validate().is_ok());
+    check(&REFUND_RULES, "refund-request.json", &rows);
 }
 
-/// Bodies the guide allows: the schema and `validate()` both accept them (each row was
+/// Bodies the guide allows: the schema and the rules both accept them (each row was
 /// refused by an invented rule before).
 #[test]
-fn what_the_guide_allows_is_accepted_by_schema_and_validate() {
+fn what_the_guide_allows_is_accepted_by_schema_and_rules() {
     type Accept = fn(&Value) -> (bool, bool);
-    let generate: Accept = |b| verdicts::<wire::GenerateOrderRequest>(b, |r| r.validate().is_ok());
-    let refund: Accept = |b| verdicts::<wire::RefundRequest>(b, |r| r.validate().is_ok());
+    let generate: Accept = |b| verdicts(&GENERATE_ORDER_RULES, b);
+    let refund: Accept = |b| verdicts(&REFUND_RULES, b);
     let rows: Vec<(&str, Accept, &str, Option<Value>)> = vec![
         // No format for callback_url in the guide: an app deep link is a callback URL.
         (

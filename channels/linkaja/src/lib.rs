@@ -80,13 +80,14 @@ pub mod samples;
 pub mod sim;
 pub mod wire;
 
-use doku_core::validate::{self, Violation, Violations};
+use doku_core::rules::checked_body;
+use doku_core::validate::{Violation, Violations, not_offered};
 use doku_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
-    NextAction, Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport,
-    Sent, lenient,
+    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
+use wire::{CREATE_ANSWER, OVERRIDE_NOTIFICATION_URL};
 
 /// The path of LinkAja's create endpoint.
 pub const CREATE_PATH: &str = "/linkaja-emoney/v2/ServiceRequestPayment";
@@ -153,138 +154,41 @@ const OFFERED: &[&str] = &[
 ];
 
 impl LinkAja {
-    /// Maps a unified request to the wire request and checks every rule; all broken rules
-    /// are reported at once.
-    pub fn to_wire(req: &PaymentRequest) -> Result<wire::PaymentRequest, Violations> {
+    /// The wire body for `req`, checked against [`wire::CREATE_RULES`] (every broken rule at
+    /// once, named as in the unified request).
+    pub fn to_wire(req: &PaymentRequest) -> Result<Value, Violations> {
         let c = &req.customer;
-        let mut extra = validate::not_offered(req, OFFERED, "LinkAja");
-        let customer =
-            (c.name.is_some() || c.email.is_some() || c.phone.is_some()).then(|| wire::Customer {
-                name: c.name.clone(),
-                email: c.email.clone(),
-                phone: c.phone.clone(),
-            });
+        let mut refused = not_offered(req, OFFERED, "LinkAja");
         let mut info = req.additional_info.clone();
         if let Some(url) = &req.notification_url {
-            match info.get(wire::OVERRIDE_NOTIFICATION_URL) {
+            match info.get(OVERRIDE_NOTIFICATION_URL) {
                 Some(Value::String(given)) if given == url => {}
-                Some(_) => extra.push(Violation {
+                Some(_) => refused.push(Violation {
                     field: "notification_url".into(),
                     rule: "conflicts with additional_info.override_notification_url".into(),
                 }),
                 None => {
-                    info.insert(
-                        wire::OVERRIDE_NOTIFICATION_URL.to_owned(),
-                        Value::String(url.clone()),
-                    );
+                    info.insert(OVERRIDE_NOTIFICATION_URL.into(), json!(url));
                 }
             }
         }
-        let wire = wire::PaymentRequest {
-            order: wire::Order {
-                invoice_number: req.invoice_number.clone(),
-                amount: Some(req.amount),
-                callback_url: req.callback_url.clone(),
-                line_items: req
-                    .line_items
-                    .iter()
-                    .map(|i| wire::LineItem {
-                        name: i.name.clone(),
-                        price: Some(i.price),
-                        quantity: Some(u64::from(i.quantity)),
-                    })
-                    .collect(),
+        let items: Vec<Value> = req
+            .line_items
+            .iter()
+            .map(|i| json!({"name": i.name, "price": i.price, "quantity": i.quantity}))
+            .collect();
+        let body = json!({
+            "order": {
+                "invoice_number": req.invoice_number,
+                "amount": req.amount,
+                "callback_url": req.callback_url,
+                "line_items": items,
             },
-            customer,
-            additional_info: (!info.is_empty()).then_some(info),
-        };
-        validate::finish_mapped(extra, wire.validate(), MAPPING).map(|()| wire)
+            "customer": {"name": c.name, "email": c.email, "phone": c.phone},
+            "additional_info": info,
+        });
+        checked_body(body, &wire::CREATE_RULES, refused, MAPPING)
     }
-
-    /// Maps DOKU's answer to the unified [`Payment`] after checking it: `order.invoice_number`,
-    /// `order.amount` and `emoney_payment.status` must be present ([`Sent::not_an_answer`]
-    /// otherwise) and the invoice number and amount must be the request's
-    /// ([`Sent::contradicts`] otherwise).
-    pub fn from_wire(
-        req: &PaymentRequest,
-        sent: Sent<wire::PaymentResponse>,
-    ) -> Result<Payment, Error> {
-        let order = &sent.body.order;
-        let status = sent
-            .body
-            .emoney_payment
-            .status
-            .as_deref()
-            .filter(|s| !s.trim().is_empty());
-        let (invoice_number, amount, status) = match (&order.invoice_number, order.amount, status) {
-            (Some(invoice), Some(amount), Some(status)) if !invoice.trim().is_empty() => {
-                (invoice.clone(), amount, lenient::payment_status(status))
-            }
-            (invoice, amount, status) => {
-                let missing: Vec<&str> = [
-                    (
-                        "order.invoice_number",
-                        invoice.as_deref().is_some_and(|i| !i.trim().is_empty()),
-                    ),
-                    ("order.amount", amount.is_some()),
-                    ("emoney_payment.status", status.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| !present)
-                .map(|(field, _)| field)
-                .collect();
-                return Err(sent.not_an_answer(format!(
-                    "not a LinkAja payment answer: no {}",
-                    missing.join(", ")
-                )));
-            }
-        };
-        sent.check_echo(
-            (Some(&invoice_number), Some(amount)),
-            (&req.invoice_number, req.amount),
-        )?;
-        let raw = sent.raw_json();
-        let body = sent.body;
-        let next_action = next_action_of(body.emoney_payment);
-        Ok(Payment {
-            channel: DESCRIPTOR.id.to_owned(),
-            request_id: sent.request_id,
-            replayed: sent.replayed,
-            invoice_number,
-            amount,
-            status,
-            merchant_reference: None,
-            next_action,
-            identifiers: body.emoney_configuration.identifier,
-            raw,
-        })
-    }
-
-    /// The redirect an answer's raw body carries (`emoney_payment`), read liberally whatever
-    /// the rest of the body holds: what an [`Error::Untrusted`] or [`Error::Undecodable`]
-    /// create answer keeps for the caller.
-    pub fn redirect_in(raw: &str) -> Option<NextAction> {
-        let body: Value = serde_json::from_str(raw).ok()?;
-        let ep: wire::EmoneyPayment =
-            serde_json::from_value(body.get("emoney_payment")?.clone()).ok()?;
-        next_action_of(ep)
-    }
-}
-
-/// The redirect of `emoney_payment`: none without a `redirect_url_http`. A missing or blank
-/// `redirect_method_http` is `POST` (the guide's only sample, and LinkAja's redirect is a
-/// form carrying `redirect_parameter`); it never silently becomes `GET`.
-fn next_action_of(ep: wire::EmoneyPayment) -> Option<NextAction> {
-    let url = ep.redirect_url_http.filter(|u| !u.trim().is_empty())?;
-    Some(NextAction::Redirect {
-        method: ep
-            .redirect_method_http
-            .map(|m| m.trim().to_ascii_uppercase())
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| "POST".to_owned()),
-        url,
-        form_fields: ep.redirect_parameter,
-    })
 }
 
 impl PaymentChannel for LinkAja {
@@ -293,25 +197,16 @@ impl PaymentChannel for LinkAja {
     }
 
     fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {
-        let wire = Self::to_wire(req)?;
-        let endpoint = DESCRIPTOR.require(Operation::Create)?;
-        let asked = req.clone();
-        Call::new(endpoint, req.request_id.as_ref(), &wire, move |sent| {
-            Self::from_wire(&asked, sent.decode()?)
-        })
-        .map(|call| call.salvage_redirect(Self::redirect_in))
+        answer::create(&DESCRIPTOR, &CREATE_ANSWER, req, Self::to_wire(req))
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
         vec![
             (
                 "PaymentRequest",
-                schemars::schema_for!(wire::PaymentRequest),
+                wire::CREATE_RULES.schema("PaymentRequest"),
             ),
-            (
-                "PaymentResponse",
-                schemars::schema_for!(wire::PaymentResponse),
-            ),
+            ("PaymentResponse", CREATE_ANSWER.schema("PaymentResponse")),
         ]
     }
 }

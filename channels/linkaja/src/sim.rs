@@ -1,48 +1,18 @@
 //! LinkAja in the local DOKU simulator (feature `sim`).
 //!
 //! [`LinkAjaSim`] checks `POST /linkaja-emoney/v2/ServiceRequestPayment` against LinkAja's
-//! guide, written once below as data ([`CREATE_RULES`]), and not with this crate's
-//! [`wire`](crate::wire) validation: the simulator must refuse what the guide forbids and
-//! accept what it allows, so that a client stricter (or laxer) than DOKU is caught by the
-//! tests. It answers like the guide's sample (including the amount as a decimal string,
+//! guide's table, the same data the client checks before sending ([`CREATE_RULES`]), over
+//! the raw request. It answers like the guide's sample (including the amount as a decimal string,
 //! `"150000.00"`). The guide documents no LinkAja notification fields, so notifications and
 //! Check Status answers carry the documented envelope only (doku-api.md section 5). It
 //! registers itself with the simulator through `inventory`.
 
 use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, FieldRule, Rules, text_at, whole_at};
+use doku_sim::rules::{self, text_at, whole_at};
 use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration, SimRequest};
 use serde_json::{Value, json};
 
-use crate::wire::OVERRIDE_NOTIFICATION_URL;
-
-/// The create request's rules, as the guide's "Request Body Explanation" states them (it
-/// gives no lengths).
-pub static CREATE_RULES: Rules = Rules {
-    fields: &[
-        FieldRule::text("order.invoice_number").required(),
-        // "number, Mandatory, Allowed chars: numeric": rupiah, whole.
-        FieldRule::whole_number("order.amount").required(),
-        // Mandatory, and the guide's sample sends `""`: present, may be empty, any text
-        // (an app deep link as well as a URL).
-        FieldRule::text("order.callback_url").sent(),
-        // Mandatory: "Information about customer's basket (item's name, price, and
-        // quantities)"; typed `string` while the sample sends an array of objects.
-        FieldRule::array("order.line_items").required(),
-        FieldRule::text("order.line_items[].name").required(),
-        FieldRule::whole_number("order.line_items[].price").required(),
-        FieldRule::whole_number("order.line_items[].quantity").required(),
-        FieldRule::text("customer.name"),
-        FieldRule::text("customer.email"),
-        // Typed `number`, sample `"081112345678"`: digits, as a string or a number.
-        FieldRule::digits("customer.phone"),
-        // Typed `string`, sample an object.
-        FieldRule::any("additional_info"),
-        // doku-api.md section 5: a URL whose path must equal the configured one.
-        FieldRule::text("additional_info.override_notification_url"),
-    ],
-    cross: &[],
-};
+use crate::wire::{CREATE_RULES, OVERRIDE_NOTIFICATION_URL};
 
 /// LinkAja's simulator plugin.
 #[derive(Clone, Copy, Debug, Default)]

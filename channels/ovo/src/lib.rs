@@ -36,12 +36,13 @@
 pub mod sim;
 pub mod wire;
 
-use doku_core::validate::{Violations, finish_mapped, not_offered};
+use doku_core::rules::checked_body;
+use doku_core::validate::{Violations, not_offered};
 use doku_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
-    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, Sent,
-    lenient,
+    Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
+use serde_json::{Value, json};
 
 /// Path of the payment endpoint.
 pub const PAYMENT_PATH: &str = "/ovo-emoney/v1/payment";
@@ -81,11 +82,12 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("customer.wallet_account", "ovo_info.ovo_id"),
 ];
 
-/// `security.check_sum` of `w`: SHA-256 of amount + client id + invoice number + OVO id + the
+/// `security.check_sum` of the wire `body`: SHA-256 of amount + client id + invoice number + OVO id + the
 /// merchant's secret, lowercase hex.
-pub fn check_sum(m: &Merchant, w: &wire::PaymentRequest) -> String {
-    let amount = w.order.amount.map_or(0, Amount::rupiah);
-    let (client, order, ovo) = (&w.client.id, &w.order.invoice_number, &w.ovo_info.ovo_id);
+pub fn check_sum(m: &Merchant, body: &Value) -> String {
+    let text = |path| answer::text(body, path).unwrap_or_default();
+    let (amount, client) = (text("order.amount"), text("client.id"));
+    let (order, ovo) = (text("order.invoice_number"), text("ovo_info.ovo_id"));
     m.sha256_hex_with_secret(&format!("{amount}{client}{order}{ovo}"))
 }
 
@@ -96,50 +98,18 @@ pub struct Ovo;
 doku_core::register_channel!(DESCRIPTOR, || Box::new(Ovo));
 
 impl Ovo {
-    /// The wire request for `req` and `merchant` (checksum included), every rule checked;
-    /// violations name the unified fields.
-    pub fn to_wire(
-        req: &PaymentRequest,
-        merchant: &Merchant,
-    ) -> Result<wire::PaymentRequest, Violations> {
-        let violations = not_offered(req, &["customer.wallet_account"], "OVO");
-        let mut wire = wire::PaymentRequest {
-            client: wire::Client {
-                id: merchant.client_id().as_str().into(),
-            },
-            order: wire::Order {
-                invoice_number: req.invoice_number.clone(),
-                amount: Some(req.amount),
-            },
-            ovo_info: wire::OvoInfo {
-                ovo_id: req.customer.wallet_account.clone().unwrap_or_default(),
-            },
-            security: wire::Security::default(),
-        };
-        wire.security.check_sum = check_sum(merchant, &wire);
-        finish_mapped(violations, wire.validate(), MAPPING).map(|()| wire)
-    }
-
-    /// The unified payment from DOKU's answer (see the crate docs for how it is read).
-    pub fn from_wire(
-        req: &PaymentRequest,
-        sent: Sent<wire::PaymentResponse>,
-    ) -> Result<Payment, Error> {
-        let body = &sent.body;
-        let status = [&body.ovo_payment.status, &body.transaction.status]
-            .into_iter()
-            .flatten()
-            .find(|s| !s.trim().is_empty());
-        let Some(status) = status.map(|s| lenient::payment_status(s)) else {
-            return Err(sent.not_an_answer(
-                "not an OVO payment answer: no ovo_payment.status or transaction.status",
-            ));
-        };
-        sent.check_echo(
-            (body.order.invoice_number.as_deref(), body.order.amount),
-            (&req.invoice_number, req.amount),
-        )?;
-        Ok(sent.payment(DESCRIPTOR.id, &req.invoice_number, req.amount, status))
+    /// The wire body for `req` sent by `merchant` (its Client-Id and checksum), checked
+    /// against [`wire::PAYMENT_RULES`] (every broken rule at once, named as in the unified
+    /// request).
+    pub fn to_wire(req: &PaymentRequest, merchant: &Merchant) -> Result<Value, Violations> {
+        let refused = not_offered(req, &["customer.wallet_account"], "OVO");
+        let mut body = json!({
+            "client": {"id": merchant.client_id().as_str()},
+            "order": {"invoice_number": req.invoice_number, "amount": req.amount},
+            "ovo_info": {"ovo_id": req.customer.wallet_account.as_deref().unwrap_or_default()},
+        });
+        body["security"] = json!({"check_sum": check_sum(merchant, &body)});
+        checked_body(body, &wire::PAYMENT_RULES, refused, MAPPING)
     }
 }
 
@@ -149,25 +119,19 @@ impl PaymentChannel for Ovo {
     }
 
     fn create(&self, req: &PaymentRequest, merchant: &Merchant) -> Result<Call<Payment>, Error> {
-        let wire = Self::to_wire(req, merchant)?;
-        let asked = req.clone();
-        Call::new(
-            DESCRIPTOR.require(Operation::Create)?,
-            req.request_id.as_ref(),
-            &wire,
-            move |sent| Self::from_wire(&asked, sent.decode()?),
-        )
+        let body = Self::to_wire(req, merchant);
+        answer::create(&DESCRIPTOR, &wire::PAYMENT_ANSWER, req, body)
     }
 
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
         vec![
             (
                 "PaymentRequest",
-                schemars::schema_for!(wire::PaymentRequest),
+                wire::PAYMENT_RULES.schema("PaymentRequest"),
             ),
             (
                 "PaymentResponse",
-                schemars::schema_for!(wire::PaymentResponse),
+                wire::PAYMENT_ANSWER.schema("PaymentResponse"),
             ),
         ]
     }

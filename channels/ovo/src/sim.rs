@@ -7,30 +7,14 @@
 use std::time::Duration;
 
 use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, FieldRule, Rules};
+use doku_sim::rules;
 use doku_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome, Rejection,
     SimChannel, SimRegistration, SimRequest, Synchronous,
 };
 use serde_json::{Value, json};
 
-/// The guide's table: all five fields mandatory.
-pub static PAYMENT_RULES: Rules = Rules {
-    fields: &[
-        FieldRule::text("client.id").required(),
-        FieldRule::text("order.invoice_number")
-            .required()
-            .max_chars(64),
-        FieldRule::whole_number("order.amount")
-            .required()
-            .max_digits(12),
-        FieldRule::digits("ovo_info.ovo_id").required(),
-        FieldRule::text("security.check_sum")
-            .required()
-            .max_chars(64),
-    ],
-    cross: &[],
-};
+use crate::wire::PAYMENT_RULES;
 
 /// The OVO id whose push the simulated customer declines.
 pub const DECLINING_OVO_ID: &str = "081200000000";
@@ -54,29 +38,24 @@ impl SimChannel for OvoSim {
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let b = rules::check(request.body(), &PAYMENT_RULES)?;
-        let w: crate::wire::PaymentRequest =
-            serde_json::from_value(b).map_err(Rejection::malformed)?;
+        let text = |path| rules::text_at(&b, path).unwrap_or_default();
         let mut v = doku_core::validate::Validator::new();
-        if w.client.id != request.client_id() {
+        if text("client.id") != request.client_id() {
             v.push("client.id", "must equal the Client-Id header");
         }
-        if w.security.check_sum != crate::check_sum(request.merchant(), &w) {
+        if text("security.check_sum") != crate::check_sum(request.merchant(), &b) {
             v.push("security.check_sum", "does not match");
         }
         v.finish()?;
-        let outcome = match w.ovo_info.ovo_id.as_str() {
-            DECLINING_OVO_ID => Outcome::Failed,
+        let outcome = match doku_core::answer::text(&b, "ovo_info.ovo_id").as_deref() {
+            Some(DECLINING_OVO_ID) => Outcome::Failed,
             _ => Outcome::Paid,
         };
         let delay = Duration::from_secs(70);
         let synchronous = Some(Synchronous { delay, outcome });
-        let (invoice_number, amount) = (
-            w.order.invoice_number,
-            w.order.amount.map_or(0, |a| a.rupiah()),
-        );
         Ok(NewOrder {
-            invoice_number,
-            amount,
+            invoice_number: text("order.invoice_number").to_owned(),
+            amount: rules::whole_at(&b, "order.amount").unwrap_or_default(),
             synchronous,
             ..NewOrder::default()
         })

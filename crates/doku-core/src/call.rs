@@ -216,6 +216,7 @@ impl Endpoint {
 }
 
 type Reader<T> = Box<dyn FnOnce(Sent<Bytes>) -> Result<T, Error> + Send>;
+type Salvage = Box<dyn Fn(&str) -> Option<NextAction> + Send + Sync>;
 
 /// One request a channel wants sent, and how to read its answer. Made by
 /// [`PaymentChannel`](crate::PaymentChannel)'s operations; sent by
@@ -241,7 +242,7 @@ pub struct Call<T> {
     request_id: RequestId,
     body: Bytes,
     read: Reader<T>,
-    salvage: Option<fn(&str) -> Option<NextAction>>,
+    salvage: Option<Salvage>,
 }
 
 impl<T> Call<T> {
@@ -267,8 +268,11 @@ impl<T> Call<T> {
 
     /// Reads the redirect an untrusted or undecodable answer carries with `find`, so that the
     /// error keeps it ([`Error::next_action`]).
-    pub fn salvage_redirect(mut self, find: fn(&str) -> Option<NextAction>) -> Self {
-        self.salvage = Some(find);
+    pub fn salvage_redirect(
+        mut self,
+        find: impl Fn(&str) -> Option<NextAction> + Send + Sync + 'static,
+    ) -> Self {
+        self.salvage = Some(Box::new(find));
         self
     }
 
@@ -290,15 +294,15 @@ impl<T> Call<T> {
     /// Reads DOKU's answer into the result (errors keep any redirect the answer carries).
     pub fn read(self, answer: Sent<Bytes>) -> Result<T, Error> {
         let salvage = self.salvage;
-        (self.read)(answer).map_err(|e| Self::salvaged(e, salvage))
+        (self.read)(answer).map_err(|e| Self::salvaged(e, salvage.as_ref()))
     }
 
     /// The transport's error for this call, with any redirect the answer carried.
     pub fn fail(&self, e: Error) -> Error {
-        Self::salvaged(e, self.salvage)
+        Self::salvaged(e, self.salvage.as_ref())
     }
 
-    fn salvaged(e: Error, salvage: Option<fn(&str) -> Option<NextAction>>) -> Error {
+    fn salvaged(e: Error, salvage: Option<&Salvage>) -> Error {
         match salvage {
             Some(find) => e.with_next_action(find),
             None => e,

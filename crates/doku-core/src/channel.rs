@@ -132,15 +132,25 @@ impl ChannelDescriptor {
     /// Checks a payment amount against the capabilities' limits (field `amount`): a
     /// [`Error::Validation`], nothing sent, when it is outside them.
     pub fn check_amount(&self, amount: crate::Amount) -> Result<(), Error> {
+        crate::validate::finish_mapped(self.amount_violations(amount), Ok(()), &[])
+            .map_err(Error::Validation)
+    }
+
+    /// The violations of the capabilities' amount limits (field `amount`), if any.
+    pub fn amount_violations(&self, amount: crate::Amount) -> Vec<crate::validate::Violation> {
         let (min, max) = (self.capabilities.min_amount, self.capabilities.max_amount);
-        let mut v = crate::validate::Validator::new();
+        let broken = |rule: String| crate::validate::Violation {
+            field: "amount".to_owned(),
+            rule,
+        };
+        let mut out = Vec::new();
         if amount.rupiah() < min {
-            v.push("amount", format!("must be at least {min} for {}", self.id));
+            out.push(broken(format!("must be at least {min} for {}", self.id)));
         }
         if amount.rupiah() > max {
-            v.push("amount", format!("must be at most {max} for {}", self.id));
+            out.push(broken(format!("must be at most {max} for {}", self.id)));
         }
-        v.finish().map_err(Error::Validation)
+        out
     }
 
     /// Refuses a notification whose `channel.id` is not this channel's code (a channel must

@@ -18,6 +18,7 @@
 //! The core knows no channel by name.
 
 pub mod amount;
+pub mod answer;
 pub mod call;
 pub mod channel;
 #[cfg(feature = "client")]
@@ -30,6 +31,7 @@ pub mod model;
 pub mod notification;
 pub mod redirect;
 pub mod registry;
+pub mod rules;
 pub mod schema;
 pub mod signature;
 #[cfg(feature = "client")]

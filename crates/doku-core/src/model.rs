@@ -389,6 +389,42 @@ pub enum PaymentStatus {
     Unknown(String),
 }
 
+impl Payment {
+    /// The value of the identifier `name` DOKU returned for this payment (such as Akulaku's
+    /// `ORDER_ID`).
+    pub fn identifier(&self, name: &str) -> Option<&str> {
+        identifier(&self.identifiers, name)
+    }
+}
+
+impl CancelRequest {
+    /// The cancel of `payment`: its invoice number, merchant reference and the identifiers
+    /// DOKU returned, which is what a channel's cancel needs.
+    pub fn for_payment(payment: &Payment) -> Self {
+        Self {
+            request_id: None,
+            invoice_number: payment.invoice_number.clone(),
+            merchant_reference: payment.merchant_reference.clone(),
+            identifiers: payment.identifiers.clone(),
+        }
+    }
+}
+
+impl RefundRequest {
+    /// The full refund of `payment` under the new `refund_reference`: its invoice number,
+    /// merchant reference and the identifiers DOKU returned.
+    pub fn full(payment: &Payment, refund_reference: impl Into<String>) -> Self {
+        Self {
+            request_id: None,
+            invoice_number: payment.invoice_number.clone(),
+            merchant_reference: payment.merchant_reference.clone(),
+            identifiers: payment.identifiers.clone(),
+            refund_reference: refund_reference.into(),
+            amount: RefundAmount::Full,
+        }
+    }
+}
+
 impl PaymentStatus {
     /// Maps DOKU's wire value.
     ///

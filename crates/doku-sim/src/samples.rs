@@ -30,16 +30,17 @@ pub trait ChannelSamples: Send + Sync + 'static {
     fn payment_request(&self, invoice_number: &str) -> PaymentRequest;
 
     /// The cancel of `payment` (created from [`ChannelSamples::payment_request`], still
-    /// pending). `None`, the default, when the channel offers no cancel.
-    fn cancel_request(&self, _payment: &Payment) -> Option<CancelRequest> {
-        None
+    /// pending); asked only when the channel's descriptor offers cancel. The default is
+    /// [`CancelRequest::for_payment`]; `None` when the samples have no cancel.
+    fn cancel_request(&self, payment: &Payment) -> Option<CancelRequest> {
+        Some(CancelRequest::for_payment(payment))
     }
 
     /// The full refund of `payment` (created from [`ChannelSamples::payment_request`], paid),
-    /// under the new `refund_reference`. `None`, the default, when the channel offers no
-    /// refund.
-    fn refund_request(&self, _payment: &Payment, _refund_reference: &str) -> Option<RefundRequest> {
-        None
+    /// under the new `refund_reference`; asked only when the channel's descriptor offers
+    /// refunds. The default is [`RefundRequest::full`]; `None` when the samples have no refund.
+    fn refund_request(&self, payment: &Payment, refund_reference: &str) -> Option<RefundRequest> {
+        Some(RefundRequest::full(payment, refund_reference))
     }
 
     /// What the customer does after the create answer.
@@ -47,8 +48,8 @@ pub trait ChannelSamples: Send + Sync + 'static {
 }
 
 /// Samples written as data: the create request's unified JSON without its invoice number
-/// (filled in per call), and what the customer does; no cancel or refund. Enough for a
-/// channel that only creates payments.
+/// (filled in per call), and what the customer does; cancel and refund as the defaults build
+/// them from the payment. Enough for most channels.
 ///
 /// ```
 /// use doku_sim::{ChannelSamples, CustomerAction, JsonSamples};
