@@ -3,11 +3,11 @@
 //! # Flow
 //!
 //! 1. [`PaymentChannel::create`] maps the unified [`PaymentRequest`] to
-//!    [`wire::GenerateOrderRequest`], checks every rule below (nothing is sent if one breaks;
+//!    the wire body ([`wire::GENERATE_ORDER_RULES`]), checks every rule below (nothing is sent if one breaks;
 //!    all broken rules are reported at once with their wire paths) and posts it to
 //!    `POST /akulaku-peer-to-peer/v2/generate-order`.
 //! 2. DOKU answers `PENDING` with `payment.url` (the [`Payment`]'s
-//!    [`NextAction::Redirect`], a plain `GET`) or `FAILED` (retry with a new invoice number and
+//!    [`NextAction::Redirect`](doku_core::NextAction::Redirect), a plain `GET`) or `FAILED` (retry with a new invoice number and
 //!    reference). The [`Payment`] carries the identifiers DOKU returned (`ORDER_ID`,
 //!    `AKULAKU_UNIQUE_REFERENCE`) and the merchant reference, so a [`CancelRequest`] or
 //!    [`RefundRequest`] built from it ([`CancelRequest::for_payment`], [`RefundRequest::full`]) has what cancel

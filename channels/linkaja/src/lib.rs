@@ -3,11 +3,11 @@
 //! # Flow
 //!
 //! 1. [`PaymentChannel::create`] maps the unified [`PaymentRequest`] to
-//!    [`wire::PaymentRequest`], checks every rule below (nothing is sent if one breaks; all
+//!    the wire body ([`wire::CREATE_RULES`]), checks every rule below (nothing is sent if one breaks; all
 //!    broken rules are reported at once with their wire paths) and posts it to
 //!    `POST /linkaja-emoney/v2/ServiceRequestPayment` through the core transport.
 //! 2. DOKU answers with `emoney_payment.redirect_method_http`, `redirect_url_http` and the
-//!    `redirect_parameter` form fields: the [`Payment`]'s [`NextAction::Redirect`]. For a
+//!    `redirect_parameter` form fields: the [`Payment`]'s [`NextAction::Redirect`](doku_core::NextAction::Redirect). For a
 //!    `POST` redirect, [`redirect_form_html`] renders a self-submitting HTML form, every value
 //!    HTML-escaped.
 //! 3. The customer pays in LinkAja and returns to `order.callback_url`; the result arrives as

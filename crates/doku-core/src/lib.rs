@@ -32,7 +32,6 @@ pub mod notification;
 pub mod redirect;
 pub mod registry;
 pub mod rules;
-pub mod schema;
 pub mod signature;
 #[cfg(feature = "client")]
 pub mod transport;

@@ -278,8 +278,8 @@ fn merge(node: &mut Value, extra: Value) {
     }
 }
 
-/// Marks every segment of `path` required in its parent (a required array's elements'
-/// fields are required in `items`).
+/// Marks every segment of `path` required in its parent, except an array fanned out with
+/// `[]` (its elements' fields are required in `items`).
 fn require_path(root: &mut Value, path: &str) {
     let mut node = root;
     for segment in path.split('.') {
@@ -290,10 +290,13 @@ fn require_path(root: &mut Value, path: &str) {
         let Some(obj) = node.as_object_mut() else {
             return;
         };
-        let required = obj.entry("required").or_insert_with(|| json!([]));
-        if let Some(list) = required.as_array_mut() {
-            if !list.iter().any(|v| v == name) {
-                list.push(json!(name));
+        // An array is not required by its elements' rules: they apply to elements present.
+        if !items {
+            let required = obj.entry("required").or_insert_with(|| json!([]));
+            if let Some(list) = required.as_array_mut() {
+                if !list.iter().any(|v| v == name) {
+                    list.push(json!(name));
+                }
             }
         }
         let Some(child) = obj.get_mut("properties").and_then(|p| p.get_mut(name)) else {
