@@ -355,6 +355,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         .zip(&channels)
         .map(|(p, c)| (p, c.id()))
         .collect();
+    let mut notifications: Vec<Option<Notification>> = vec![None; payments.len()];
     while !pending.is_empty() {
         let step = "receive notification";
         let n = tokio::time::timeout(wait, rx.recv())
@@ -398,6 +399,12 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
                 n.invoice_number, n.amount, p.request_id
             ),
         );
+        if let Some(slot) = payments
+            .iter()
+            .position(|q| q.invoice_number == n.invoice_number)
+        {
+            notifications[slot] = Some(n);
+        }
     }
 
     // 4. Check Status agrees.
@@ -419,13 +426,16 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
     }
 
     // 5. Refund each paid payment where the channel offers refunds (in full).
-    for (c, p) in channels.iter().zip(&payments) {
+    for ((c, p), n) in channels.iter().zip(&payments).zip(&notifications) {
         if !c.d.supports(Operation::Refund) {
             continue;
         }
         let step = format!("{}: refund", c.id());
         let reference = format!("REFUND-DEMO-{}-0001", c.id().to_ascii_uppercase());
-        let Some(req) = c.samples.refund_request(p, &reference) else {
+        let Some(n) = n else {
+            return Err(t.fail(&step, "no notification for the payment"));
+        };
+        let Some(req) = c.samples.refund_request(p, n, &reference) else {
             return Err(t.fail(
                 &step,
                 "the channel offers refunds but its samples have none",

@@ -129,12 +129,7 @@ pub struct OperationAnswer {
     pub reference: Option<&'static str>,
 }
 
-/// The value at a dotted `path`; `null` is absent.
-pub fn at<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(body, |v, segment| v.get(segment))
-        .filter(|v| !v.is_null())
-}
+pub use crate::lenient::at;
 
 /// The text at `path` (a string, or a number or boolean as its text); blank is absent.
 pub fn text(body: &Value, path: &str) -> Option<String> {

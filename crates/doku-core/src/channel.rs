@@ -223,13 +223,27 @@ pub trait PaymentChannel: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Where this channel's notification carries identifiers a later operation needs (the
+    /// first path present is read into [`Notification::identifiers`]), such as ShopeePay's
+    /// `shopeepay_payment.identifier`. The default is none.
+    fn notification_identifiers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Maps a verified notification to the unified [`Notification`]. The default reads the
-    /// common envelope (order, transaction); channels override it to read their own objects.
+    /// common envelope (order, transaction) and the identifiers at
+    /// [`PaymentChannel::notification_identifiers`]; channels override it to read their own
+    /// objects.
     fn parse_notification(
         &self,
         n: &VerifiedNotification,
     ) -> Result<Notification, NotificationError> {
         self.descriptor().check_notification(n)?;
-        n.to_notification(self.descriptor().id)
+        let mut out = n.to_notification(self.descriptor().id)?;
+        let paths = self.notification_identifiers();
+        if !paths.is_empty() {
+            out.identifiers = n.identifiers_at(paths);
+        }
+        Ok(out)
     }
 }

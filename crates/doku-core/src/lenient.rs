@@ -38,6 +38,13 @@ pub struct NameValueEntry {
     pub value: Option<String>,
 }
 
+/// The value at a dotted `path` (`payment.status`); `null` is absent.
+pub fn at<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(body, |v, segment| v.get(segment))
+        .filter(|v| !v.is_null())
+}
+
 /// The text of a scalar: a string as is, a number or boolean as its JSON text.
 pub fn value_text(v: &Value) -> Option<String> {
     match v {

@@ -687,6 +687,12 @@ pub struct Notification {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub date: Option<OffsetDateTime>,
+    /// Identifiers the channel's notification carries for later operations (ShopeePay's
+    /// `PAYMENT_REFERENCE_ID` and `TRANSACTION_SN`, which its refund needs): keep them with
+    /// the payment. Empty for a channel that declares none
+    /// ([`crate::PaymentChannel::notification_identifiers`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<Identifier>,
     /// The notification body exactly as received (every field DOKU sent, known or not).
     pub raw: RawJson,
 }

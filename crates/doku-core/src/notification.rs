@@ -390,6 +390,21 @@ impl VerifiedNotification {
         self.map(None)
     }
 
+    /// The `{name, value}` identifiers at the first of `paths` the body carries (read as
+    /// [`crate::lenient::name_values_from`] reads them), such as ShopeePay's
+    /// `shopeepay_payment.identifier`. Parses the body: only channels that declare paths pay
+    /// for it.
+    pub fn identifiers_at(&self, paths: &[&str]) -> Vec<crate::model::Identifier> {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&self.raw) else {
+            return Vec::new();
+        };
+        paths
+            .iter()
+            .find_map(|p| crate::lenient::at(&body, p))
+            .map(|v| crate::lenient::name_values_from(v, ""))
+            .unwrap_or_default()
+    }
+
     fn map(&self, channel_id: Option<&str>) -> Result<Notification, NotificationError> {
         let malformed = |what: &str| NotificationError::Malformed(format!("missing {what}"));
         let order = self
@@ -418,6 +433,7 @@ impl VerifiedNotification {
                     .as_deref()
                     .ok_or_else(|| malformed("transaction.status"))?,
             ),
+            identifiers: Vec::new(),
             original_request_id: tx.original_request_id.as_deref().map(str::to_owned),
             date: tx.date.as_deref().and_then(parse_doku_datetime),
             // The body was read as one UTF-8 JSON object before this value was made.

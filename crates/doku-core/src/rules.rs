@@ -67,6 +67,12 @@ pub enum Kind {
     ArrayOrObject,
     /// An absolute `http(s)` URL (a field the guide names as a URL DOKU itself calls).
     Url,
+    /// A JSON number, not negative, with at most `fraction` decimal places (a guide's
+    /// "decimal", max length such as `16.2`: 16 digits before the point, 2 after).
+    Decimal {
+        /// Decimal places allowed.
+        fraction: usize,
+    },
 }
 
 /// One documented field and its rules.
@@ -129,6 +135,12 @@ impl FieldRule {
     /// An optional absolute `http(s)` URL.
     pub const fn url(path: &'static str) -> Self {
         Self::new(path, Kind::Url)
+    }
+
+    /// An optional decimal number with at most `fraction` decimal places; its digits before
+    /// the point are limited with [`FieldRule::max_digits`].
+    pub const fn decimal(path: &'static str, fraction: usize) -> Self {
+        Self::new(path, Kind::Decimal { fraction })
     }
 
     /// Mandatory.
@@ -335,6 +347,15 @@ fn field_schema(rule: &FieldRule) -> Value {
                 );
             }
         }
+        Kind::Decimal { .. } => {
+            // The decimal places are the checker's alone: `multipleOf` on binary floats
+            // refuses exact decimals such as 0.07 in some validators.
+            s.insert("type".into(), json!("number"));
+            s.insert("minimum".into(), json!(0));
+            if let Some(max) = rule.max_len.filter(|m| *m < 20) {
+                s.insert("exclusiveMaximum".into(), json!(10u64.pow(max as u32)));
+            }
+        }
         Kind::WholeNumber => {
             s.insert("type".into(), json!("integer"));
             s.insert("minimum".into(), json!(0));
@@ -508,6 +529,17 @@ fn check_field(v: &mut Validator, rule: &FieldRule, path: &str, value: Option<&V
             None => v.push(path, "must be a whole number"),
             Some(n) => max_digits(v, path, &n.to_string(), max),
         },
+        Kind::Decimal { fraction } => match value {
+            Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => {
+                let text = n.to_string();
+                let (whole, decimals) = text.split_once('.').unwrap_or((&text, ""));
+                if text.contains(['e', 'E']) || decimals.len() > fraction {
+                    v.push(path, format!("at most {fraction} decimal places"));
+                }
+                max_digits(v, path, whole, max);
+            }
+            _ => v.push(path, "must be a number, not negative"),
+        },
         Kind::Digits => {
             let digits = match value {
                 Value::String(s) => s.clone(),
@@ -638,6 +670,30 @@ mod tests {
             "payment": {"ref": "P"},
             "refund": {"ref": "R"}
         })
+    }
+
+    #[test]
+    fn decimals_keep_their_places_and_digits() {
+        static PRICE: Rules = Rules {
+            fields: &[FieldRule::decimal("price", 2).required().max_digits(3)],
+            cross: &[],
+        };
+        let rows: &[(Value, &[&str])] = &[
+            (json!(999), &[]),
+            (json!(999.99), &[]),
+            (json!(0.5), &[]),
+            (json!(1.234), &["price: at most 2 decimal places"]),
+            (json!(1000), &["price: max 3 digits"]),
+            (json!(-1), &["price: must be a number, not negative"]),
+            (json!("10.00"), &["price: must be a number, not negative"]),
+        ];
+        for (price, want) in rows {
+            let got: Vec<String> = match PRICE.check(&json!({ "price": price })) {
+                Ok(()) => Vec::new(),
+                Err(v) => v.iter().map(ToString::to_string).collect(),
+            };
+            assert_eq!(got, *want, "{price}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! descriptor offers with these samples, so they name no channel and count nothing by hand:
 //! a new channel crate is demonstrated and tested end to end by being linked.
 
-use doku_core::{CancelRequest, Payment, PaymentRequest, RefundRequest};
+use doku_core::{CancelRequest, Notification, Payment, PaymentRequest, RefundRequest};
 
 /// What the customer does after the create answer, in the simulator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,11 +36,23 @@ pub trait ChannelSamples: Send + Sync + 'static {
         Some(CancelRequest::for_payment(payment))
     }
 
-    /// The full refund of `payment` (created from [`ChannelSamples::payment_request`], paid),
-    /// under the new `refund_reference`; asked only when the channel's descriptor offers
-    /// refunds. The default is [`RefundRequest::full`]; `None` when the samples have no refund.
-    fn refund_request(&self, payment: &Payment, refund_reference: &str) -> Option<RefundRequest> {
-        Some(RefundRequest::full(payment, refund_reference))
+    /// The full refund of `payment` (created from [`ChannelSamples::payment_request`], paid,
+    /// its payment `notification` received), under the new `refund_reference`; asked only
+    /// when the channel's descriptor offers refunds. The default is [`RefundRequest::full`],
+    /// with the notification's identifiers when it carries any (what a channel such as
+    /// ShopeePay refunds with), else the create answer's; `None` when the samples have no
+    /// refund.
+    fn refund_request(
+        &self,
+        payment: &Payment,
+        notification: &Notification,
+        refund_reference: &str,
+    ) -> Option<RefundRequest> {
+        let mut req = RefundRequest::full(payment, refund_reference);
+        if !notification.identifiers.is_empty() {
+            req.identifiers.clone_from(&notification.identifiers);
+        }
+        Some(req)
     }
 
     /// What the customer does after the create answer.
