@@ -103,7 +103,8 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     reference: Some("payment.merchant_unique_reference"),
     identifiers: &["payment.identifier"],
     scalar_name: "",
-    redirect: Some(Redirect::get("payment.url")),
+    redirect: Some(Redirect::get(&["payment.url"])),
+    redirect_means_pending: false,
 };
 
 /// Cancel's answer; `payment.date` is the order's expiry.

@@ -48,7 +48,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     identifiers: &["emoney_configuration.identifier"],
     scalar_name: "TERMINAL_ID",
     redirect: Some(Redirect {
-        url: "emoney_payment.redirect_url_http",
+        url: &["emoney_payment.redirect_url_http"],
         method: Some("emoney_payment.redirect_method_http"),
         default_method: "POST",
         fields: &[
@@ -57,4 +57,5 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         ],
         fields_scalar_name: "Message",
     }),
+    redirect_means_pending: false,
 };

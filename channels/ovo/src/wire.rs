@@ -36,4 +36,5 @@ pub static PAYMENT_ANSWER: CreateAnswer = CreateAnswer {
     identifiers: &[],
     scalar_name: "",
     redirect: None,
+    redirect_means_pending: false,
 };

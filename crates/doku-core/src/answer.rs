@@ -25,7 +25,8 @@
 //!     reference: None,
 //!     identifiers: &["payment.identifier"],
 //!     scalar_name: "",
-//!     redirect: Some(Redirect::get("payment.url")),
+//!     redirect: Some(Redirect::get(&["payment.url"])),
+//!     redirect_means_pending: false,
 //! };
 //! let raw = r#"{"order": {"invoice_number": "INV-1"}, "payment": {"status": "pending",
 //!               "url": "https://pay.example/1"}}"#;
@@ -54,8 +55,9 @@ use crate::{Amount, RequestId};
 /// Where a create answer carries the redirect the customer follows.
 #[derive(Clone, Copy, Debug)]
 pub struct Redirect {
-    /// The URL.
-    pub url: &'static str,
+    /// The URL: the first of these paths present (an unpublished answer may carry it where
+    /// DOKU's prose says or where merchants' code reads it).
+    pub url: &'static [&'static str],
     /// The HTTP method's field, if the answer names one.
     pub method: Option<&'static str>,
     /// The method when the answer names none.
@@ -67,8 +69,8 @@ pub struct Redirect {
 }
 
 impl Redirect {
-    /// A plain `GET` of the URL at `url`.
-    pub const fn get(url: &'static str) -> Self {
+    /// A plain `GET` of the URL at the first of the `url` paths present.
+    pub const fn get(url: &'static [&'static str]) -> Self {
         Self {
             url,
             method: None,
@@ -100,6 +102,9 @@ pub struct CreateAnswer {
     pub scalar_name: &'static str,
     /// Where the redirect is, for a channel that redirects.
     pub redirect: Option<Redirect>,
+    /// For an answer DOKU does not publish: without a status, an answer carrying a redirect
+    /// URL is a pending payment (rather than undecodable).
+    pub redirect_means_pending: bool,
 }
 
 /// How a channel's cancel or refund answer is read (see the [module](self)).
@@ -230,7 +235,10 @@ impl CreateAnswer {
             .filter(|p| !readable(&body, request, p))
             .map(|p| (*p).to_owned())
             .collect();
-        let status = first(&body, self.status);
+        let redirect_url = self.redirect.and_then(|r| first(&body, r.url));
+        let status = first(&body, self.status).or_else(|| {
+            (self.redirect_means_pending && redirect_url.is_some()).then(|| "PENDING".to_owned())
+        });
         if status.is_none() {
             missing.push(self.status.join(" or "));
         }
@@ -264,7 +272,7 @@ impl CreateAnswer {
                 || r.default_method.to_owned(),
                 |m| m.trim().to_ascii_uppercase(),
             ),
-            url: text(body, r.url)?,
+            url: first(body, r.url)?,
             form_fields: identifiers(body, r.fields, r.fields_scalar_name),
         })
     }
@@ -289,7 +297,9 @@ impl CreateAnswer {
             put(&mut s, p, leaf_identifiers());
         }
         if let Some(r) = self.redirect {
-            put(&mut s, r.url, leaf_text());
+            for p in r.url {
+                put(&mut s, p, leaf_text());
+            }
             if let Some(m) = r.method {
                 put(&mut s, m, leaf_text());
             }
