@@ -110,8 +110,8 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
 /// Cancel's answer; `payment.date` is the order's expiry.
 pub static CANCEL_ANSWER: OperationAnswer = OperationAnswer {
     what: "an Akulaku cancel answer",
-    status: "cancel.status",
-    payment_status: "payment.status",
+    status: &["cancel.status"],
+    payment_status: &["payment.status"],
     echoes: &["order.invoice_number", "payment.merchant_unique_reference"],
     invoice_number: "order.invoice_number",
     amount: "order.amount",
@@ -125,8 +125,8 @@ pub static CANCEL_ANSWER: OperationAnswer = OperationAnswer {
 /// Refund's answer.
 pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
     what: "an Akulaku refund answer",
-    status: "refund.status",
-    payment_status: "payment.status",
+    status: &["refund.status"],
+    payment_status: &["payment.status"],
     echoes: &[
         "order.invoice_number",
         "payment.merchant_unique_reference",

@@ -112,10 +112,11 @@ pub struct CreateAnswer {
 pub struct OperationAnswer {
     /// What the answer is, for errors: `"an Akulaku cancel answer"`.
     pub what: &'static str,
-    /// The operation's own status (`cancel.status`, `refund.status`).
-    pub status: &'static str,
-    /// The payment's status after the operation.
-    pub payment_status: &'static str,
+    /// The operation's own status (`cancel.status`, `refund.status`): the first of these
+    /// paths present.
+    pub status: &'static [&'static str],
+    /// The payment's status after the operation: the first of these paths present.
+    pub payment_status: &'static [&'static str],
     /// Paths whose answered value, when present, must equal what the request sent there.
     pub echoes: &'static [&'static str],
     /// The invoice number (the request's when absent).
@@ -314,20 +315,25 @@ impl CreateAnswer {
 impl OperationAnswer {
     fn check(&self, sent: &Sent<Bytes>, request: &Value) -> Result<Value, Error> {
         let body = parse(sent)?;
-        if text(&body, self.status).is_none() && text(&body, self.payment_status).is_none() {
-            let missing = format!("{} or {}", self.status, self.payment_status);
-            return Err(not_an_answer(sent, self.what, &[missing]));
+        if first(&body, self.status).is_none() && first(&body, self.payment_status).is_none() {
+            let paths: Vec<&str> = self
+                .status
+                .iter()
+                .chain(self.payment_status)
+                .copied()
+                .collect();
+            return Err(not_an_answer(sent, self.what, &[paths.join(" or ")]));
         }
         check_echoes(sent, &body, request, self.echoes)?;
         Ok(body)
     }
 
     fn payment_status(&self, body: &Value) -> PaymentStatus {
-        lenient::payment_status(&text(body, self.payment_status).unwrap_or_default())
+        lenient::payment_status(&first(body, self.payment_status).unwrap_or_default())
     }
 
     fn status(&self, body: &Value) -> OperationStatus {
-        lenient::operation_status(&text(body, self.status).unwrap_or_default())
+        lenient::operation_status(&first(body, self.status).unwrap_or_default())
     }
 
     fn date(&self, body: &Value) -> Option<OffsetDateTime> {
@@ -392,13 +398,12 @@ impl OperationAnswer {
     /// The JSON Schema of the answer as it is read.
     pub fn schema(&self, title: &str) -> Schema {
         let mut s = answer_schema(title);
-        let texts = [self.status, self.payment_status, self.invoice_number];
-        for p in texts
-            .iter()
+        let texts = self.status.iter().chain(self.payment_status);
+        let texts = texts
             .chain(self.echoes)
             .chain(self.date)
-            .chain(&self.expires_at)
-        {
+            .chain(&self.expires_at);
+        for p in texts.chain(std::iter::once(&self.invoice_number)) {
             put(&mut s, p, leaf_text());
         }
         put(&mut s, self.amount, json!({"type": ["integer", "string"]}));

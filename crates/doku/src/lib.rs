@@ -10,6 +10,7 @@
 //! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
 //! | `ovo` | [`ovo`] (`doku-ovo`) | `ovo` |
 //! | `dokuwallet` | [`dokuwallet`] (`doku-dokuwallet`) | `dokuwallet` |
+//! | `shopeepay` | [`shopeepay`] (`doku-shopeepay`) | `shopeepay` |
 //! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
 //!
@@ -21,8 +22,8 @@
 //! let ids = doku::Registry::global().ids();
 //! let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
 //! assert_eq!(ids, linked);
-//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "dokuwallet"))]
-//! assert_eq!(ids, ["akulaku", "dokuwallet", "linkaja", "ovo"]);
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "dokuwallet", feature = "shopeepay"))]
+//! assert_eq!(ids, ["akulaku", "dokuwallet", "linkaja", "ovo", "shopeepay"]);
 //! ```
 
 pub use doku_core::*;
@@ -42,6 +43,10 @@ pub use doku_ovo as ovo;
 /// The DOKU e-Wallet e-money channel (`doku-dokuwallet`).
 #[cfg(feature = "dokuwallet")]
 pub use doku_dokuwallet as dokuwallet;
+
+/// The ShopeePay e-money channel (`doku-shopeepay`).
+#[cfg(feature = "shopeepay")]
+pub use doku_shopeepay as shopeepay;
 
 /// The axum notification receiver (`doku-receiver`).
 #[cfg(feature = "receiver")]
@@ -63,6 +68,8 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
         &doku_linkaja::DESCRIPTOR,
         #[cfg(feature = "ovo")]
         &doku_ovo::DESCRIPTOR,
+        #[cfg(feature = "shopeepay")]
+        &doku_shopeepay::DESCRIPTOR,
     ]
     .into_iter()
     .collect()

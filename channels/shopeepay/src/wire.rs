@@ -1,0 +1,72 @@
+//! ShopeePay's wire: DOKU's request tables for `POST /shopeepay-emoney/v2/order` (cut off
+//! after its first row) and `POST /shopeepay-emoney/v2/refund` (complete) as data, and where
+//! the answers carry their results, field names exactly as on the wire. The same tables
+//! check what the client sends and what the simulator receives, and make the published JSON
+//! Schemas.
+
+use doku_core::answer::{CreateAnswer, OperationAnswer, Redirect};
+use doku_core::rules::{FieldRule, Rules};
+
+/// The identifier naming ShopeePay's payment reference (from the notification).
+pub const PAYMENT_REFERENCE_ID: &str = "PAYMENT_REFERENCE_ID";
+/// The identifier naming ShopeePay's transaction serial number (from the notification).
+pub const TRANSACTION_SN: &str = "TRANSACTION_SN";
+
+/// The create request's rules: the one visible row, and the sample's fields with their
+/// sample's types (`doku-channels.md` section 4.4).
+pub static CREATE_RULES: Rules = Rules {
+    fields: &[
+        // "Mandatory; merchant-made, unique per request" (the rest of the cell is cut off).
+        FieldRule::text("order.invoice_number").required(),
+        // Row not visible; in the sample, and in every DOKU request.
+        FieldRule::whole_number("order.amount").required(),
+        FieldRule::text("order.callback_url"),
+        FieldRule::whole_number("order.expired_time"),
+    ],
+    cross: &[],
+};
+
+/// The refund request's rules: DOKU's table is complete, both fields mandatory.
+pub static REFUND_RULES: Rules = Rules {
+    fields: &[
+        FieldRule::text("order.invoice_number").required(),
+        FieldRule::array("shopeepay_payment.identifier").required(),
+    ],
+    cross: &[],
+};
+
+/// Where the create answer carries the result: only its start (the order) is published.
+pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
+    what: "a ShopeePay order answer",
+    required: &[],
+    status: &["shopeepay_payment.status", "payment.status"],
+    echoes: &["order.invoice_number", "order.amount"],
+    reference: None,
+    identifiers: &["shopeepay_payment.identifier"],
+    scalar_name: "",
+    redirect: Some(Redirect::get(&[
+        "shopeepay_payment.redirect_url_http",
+        "shopeepay_payment.redirect_url_app",
+        "payment.url",
+    ])),
+    redirect_means_pending: true,
+};
+
+/// Where the refund answer carries the result (not published: "HTTP 200, SUCCESS").
+pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
+    what: "a ShopeePay refund answer",
+    status: &["refund.status", "shopeepay_payment.refund_status"],
+    payment_status: &[
+        "payment.status",
+        "shopeepay_payment.status",
+        "transaction.status",
+    ],
+    echoes: &["order.invoice_number"],
+    invoice_number: "order.invoice_number",
+    amount: "order.amount",
+    date: &["refund.date", "transaction.date"],
+    expires_at: None,
+    message: "error.message",
+    identifiers: "shopeepay_payment.identifier",
+    reference: None,
+};
