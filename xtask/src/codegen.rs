@@ -199,6 +199,12 @@ fn capabilities_json(registry: &Registry) -> Result<String, String> {
     })))
 }
 
+/// A variant the core added after this generator was written: the pages must describe it,
+/// so codegen stops rather than write a page that says nothing.
+fn undescribed(variant: impl std::fmt::Debug) -> &'static str {
+    panic!("codegen: describe {variant:?} on the generated pages (xtask/src/codegen.rs)")
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -208,6 +214,7 @@ fn refund_text(r: RefundSupport) -> &'static str {
         RefundSupport::None => "no",
         RefundSupport::FullOnly => "full amount only",
         RefundSupport::Partial => "full or partial",
+        other => undescribed(other),
     }
 }
 
@@ -216,6 +223,7 @@ fn redirect_text(r: RedirectStyle) -> &'static str {
         RedirectStyle::Url => "URL (GET redirect)",
         RedirectStyle::Form => "form (method and fields from DOKU)",
         RedirectStyle::None => "none (approval in app)",
+        other => undescribed(other),
     }
 }
 
@@ -243,6 +251,7 @@ fn operation_name(op: Operation) -> &'static str {
         Operation::Cancel => "cancel",
         Operation::Refund => "refund",
         Operation::PartialRefund => "partial refund",
+        other => undescribed(other),
     }
 }
 
@@ -295,6 +304,7 @@ fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
         RedirectStyle::None => {
             "There is no redirect: the customer approves the payment in the provider's app."
         }
+        other => undescribed(other),
     };
     let _ = writeln!(s, "{step}. {redirect}");
     step += 1;
@@ -372,6 +382,7 @@ fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
                 doku_core::channel::Retry::SafeFailures =>
                     "on safe failures (connection refused, 5xx, 429), same Request-Id",
                 doku_core::channel::Retry::Never => "never",
+                other => undescribed(other),
             }
         );
     }

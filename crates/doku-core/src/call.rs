@@ -182,6 +182,7 @@ pub struct Endpoint {
 /// Which failures of an endpoint's request the transport retries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Retry {
     /// Failures where DOKU did not process the request or says to try again: connection
     /// refused, 5xx, 429 (the transport's retry policy).

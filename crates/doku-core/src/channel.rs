@@ -17,6 +17,7 @@ use crate::notification::{NotificationError, VerifiedNotification};
 /// E-money wallet or paylater (buy now, pay later).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ChannelKind {
     /// An e-money wallet (LinkAja, OVO, ShopeePay, ...).
     Emoney,
@@ -36,6 +37,7 @@ impl fmt::Display for ChannelKind {
 /// What refunds a channel offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RefundSupport {
     /// No refund through the API.
     None,
@@ -48,6 +50,7 @@ pub enum RefundSupport {
 /// How the customer is sent to pay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RedirectStyle {
     /// A plain redirect (GET) to a URL DOKU returns.
     Url,

@@ -19,6 +19,7 @@
 
 pub mod amount;
 pub mod answer;
+pub mod builder;
 pub mod call;
 pub mod channel;
 #[cfg(feature = "client")]
@@ -38,6 +39,7 @@ pub mod transport;
 pub mod validate;
 
 pub use amount::{Amount, AmountError};
+pub use builder::PaymentRequestBuilder;
 pub use call::{Call, Sent};
 pub use channel::{
     Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Operation, PaymentChannel,

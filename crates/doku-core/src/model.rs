@@ -252,6 +252,7 @@ pub struct CancelRequest {
 
 /// Outcome of a cancel or refund operation itself (as opposed to the payment's status).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OperationStatus {
     /// `SUCCESS`.
     Success,
@@ -368,6 +369,7 @@ pub struct Refund {
 
 /// A payment's status, as in notifications, Check Status and operation answers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PaymentStatus {
     /// Waiting for the customer.
     Pending,
@@ -727,6 +729,7 @@ pub struct StatusResult {
 /// An operation a channel may offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Operation {
     /// Create a payment.
     Create,

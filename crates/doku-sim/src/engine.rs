@@ -736,6 +736,8 @@ impl Engine {
             Operation::Refund | Operation::PartialRefund => {
                 channel.decode_refund(&request).map(Decoded::Refund)
             }
+            // An operation this simulator does not know yet: no endpoint routes to it.
+            other => Err(Rejection::Malformed(format!("{other} is not simulated"))),
         };
         let synchronous = match &decoded {
             Ok(Decoded::Create(new)) => new.synchronous,
