@@ -9,6 +9,7 @@
 //! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
 //! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
 //! | `ovo` | [`ovo`] (`doku-ovo`) | `ovo` |
+//! | `kredivo` | [`kredivo`] (`doku-kredivo`) | `kredivo` |
 //! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
 //!
@@ -20,8 +21,8 @@
 //! let ids = doku::Registry::global().ids();
 //! let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
 //! assert_eq!(ids, linked);
-//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo"))]
-//! assert_eq!(ids, ["akulaku", "linkaja", "ovo"]);
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "kredivo"))]
+//! assert_eq!(ids, ["akulaku", "kredivo", "linkaja", "ovo"]);
 //! ```
 
 pub use doku_core::*;
@@ -38,6 +39,10 @@ pub use doku_akulaku as akulaku;
 #[cfg(feature = "ovo")]
 pub use doku_ovo as ovo;
 
+/// The Kredivo paylater channel (`doku-kredivo`).
+#[cfg(feature = "kredivo")]
+pub use doku_kredivo as kredivo;
+
 /// The axum notification receiver (`doku-receiver`).
 #[cfg(feature = "receiver")]
 pub use doku_receiver as receiver;
@@ -52,6 +57,8 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
     [
         #[cfg(feature = "akulaku")]
         &doku_akulaku::DESCRIPTOR,
+        #[cfg(feature = "kredivo")]
+        &doku_kredivo::DESCRIPTOR,
         #[cfg(feature = "linkaja")]
         &doku_linkaja::DESCRIPTOR,
         #[cfg(feature = "ovo")]
