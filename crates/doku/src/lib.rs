@@ -10,6 +10,7 @@
 //! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
 //! | `ovo` | [`ovo`] (`doku-ovo`) | `ovo` |
 //! | `kredivo` | [`kredivo`] (`doku-kredivo`) | `kredivo` |
+//! | `indodana` | [`indodana`] (`doku-indodana`) | `indodana` |
 //! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
 //!
@@ -21,8 +22,8 @@
 //! let ids = doku::Registry::global().ids();
 //! let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
 //! assert_eq!(ids, linked);
-//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "kredivo"))]
-//! assert_eq!(ids, ["akulaku", "kredivo", "linkaja", "ovo"]);
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "kredivo", feature = "indodana"))]
+//! assert_eq!(ids, ["akulaku", "indodana", "kredivo", "linkaja", "ovo"]);
 //! ```
 
 pub use doku_core::*;
@@ -43,6 +44,10 @@ pub use doku_ovo as ovo;
 #[cfg(feature = "kredivo")]
 pub use doku_kredivo as kredivo;
 
+/// The Indodana paylater channel (`doku-indodana`).
+#[cfg(feature = "indodana")]
+pub use doku_indodana as indodana;
+
 /// The axum notification receiver (`doku-receiver`).
 #[cfg(feature = "receiver")]
 pub use doku_receiver as receiver;
@@ -57,6 +62,8 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
     [
         #[cfg(feature = "akulaku")]
         &doku_akulaku::DESCRIPTOR,
+        #[cfg(feature = "indodana")]
+        &doku_indodana::DESCRIPTOR,
         #[cfg(feature = "kredivo")]
         &doku_kredivo::DESCRIPTOR,
         #[cfg(feature = "linkaja")]

@@ -1,0 +1,229 @@
+//! Indodana from fixtures, offline: the unified request on the wire, DOKU's answer read
+//! leniently, every rule named by its unified field, the capabilities, the endpoint's policy
+//! and the registration.
+
+use doku_core::NextAction;
+use doku_core::{
+    Call, ClientId, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
+    PaymentStatus, RedirectStyle, Registry, SecretKey, Sent,
+};
+use doku_indodana::{CREATE_PATH, DESCRIPTOR, Indodana};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn unified() -> PaymentRequest {
+    serde_json::from_str(&fixture("unified-request.json")).expect("unified request fixture")
+}
+
+/// The merchant of `tests/fixtures/request.json`.
+fn merchant() -> Merchant {
+    Merchant::new(
+        ClientId::new("MCH-0001").expect("client id"),
+        SecretKey::new("SK-0001").expect("secret"),
+    )
+}
+
+fn create(req: &PaymentRequest) -> Result<Call<Payment>, Error> {
+    Indodana.create(req, &merchant())
+}
+
+/// The "field: rule" of every violation `validate_create` reports.
+fn violations(req: &PaymentRequest) -> Vec<String> {
+    match Indodana.validate_create(req) {
+        Ok(()) => Vec::new(),
+        Err(Error::Validation(v)) => v
+            .iter()
+            .map(|v| format!("{}: {}", v.field, v.rule))
+            .collect(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn maps_the_unified_request_to_the_wire_fixture() {
+    let call = create(&unified()).expect("valid");
+    let sent: Value = serde_json::from_slice(call.body()).expect("json");
+    let expected: Value = serde_json::from_str(&fixture("request.json")).expect("fixture");
+    assert_eq!(sent, expected);
+    assert_eq!(call.endpoint().path, CREATE_PATH);
+    assert_eq!(call.endpoint().timeout_secs, None);
+}
+
+#[test]
+fn maps_the_response_fixture_to_a_payment() {
+    let call = create(&unified()).expect("valid");
+    let request_id = call.request_id().clone();
+    let raw = fixture("response.json");
+    let payment = call
+        .read(Sent::answer(request_id.clone(), 200, raw.clone()))
+        .expect("a payment");
+    assert_eq!(payment.channel, "indodana");
+    assert_eq!(payment.request_id, request_id);
+    assert_eq!(payment.invoice_number, "INV-20260101-0001");
+    assert_eq!(payment.amount.rupiah(), 150_000);
+    assert_eq!(payment.status, PaymentStatus::Pending);
+    assert_eq!(
+        payment.next_action,
+        Some(NextAction::Redirect {
+            method: "GET".into(),
+            url: "https://pay.example/indodana/checkout/8472".into(),
+            form_fields: vec![],
+        })
+    );
+    assert_eq!(payment.identifiers.len(), 1);
+    assert_eq!(
+        payment.raw,
+        serde_json::from_str::<Value>(&raw).expect("json")
+    );
+}
+
+#[test]
+fn answers_are_read_leniently() {
+    // DOKU's answer, and what the caller gets.
+    let rows: Vec<(&str, Value, &str)> = vec![
+        (
+            "status in lower case, amount as a string, unknown fields",
+            json!({"order": {"invoice_number": "INV-20260101-0001", "amount": "150000.00"},
+                   "payment": {"status": "success", "x": 1}, "y": [1]}),
+            "SUCCESS",
+        ),
+        (
+            "fields in unexpected shapes",
+            json!({"order": 7, "payment": {"status": "FAILED", "identifier": "abc"}}),
+            "FAILED",
+        ),
+        (
+            "no status",
+            json!({"order": {"invoice_number": "INV-20260101-0001"}}),
+            "undecodable",
+        ),
+        (
+            "DOKU's error body",
+            json!({"error": {"message": "bad"}}),
+            "undecodable",
+        ),
+        (
+            "another invoice",
+            json!({"order": {"invoice_number": "INV-OTHER"}, "payment": {"status": "SUCCESS"}}),
+            "untrusted",
+        ),
+        (
+            "another amount",
+            json!({"order": {"amount": 1}, "payment": {"status": "SUCCESS"}}),
+            "untrusted",
+        ),
+    ];
+    for (name, answer, want) in rows {
+        let call = create(&unified()).expect("valid");
+        let rid = call.request_id().clone();
+        let body = serde_json::to_vec(&answer).expect("json");
+        let got = match call.read(Sent::answer(rid, 200, body)) {
+            Ok(p) => p.status.as_str().to_owned(),
+            Err(Error::Undecodable { .. }) => "undecodable".to_owned(),
+            Err(Error::Untrusted { .. }) => "untrusted".to_owned(),
+            Err(e) => panic!("{name}: {e}"),
+        };
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn every_broken_rule_is_reported_by_its_unified_field() {
+    let with = |change: Value| -> PaymentRequest {
+        let mut doc = serde_json::to_value(unified()).expect("json");
+        for (k, v) in change.as_object().expect("object") {
+            doc[k] = v.clone();
+        }
+        serde_json::from_value(doc).expect("a unified request")
+    };
+    let refused = |field: &str| format!("{field}: not offered by {}", DESCRIPTOR.display_name);
+    let rows: Vec<(&str, PaymentRequest, Vec<String>)> = vec![
+        ("the fixture", unified(), vec![]),
+        (
+            "invoice of 65 characters",
+            with(json!({"invoice_number": "I".repeat(65)})),
+            vec!["invoice_number: max 64 characters".into()],
+        ),
+        (
+            "zero amount",
+            with(json!({"amount": 0})),
+            vec![
+                "amount: must be at least 1 for indodana".into(),
+                "line_items: sum of line items 150000 != amount 0".into(),
+            ],
+        ),
+        (
+            "no callback URL",
+            with(json!({"callback_url": null})),
+            vec!["callback_url: required".into()],
+        ),
+        (
+            "callback not a URL",
+            with(json!({"callback_url": "merchant.example/return"})),
+            vec!["callback_url: absolute http(s) URL".into()],
+        ),
+        (
+            "phone not digits",
+            with(json!({"customer": {"phone": "+62 812"}})),
+            vec!["customer.phone: digits only".into()],
+        ),
+        (
+            "line items not summing to the amount",
+            with(json!({"line_items": [{"name": "Teh Botol", "price": 50000, "quantity": 2}]})),
+            vec!["line_items: sum of line items 100000 != amount 150000".into()],
+        ),
+        (
+            "fields Indodana has no place for",
+            with(json!({
+                "merchant_reference": "REF-1",
+                "customer": {"name": "Budi", "wallet_account": "081211111111"}
+            })),
+            vec![
+                refused("customer.wallet_account"),
+                refused("merchant_reference"),
+            ],
+        ),
+    ];
+    for (name, req, want) in rows {
+        assert_eq!(violations(&req), want, "{name}");
+    }
+}
+
+#[test]
+fn declares_what_it_offers_and_refuses_the_rest() {
+    assert!(DESCRIPTOR.supports(Operation::Create));
+    assert_eq!(DESCRIPTOR.capabilities.redirect, RedirectStyle::Url);
+    for op in [
+        Operation::Cancel,
+        Operation::Refund,
+        Operation::PartialRefund,
+    ] {
+        assert!(!DESCRIPTOR.supports(op), "{op:?}");
+        assert!(matches!(
+            DESCRIPTOR.require(op),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+    let cancel = serde_json::from_value(json!({"invoice_number": "INV-1"})).expect("cancel");
+    assert!(matches!(
+        Indodana.cancel(&cancel, &merchant()),
+        Err(Error::Unsupported { .. })
+    ));
+}
+
+#[test]
+fn is_registered_under_its_id_and_channel_code() {
+    let registry = Registry::global();
+    let channel = registry.get("indodana").expect("registered");
+    assert_eq!(channel.descriptor(), &DESCRIPTOR);
+    let by_code = registry
+        .by_channel_code("PEER_TO_PEER_INDODANA")
+        .expect("by code");
+    assert_eq!(by_code.descriptor().id, "indodana");
+    let names: Vec<&str> = channel.wire_schemas().iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["PaymentRequest", "PaymentResponse"]);
+}

@@ -1,0 +1,145 @@
+//! The JSON Schema of the wire request and its rules agree: for each document, the rules'
+//! verdict ([`Rules::check`](doku_core::rules::Rules::check), what the client and the
+//! simulator check) and a JSON Schema validator over the published schema say the same.
+//! A rule JSON Schema cannot state is marked validation-only and the schema must still
+//! accept it, so that moving the rule into the schema later is noticed.
+
+use doku_indodana::wire;
+use serde_json::{Value, json};
+
+/// What the schema says of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Both accept it.
+    Valid,
+    /// Both refuse it.
+    Invalid,
+    /// The rules refuse it; JSON Schema cannot state the rule and accepts it.
+    ValidationOnly,
+}
+
+#[test]
+fn the_request_schema_agrees_with_the_rules() {
+    use Verdict::{Invalid, Valid, ValidationOnly};
+    let schema = serde_json::to_value(wire::CREATE_RULES.schema("PaymentRequest")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let valid: Value =
+        serde_json::from_str(include_str!("fixtures/request.json")).expect("fixture");
+    let with = |pointer: &str, value: Option<Value>| {
+        let mut doc = valid.clone();
+        doku_testkit::set(&mut doc, pointer, value);
+        doc
+    };
+    let rows: Vec<(&str, Value, Verdict)> = vec![
+        ("the fixture", valid.clone(), Valid),
+        (
+            "amount as a numeric string",
+            with("/order/amount", Some(json!("150000.00"))),
+            Invalid,
+        ),
+        (
+            "invoice of 64 characters",
+            with("/order/invoice_number", Some(json!("I".repeat(64)))),
+            Valid,
+        ),
+        ("no order", with("/order", None), Invalid),
+        ("no invoice", with("/order/invoice_number", None), Invalid),
+        (
+            "blank invoice",
+            with("/order/invoice_number", Some(json!(" "))),
+            Invalid,
+        ),
+        (
+            "invoice of 65 characters",
+            with("/order/invoice_number", Some(json!("I".repeat(65)))),
+            Invalid,
+        ),
+        ("no amount", with("/order/amount", None), Invalid),
+        (
+            "amount null",
+            with("/order/amount", Some(Value::Null)),
+            Invalid,
+        ),
+        (
+            "amount with a fraction",
+            with("/order/amount", Some(json!(1.5))),
+            Invalid,
+        ),
+        (
+            "amount of 13 digits",
+            with("/order/amount", Some(json!(1_000_000_000_000_u64))),
+            Invalid,
+        ),
+        ("no customer", with("/customer", None), Valid),
+        ("no line items", with("/order/line_items", None), Valid),
+        ("no callback", with("/order/callback_url", None), Invalid),
+        (
+            "callback not a URL",
+            with(
+                "/order/callback_url",
+                Some(json!("merchant.example/return")),
+            ),
+            Invalid,
+        ),
+        (
+            "item name empty",
+            with("/order/line_items/0/name", Some(json!(""))),
+            Invalid,
+        ),
+        (
+            "item price missing",
+            with("/order/line_items/0/price", None),
+            Invalid,
+        ),
+        (
+            "item quantity of 5 digits",
+            with("/order/line_items/0/quantity", Some(json!(10000))),
+            Invalid,
+        ),
+        (
+            "customer name of 65 characters",
+            with("/customer/name", Some(json!("x".repeat(65)))),
+            Invalid,
+        ),
+        (
+            "customer email of 129 characters",
+            with("/customer/email", Some(json!("x".repeat(129)))),
+            Invalid,
+        ),
+        (
+            "customer phone not digits",
+            with("/customer/phone", Some(json!("+62 812"))),
+            Invalid,
+        ),
+        (
+            "customer phone of 17 digits",
+            with("/customer/phone", Some(json!("1".repeat(17)))),
+            Invalid,
+        ),
+        // JSON Schema cannot relate one field to others.
+        (
+            "line items not summing to the amount",
+            with("/order/amount", Some(json!(150_001))),
+            ValidationOnly,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, doc, verdict) in rows {
+        let by_schema = validator.is_valid(&doc);
+        let by_code = wire::CREATE_RULES.check(&doc).is_ok();
+        if (by_schema, by_code) != (verdict != Invalid, verdict == Valid) {
+            failures.push(format!(
+                "{name}: schema {by_schema}, rules {by_code}, expected {verdict:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_response_schema_accepts_the_fixture() {
+    let schema =
+        serde_json::to_value(wire::CREATE_ANSWER.schema("PaymentResponse")).expect("schema");
+    let doc: Value = serde_json::from_str(include_str!("fixtures/response.json")).expect("fixture");
+    assert!(jsonschema::is_valid(&schema, &doc));
+}

@@ -1,0 +1,45 @@
+//! Indodana through the real client against the simulator and this crate's plugin: the
+//! sample is valid and goes through
+//! (a pending redirect, paid through the simulator's control API)
+//! and Check Status reports it paid.
+
+use doku_core::{Client, Credentials, Environment, PaymentChannel, PaymentStatus};
+use doku_indodana::Indodana;
+use doku_indodana::sim::SAMPLES;
+use doku_sim::Outcome;
+use doku_sim::{ChannelSamples, MerchantConfig, SimConfig, SimHandle, Simulator};
+
+const CLIENT_ID: &str = "MCH-SIM-0001";
+const SECRET: &str = "SK-sim-0001";
+
+async fn start() -> SimHandle {
+    let config = SimConfig::default()
+        .merchant(MerchantConfig::new(CLIENT_ID, SECRET))
+        .time_factor(0.000_1);
+    Simulator::builder(config)
+        .registered_channels()
+        .start()
+        .await
+        .expect("simulator starts")
+}
+
+fn credentials(sim: &SimHandle) -> Credentials {
+    let env = Environment::custom(sim.base_url()).expect("URL");
+    Credentials::new(CLIENT_ID, SECRET, env).expect("credentials")
+}
+
+#[tokio::test]
+async fn the_sample_goes_through_the_simulator() {
+    let sim = start().await;
+    let client = Client::new(credentials(&sim)).expect("client");
+    let invoice = "INV-SIM-1";
+    let req = SAMPLES.payment_request(invoice);
+    Indodana.validate_create(&req).expect("the sample is valid");
+    let p = client.create("indodana", &req).await.expect("answered");
+    assert_eq!(p.status, PaymentStatus::Pending);
+    assert!(p.next_action.is_some(), "a redirect");
+    sim.complete(invoice, Outcome::Paid).expect("paid");
+    let status = client.check_status(invoice).await.expect("status");
+    assert_eq!(status.status, PaymentStatus::Success);
+    assert_eq!(sim.stats().orders, 1);
+}
