@@ -1,10 +1,11 @@
-//! Indodana in the local DOKU simulator (feature `sim`): the guide's request rules
-//! ([`CREATE_RULES`], the table the client checks too) over the raw request,
-//! and an answer shaped like DOKU's sample, pointing at the simulator's payment page.
+//! Indodana in the local DOKU simulator (feature `sim`): the request rules
+//! ([`CREATE_RULES`], the table the client checks too) over the raw request, and an answer
+//! shaped like Akulaku's generate-order answer (Indodana's is not published), pointing at the
+//! simulator's payment page.
 //!
 //! The simulator core does the rest (signatures, idempotency, order state, Check Status,
-//! notifications with `channel.id` `PEER_TO_PEER_INDODANA`, faults). Registered through `inventory`, so
-//! `doku_sim::SimulatorBuilder::registered_channels` picks it up.
+//! notifications with `channel.id` `PEER_TO_PEER_INDODANA`, faults). Registered through
+//! `inventory`, so `doku_sim::SimulatorBuilder::registered_channels` picks it up.
 
 use doku_core::ChannelDescriptor;
 use doku_sim::rules::{self, text_at, whole_at};
@@ -35,11 +36,11 @@ impl SimChannel for IndodanaSim {
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let body = rules::check(request.body(), &CREATE_RULES)?;
+        let text = |path| text_at(&body, path).map(str::to_owned);
         Ok(NewOrder {
-            invoice_number: text_at(&body, "order.invoice_number")
-                .unwrap_or_default()
-                .to_owned(),
+            invoice_number: text("order.invoice_number").unwrap_or_default(),
             amount: whole_at(&body, "order.amount").unwrap_or_default(),
+            override_notification_url: text("additional_info.override_notification_url"),
             ..NewOrder::default()
         })
     }
@@ -56,10 +57,9 @@ impl SimChannel for IndodanaSim {
     }
 }
 
-/// Indodana's sample for `doku demo` and the end-to-end suite: the crate's unified fixture
-/// (its invoice number replaced per run);
-/// the customer pays after the redirect. Write a `ChannelSamples` impl instead once the channel
-/// offers cancel or refund.
+/// Indodana's sample for `doku demo` and the end-to-end suite: the crate's unified fixture,
+/// DOKU's sample line item (its invoice number replaced per run); the customer pays after the
+/// redirect.
 pub static SAMPLES: JsonSamples = JsonSamples {
     payment: include_str!("../tests/fixtures/unified-request.json"),
     customer: CustomerAction::PaysAfterRedirect,
