@@ -11,6 +11,8 @@
 //! | `ovo` | [`ovo`] (`doku-ovo`) | `ovo` |
 //! | `dokuwallet` | [`dokuwallet`] (`doku-dokuwallet`) | `dokuwallet` |
 //! | `shopeepay` | [`shopeepay`] (`doku-shopeepay`) | `shopeepay` |
+//! | `kredivo` | [`kredivo`] (`doku-kredivo`) | `kredivo` |
+//! | `indodana` | [`indodana`] (`doku-indodana`) | `indodana` |
 //! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate): the axum notification receiver | |
 //! | `sim` (off by default) | `doku-sim` as [`sim`](crate), with the enabled channels' simulator models | |
 //!
@@ -22,8 +24,8 @@
 //! let ids = doku::Registry::global().ids();
 //! let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
 //! assert_eq!(ids, linked);
-//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "dokuwallet", feature = "shopeepay"))]
-//! assert_eq!(ids, ["akulaku", "dokuwallet", "linkaja", "ovo", "shopeepay"]);
+//! # #[cfg(all(feature = "linkaja", feature = "akulaku", feature = "ovo", feature = "dokuwallet", feature = "shopeepay", feature = "kredivo", feature = "indodana"))]
+//! assert_eq!(ids, ["akulaku", "dokuwallet", "indodana", "kredivo", "linkaja", "ovo", "shopeepay"]);
 //! ```
 
 pub use doku_core::*;
@@ -44,9 +46,16 @@ pub use doku_ovo as ovo;
 #[cfg(feature = "dokuwallet")]
 pub use doku_dokuwallet as dokuwallet;
 
+/// The Kredivo paylater channel (`doku-kredivo`).
+#[cfg(feature = "kredivo")]
+pub use doku_kredivo as kredivo;
 /// The ShopeePay e-money channel (`doku-shopeepay`).
 #[cfg(feature = "shopeepay")]
 pub use doku_shopeepay as shopeepay;
+
+/// The Indodana paylater channel (`doku-indodana`).
+#[cfg(feature = "indodana")]
+pub use doku_indodana as indodana;
 
 /// The axum notification receiver (`doku-receiver`).
 #[cfg(feature = "receiver")]
@@ -64,6 +73,10 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
         &doku_akulaku::DESCRIPTOR,
         #[cfg(feature = "dokuwallet")]
         &doku_dokuwallet::DESCRIPTOR,
+        #[cfg(feature = "indodana")]
+        &doku_indodana::DESCRIPTOR,
+        #[cfg(feature = "kredivo")]
+        &doku_kredivo::DESCRIPTOR,
         #[cfg(feature = "linkaja")]
         &doku_linkaja::DESCRIPTOR,
         #[cfg(feature = "ovo")]
