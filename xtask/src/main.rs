@@ -7,7 +7,7 @@
 //! * `cargo xtask codegen --check` regenerates in memory and fails, listing the files that
 //!   differ, are missing or should not be there.
 //! * `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater
-//!   [--redirect url|form|none] [--display-name NAME] [--timeout SECS] [--checksum]`
+//!   [--redirect url|form|none] [--display-name NAME] [--path PATH] [--timeout SECS] [--checksum]`
 //!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the workspace
 //!   and the `doku` facade.
 //!
@@ -62,6 +62,11 @@ enum Command {
         /// prefix, as given (`EMONEY_OVO` -> `OVO`).
         #[arg(long)]
         display_name: Option<String>,
+        /// The create endpoint's path from DOKU's page (`/shopeepay-emoney/v2/order`).
+        /// Default: DOKU's usual pattern for the kind, `/<name>-emoney/v1/payment` or
+        /// `/<name>-peer-to-peer/v2/generate-order`: check it.
+        #[arg(long)]
+        path: Option<String>,
         /// The create endpoint's timeout per attempt, in seconds (a synchronous channel
         /// waits longer than DOKU's answer: OVO 90). Default: the transport's (30 s).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -126,6 +131,7 @@ fn main() -> ExitCode {
             kind,
             redirect,
             display_name,
+            path,
             timeout,
             checksum,
         } => {
@@ -133,6 +139,7 @@ fn main() -> ExitCode {
                 kind,
                 redirect,
                 display_name,
+                path,
                 timeout,
                 checksum,
             };

@@ -97,6 +97,8 @@ pub(crate) struct Options {
     pub(crate) redirect: Redirect,
     /// `--display-name`.
     pub(crate) display_name: Option<String>,
+    /// `--path`: the create endpoint's path.
+    pub(crate) path: Option<String>,
     /// `--timeout`: the create endpoint's timeout in seconds.
     pub(crate) timeout: Option<u64>,
     /// `--checksum`: `client.id` and `security.check_sum` in the body.
@@ -111,6 +113,7 @@ impl Options {
             kind,
             redirect: Redirect::Url,
             display_name: None,
+            path: None,
             timeout: None,
             checksum: false,
         }
@@ -248,9 +251,22 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
         })
         .collect();
     let module = name.replace('-', "_");
-    let create_path = match options.kind {
-        Kind::Emoney => format!("/{name}-emoney/v1/payment"),
-        Kind::Paylater => format!("/{name}-peer-to-peer/v2/generate-order"),
+    let create_path = match (&options.path, options.kind) {
+        (Some(path), _) => {
+            let ok = path.starts_with('/')
+                && path.len() > 1
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+            if !ok {
+                return Err(format!(
+                    "--path `{path}` must be an absolute path such as /shopeepay-emoney/v2/order"
+                ));
+            }
+            path.clone()
+        }
+        (None, Kind::Emoney) => format!("/{name}-emoney/v1/payment"),
+        (None, Kind::Paylater) => format!("/{name}-peer-to-peer/v2/generate-order"),
     };
     let wallet = if options.redirect == Redirect::None {
         FIXTURE_WALLET_ID
@@ -1002,6 +1018,19 @@ mod tests {
         assert_eq!(p.service, "PEER_TO_PEER");
         assert_eq!(p.acquirer, "KREDIVO");
         assert_eq!(p.create_path, "/kredivo-peer-to-peer/v2/generate-order");
+        let given = Options {
+            path: Some("/shopeepay-emoney/v2/order".into()),
+            ..emoney.clone()
+        };
+        let n = names("shopeepay", "EMONEY_SHOPEE_PAY", &given).expect("valid");
+        assert_eq!(n.create_path, "/shopeepay-emoney/v2/order");
+        for bad in ["", "/", "shopeepay/v2", "/a b", "/a\"/b"] {
+            let o = Options {
+                path: Some(bad.into()),
+                ..emoney.clone()
+            };
+            assert!(names("x", "EMONEY_X", &o).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -1038,6 +1067,7 @@ mod tests {
                         kind: Kind::Emoney,
                         redirect,
                         display_name: None,
+                        path: None,
                         timeout,
                         checksum,
                     });

@@ -88,7 +88,7 @@ pub const NOTES: &[&str] = &[
 ];
 
 /// Unified field → wire field: a broken rule of the wire request names the unified field
-/// (the line items' `id` and `type` are renamed by [`Kredivo::to_wire`]).
+/// (`order.line_items[0].id` is `line_items[0].sku`).
 pub const MAPPING: &[(&str, &str)] = &[
     ("invoice_number", "order.invoice_number"),
     ("amount", "order.amount"),
@@ -112,17 +112,6 @@ pub struct Kredivo;
 
 doku_core::register_channel!(DESCRIPTOR, || Box::new(Kredivo));
 
-/// Renames a line item's wire field to the unified one in `field` (`line_items[0].id` →
-/// `line_items[0].sku`): the core's mapping renames whole paths, not fields inside elements.
-fn unified_item_field(field: &mut String) {
-    for (wire, unified) in [("].id", "].sku"), ("].type", "].category")] {
-        if field.starts_with("line_items[") && field.ends_with(wire) {
-            field.truncate(field.len() - wire.len());
-            field.push_str(unified);
-        }
-    }
-}
-
 impl Kredivo {
     /// The wire body for `req`, checked against [`wire::CREATE_RULES`]: all broken rules are
     /// reported at once, named by their unified field.
@@ -145,11 +134,7 @@ impl Kredivo {
             },
             "additional_info": {"override_notification_url": req.notification_url},
         });
-        checked_body(body, &wire::CREATE_RULES, refused, MAPPING).map_err(|mut v| {
-            v.0.iter_mut()
-                .for_each(|v| unified_item_field(&mut v.field));
-            v
-        })
+        checked_body(body, &wire::CREATE_RULES, refused, MAPPING)
     }
 }
 

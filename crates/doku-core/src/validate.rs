@@ -276,21 +276,56 @@ pub fn not_offered(request: &impl Serialize, accepted: &[&str], channel: &str) -
 }
 
 /// The unified path a channel's `mapping` (`(unified, wire)` pairs) gives `wire_path`: the
-/// pair whose wire path is `wire_path` or an ancestor of it; unchanged when none is.
+/// pair whose wire path is `wire_path` or an ancestor of it; unchanged when none is. In a
+/// pair, `[]` stands for any element index, carried over to the unified side
+/// (`("line_items[].sku", "order.line_items[].id")` renames `order.line_items[2].id`); a
+/// pair naming a field inside the elements wins over one naming the whole array.
 ///
 /// ```
-/// let mapping = [("line_items", "order.line_items")];
-/// assert_eq!(doku_core::validate::unified_path(&mapping, "order.line_items[1].sku"), "line_items[1].sku");
-/// assert_eq!(doku_core::validate::unified_path(&mapping, "customer.phone"), "customer.phone");
+/// let mapping = [
+///     ("line_items[].sku", "order.line_items[].id"),
+///     ("line_items", "order.line_items"),
+/// ];
+/// let unified = |p| doku_core::validate::unified_path(&mapping, p);
+/// assert_eq!(unified("order.line_items[1].name"), "line_items[1].name");
+/// assert_eq!(unified("order.line_items[2].id"), "line_items[2].sku");
+/// assert_eq!(unified("customer.phone"), "customer.phone");
 /// ```
 pub fn unified_path(mapping: &[(&str, &str)], wire_path: &str) -> String {
     mapping
         .iter()
-        .find_map(|(unified, wire)| {
-            let rest = wire_path.strip_prefix(wire)?;
-            (rest.is_empty() || rest.starts_with(['.', '['])).then(|| format!("{unified}{rest}"))
+        .filter_map(|(unified, wire)| {
+            let (rest, indices) = strip_pattern(wire_path, wire)?;
+            (rest.is_empty() || rest.starts_with(['.', '['])).then(|| {
+                let mut out = String::new();
+                let mut indices = indices.into_iter();
+                for (i, part) in unified.split("[]").enumerate() {
+                    if i > 0 {
+                        out.push_str(indices.next().unwrap_or("[]"));
+                    }
+                    out.push_str(part);
+                }
+                (wire.len(), out + rest)
+            })
         })
-        .unwrap_or_else(|| wire_path.to_owned())
+        .max_by_key(|(specificity, _)| *specificity)
+        .map_or_else(|| wire_path.to_owned(), |(_, path)| path)
+}
+
+/// `path` with the prefix `pattern` removed (`[]` in the pattern matches any `[i]`), and the
+/// `[i]` each `[]` matched.
+fn strip_pattern<'a>(path: &'a str, pattern: &str) -> Option<(&'a str, Vec<&'a str>)> {
+    let mut rest = path;
+    let mut indices = Vec::new();
+    for (i, part) in pattern.split("[]").enumerate() {
+        if i > 0 {
+            let end = rest.strip_prefix('[')?.find(']')? + 2;
+            indices.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+        rest = rest.strip_prefix(part)?;
+    }
+    Some((rest, indices))
 }
 
 /// Every violation of a channel's request at once, named as the caller wrote them: the
