@@ -111,6 +111,36 @@ pub enum Delivery {
 }
 
 impl Error {
+    /// The Request-Id to send the same request again with, when doing so is safe and may
+    /// help: the connection failed ([`Error::Unreachable`]), the outcome is unknown
+    /// ([`Error::OutcomeUnknown`]: DOKU answers a replay with its original answer, so nothing
+    /// is charged twice), or DOKU answered 5xx or 429. `None` for everything a retry cannot
+    /// change: an invalid or unsupported request, a refusal, and an unusable answer (ask
+    /// Check Status instead).
+    ///
+    /// ```
+    /// use doku_core::{Error, RequestId};
+    /// let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").unwrap();
+    /// let e = Error::OutcomeUnknown { request_id: id.clone(), reason: "timed out".into() };
+    /// assert_eq!(e.retry_with(), Some(&id));
+    /// assert!(!Error::Config("no secret".into()).is_retryable());
+    /// ```
+    pub fn retry_with(&self) -> Option<&RequestId> {
+        match self {
+            Self::Unreachable { request_id, .. } | Self::OutcomeUnknown { request_id, .. } => {
+                Some(request_id)
+            }
+            Self::Doku(e) if e.status >= 500 || e.status == 429 => Some(&e.request_id),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again (with [`Error::retry_with`]'s Request-Id) is
+    /// safe and may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.retry_with().is_some()
+    }
+
     /// Whether the request reached DOKU.
     pub fn delivery(&self) -> Delivery {
         match self {
@@ -316,5 +346,55 @@ impl fmt::Display for DokuError {
 impl From<DokuError> for Error {
     fn from(e: DokuError) -> Self {
         Self::Doku(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_a_retry_can_change_is_retryable() {
+        let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").expect("id");
+        let doku = |status| Error::from(DokuError::from_response(id.clone(), status, b"{}"));
+        let unusable = |raw: &str| Error::Untrusted {
+            request_id: id.clone(),
+            reason: "signature".into(),
+            raw: raw.into(),
+            next_action: None,
+        };
+        let rows: Vec<(&str, Error, bool)> = vec![
+            ("invalid", Error::Validation(Violations(Vec::new())), false),
+            ("config", Error::Config("x".into()), false),
+            ("unknown channel", Error::UnknownChannel("x".into()), false),
+            (
+                "unreachable",
+                Error::Unreachable {
+                    request_id: id.clone(),
+                    reason: "refused".into(),
+                },
+                true,
+            ),
+            (
+                "outcome unknown",
+                Error::OutcomeUnknown {
+                    request_id: id.clone(),
+                    reason: "timeout".into(),
+                },
+                true,
+            ),
+            ("DOKU 503", doku(503), true),
+            ("DOKU 429", doku(429), true),
+            ("DOKU 400", doku(400), false),
+            ("DOKU 409", doku(409), false),
+            ("untrusted answer", unusable("{}"), false),
+        ];
+        for (name, e, retryable) in rows {
+            assert_eq!(e.is_retryable(), retryable, "{name}");
+            assert_eq!(e.retry_with().is_some(), retryable, "{name}");
+            if let Some(rid) = e.retry_with() {
+                assert_eq!(rid, &id, "{name}");
+            }
+        }
     }
 }

@@ -50,9 +50,9 @@ pub use client::Client;
 pub use credentials::{ClientId, ConfigError, Credentials, Environment, Merchant, SecretKey};
 pub use error::{Delivery, DokuError, DokuErrorKind, Error};
 pub use model::{
-    CancelRequest, Cancellation, Customer, Identifier, LineItem, NextAction, Notification,
-    OperationStatus, Payment, PaymentRequest, PaymentStatus, RawJson, Refund, RefundAmount,
-    RefundRequest, RequestId, StatusResult,
+    CancelRequest, Cancellation, Customer, Identifier, InvalidRequestId, LineItem, NextAction,
+    Notification, OperationStatus, Payment, PaymentRequest, PaymentStatus, RawJson, Refund,
+    RefundAmount, RefundRequest, RequestId, StatusResult,
 };
 pub use notification::{NotificationError, NotificationVerifier, VerifiedNotification};
 pub use registry::{ChannelRegistration, Registry, route_notification};

@@ -29,10 +29,11 @@ impl RequestId {
     /// The longest Request-Id DOKU accepts.
     pub const MAX_LEN: usize = 128;
 
-    /// Checks and wraps a caller-supplied Request-Id.
-    pub fn new(value: impl Into<String>) -> Result<Self, String> {
+    /// Checks and wraps a caller-supplied Request-Id: 1 to [`RequestId::MAX_LEN`] visible
+    /// ASCII characters (it travels as an HTTP header).
+    pub fn new(value: impl Into<String>) -> Result<Self, InvalidRequestId> {
         let value = value.into();
-        check_header_token("Request-Id", &value, Self::MAX_LEN)?;
+        check_header_token("Request-Id", &value, Self::MAX_LEN).map_err(InvalidRequestId)?;
         Ok(Self(value))
     }
 
@@ -47,6 +48,11 @@ impl RequestId {
     }
 }
 
+/// A Request-Id that cannot be sent (empty, too long, or not visible ASCII): why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidRequestId(String);
+
 impl fmt::Debug for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RequestId({})", self.0)
@@ -60,8 +66,8 @@ impl fmt::Display for RequestId {
 }
 
 impl FromStr for RequestId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = InvalidRequestId;
+    fn from_str(s: &str) -> Result<Self, InvalidRequestId> {
         Self::new(s)
     }
 }

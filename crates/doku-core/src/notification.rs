@@ -203,11 +203,11 @@ impl Envelope {
     ///     .unwrap();
     /// assert_eq!(e.order.unwrap().amount.unwrap().rupiah(), 90_000);
     /// let err = Envelope::from_json(r#"{"order": {"amount": -1}}"#).unwrap_err();
-    /// assert!(err.starts_with("`order.amount`: "), "{err}");
+    /// assert!(err.to_string().starts_with("`order.amount`: "), "{err}");
     /// assert!(Envelope::from_json(r#"{"order": {}} x"#).is_err());
     /// ```
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|_| Self::explain(text))
+    pub fn from_json(text: &str) -> Result<Self, crate::validate::DecodeError> {
+        serde_json::from_str(text).map_err(|_| crate::validate::DecodeError(Self::explain(text)))
     }
 
     /// [`Envelope::from_json`] for bytes as received: bytes that are not UTF-8 are refused
@@ -220,9 +220,10 @@ impl Envelope {
     /// assert_eq!(e.channel.unwrap().id.as_deref(), Some("日本"));
     /// assert!(Envelope::from_json_bytes(b"{\"x\": \"\xff\"}").is_err());
     /// ```
-    pub fn from_json_bytes(json: &[u8]) -> Result<Self, String> {
-        let text = std::str::from_utf8(json)
-            .map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    pub fn from_json_bytes(json: &[u8]) -> Result<Self, crate::validate::DecodeError> {
+        let text = std::str::from_utf8(json).map_err(|e| {
+            crate::validate::DecodeError(format!("not UTF-8 at byte {}", e.valid_up_to()))
+        })?;
         Self::from_json(text)
     }
 
@@ -564,7 +565,7 @@ impl NotificationVerifier {
         let request_id =
             RequestId::new(request_id).map_err(|reason| NotificationError::InvalidHeader {
                 header: headers::REQUEST_ID,
-                reason,
+                reason: reason.to_string(),
             })?;
         let secret = self
             .keys
@@ -597,7 +598,8 @@ impl NotificationVerifier {
                 "body must be a JSON object".into(),
             ));
         }
-        let envelope = Envelope::from_json_bytes(&body).map_err(NotificationError::Malformed)?;
+        let envelope = Envelope::from_json_bytes(&body)
+            .map_err(|e| NotificationError::Malformed(e.to_string()))?;
         Ok(VerifiedNotification {
             client_id: CompactString::new(client_id),
             request_id,

@@ -177,9 +177,19 @@ impl Validator {
 /// let ok = br#"{"invoice_number":"I","amount":1}"#;
 /// assert!(decode_json::<doku_core::PaymentRequest>(ok).is_ok());
 /// let trailing = br#"{"invoice_number":"I","amount":1}, "x": 2}"#;
-/// assert!(decode_json::<doku_core::PaymentRequest>(trailing).unwrap_err().contains("trailing"));
+/// let err = decode_json::<doku_core::PaymentRequest>(trailing).unwrap_err();
+/// assert!(err.to_string().contains("trailing"));
 /// ```
-pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    decode(body).map_err(DecodeError)
+}
+
+/// JSON that does not decode: says where (the field path, when there is one) and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub(crate) String);
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let text =
         std::str::from_utf8(body).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
     let de = &mut serde_json::Deserializer::from_str(text);

@@ -413,7 +413,7 @@ fn envelope_reading_table() {
                 *amount,
                 "{text}"
             ),
-            (Err(e), Err(part)) => assert!(e.contains(part), "{text}: {e}"),
+            (Err(e), Err(part)) => assert!(e.to_string().contains(part), "{text}: {e}"),
             _ => panic!("{text}: got {got:?}, want {want:?}"),
         }
     }

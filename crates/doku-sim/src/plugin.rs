@@ -279,7 +279,7 @@ pub fn decode_with<T: serde::de::DeserializeOwned>(
     body: &[u8],
     validate: impl FnOnce(&T) -> Result<(), Violations>,
 ) -> Result<T, Rejection> {
-    let value: T = doku_core::validate::decode_json(body).map_err(Rejection::Malformed)?;
+    let value: T = doku_core::validate::decode_json(body).map_err(Rejection::malformed)?;
     validate(&value)?;
     Ok(value)
 }
