@@ -166,7 +166,7 @@ impl Validator {
 ///     br#"{"invoice_number":"I","amount":"10.50","callback_url":"https://x.example"}"#,
 /// )
 /// .unwrap_err();
-/// assert!(err.starts_with("amount: amount must be whole rupiah"), "{err}");
+/// assert!(err.to_string().starts_with("amount: amount must be whole rupiah"), "{err}");
 /// ```
 ///
 /// The whole input must be one JSON value in UTF-8: bytes after it (a corrupted or
