@@ -8,6 +8,8 @@ use crate::model::{
     RefundRequest, StatusResult,
 };
 use crate::notification::{NotificationError, VerifiedNotification};
+use std::sync::Arc;
+
 use crate::registry::Registry;
 use crate::transport::Api;
 
@@ -16,7 +18,7 @@ use crate::transport::Api;
 #[derive(Clone, Debug)]
 pub struct Client {
     api: Api,
-    registry: &'static Registry,
+    registry: Arc<Registry>,
 }
 
 impl Client {
@@ -29,13 +31,14 @@ impl Client {
     pub fn from_api(api: Api) -> Self {
         Self {
             api,
-            registry: Registry::global(),
+            registry: Registry::shared(),
         }
     }
 
-    /// Uses this registry instead of the global one.
-    pub fn with_registry(mut self, registry: &'static Registry) -> Self {
-        self.registry = registry;
+    /// Uses this registry instead of the global one: built by the program
+    /// (`Registry::from_registrations`) and shared, no `'static` needed.
+    pub fn with_registry(mut self, registry: impl Into<Arc<Registry>>) -> Self {
+        self.registry = registry.into();
         self
     }
 
@@ -45,12 +48,12 @@ impl Client {
     }
 
     /// The registry.
-    pub fn registry(&self) -> &'static Registry {
-        self.registry
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The channel with this id.
-    pub fn channel(&self, id: &str) -> Result<&'static dyn PaymentChannel, Error> {
+    pub fn channel(&self, id: &str) -> Result<&dyn PaymentChannel, Error> {
         self.registry.get(id)
     }
 
@@ -91,7 +94,7 @@ impl Client {
         &self,
         n: &VerifiedNotification,
     ) -> Result<Notification, NotificationError> {
-        route_notification(self.registry, n)
+        route_notification(&self.registry, n)
     }
 }
 

@@ -7,7 +7,7 @@
 //! explicit list instead, as a fallback to automatic registration.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::channel::{ChannelDescriptor, PaymentChannel};
 use crate::error::Error;
@@ -110,8 +110,22 @@ impl std::fmt::Debug for Registry {
 impl Registry {
     /// The registry of every channel linked into this program (built once).
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
-        GLOBAL.get_or_init(|| Self::from_registrations(inventory::iter::<ChannelRegistration>))
+        Self::global_arc()
+    }
+
+    /// [`Registry::global`] as a shared handle, for a [`crate::Client`] or a receiver that
+    /// takes `Arc<Registry>` (any registry of your own works the same way).
+    pub fn shared() -> Arc<Registry> {
+        Arc::clone(Self::global_arc())
+    }
+
+    fn global_arc() -> &'static Arc<Registry> {
+        static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            Arc::new(Self::from_registrations(
+                inventory::iter::<ChannelRegistration>,
+            ))
+        })
     }
 
     /// A registry of exactly these registrations. Ids and channel codes claimed more than

@@ -120,6 +120,30 @@ fn explicit_registry_reports_shared_channel_codes() {
     assert!(r.by_channel_code("EMONEY_SAME").is_err());
 }
 
+#[tokio::test]
+async fn a_client_takes_a_registry_the_program_built() {
+    // No `'static`, no leak: an owned registry shared with the client.
+    let regs = [ChannelRegistration {
+        descriptor: &CODE_A,
+        constructor: || Box::new(Counting(&CODE_A)),
+    }];
+    let registry = std::sync::Arc::new(Registry::from_registrations(&regs));
+    let creds = Credentials::new(
+        "MCH-1",
+        "SK-1",
+        Environment::custom("http://127.0.0.1:9").unwrap(),
+    )
+    .unwrap();
+    let client = Client::new(creds).unwrap().with_registry(registry.clone());
+    assert_eq!(client.registry().ids(), vec!["code-a"]);
+    assert!(client.channel("code-a").is_ok());
+    assert!(
+        client.channel("plain").is_err(),
+        "the global registry is not used"
+    );
+    assert_eq!(std::sync::Arc::strong_count(&registry), 2);
+}
+
 fn req() -> RefundRequest {
     RefundRequest {
         request_id: None,
