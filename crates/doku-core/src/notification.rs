@@ -34,9 +34,56 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde::Deserialize;
 
-/// The envelope's short strings (ids, statuses, dates, invoice numbers) are stored inline up
-/// to 24 bytes, so parsing a notification allocates little.
-pub use compact_str::CompactString;
+use compact_str::CompactString;
+
+/// A short string of the envelope (an id, a status, a date, an invoice number), held inline
+/// up to 24 bytes so that parsing a notification allocates little; it reads as a `&str`
+/// (`Deref`), and its storage is not part of this crate's API.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnvelopeText(CompactString);
+
+impl std::ops::Deref for EnvelopeText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for EnvelopeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for EnvelopeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for EnvelopeText {
+    fn from(s: &str) -> Self {
+        Self(CompactString::new(s))
+    }
+}
+
+impl From<EnvelopeText> for String {
+    fn from(t: EnvelopeText) -> Self {
+        t.0.into()
+    }
+}
+
+impl PartialEq<str> for EnvelopeText {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for EnvelopeText {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
 
 use crate::amount::Amount;
 use crate::clock::{SharedClock, SystemClock, parse_doku_datetime, parse_iso8601};
@@ -53,10 +100,16 @@ mod liberal {
 
     use compact_str::CompactString;
     use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::EnvelopeText;
     use serde::{Deserialize, Deserializer};
 
     /// A string, or a number's text; anything else is absent.
-    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CompactString>, D::Error> {
+    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<EnvelopeText>, D::Error> {
+        Ok(compact(d)?.map(EnvelopeText))
+    }
+
+    fn compact<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CompactString>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = Option<CompactString>;
@@ -140,7 +193,7 @@ mod liberal {
 pub struct IdObject {
     /// The id, as an open string.
     #[serde(default, deserialize_with = "liberal::text")]
-    pub id: Option<CompactString>,
+    pub id: Option<EnvelopeText>,
 }
 
 /// The envelope's `order`.
@@ -148,7 +201,7 @@ pub struct IdObject {
 pub struct EnvelopeOrder {
     /// `order.invoice_number`.
     #[serde(default, deserialize_with = "liberal::text")]
-    pub invoice_number: Option<CompactString>,
+    pub invoice_number: Option<EnvelopeText>,
     /// `order.amount`.
     #[serde(default)]
     pub amount: Option<Amount>,
@@ -159,13 +212,13 @@ pub struct EnvelopeOrder {
 pub struct EnvelopeTransaction {
     /// `transaction.status`.
     #[serde(default, deserialize_with = "liberal::text")]
-    pub status: Option<CompactString>,
+    pub status: Option<EnvelopeText>,
     /// `transaction.date`.
     #[serde(default, deserialize_with = "liberal::text")]
-    pub date: Option<CompactString>,
+    pub date: Option<EnvelopeText>,
     /// `transaction.original_request_id`.
     #[serde(default, deserialize_with = "liberal::text")]
-    pub original_request_id: Option<CompactString>,
+    pub original_request_id: Option<EnvelopeText>,
 }
 
 /// The parts every DOKU notification (and Check Status answer) shares. Unknown fields are
