@@ -10,12 +10,15 @@
 //!   [--redirect url|form|none] [--display-name NAME] [--path PATH] [--timeout SECS] [--checksum]`
 //!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the workspace
 //!   and the `doku` facade.
+//! * `cargo xtask msrv` checks that nothing the workspace builds needs a newer Rust than its
+//!   declared `rust-version`.
 //!
 //! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
 //! holds every channel the facade links with its default features.
 
 mod codegen;
 mod json;
+mod msrv;
 mod new_channel;
 mod schema_walk;
 #[cfg(test)]
@@ -44,6 +47,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Checks that every package the workspace builds declares a `rust-version` no newer
+    /// than the workspace's.
+    Msrv,
     /// Scaffolds `channels/<name>` as a new channel crate and wires it into the facade.
     NewChannel {
         /// The channel id and folder name: lower-case ASCII, `[a-z][a-z0-9-]*`.
@@ -125,6 +131,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::Msrv => msrv::run(),
         Command::NewChannel {
             name,
             code,
