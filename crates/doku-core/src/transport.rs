@@ -130,7 +130,12 @@ struct Inner {
     base_url: String,
     base_path: String,
     clock: SharedClock,
+    on_attempt: Option<AttemptHook>,
 }
+
+/// Called with the headers of every attempt before it is sent: see
+/// [`ApiBuilder::on_attempt`].
+pub type AttemptHook = Arc<dyn Fn(&mut http::HeaderMap) + Send + Sync>;
 
 /// A client's connection to DOKU: one merchant's credentials, an HTTP client and settings.
 /// Cheap to clone; hold one per merchant.
@@ -150,15 +155,51 @@ impl std::fmt::Debug for Api {
 }
 
 /// Builds an [`Api`].
-#[derive(Debug)]
 pub struct ApiBuilder {
     credentials: Credentials,
     config: TransportConfig,
     http: Option<reqwest::Client>,
     clock: Option<SharedClock>,
+    on_attempt: Option<AttemptHook>,
+}
+
+impl std::fmt::Debug for ApiBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiBuilder")
+            .field("credentials", &self.credentials)
+            .field("config", &self.config)
+            .field("on_attempt", &self.on_attempt.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ApiBuilder {
+    /// Adds headers to every attempt before it is sent, such as OpenTelemetry's
+    /// `traceparent` from the current context (the middleware hook of this client). The
+    /// signature covers neither these headers nor their order; a hook cannot change the
+    /// signed ones (`Client-Id`, `Request-Id`, `Request-Timestamp`, `Signature`, `Digest`),
+    /// which are set after it runs.
+    ///
+    /// ```
+    /// # use doku_core::{Api, Credentials, Environment};
+    /// let creds = Credentials::new("MCH-1", "SK-1", Environment::Sandbox).unwrap();
+    /// let api = Api::builder(creds)
+    ///     .on_attempt(|headers: &mut http::HeaderMap| {
+    ///         headers.insert("traceparent", http::HeaderValue::from_static(
+    ///             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(api);
+    /// ```
+    pub fn on_attempt(
+        mut self,
+        hook: impl Fn(&mut http::HeaderMap) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_attempt = Some(Arc::new(hook));
+        self
+    }
+
     /// Replaces the whole configuration.
     pub fn config(mut self, config: TransportConfig) -> Self {
         self.config = config;
@@ -218,9 +259,46 @@ impl ApiBuilder {
                 base_url,
                 base_path,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                on_attempt: self.on_attempt,
             }),
         })
     }
+}
+
+/// The `error.type` of a failed request: which way it failed, for spans and metrics.
+fn error_type(e: &Error) -> &'static str {
+    match e {
+        Error::Unreachable { .. } => "unreachable",
+        Error::OutcomeUnknown { .. } => "outcome_unknown",
+        Error::Doku(_) => "doku_refused",
+        Error::Untrusted { .. } => "untrusted",
+        Error::Undecodable { .. } => "undecodable",
+        _ => "other",
+    }
+}
+
+/// Records one request with the `metrics` facade (a no-op until the application installs a
+/// recorder, such as a Prometheus exporter): `doku_client_requests_total` and
+/// `doku_client_request_duration_seconds`, labelled by method, path, status and outcome.
+fn record_metrics(
+    method: &Method,
+    target: &str,
+    status: Option<u16>,
+    outcome: &'static str,
+    started: Instant,
+) {
+    let labels = [
+        ("http_request_method", method.as_str().to_owned()),
+        ("url_path", target.to_owned()),
+        (
+            "http_response_status_code",
+            status.map_or_else(String::new, |s| s.to_string()),
+        ),
+        ("outcome", outcome.to_owned()),
+    ];
+    metrics::counter!("doku_client_requests_total", &labels).increment(1);
+    metrics::histogram!("doku_client_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Characters escaped in a path segment: controls, space, and the URL delimiters.
@@ -253,6 +331,7 @@ impl Api {
             config: TransportConfig::default(),
             http: None,
             clock: None,
+            on_attempt: None,
         }
     }
 
@@ -456,14 +535,20 @@ impl Api {
             )));
         }
         let target = format!("{}{path}", self.inner.base_path);
+        // OpenTelemetry's HTTP client conventions, so that an OTel layer exports the span as
+        // an HTTP client span (`otel.kind`, `http.request.method`, `url.path`,
+        // `http.response.status_code`, `http.request.resend_count`, `error.type`).
         let span = tracing::info_span!(
             "doku.request",
-            method = %method,
-            path = %target,
-            request_id = %rid,
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
+            otel.name = %format_args!("{method} {target}"),
+            otel.kind = "client",
+            http.request.method = %method,
+            url.path = %target,
+            server.address = %self.inner.base_url,
+            doku.request_id = %rid,
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            error.type = tracing::field::Empty,
         );
         async {
             let started = Instant::now();
@@ -471,20 +556,27 @@ impl Api {
                 .execute(&method, path, &target, body, &rid, policy)
                 .await;
             let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
             let answer = match result {
                 Ok(a) => a,
                 Err(e) => {
+                    span.record("error.type", error_type(&e));
+                    record_metrics(&method, &target, None, error_type(&e), started);
                     tracing::warn!(error = %e, "DOKU request failed");
                     return Err(e);
                 }
             };
-            span.record("status", answer.status);
-            span.record("attempts", answer.attempts);
+            span.record("http.response.status_code", answer.status);
+            span.record("http.request.resend_count", answer.attempts - 1);
+            let status = answer.status;
             let out = self.interpret(&target, rid, answer);
+            let outcome = out.as_ref().map_or_else(error_type, |_| "ok");
+            record_metrics(&method, &target, Some(status), outcome, started);
             match &out {
                 Ok(_) => tracing::info!("DOKU request answered"),
-                Err(e) => tracing::warn!(error = %e, "DOKU request refused"),
+                Err(e) => {
+                    span.record("error.type", outcome);
+                    tracing::warn!(error = %e, "DOKU request refused");
+                }
             }
             out
         }
@@ -516,7 +608,22 @@ impl Api {
             let mut req = inner
                 .http
                 .request(method.clone(), &url)
-                .timeout(policy.timeout)
+                .timeout(policy.timeout);
+            if let Some(hook) = &inner.on_attempt {
+                let mut extra = http::HeaderMap::new();
+                hook(&mut extra);
+                for signed in [
+                    headers::CLIENT_ID,
+                    headers::REQUEST_ID,
+                    headers::REQUEST_TIMESTAMP,
+                    headers::SIGNATURE,
+                    "Digest",
+                ] {
+                    extra.remove(signed);
+                }
+                req = req.headers(extra);
+            }
+            let mut req = req
                 .header(headers::CLIENT_ID, client_id)
                 .header(headers::REQUEST_ID, rid.as_str())
                 .header(headers::REQUEST_TIMESTAMP, &timestamp)

@@ -42,6 +42,8 @@ struct Seen {
     body: Bytes,
     signature_ok: bool,
     content_type: Option<String>,
+    traceparent: Option<String>,
+    client_ids: usize,
 }
 
 #[derive(Clone)]
@@ -103,6 +105,10 @@ async fn handler(
         content_type: headers
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned()),
+        traceparent: headers
+            .get("traceparent")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        client_ids: headers.get_all("client-id").iter().count(),
     });
     let reply = {
         let mut script = s.script.lock().unwrap();
@@ -521,4 +527,114 @@ async fn endpoint_policy_overrides_the_transport_for_its_calls() {
             "{name}"
         );
     }
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+fn traced_api(base: &str) -> Api {
+    let creds = Credentials::new(CLIENT, SECRET, Environment::custom(base).unwrap()).unwrap();
+    Api::builder(creds)
+        .retry(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+        })
+        .on_attempt(|h: &mut http::HeaderMap| {
+            h.insert("traceparent", http::HeaderValue::from_static(TRACEPARENT));
+            // A hook cannot touch what is signed.
+            h.insert("Client-Id", http::HeaderValue::from_static("MCH-FORGED"));
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_attempt_hook_adds_headers_to_every_attempt_and_never_signed_ones() {
+    use Reply::*;
+    let server = serve(vec![Unsigned(503, "busy"), Signed(200, OK_BODY)]).await;
+    let got = traced_api(&server.base)
+        .post::<_, Answer>("/x/v1/payment", &serde_json::json!({"a": 1}), None)
+        .await;
+    assert!(got.is_ok(), "{got:?}");
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "a retry");
+    for s in seen.iter() {
+        assert_eq!(s.traceparent.as_deref(), Some(TRACEPARENT));
+        assert_eq!(s.client_ids, 1, "one Client-Id, the merchant's");
+        assert!(s.signature_ok);
+    }
+}
+
+#[test]
+fn every_request_is_counted_and_timed_for_metrics() {
+    use Reply::*;
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        rt.block_on(async {
+            let server = serve(vec![Signed(200, OK_BODY)]).await;
+            let ok = api(&server.base, true)
+                .post::<_, Answer>("/x/v1/payment", &serde_json::json!({"a": 1}), None)
+                .await;
+            assert!(ok.is_ok(), "{ok:?}");
+            let refused = api(&"http://127.0.0.1:9".to_owned(), true)
+                .post::<_, Answer>("/x/v1/payment", &serde_json::json!({"a": 1}), None)
+                .await;
+            assert!(refused.is_err());
+        });
+    });
+    let mut seen: Vec<(String, String, String)> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let labels: Vec<String> = key
+                .key()
+                .labels()
+                .filter(|l| matches!(l.key(), "outcome" | "http_response_status_code"))
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            let kind = match value {
+                metrics_util::debugging::DebugValue::Counter(n) => format!("counter {n}"),
+                metrics_util::debugging::DebugValue::Histogram(v) => {
+                    format!("histogram {}", v.len())
+                }
+                metrics_util::debugging::DebugValue::Gauge(_) => "gauge".into(),
+            };
+            (key.key().name().to_owned(), labels.join(","), kind)
+        })
+        .collect();
+    seen.sort();
+    let row = |name: &str, labels: &str, kind: &str| {
+        (name.to_owned(), labels.to_owned(), kind.to_owned())
+    };
+    assert_eq!(
+        seen,
+        [
+            row(
+                "doku_client_request_duration_seconds",
+                "http_response_status_code=,outcome=unreachable",
+                "histogram 1"
+            ),
+            row(
+                "doku_client_request_duration_seconds",
+                "http_response_status_code=200,outcome=ok",
+                "histogram 1"
+            ),
+            row(
+                "doku_client_requests_total",
+                "http_response_status_code=,outcome=unreachable",
+                "counter 1"
+            ),
+            row(
+                "doku_client_requests_total",
+                "http_response_status_code=200,outcome=ok",
+                "counter 1"
+            ),
+        ]
+    );
 }
