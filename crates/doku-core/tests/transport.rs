@@ -581,7 +581,7 @@ fn every_request_is_counted_and_timed_for_metrics() {
                 .post::<_, Answer>("/x/v1/payment", &serde_json::json!({"a": 1}), None)
                 .await;
             assert!(ok.is_ok(), "{ok:?}");
-            let refused = api(&"http://127.0.0.1:9".to_owned(), true)
+            let refused = api("http://127.0.0.1:9", true)
                 .post::<_, Answer>("/x/v1/payment", &serde_json::json!({"a": 1}), None)
                 .await;
             assert!(refused.is_err());

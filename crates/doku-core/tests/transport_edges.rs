@@ -236,14 +236,15 @@ fn every_request_is_traced_without_the_secret() {
         .lines()
         .find(|l| l.contains("DOKU request answered"))
         .unwrap_or_else(|| panic!("{text}"));
+    // OpenTelemetry's HTTP client conventions.
     for field in [
         "doku.request",
-        "method=POST",
-        "path=/akulaku-peer-to-peer/v2/generate-order",
-        "request_id=traced-request-0001",
-        "status=200",
-        "attempts=2",
-        "duration_ms=",
+        "otel.kind=\"client\"",
+        "http.request.method=POST",
+        "url.path=/akulaku-peer-to-peer/v2/generate-order",
+        "doku.request_id=traced-request-0001",
+        "http.response.status_code=200",
+        "http.request.resend_count=1",
     ] {
         assert!(answered.contains(field), "{field} missing from {answered}");
     }
