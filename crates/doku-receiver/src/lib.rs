@@ -68,13 +68,21 @@
 //! ```
 
 pub mod handler;
+#[cfg(feature = "postgres")]
+pub mod postgres_store;
 pub mod receiver;
 pub mod reconcile;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod store;
 
 pub use handler::{BoxError, FallbackHandler, NotificationHandler};
+#[cfg(feature = "postgres")]
+pub use postgres_store::{InboxEntry, InboxFilter, InboxHandler, PostgresStore, inbox_handler};
 pub use receiver::{Answer, NotificationService, Outcome, Receiver, ReceiverBuilder};
 pub use reconcile::{CheckStatus, Mismatch, ReconcileOutcome, expect_payment, reconcile};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use store::{
-    ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, StoreError,
+    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, ManualClock, MemoryStore, StoreError,
 };
