@@ -74,6 +74,8 @@ pub mod receiver;
 pub mod reconcile;
 #[cfg(feature = "redis")]
 pub mod redis_store;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 
 pub use handler::{BoxError, FallbackHandler, NotificationHandler};

@@ -499,6 +499,10 @@ impl Receiver {
             Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
                 return Answer::rejected(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
             }
+            #[cfg(feature = "serve")]
+            Err(e) if body_timed_out(&*e) => {
+                return Answer::rejected(StatusCode::REQUEST_TIMEOUT, "body not received in time");
+            }
             Err(_) => return Answer::rejected(StatusCode::BAD_REQUEST, "could not read body"),
         };
         self.process_bytes(&parts.headers, body).await
@@ -826,6 +830,20 @@ async fn run_renewing<F: Future>(
             },
         }
     }
+}
+
+/// Whether reading the body failed on [`serve`](crate::serve)'s body-read deadline
+/// (wrapped by axum and the length limit).
+#[cfg(feature = "serve")]
+fn body_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<crate::serve::BodyReadTimeout>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn truncate(s: &str, max: usize) -> &str {

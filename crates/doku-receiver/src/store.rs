@@ -646,13 +646,69 @@ impl DedupeStore for MemoryStore {
 /// # let _ = store; });
 /// ```
 pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
+    open_with(url, OpenOptions::default()).await
+}
+
+/// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// The claim's lease ([`DedupeStore::lease`]).
+    pub lease: Option<Duration>,
+    /// How long a handled key is remembered (memory and Redis; PostgreSQL keeps its rows).
+    pub ttl: Option<Duration>,
+}
+
+impl OpenOptions {
+    /// Sets the lease.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    /// Sets the time to live of a handled key.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+}
+
+/// [`open`] with these options.
+pub async fn open_with(
+    url: &str,
+    options: OpenOptions,
+) -> Result<Arc<dyn DedupeStore>, StoreError> {
     let scheme = url.split_once("://").map_or(url, |(scheme, _)| scheme);
     match scheme {
-        "memory" => Ok(Arc::new(MemoryStore::new())),
+        "memory" => {
+            let mut s = MemoryStore::new();
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
         #[cfg(feature = "redis")]
-        "redis" | "redis+unix" => Ok(Arc::new(crate::RedisStore::connect(url).await?)),
+        "redis" | "redis+unix" => {
+            let mut s = crate::RedisStore::connect(url).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
         #[cfg(feature = "postgres")]
-        "postgres" | "postgresql" => Ok(Arc::new(crate::PostgresStore::connect(url).await?)),
+        "postgres" | "postgresql" => {
+            let mut s = crate::PostgresStore::connect(url).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            Ok(Arc::new(s))
+        }
         #[cfg(not(feature = "redis"))]
         "redis" | "redis+unix" => Err(not_built("redis")),
         #[cfg(not(feature = "postgres"))]
