@@ -18,7 +18,11 @@ fn main() {
             .any(|e| e.path().join("bin/initdb").is_file());
     for (found, what, watch) in [
         (redis, "redis-server", "/usr/bin/redis-server"),
-        (postgres, "PostgreSQL (initdb, postgres)", "/usr/lib/postgresql"),
+        (
+            postgres,
+            "PostgreSQL (initdb, postgres)",
+            "/usr/lib/postgresql",
+        ),
     ] {
         // A missing path makes Cargo run this again at every build, so the warning stays
         // until the server is installed.

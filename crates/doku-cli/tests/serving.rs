@@ -36,10 +36,16 @@ fn free_port() -> u16 {
 }
 
 fn listen(extra: &[&str]) -> Listener {
+    spawn(&["listen", "--path", PATH], extra)
+}
+
+/// Runs `doku {command} --addr 127.0.0.1:{free port} {extra}` and waits until it listens.
+fn spawn(command: &[&str], extra: &[&str]) -> Listener {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(BIN)
-        .args(["listen", "--addr", &addr, "--path", PATH])
+        .args(command)
+        .args(["--addr", &addr])
         .args(extra)
         .env("DOKU_CLIENT_ID", "MCH-0001-10791114622547")
         .env("DOKU_SECRET_KEY", "SK-TESTVECTOR-0001")
@@ -107,29 +113,42 @@ fn terminate(l: &mut Listener, limit: Duration) -> ExitStatus {
 
 #[test]
 fn sigterm_exits_despite_a_half_open_connection() {
-    let mut l = listen(&["--shutdown-grace", "1", "--header-timeout", "60"]);
-    // Half-open: a request head that never ends, on a connection never closed.
-    let mut half_open = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
-    half_open
-        .write_all(b"POST /hooks/doku HTTP/1.1\r\nHost: x\r\n")
-        .unwrap();
-    // An idle keep-alive connection after a served request.
-    assert_eq!(
-        exchange(l.port, &request(BODY), Duration::from_secs(10)),
-        200
-    );
-    std::thread::sleep(Duration::from_millis(200));
-    let status = terminate(&mut l, Duration::from_secs(20));
-    assert!(status.success(), "{status}");
-    let mut stderr = String::new();
-    l.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(stderr.contains("stopped"), "{stderr}");
-    drop(half_open);
+    // Each row: the command, and what its log says once stopped.
+    let rows: &[(&[&str], &str)] = &[
+        (&["listen", "--path", PATH], "stopped"),
+        // The simulator's merchant comes from DOKU_CLIENT_ID / DOKU_SECRET_KEY.
+        (&["sim"], "DOKU simulator listening"),
+    ];
+    for &(command, said) in rows {
+        let mut l = spawn(
+            command,
+            &["--shutdown-grace", "1", "--header-timeout", "60"],
+        );
+        // Half-open: a request head that never ends, on a connection never closed.
+        let mut half_open = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
+        half_open
+            .write_all(b"POST /hooks/doku HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        if command[0] == "listen" {
+            // An idle keep-alive connection after a served request.
+            assert_eq!(
+                exchange(l.port, &request(BODY), Duration::from_secs(10)),
+                200
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let status = terminate(&mut l, Duration::from_secs(20));
+        assert!(status.success(), "{command:?}: {status}");
+        let mut stderr = String::new();
+        l.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(stderr.contains(said), "{command:?}: {stderr}");
+        drop(half_open);
+    }
 }
 
 #[test]

@@ -126,7 +126,7 @@ const MAPPING_PANICKED: &str = "notification could not be mapped; retry later";
 const RECEIVER_PANICKED: &str = "receiver failed; retry later";
 
 /// A handler that completes the claim itself, inside its own transaction (the
-/// [`PostgresStore`](crate::PostgresStore)'s inbox): `Ok` only once the claim is done.
+/// `PostgresStore`'s inbox): `Ok` only once the claim is done.
 #[async_trait::async_trait]
 pub(crate) trait ClaimedHandler: Send + Sync + 'static {
     /// Handles `notification` and completes `token`'s claim on `key` atomically with it.

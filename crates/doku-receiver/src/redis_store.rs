@@ -2,6 +2,8 @@
 //! `redis`).
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -87,7 +89,10 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// ```
 #[derive(Clone)]
 pub struct RedisStore<C = ConnectionManager> {
-    conn: C,
+    /// Connections used in turn: each is multiplexed, and several spread the work of
+    /// encoding and decoding over the runtime's threads.
+    conns: Vec<C>,
+    next: Arc<AtomicUsize>,
     prefix: String,
     ttl: Duration,
     lease: Duration,
@@ -128,18 +133,35 @@ impl RedisStore<ConnectionManager> {
     /// `redis+unix:///path`) through a [`ConnectionManager`] that reconnects by itself.
     /// Fails if the URL is invalid or Redis cannot be reached now.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Self::DEFAULT_CONNECTIONS).await
+    }
+
+    /// How many connections [`RedisStore::connect`] opens.
+    pub const DEFAULT_CONNECTIONS: usize = 4;
+
+    /// [`RedisStore::connect`] with `connections` connections (at least 1), used in turn.
+    pub async fn connect_with(url: &str, connections: usize) -> Result<Self, StoreError> {
         let client = Client::open(url).map_err(|e| backend("invalid Redis URL", &e))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Self::RESPONSE_TIMEOUT)
             .set_response_timeout(Self::RESPONSE_TIMEOUT)
             // Reconnection attempts back off from 100 ms up to 2 s, forever.
             .set_number_of_retries(3)
-            .set_max_delay(2_000);
-        let conn = client
-            .get_connection_manager_with_config(config)
-            .await
-            .map_err(|e| backend("cannot connect to Redis", &e))?;
-        Ok(Self::with_connection(conn))
+            .set_max_delay(2_000)
+            // Claims and completions are small writes waiting for an answer: Nagle's
+            // algorithm would hold them back behind the previous one's acknowledgement.
+            .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
+        let mut conns = Vec::with_capacity(connections.max(1));
+        for _ in 0..connections.max(1) {
+            let conn = client
+                .get_connection_manager_with_config(config.clone())
+                .await
+                .map_err(|e| backend("cannot connect to Redis", &e))?;
+            conns.push(conn);
+        }
+        let mut store = Self::with_connection(conns.remove(0));
+        store.conns.extend(conns);
+        Ok(store)
     }
 }
 
@@ -151,7 +173,8 @@ where
     /// with the defaults.
     pub fn with_connection(conn: C) -> Self {
         Self {
-            conn,
+            conns: vec![conn],
+            next: Arc::new(AtomicUsize::new(0)),
             prefix: RedisStore::<ConnectionManager>::DEFAULT_PREFIX.to_owned(),
             ttl: RedisStore::<ConnectionManager>::DEFAULT_TTL,
             lease: RedisStore::<ConnectionManager>::DEFAULT_LEASE,
@@ -194,7 +217,8 @@ where
         key: &DedupeKey,
         args: (&str, u64),
     ) -> Result<i64, StoreError> {
-        let mut conn = self.conn.clone();
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        let mut conn = self.conns[i].clone();
         script
             .key(self.redis_key(key))
             .arg(args.0)

@@ -27,8 +27,8 @@
 //! next delivery of the notification claims it anew: it is delayed, never lost.
 //!
 //! [`MemoryStore`] is the default, for a receiver running in one process. Receivers in
-//! several processes or on several machines share a store: [`RedisStore`](crate::RedisStore)
-//! (feature `redis`) or [`PostgresStore`](crate::PostgresStore) (feature `postgres`, a
+//! several processes or on several machines share a store: `RedisStore`
+//! (feature `redis`) or `PostgresStore` (feature `postgres`, a
 //! transactional inbox whose handler can write in the same transaction). [`open`] picks one
 //! from a URL (`memory`, `redis://...`, `postgres://...`).
 
@@ -231,7 +231,7 @@ pub trait DedupeStore: Send + Sync + 'static {
     async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError>;
 
     /// [`DedupeStore::claim`] for this delivery: what the receiver calls. A store that keeps
-    /// an audit log or a replay source (the [`PostgresStore`](crate::PostgresStore)'s inbox)
+    /// an audit log or a replay source (the `PostgresStore`'s inbox)
     /// records the delivered request; the default claims the key alone.
     async fn claim_delivery(
         &self,
@@ -634,8 +634,8 @@ impl DedupeStore for MemoryStore {
 /// | `url` | store |
 /// | --- | --- |
 /// | `memory` | a [`MemoryStore`] with its defaults |
-/// | `redis://...`, `redis+unix://...` | a [`RedisStore`](crate::RedisStore) (feature `redis`) |
-/// | `postgres://...`, `postgresql://...` | a [`PostgresStore`](crate::PostgresStore), migrated (feature `postgres`) |
+/// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
+/// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
 ///
 /// Errors never repeat the URL (it may carry a password).
 ///

@@ -111,12 +111,18 @@ pub struct RedisServer {
     port: u16,
     dir: TempDir,
     binary: PathBuf,
+    appendfsync: String,
 }
 
 impl RedisServer {
     /// Starts one, or reports (see [`skip`]) that `test` cannot run and answers `None`.
     pub fn start(test: &str) -> Option<Self> {
-        match Self::try_start() {
+        Self::start_with(test, "always")
+    }
+
+    /// [`RedisServer::start`] with this `appendfsync` policy (`always`, `everysec`, `no`).
+    pub fn start_with(test: &str, appendfsync: &str) -> Option<Self> {
+        match Self::try_start(appendfsync) {
             Ok(s) => Some(s),
             Err(why) => {
                 skip(test, &why);
@@ -125,7 +131,7 @@ impl RedisServer {
         }
     }
 
-    fn try_start() -> Result<Self, String> {
+    fn try_start(appendfsync: &str) -> Result<Self, String> {
         let binary = find_binary("redis-server", &[])
             .ok_or("redis-server is not installed (Debian package redis-server)")?;
         let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
@@ -134,6 +140,7 @@ impl RedisServer {
             port: free_port(),
             dir,
             binary,
+            appendfsync: appendfsync.to_owned(),
         };
         server.spawn()?;
         Ok(server)
@@ -148,7 +155,7 @@ impl RedisServer {
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "always",
+                &self.appendfsync,
             ])
             .args(["--protected-mode", "no", "--daemonize", "no"])
             .arg("--dir")
