@@ -28,9 +28,17 @@ use std::time::Duration;
 use doku_core::{ClientId, Notification, SecretKey};
 use doku_receiver::serve::{ServeConfig, serve, shutdown_signal};
 use doku_receiver::{BoxError, PostgresStore, Receiver, RedisStore, inbox_handler};
-use doku_testkit::{CLIENT_ID, SECRET};
+use doku_testkit::{CLIENT_ID, NotificationOnly, SECRET, notification_only_descriptor};
 
 const PATH: &str = "/payments/notifications";
+
+/// The channel of the proof's notifications (`EMONEY_PROOF`), registered in this binary.
+static PROOF_DESCRIPTOR: doku_core::ChannelDescriptor =
+    notification_only_descriptor("proofpay", "Proof Pay", "EMONEY_PROOF", "PROOF");
+
+doku_core::register_channel!(PROOF_DESCRIPTOR, || Box::new(NotificationOnly(
+    &PROOF_DESCRIPTOR
+)));
 
 /// What the handler does before its effect; `Err` to fail.
 async fn before_effect(dir: &Path, invoice: &str) -> Result<(), BoxError> {
