@@ -9,17 +9,25 @@ use crate::failure::Failure;
 /// Arguments of `inbox`.
 #[derive(Debug, Args)]
 pub(crate) struct InboxArgs {
-    /// The PostgreSQL store of `doku listen --store` (postgres://...).
-    #[arg(long, env = "DOKU_STORE", hide_env_values = true)]
-    store: String,
     #[command(subcommand)]
     command: InboxCommand,
+}
+
+/// The inbox's store.
+#[derive(Debug, Args)]
+struct StoreArg {
+    /// The PostgreSQL store of `doku listen --store` (postgres://...; prefer DOKU_STORE:
+    /// flags show in process lists).
+    #[arg(long, env = "DOKU_STORE", hide_env_values = true)]
+    store: String,
 }
 
 #[derive(Debug, Subcommand)]
 enum InboxCommand {
     /// List stored notifications, oldest first.
     List {
+        #[command(flatten)]
+        store: StoreArg,
         /// Which ones.
         #[arg(long, value_enum, default_value_t = Which::All)]
         state: Which,
@@ -31,6 +39,8 @@ enum InboxCommand {
     /// that may have died) again, byte for byte with their original signature, to a
     /// receiver, which verifies and deduplicates them as any delivery.
     Replay {
+        #[command(flatten)]
+        store: StoreArg,
         /// The receiver's notification URL (http://host:port/path).
         #[arg(long)]
         to: String,
@@ -65,16 +75,13 @@ impl Which {
 }
 
 pub(crate) async fn run(a: InboxArgs, json: bool) -> Result<(), Failure> {
-    if !(a.store.starts_with("postgres://") || a.store.starts_with("postgresql://")) {
-        return Err(Failure::input(
-            "inbox needs a PostgreSQL store: --store postgres://... (or DOKU_STORE)",
-        ));
-    }
-    let store = PostgresStore::connect(&a.store)
-        .await
-        .map_err(|e| Failure::refused(format!("cannot open the inbox: {e}")))?;
     match a.command {
-        InboxCommand::List { state, limit } => {
+        InboxCommand::List {
+            store,
+            state,
+            limit,
+        } => {
+            let store = open(&store).await?;
             let entries = store
                 .list(state.filter(), limit)
                 .await
@@ -87,8 +94,25 @@ pub(crate) async fn run(a: InboxArgs, json: bool) -> Result<(), Failure> {
             }
             Ok(())
         }
-        InboxCommand::Replay { to, key, limit } => replay(&store, &to, key, limit, json).await,
+        InboxCommand::Replay {
+            store,
+            to,
+            key,
+            limit,
+        } => replay(&open(&store).await?, &to, key, limit, json).await,
     }
+}
+
+async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
+    let url = &store.store;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(Failure::input(
+            "inbox needs a PostgreSQL store: --store postgres://... (or DOKU_STORE)",
+        ));
+    }
+    PostgresStore::connect(url)
+        .await
+        .map_err(|e| Failure::refused(format!("cannot open the inbox: {e}")))
 }
 
 fn print_entry(e: &InboxEntry, json: bool) {

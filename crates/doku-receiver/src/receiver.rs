@@ -356,6 +356,30 @@ impl ReceiverBuilder {
         self
     }
 
+    /// The deduplication store `url` names ([`store::open`](crate::store::open): `memory`,
+    /// `redis://...` with feature `redis`, `postgres://...` with feature `postgres`),
+    /// connected now. The error never repeats the URL.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use doku_core::{ClientId, Notification, SecretKey};
+    /// use doku_receiver::{BoxError, Receiver};
+    /// let receiver = Receiver::builder("/payments/notifications", |_n: Notification| async {
+    ///     Ok::<(), BoxError>(())
+    /// })
+    /// .merchant(ClientId::new("MCH-0001").unwrap(), SecretKey::new("SK-1").unwrap())
+    /// .store_url("memory") // or "redis://127.0.0.1:6379/", "postgres://app@db/app"
+    /// .await
+    /// .unwrap()
+    /// .build()
+    /// .unwrap();
+    /// # let _ = receiver; });
+    /// ```
+    pub async fn store_url(mut self, url: &str) -> Result<Self, crate::StoreError> {
+        self.store = Some(crate::store::open(url).await?);
+        Ok(self)
+    }
+
     /// Routes through this registry instead of [`Registry::global`] (tests).
     pub fn registry(mut self, registry: &'static Registry) -> Self {
         self.registry = Some(registry);
