@@ -1,6 +1,7 @@
-//! `doku listen --store postgres://...` and `doku inbox list | replay` against a real
-//! PostgreSQL started by the test: a notification whose handler failed is listed as pending
-//! with its error, replayed byte for byte to a listener, and then done.
+//! `doku listen --store` with real stores started by the test: two listeners on one Redis
+//! print a notification delivered to both once; and with PostgreSQL, `doku inbox list |
+//! replay`: a notification whose handler failed is listed as pending with its error,
+//! replayed byte for byte to a listener, and then done.
 
 use std::io::Read as _;
 use std::net::TcpStream;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use doku_core::{ClientId, NotificationVerifier, SecretKey};
 use doku_receiver::{Claimed, DedupeKey, DedupeStore, Delivery, PostgresStore};
-use doku_testkit::servers::{PostgresServer, free_port};
+use doku_testkit::servers::{PostgresServer, RedisServer, free_port};
 use doku_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 const BIN: &str = env!("CARGO_BIN_EXE_doku");
@@ -42,6 +43,73 @@ fn body(invoice: &str) -> Vec<u8> {
         "transaction": {"status": "SUCCESS"}
     }))
     .unwrap()
+}
+
+/// Starts `doku listen --store {store}` on a free port; answers it and its URL.
+fn listen(store: &str) -> (Running, String) {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(BIN)
+        .args(["listen", "--addr", &addr, "--path", PATH, "--store", store])
+        .env("DOKU_CLIENT_ID", CLIENT_ID)
+        .env("DOKU_SECRET_KEY", SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "listen did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (running, format!("http://{addr}{PATH}"))
+}
+
+/// Stops a listener and answers what it printed.
+fn printed(mut l: Running) -> String {
+    let _ = l.0.kill();
+    let _ = l.0.wait();
+    let mut out = String::new();
+    l.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn two_listeners_on_one_redis_print_a_notification_once() {
+    let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
+        return;
+    };
+    let (a, url_a) = listen(&redis.url());
+    let (b, url_b) = listen(&redis.url());
+    let b_body = body("INV-REDIS-1");
+    let secret = SecretKey::new(SECRET).unwrap();
+    let headers = notification_headers(
+        CLIENT_ID,
+        &secret,
+        "rid-redis-1",
+        "2021-07-07T09:00:00Z",
+        PATH,
+        &b_body,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    // The same delivery to both, twice each.
+    for url in [&url_a, &url_b, &url_a, &url_b] {
+        let mut req = client.post(url.as_str()).body(b_body.clone());
+        for (n, v) in &headers {
+            req = req.header(*n, v);
+        }
+        let status = rt.block_on(async { req.send().await.unwrap().status().as_u16() });
+        assert_eq!(status, 200);
+    }
+    let out = format!("{}{}", printed(a), printed(b));
+    assert_eq!(out.lines().count(), 1, "printed once: {out}");
+    assert!(out.contains("\"invoice_number\":\"INV-REDIS-1\""), "{out}");
 }
 
 fn lines(out: &Output) -> Vec<serde_json::Value> {
@@ -111,24 +179,7 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
     assert_eq!(rows[0]["body"], String::from_utf8(b.clone()).unwrap());
 
     // A listener on the same store; the replay reaches it and its handler.
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let listener = Command::new(BIN)
-        .args(["listen", "--addr", &addr, "--path", PATH, "--store", &url])
-        .env("DOKU_CLIENT_ID", CLIENT_ID)
-        .env("DOKU_SECRET_KEY", SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut listener = Running(listener);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "listen did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let to = format!("http://{addr}{PATH}");
+    let (listener, to) = listen(&url);
     let replay = doku(&["inbox", "replay", "--store", &url, "--to", &to]);
     assert!(replay.status.success(), "{replay:?}");
     assert!(
@@ -156,16 +207,7 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
         .is_empty()
     );
 
-    let _ = listener.0.kill();
-    let _ = listener.0.wait();
-    let mut printed = String::new();
-    listener
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut printed)
-        .unwrap();
+    let printed = printed(listener);
     assert_eq!(printed.lines().count(), 1, "{printed}");
     assert!(printed.contains("INV-REPLAY-1"), "{printed}");
 
