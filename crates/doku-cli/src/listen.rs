@@ -1,7 +1,11 @@
 //! `doku listen`: a notification receiver that prints each verified notification as one JSON
-//! line on stdout and reports every rejection on stderr.
+//! line on stdout and reports every rejection on stderr. It deduplicates through the store
+//! `--store` names (several `doku listen` processes share a Redis or PostgreSQL one), and
+//! serves with read timeouts, a connection limit and a bounded graceful shutdown on SIGTERM
+//! and SIGINT.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -10,6 +14,8 @@ use axum::response::Response;
 use clap::Args;
 use doku::Notification;
 use doku::receiver::{BoxError, Receiver};
+use doku_receiver::serve::{ServeConfig, serve, shutdown_signal};
+use doku_receiver::store::{OpenOptions, open_with};
 
 use crate::failure::Failure;
 use crate::target::CredArgs;
@@ -23,8 +29,65 @@ pub(crate) struct ListenArgs {
     /// The path of your notification URL (it is part of what DOKU signs).
     #[arg(long, default_value = "/payments/notifications")]
     path: String,
+    /// Where claims and completions are kept: `memory`, `redis://[:password@]host:port/`
+    /// or `postgres://user[:password]@host/db` (shared by several listeners).
+    #[arg(
+        long,
+        env = "DOKU_STORE",
+        hide_env_values = true,
+        default_value = "memory"
+    )]
+    store: String,
+    /// A claim's lease in seconds (default: the store's, 600): how long a notification
+    /// whose listener died stays claimed before another listener may handle it.
+    #[arg(long, value_name = "SECS")]
+    lease_secs: Option<f64>,
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(flatten)]
     creds: CredArgs,
+}
+
+/// Production serving limits, shared by `listen` and `sim`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ServeArgs {
+    /// Seconds to receive a request head before the connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds to receive a request body before it is answered 408.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    body_timeout: f64,
+    /// Most connections open at once (keep it under `ulimit -n`).
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight.
+    #[arg(long, value_name = "SECS", default_value_t = 25.0)]
+    shutdown_grace: f64,
+}
+
+/// Seconds given on the command line as a duration; refuses negative, NaN and huge values.
+pub(crate) fn seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Failure::input(format!("--{flag} takes a number of seconds, got {secs}")))
+}
+
+impl ServeArgs {
+    pub(crate) fn config(&self) -> Result<ServeConfig, Failure> {
+        Ok(ServeConfig::default()
+            .header_read_timeout(seconds("header-timeout", self.header_timeout)?)
+            .body_read_timeout(seconds("body-timeout", self.body_timeout)?)
+            .max_connections(self.max_connections)
+            .shutdown_grace(seconds("shutdown-grace", self.shutdown_grace)?))
+    }
+}
+
+/// Logs warnings and errors (store outages, lost claims, refused connections) on stderr.
+pub(crate) fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
@@ -39,6 +102,17 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
             a.path
         )));
     }
+    init_logging();
+    let config = a.serve.config()?;
+    let mut options = OpenOptions::default();
+    if let Some(secs) = a.lease_secs {
+        options = options.lease(seconds("lease-secs", secs)?);
+    }
+    // The store's errors never repeat its URL (it may carry a password).
+    let store = open_with(&a.store, options)
+        .await
+        .map_err(|e| Failure::input(format!("cannot open the store: {e}")))?;
+    let store_kind = a.store.split("://").next().unwrap_or("memory").to_owned();
     let receiver = Receiver::builder(a.path.clone(), |n: Notification| async move {
         // One JSON document per line. The raw body is kept byte for byte, so it may span
         // lines; a line break in valid JSON is only ever whitespace between tokens (inside
@@ -48,22 +122,23 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         Ok::<(), BoxError>(())
     })
     .credentials(&creds)
+    .store(store)
     .build()
     .map_err(Failure::from)?;
     let app = receiver.router().layer(middleware::from_fn(report));
     let listener = tokio::net::TcpListener::bind(a.addr)
         .await
         .map_err(|e| Failure::input(format!("cannot listen on {}: {e}", a.addr)))?;
+    let addr = listener.local_addr().unwrap_or(a.addr);
     eprintln!(
-        "listening for DOKU notifications for {} on http://{}{} (Ctrl-C to stop)",
-        creds.client_id, a.addr, a.path
+        "listening for DOKU notifications for {} on http://{addr}{} (store: {store_kind}; Ctrl-C to stop)",
+        creds.client_id, a.path
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    serve(listener, app, config, shutdown_signal())
         .await
-        .map_err(|e| Failure::refused(format!("server error: {e}")))
+        .map_err(|e| Failure::refused(format!("server error: {e}")))?;
+    eprintln!("stopped");
+    Ok(())
 }
 
 /// Reports every answer other than 200 on stderr, with the receiver's short reason.

@@ -8,12 +8,14 @@
 //! * `doku sign`, `doku verify`: the component string, digest and signature, for debugging
 //!   `Invalid Header Signature`.
 //! * `doku sim`: the local DOKU simulator, standalone.
+//! * `doku inbox list | replay`: the PostgreSQL inbox of `doku listen --store postgres://...`.
 //!
 //! Exit codes: 0 success; 1 DOKU answered with an error or a check failed; 2 bad input or
 //! usage, nothing sent; 3 outcome unknown (retry with the same Request-Id or check status).
 
 mod demo;
 mod failure;
+mod inbox;
 mod input;
 mod listen;
 mod ops;
@@ -64,6 +66,8 @@ enum Command {
     Verify(signing::VerifyArgs),
     /// Run the local DOKU simulator standalone.
     Sim(simcmd::SimArgs),
+    /// Inspect or replay the notifications stored in a PostgreSQL inbox.
+    Inbox(inbox::InboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
             Command::Sign(a) => signing::sign(a, json),
             Command::Verify(a) => signing::verify(a, json),
             Command::Sim(a) => simcmd::run(a).await,
+            Command::Inbox(a) => inbox::run(a, json).await,
         }
     });
     match result {

@@ -4,9 +4,11 @@ use std::net::SocketAddr;
 
 use clap::Args;
 use doku::sim::{MerchantConfig, SimConfig, Simulator};
+use doku_receiver::serve::{serve, shutdown_signal};
 
 use crate::failure::Failure;
 use crate::input::read_json;
+use crate::listen::ServeArgs;
 
 /// Arguments of `sim`.
 #[derive(Debug, Args)]
@@ -33,6 +35,8 @@ pub(crate) struct SimArgs {
     /// Merchant Secret Key.
     #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
@@ -70,10 +74,19 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
         .iter()
         .map(|m| m.client_id.clone())
         .collect();
+    let serve_config = a.serve.config()?;
+    crate::listen::init_logging();
+    let listener = tokio::net::TcpListener::bind(a.addr)
+        .await
+        .map_err(|e| Failure::input(format!("cannot listen on {}: {e}", a.addr)))?;
+    // Read timeouts, a connection limit and a bounded graceful shutdown, as `listen`.
     let sim = Simulator::builder(config)
         .registered_channels()
-        .start_on(a.addr)
-        .await
+        .start_with_server(listener, move |listener, app, shutdown| async move {
+            if let Err(e) = serve(listener, app, serve_config, shutdown).await {
+                eprintln!("simulator server stopped: {e}");
+            }
+        })
         .map_err(|e| Failure::input(format!("cannot start the simulator: {e}")))?;
     eprintln!("DOKU simulator listening at {}", sim.base_url());
     eprintln!("  merchants: {}", ids.join(", "));
@@ -81,12 +94,10 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
         eprintln!("  {e}");
     }
     eprintln!(
-        "  control API under {}/_sim/ ; Ctrl-C to stop",
+        "  control API under {}/_sim/ ; Ctrl-C or SIGTERM to stop",
         sim.base_url()
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| Failure::refused(format!("cannot wait for Ctrl-C: {e}")))?;
+    shutdown_signal().await;
     sim.shutdown().await;
     Ok(())
 }

@@ -16,9 +16,10 @@
 //!    (`channel: None`) and still reaches the handler: nothing authentic is acknowledged
 //!    unless application code took it;
 //! 4. deduplicates on what was delivered, `(Client-Id, Request-Id, body digest)`, through a
-//!    [`DedupeStore`] (in memory by default; public so that shared stores such as Redis plug
-//!    in): an identical retry is a duplicate, a changed body under a reused Request-Id is a
-//!    new event;
+//!    [`DedupeStore`] (in memory by default; shared by replicas with `RedisStore`, feature
+//!    `redis`, or `PostgresStore`, feature `postgres`, a transactional inbox whose handler
+//!    writes in the same transaction; see `store::open`): an identical retry is a duplicate,
+//!    a changed body under a reused Request-Id is a new event;
 //! 5. calls the application's [`NotificationHandler`] and answers 200 only after it returns
 //!    `Ok`; an error answers 500 so that DOKU retries, and the notification is not marked
 //!    done.
@@ -38,6 +39,9 @@
 //! crate's bug) gets 500, so that DOKU retries once it is fixed. A verified notification of a channel no linked crate registers is
 //! acknowledged (so DOKU stops retrying), logged, and passed to an optional
 //! [`FallbackHandler`].
+//!
+//! `serve::serve` (feature `serve`) serves it in production: read timeouts, a connection
+//! limit and a bounded graceful shutdown on SIGTERM / SIGINT.
 //!
 //! [`expect_payment`] checks a notification against the invoice and amount the merchant
 //! expected; [`reconcile()`] asks Check Status when a notification is missing or doubtful.
@@ -68,13 +72,23 @@
 //! ```
 
 pub mod handler;
+#[cfg(feature = "postgres")]
+pub mod postgres_store;
 pub mod receiver;
 pub mod reconcile;
+#[cfg(feature = "redis")]
+pub mod redis_store;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 
 pub use handler::{BoxError, FallbackHandler, NotificationHandler};
+#[cfg(feature = "postgres")]
+pub use postgres_store::{InboxEntry, InboxFilter, InboxHandler, PostgresStore, inbox_handler};
 pub use receiver::{Answer, NotificationService, Outcome, Receiver, ReceiverBuilder};
 pub use reconcile::{CheckStatus, Mismatch, ReconcileOutcome, expect_payment, reconcile};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use store::{
-    ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, StoreError,
+    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, ManualClock, MemoryStore, StoreError,
 };

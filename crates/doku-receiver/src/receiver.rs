@@ -7,6 +7,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,7 +26,9 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use tracing::Instrument as _;
 
 use crate::handler::{BoxError, FallbackHandler, NotificationHandler};
-use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, MemoryStore};
+use crate::store::{
+    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, MemoryStore, StoreError,
+};
 
 /// What the receiver did with a request, beside the HTTP answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,12 +125,62 @@ const MISCONFIGURED: &str = "receiver misconfigured";
 const MAPPING_PANICKED: &str = "notification could not be mapped; retry later";
 const RECEIVER_PANICKED: &str = "receiver failed; retry later";
 
+/// A handler that completes the claim itself, inside its own transaction (the
+/// `PostgresStore`'s inbox): `Ok` only once the claim is done.
+#[async_trait::async_trait]
+pub(crate) trait ClaimedHandler: Send + Sync + 'static {
+    /// Handles `notification` and completes `token`'s claim on `key` atomically with it.
+    async fn handle_claimed(
+        &self,
+        notification: Notification,
+        key: &DedupeKey,
+        token: ClaimToken,
+    ) -> Result<(), BoxError>;
+}
+
+/// The application's handler: plain (the receiver completes the claim after it), or one that
+/// completes the claim itself.
+#[derive(Clone)]
+enum AppHandler {
+    Plain(Arc<dyn NotificationHandler>),
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Claimed(Arc<dyn ClaimedHandler>),
+}
+
+/// Whether the store is failing, so that an outage is logged once when it starts and once
+/// when it ends, not once per request.
+#[derive(Default)]
+struct StoreHealth {
+    down: AtomicBool,
+    failures: AtomicU64,
+}
+
+impl StoreHealth {
+    fn failed(&self, during: &str, e: &StoreError) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::error!(error = %e, during,
+                "deduplication store failing: answering 503 until it recovers (logged once per outage)");
+        } else {
+            tracing::debug!(error = %e, during, "deduplication store still failing");
+        }
+    }
+
+    fn ok(&self) {
+        if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::AcqRel) {
+            let failed = self.failures.swap(0, Ordering::Relaxed);
+            tracing::warn!(failed_calls = failed, "deduplication store recovered");
+        }
+    }
+}
+
 struct Inner {
     path: String,
     verifier: NotificationVerifier,
     store: Arc<dyn DedupeStore>,
+    health: Arc<StoreHealth>,
     registry: &'static Registry,
-    handler: Arc<dyn NotificationHandler>,
+    handler: AppHandler,
     fallback: Option<Arc<dyn FallbackHandler>>,
     in_flight_wait: Duration,
 }
@@ -231,7 +284,7 @@ pub struct ReceiverBuilder {
     has_merchants: bool,
     store: Option<Arc<dyn DedupeStore>>,
     registry: Option<&'static Registry>,
-    handler: Arc<dyn NotificationHandler>,
+    handler: AppHandler,
     fallback: Option<Arc<dyn FallbackHandler>>,
     in_flight_wait: Duration,
 }
@@ -303,6 +356,30 @@ impl ReceiverBuilder {
         self
     }
 
+    /// The deduplication store `url` names ([`store::open`](crate::store::open): `memory`,
+    /// `redis://...` with feature `redis`, `postgres://...` with feature `postgres`),
+    /// connected now. The error never repeats the URL.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use doku_core::{ClientId, Notification, SecretKey};
+    /// use doku_receiver::{BoxError, Receiver};
+    /// let receiver = Receiver::builder("/payments/notifications", |_n: Notification| async {
+    ///     Ok::<(), BoxError>(())
+    /// })
+    /// .merchant(ClientId::new("MCH-0001").unwrap(), SecretKey::new("SK-1").unwrap())
+    /// .store_url("memory") // or "redis://127.0.0.1:6379/", "postgres://app@db/app"
+    /// .await
+    /// .unwrap()
+    /// .build()
+    /// .unwrap();
+    /// # let _ = receiver; });
+    /// ```
+    pub async fn store_url(mut self, url: &str) -> Result<Self, crate::StoreError> {
+        self.store = Some(crate::store::open(url).await?);
+        Ok(self)
+    }
+
     /// Routes through this registry instead of [`Registry::global`] (tests).
     pub fn registry(mut self, registry: &'static Registry) -> Self {
         self.registry = Some(registry);
@@ -340,6 +417,7 @@ impl ReceiverBuilder {
                 path: self.path,
                 verifier: self.verifier,
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                health: Arc::default(),
                 registry: self.registry.unwrap_or_else(Registry::global),
                 handler: self.handler,
                 fallback: self.fallback,
@@ -369,7 +447,7 @@ fn check_path(path: &str) -> Result<(), Error> {
 enum Work {
     Channel(Notification),
     Unrouted(Notification),
-    Fallback(VerifiedNotification, Arc<dyn FallbackHandler>),
+    Fallback(Arc<dyn FallbackHandler>),
 }
 
 impl Receiver {
@@ -380,13 +458,26 @@ impl Receiver {
     /// Notification URL configured in DOKU Back Office, such as `/payments/notifications`;
     /// it is part of what DOKU signs), handing each new one to `handler`.
     pub fn builder(path: impl Into<String>, handler: impl NotificationHandler) -> ReceiverBuilder {
+        Self::builder_with(path, AppHandler::Plain(Arc::new(handler)))
+    }
+
+    /// A builder whose handler completes the claim itself.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn builder_claimed(
+        path: impl Into<String>,
+        handler: Arc<dyn ClaimedHandler>,
+    ) -> ReceiverBuilder {
+        Self::builder_with(path, AppHandler::Claimed(handler))
+    }
+
+    fn builder_with(path: impl Into<String>, handler: AppHandler) -> ReceiverBuilder {
         ReceiverBuilder {
             path: path.into(),
             verifier: NotificationVerifier::new(),
             has_merchants: false,
             store: None,
             registry: None,
-            handler: Arc::new(handler),
+            handler,
             fallback: None,
             in_flight_wait: Self::DEFAULT_IN_FLIGHT_WAIT,
         }
@@ -432,6 +523,10 @@ impl Receiver {
             Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
                 return Answer::rejected(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
             }
+            #[cfg(feature = "serve")]
+            Err(e) if body_timed_out(&*e) => {
+                return Answer::rejected(StatusCode::REQUEST_TIMEOUT, "body not received in time");
+            }
             Err(_) => return Answer::rejected(StatusCode::BAD_REQUEST, "could not read body"),
         };
         self.process_bytes(&parts.headers, body).await
@@ -470,10 +565,16 @@ impl Receiver {
             request_id = %verified.request_id(),
             channel_code = verified.channel_code().unwrap_or(""),
         );
-        self.process_verified(verified).instrument(span).await
+        let signature = headers
+            .get("signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        self.process_verified(verified, signature)
+            .instrument(span)
+            .await
     }
 
-    async fn process_verified(&self, verified: VerifiedNotification) -> Answer {
+    async fn process_verified(&self, verified: VerifiedNotification, signature: &str) -> Answer {
         let inner = &self.inner;
         let key = DedupeKey::of(&verified);
         // A channel's mapping is foreign code: a panic in it is a bug there, answered 500
@@ -502,7 +603,7 @@ impl Receiver {
                     "verified DOKU notification for a channel no linked crate registers; \
                      handing it to the application as an envelope-level notification");
                 match &inner.fallback {
-                    Some(f) => Work::Fallback(verified, Arc::clone(f)),
+                    Some(f) => Work::Fallback(Arc::clone(f)),
                     None => match verified.to_envelope_notification() {
                         Ok(n) => Work::Unrouted(n),
                         Err(e) => return Self::unmappable(&e),
@@ -519,7 +620,8 @@ impl Receiver {
             }
             Err(e) => return Self::unmappable(&e),
         };
-        let token = match self.claim(&key).await {
+        let delivery = Delivery::new(&inner.path, signature, &verified);
+        let token = match self.claim(&key, &delivery).await {
             Ok(token) => token,
             Err(answer) => return answer,
         };
@@ -528,45 +630,62 @@ impl Receiver {
             Work::Unrouted(_) | Work::Fallback(..) => Outcome::Unrouted,
         };
         let store = Arc::clone(&inner.store);
-        let handler = Arc::clone(&inner.handler);
+        let health = Arc::clone(&inner.health);
+        let handler = inner.handler.clone();
         let task = tokio::spawn(
             async move {
+                // `true` when the handler completed the claim itself (in its transaction).
                 let run = async {
-                    match work {
-                        Work::Channel(n) | Work::Unrouted(n) => handler.handle(n).await,
-                        Work::Fallback(v, f) => f.handle(v).await,
+                    match (work, &handler) {
+                        (Work::Channel(n) | Work::Unrouted(n), AppHandler::Plain(h)) => {
+                            h.handle(n).await.map(|()| false)
+                        }
+                        (Work::Channel(n) | Work::Unrouted(n), AppHandler::Claimed(h)) => {
+                            h.handle_claimed(n, &key, token).await.map(|()| true)
+                        }
+                        (Work::Fallback(f), _) => f.handle(verified).await.map(|()| false),
                     }
                 };
                 let run = AssertUnwindSafe(run).catch_unwind();
-                let result: Result<(), BoxError> =
+                let result: Result<bool, BoxError> =
                     match run_renewing(&*store, &key, token, run).await {
                         Ok(r) => r,
                         Err(_) => Err("handler panicked".into()),
                     };
                 match &result {
-                    Ok(()) => match store.complete(&key, token).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::error!(
-                            "notification claim was lost while the handler ran (lease expired \
+                    Ok(true) => {}
+                    Ok(false) => {
+                        match finish(&*store, &health, Finish::Complete, &key, token).await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::error!(
+                                "notification claim was lost while the handler ran (lease expired \
                              and the key was claimed again or completed): the handler may have \
                              run twice for it; not marking it done over the other claim"
-                        ),
-                        // The handler did run: still acknowledge. The claim expires with its
-                        // lease, so a later retry may run the handler again.
-                        Err(e) => tracing::error!(error = %e, "could not mark notification done"),
-                    },
-                    Err(_) => match store.release(&key, token).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::error!(
-                            "notification claim was lost while the handler ran (lease expired \
-                             and the key was claimed again or completed): nothing to release"
-                        ),
-                        Err(e) => {
-                            tracing::error!(error = %e, "could not release notification claim");
+                            ),
+                            // The handler did run: still acknowledge. The claim expires with its
+                            // lease, so a later retry may run the handler again.
+                            Err(e) => {
+                                tracing::error!(error = %e, "could not mark notification done")
+                            }
                         }
-                    },
+                    }
+                    Err(e) => {
+                        let reason = e.to_string();
+                        match finish(&*store, &health, Finish::Release(&reason), &key, token).await
+                        {
+                            Ok(true) => {}
+                            Ok(false) => tracing::error!(
+                                "notification claim was lost while the handler ran (lease \
+                                 expired and the key was claimed again or completed): nothing \
+                                 to release"
+                            ),
+                            Err(e) => {
+                                tracing::error!(error = %e, "could not release notification claim");
+                            }
+                        }
+                    }
                 }
-                result
+                result.map(|_| ())
             }
             .in_current_span(),
         );
@@ -612,13 +731,17 @@ impl Receiver {
 
     /// Claims `key`, waiting for a copy in flight: `Ok(token)` to run the handler, or the
     /// answer to give.
-    async fn claim(&self, key: &DedupeKey) -> Result<ClaimToken, Answer> {
+    async fn claim(&self, key: &DedupeKey, delivery: &Delivery<'_>) -> Result<ClaimToken, Answer> {
         let start = tokio::time::Instant::now();
         // `None`: a wait too long to represent, i.e. as long as the copy in flight runs.
         let deadline = start.checked_add(self.inner.in_flight_wait);
         let mut pause = Duration::from_millis(2);
         loop {
-            match self.inner.store.claim(key).await {
+            let claimed = self.inner.store.claim_delivery(key, delivery).await;
+            if claimed.is_ok() {
+                self.inner.health.ok();
+            }
+            match claimed {
                 Ok(Claimed::New(token)) => return Ok(token),
                 Ok(Claimed::Done) => {
                     tracing::info!("duplicate DOKU notification acknowledged");
@@ -643,13 +766,56 @@ impl Receiver {
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "deduplication store failed; answering 503");
+                    self.inner.health.failed("claim", &e);
                     return Err(Answer::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         STORE_FAILED,
                         Outcome::StoreFailed,
                     ));
                 }
+            }
+        }
+    }
+}
+
+/// How a claim ends after the handler.
+#[derive(Clone, Copy)]
+enum Finish<'a> {
+    Complete,
+    Release(&'a str),
+}
+
+/// Completes or releases `token`'s claim on `key`. A store failure is retried with backoff
+/// for up to half the lease (at most 30 s), so that a short outage of a shared store does
+/// not leave a handled notification claimed until its lease expires (when a copy arriving
+/// later would run the handler again).
+async fn finish(
+    store: &dyn DedupeStore,
+    health: &StoreHealth,
+    how: Finish<'_>,
+    key: &DedupeKey,
+    token: ClaimToken,
+) -> Result<bool, StoreError> {
+    let start = tokio::time::Instant::now();
+    let bound = (store.lease() / 2).min(Duration::from_secs(30));
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let done = match how {
+            Finish::Complete => store.complete(key, token).await,
+            Finish::Release(reason) => store.release_failed(key, token, reason).await,
+        };
+        match done {
+            Ok(held) => {
+                health.ok();
+                return Ok(held);
+            }
+            Err(e) => {
+                health.failed("completion", &e);
+                if start.elapsed() + pause > bound {
+                    return Err(e);
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(500));
             }
         }
     }
@@ -688,6 +854,20 @@ async fn run_renewing<F: Future>(
             },
         }
     }
+}
+
+/// Whether reading the body failed on [`serve`](crate::serve)'s body-read deadline
+/// (wrapped by axum and the length limit).
+#[cfg(feature = "serve")]
+fn body_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<crate::serve::BodyReadTimeout>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn truncate(s: &str, max: usize) -> &str {

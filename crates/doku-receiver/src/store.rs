@@ -26,21 +26,11 @@
 //! A lease whose holder crashed (process killed between claim and complete) expires, and the
 //! next delivery of the notification claims it anew: it is delayed, never lost.
 //!
-//! [`MemoryStore`] is the default, for a receiver running in one process. Receivers on
-//! several machines implement [`DedupeStore`] over a shared store, for example Redis, with
-//! the value `"inflight:{token}"` while claimed and `"done"` once handled:
-//!
-//! * `claim`: `SET key "inflight:{token}" NX PX {lease}`, and on failure `GET` to tell
-//!   in-flight from done;
-//! * `renew`: if `GET key` is `"inflight:{token}"`, `PEXPIRE key {lease}` and answer true,
-//!   else answer false;
-//! * `complete`: if `GET key` is `"inflight:{token}"` or the key is absent (the lease
-//!   expired and nobody claimed it since), `SET key "done" PX {ttl}` and answer true, else
-//!   answer false;
-//! * `release`: if `GET key` is `"inflight:{token}"`, `DEL key` and answer true, else false.
-//!
-//! Each compare-and-act is one small Lua script (`EVAL`), so that it is atomic. Clamp huge
-//! leases and time-to-live values to what the backend accepts.
+//! [`MemoryStore`] is the default, for a receiver running in one process. Receivers in
+//! several processes or on several machines share a store: `RedisStore`
+//! (feature `redis`) or `PostgresStore` (feature `postgres`, a
+//! transactional inbox whose handler can write in the same transaction). [`open`] picks one
+//! from a URL (`memory`, `redis://...`, `postgres://...`).
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::{BinaryHeap, HashMap};
@@ -67,6 +57,14 @@ pub(crate) fn saturating_add(at: OffsetDateTime, by: Duration) -> OffsetDateTime
         .ok()
         .and_then(|by| at.checked_add(by))
         .unwrap_or_else(far_future)
+}
+
+/// A random claim token, for stores shared between processes (where a counter would
+/// repeat across them).
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub(crate) fn random_token() -> u64 {
+    // The second half of a v4 UUID: 62 random bits and the variant.
+    uuid::Uuid::new_v4().as_u64_pair().1 & (i64::MAX as u64)
 }
 
 /// What a notification is deduplicated on: what was delivered. The merchant's `Client-Id`,
@@ -193,6 +191,10 @@ pub enum StoreError {
     /// The backend failed (connection lost, timeout, ...).
     #[error("deduplication store failed: {0}")]
     Backend(String),
+    /// The store cannot be opened as configured (an unknown URL scheme, a feature not
+    /// built in).
+    #[error("deduplication store misconfigured: {0}")]
+    Config(String),
 }
 
 /// Where claims and completions of notifications are recorded (see the [module
@@ -227,6 +229,55 @@ pub trait DedupeStore: Send + Sync + 'static {
     /// processed. `Ok(false)`, changing nothing, if another claim replaced it, the key is
     /// done, or nothing is held.
     async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError>;
+
+    /// [`DedupeStore::claim`] for this delivery: what the receiver calls. A store that keeps
+    /// an audit log or a replay source (the `PostgresStore`'s inbox)
+    /// records the delivered request; the default claims the key alone.
+    async fn claim_delivery(
+        &self,
+        key: &DedupeKey,
+        delivery: &Delivery<'_>,
+    ) -> Result<Claimed, StoreError> {
+        let _ = delivery;
+        self.claim(key).await
+    }
+
+    /// [`DedupeStore::release`] after the handler failed with `reason` (its error text, for
+    /// stores that record outcomes; never sent to DOKU). The default releases.
+    async fn release_failed(
+        &self,
+        key: &DedupeKey,
+        token: ClaimToken,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let _ = reason;
+        self.release(key, token).await
+    }
+}
+
+/// One delivered notification, as the receiver claims it: what a store that keeps an audit
+/// log records ([`DedupeStore::claim_delivery`]). The signature and timestamp are kept so
+/// that a replay can be verified again rather than trusted.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Delivery<'a> {
+    /// The receiver's path (part of what was signed).
+    pub path: &'a str,
+    /// The `Signature` header as received.
+    pub signature: &'a str,
+    /// The verified notification (headers, envelope and raw body).
+    pub notification: &'a VerifiedNotification,
+}
+
+impl<'a> Delivery<'a> {
+    /// A delivery to `path` with this `Signature` header.
+    pub fn new(path: &'a str, signature: &'a str, notification: &'a VerifiedNotification) -> Self {
+        Self {
+            path,
+            signature,
+            notification,
+        }
+    }
 }
 
 #[async_trait]
@@ -249,6 +300,23 @@ impl<S: DedupeStore + ?Sized> DedupeStore for Arc<S> {
 
     async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
         (**self).release(key, token).await
+    }
+
+    async fn claim_delivery(
+        &self,
+        key: &DedupeKey,
+        delivery: &Delivery<'_>,
+    ) -> Result<Claimed, StoreError> {
+        (**self).claim_delivery(key, delivery).await
+    }
+
+    async fn release_failed(
+        &self,
+        key: &DedupeKey,
+        token: ClaimToken,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        (**self).release_failed(key, token, reason).await
     }
 }
 
@@ -558,6 +626,105 @@ impl DedupeStore for MemoryStore {
             _ => Ok(false),
         }
     }
+}
+
+/// Opens the store `url` names, for a receiver configured from the command line or the
+/// environment:
+///
+/// | `url` | store |
+/// | --- | --- |
+/// | `memory` | a [`MemoryStore`] with its defaults |
+/// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
+/// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
+///
+/// Errors never repeat the URL (it may carry a password).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = doku_receiver::store::open("memory").await.unwrap();
+/// assert!(doku_receiver::store::open("mongodb://x").await.is_err());
+/// # let _ = store; });
+/// ```
+pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
+    open_with(url, OpenOptions::default()).await
+}
+
+/// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// The claim's lease ([`DedupeStore::lease`]).
+    pub lease: Option<Duration>,
+    /// How long a handled key is remembered (memory and Redis; PostgreSQL keeps its rows).
+    pub ttl: Option<Duration>,
+}
+
+impl OpenOptions {
+    /// Sets the lease.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    /// Sets the time to live of a handled key.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+}
+
+/// [`open`] with these options.
+pub async fn open_with(
+    url: &str,
+    options: OpenOptions,
+) -> Result<Arc<dyn DedupeStore>, StoreError> {
+    let scheme = url.split_once("://").map_or(url, |(scheme, _)| scheme);
+    match scheme {
+        "memory" => {
+            let mut s = MemoryStore::new();
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
+        #[cfg(feature = "redis")]
+        "redis" | "redis+unix" => {
+            let mut s = crate::RedisStore::connect(url).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => {
+            let mut s = crate::PostgresStore::connect(url).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            Ok(Arc::new(s))
+        }
+        #[cfg(not(feature = "redis"))]
+        "redis" | "redis+unix" => Err(not_built("redis")),
+        #[cfg(not(feature = "postgres"))]
+        "postgres" | "postgresql" => Err(not_built("postgres")),
+        _ => Err(StoreError::Config(format!(
+            "unknown store `{}`: expected memory, redis://... or postgres://...",
+            scheme.chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+#[cfg(not(all(feature = "redis", feature = "postgres")))]
+fn not_built(feature: &str) -> StoreError {
+    StoreError::Config(format!(
+        "this build has no {feature} store (doku-receiver's `{feature}` feature)"
+    ))
 }
 
 /// A clock that moves only when told to, for tests of time to live, leases and timestamp

@@ -82,25 +82,41 @@ impl SimulatorBuilder {
 
     /// Starts serving on an already bound listener (must be called inside a Tokio runtime).
     pub fn start_with_listener(self, listener: TcpListener) -> Result<SimHandle, SimError> {
-        let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
-        let state = Arc::new(Engine::build(self.config, self.channels, base_url.clone())?);
-        let app = crate::http::router(state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = rx.await;
-            };
+        self.start_with_server(listener, |listener, app, shutdown| async move {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await
             {
                 tracing::warn!(error = %e, "simulator server stopped");
             }
+        })
+    }
+
+    /// Starts serving on an already bound listener through `server`, which serves the
+    /// simulator's router until the shutdown future it is given resolves (e.g. a server with
+    /// read timeouts and a connection limit; [`SimulatorBuilder::start_with_listener`] uses
+    /// plain `axum::serve`). Must be called inside a Tokio runtime.
+    pub fn start_with_server<S, F>(
+        self,
+        listener: TcpListener,
+        server: S,
+    ) -> Result<SimHandle, SimError>
+    where
+        S: FnOnce(TcpListener, axum::Router, futures_util::future::BoxFuture<'static, ()>) -> F,
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let state = Arc::new(Engine::build(self.config, self.channels, base_url.clone())?);
+        let app = crate::http::router(state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = Box::pin(async move {
+            let _ = rx.await;
         });
+        let task = tokio::spawn(server(listener, app, shutdown));
         Ok(SimHandle {
             state,
             addr,

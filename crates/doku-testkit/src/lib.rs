@@ -5,7 +5,11 @@
 //! responses. [`fixtures!`] defines `fixture` / `fixture_bytes` readers of the calling crate's
 //! `tests/fixtures/`, [`set`] edits a JSON document at a pointer, and
 //! [`verified_notification`] signs and verifies a notification body as a receiver would;
-//! [`NotificationOnly`] is a channel that only receives notifications.
+//! [`NotificationOnly`] is a channel that only receives notifications;
+//! [`notification_headers`] signs a notification as DOKU sends it, and [`servers`] starts
+//! real Redis and PostgreSQL servers for the store tests.
+
+pub mod servers;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -236,6 +240,26 @@ pub fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {
         }
         (other, _) => panic!("{pointer}: parent is {other}"),
     }
+}
+
+/// The four headers DOKU sends with a notification (`Client-Id`, `Request-Id`,
+/// `Request-Timestamp`, `Signature`), signed with `secret` over `path` and `body`.
+pub fn notification_headers(
+    client_id: &str,
+    secret: &SecretKey,
+    request_id: &str,
+    timestamp: &str,
+    path: &str,
+    body: &[u8],
+) -> [(&'static str, String); 4] {
+    let signature =
+        Components::notification(client_id, request_id, timestamp, path, body).sign(secret);
+    [
+        ("Client-Id", client_id.to_owned()),
+        ("Request-Id", request_id.to_owned()),
+        ("Request-Timestamp", timestamp.to_owned()),
+        ("Signature", signature),
+    ]
 }
 
 /// Signs a notification body for `own_path` and verifies it, as a receiver would.

@@ -1,0 +1,431 @@
+//! Real Redis and PostgreSQL servers for tests, started by the test on a free 127.0.0.1
+//! port in a temporary directory and stopped (by process id) when dropped.
+//!
+//! [`RedisServer::start`] and [`PostgresServer::start`] answer `None` when the server's
+//! binaries are not installed (or it cannot start): the caller's test then returns early,
+//! after [`skip`] wrote, uncaptured, which test did not run and why. Under CI (`CI=true`),
+//! a missing server fails the test instead, so CI shows every store test run.
+//!
+//! PostgreSQL refuses to run as root: as root, the server runs as the unprivileged user
+//! `dokutest` (created if missing) through `setpriv`, in a directory it owns.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Whether this run is CI's (`CI=true`), where a store test must not be skipped.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Reports that `test` did not run because `why`, on stderr, bypassing the test harness's
+/// output capture (so that a plain `cargo test` shows it); under CI, panics instead.
+pub fn skip(test: &str, why: &str) {
+    if under_ci() {
+        panic!("store test `{test}` cannot run under CI: {why}");
+    }
+    let msg = format!(
+        "\n!!!!!!!! SKIPPED `{test}`: {why}.\n!!!!!!!! Install redis-server and postgresql \
+         (scripts/test does) to run it.\n"
+    );
+    // `eprintln!` would be captured; a direct write to the stream is not.
+    let _ = std::io::stderr().write_all(msg.as_bytes());
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released: another process could take it first,
+/// which the server's start then reports).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// A temporary directory, removed when dropped.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory under the system's temporary directory.
+    pub fn new(prefix: &str) -> std::io::Result<Self> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn find_binary(name: &str, extra_dirs: &[PathBuf]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(extra_dirs.iter().cloned())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Sends `signal` (`TERM`, `INT`, `KILL`, ...) to `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Waits up to `limit` for `child` to exit, then kills it.
+fn wait_or_kill(child: &mut Child, limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A `redis-server` of this test's own, with append-only persistence (`appendfsync
+/// always`), so that a restart keeps every key.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: TempDir,
+    binary: PathBuf,
+    appendfsync: String,
+}
+
+impl RedisServer {
+    /// Starts one, or reports (see [`skip`]) that `test` cannot run and answers `None`.
+    pub fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, "always")
+    }
+
+    /// [`RedisServer::start`] with this `appendfsync` policy (`always`, `everysec`, `no`).
+    pub fn start_with(test: &str, appendfsync: &str) -> Option<Self> {
+        match Self::try_start(appendfsync) {
+            Ok(s) => Some(s),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    fn try_start(appendfsync: &str) -> Result<Self, String> {
+        let binary = find_binary("redis-server", &[])
+            .ok_or("redis-server is not installed (Debian package redis-server)")?;
+        let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            dir,
+            binary,
+            appendfsync: appendfsync.to_owned(),
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                &self.appendfsync,
+            ])
+            .args(["--protected-mode", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .arg("--logfile")
+            .arg(self.dir.path().join("redis.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start redis-server: {e}"))?;
+        self.child = Some(child);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if self.ping() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.stop();
+        Err(format!("redis-server did not answer on port {}", self.port))
+    }
+
+    fn ping(&self) -> bool {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut buf = [0u8; 16];
+        s.write_all(b"PING\r\n").is_ok()
+            && s.read(&mut buf)
+                .is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
+    }
+
+    /// `redis://127.0.0.1:{port}/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Stops the server (`SIGTERM`, then `SIGKILL` after 5 s).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(child.id(), "TERM");
+            wait_or_kill(&mut child, Duration::from_secs(5));
+        }
+    }
+
+    /// Starts it again on the same port and directory (its append-only file restores the
+    /// keys).
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.stop();
+        self.spawn()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A PostgreSQL server of this test's own (`initdb` then `postgres`), trusting local
+/// connections as user `postgres`.
+#[derive(Debug)]
+pub struct PostgresServer {
+    child: Option<Child>,
+    port: u16,
+    dir: TempDir,
+    bin: PathBuf,
+    run_as: Option<String>,
+}
+
+const PG_USER: &str = "dokutest";
+
+/// The directory of the newest Debian PostgreSQL (`/usr/lib/postgresql/N/bin`), else the
+/// directory of an `initdb` on the `PATH`.
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").is_file())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .or_else(|| find_binary("initdb", &[])?.parent().map(Path::to_path_buf))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+impl PostgresServer {
+    /// Starts one, or reports (see [`skip`]) that `test` cannot run and answers `None`.
+    pub fn start(test: &str) -> Option<Self> {
+        match Self::try_start() {
+            Ok(s) => Some(s),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    /// A PostgreSQL program: beside `initdb`, else on the `PATH`.
+    fn tool(&self, name: &str) -> PathBuf {
+        let beside = self.bin.join(name);
+        if beside.is_file() {
+            return beside;
+        }
+        find_binary(name, &[]).unwrap_or(beside)
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        match &self.run_as {
+            Some(user) => {
+                let mut c = Command::new("setpriv");
+                c.args([
+                    &format!("--reuid={user}"),
+                    &format!("--regid={user}"),
+                    "--init-groups",
+                    "--",
+                ])
+                .arg(program);
+                c
+            }
+            None => Command::new(program),
+        }
+    }
+
+    fn try_start() -> Result<Self, String> {
+        let bin = postgres_bin_dir()
+            .ok_or("PostgreSQL is not installed (Debian package postgresql: initdb, postgres)")?;
+        let dir = TempDir::new("doku-pg").map_err(|e| format!("no temporary dir: {e}"))?;
+        let run_as = if is_root() {
+            let exists = Command::new("id")
+                .arg(PG_USER)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !exists {
+                let _ = Command::new("useradd")
+                    .args([
+                        "--system",
+                        "--no-create-home",
+                        "--shell",
+                        "/usr/sbin/nologin",
+                    ])
+                    .arg(PG_USER)
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            let owned = Command::new("chown")
+                .args(["-R", PG_USER])
+                .arg(dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !owned {
+                return Err(format!(
+                    "cannot give {} to user {PG_USER}",
+                    dir.path().display()
+                ));
+            }
+            Some(PG_USER.to_owned())
+        } else {
+            None
+        };
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            dir,
+            bin,
+            run_as,
+        };
+        let data = server.dir.path().join("data");
+        let out = server
+            .command(&server.tool("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run initdb: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        server.spawn()?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let log = std::fs::File::create(self.dir.path().join("postgres.log"))
+            .map_err(|e| format!("cannot create the server log: {e}"))?;
+        let child = self
+            .command(&self.tool("postgres"))
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-p", &self.port.to_string()])
+            .arg("-k")
+            .arg(self.dir.path())
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=300",
+            ])
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start postgres: {e}"))?;
+        self.child = Some(child);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            let ready = Command::new(self.tool("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q"])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(());
+            }
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(Child::try_wait) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default();
+        self.stop();
+        Err(format!("postgres did not start: {}", log.trim()))
+    }
+
+    /// `postgres://postgres@127.0.0.1:{port}/postgres`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server (fast shutdown, `SIGINT`; `SIGKILL` after 10 s).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(child.id(), "INT");
+            wait_or_kill(&mut child, Duration::from_secs(10));
+        }
+    }
+
+    /// Starts it again on the same port and data directory.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.stop();
+        self.spawn()
+    }
+}
+
+impl Drop for PostgresServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,354 @@
+//! Every `DedupeStore` through one conformance table: `MemoryStore`, `RedisStore` against a
+//! real `redis-server` and `PostgresStore` against a real PostgreSQL, both started by the
+//! test (see `doku_testkit::servers`). Then what only shared stores do: an outage answered
+//! 503 and recovered from, and the Postgres inbox's transaction shared with the handler.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use doku_core::signature::BodyDigest;
+use doku_core::{ClientId, Notification, SecretKey};
+use doku_receiver::{
+    BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
+    RedisStore, inbox_handler,
+};
+use doku_testkit::servers::{PostgresServer, RedisServer};
+use doku_testkit::{CLIENT_ID, SECRET, notification_headers};
+
+/// The lease every conformance store uses: short, so that expiry is tested in real time.
+const LEASE: Duration = Duration::from_millis(400);
+
+fn key(n: u32) -> DedupeKey {
+    DedupeKey::new(
+        CLIENT_ID,
+        format!("rid-{n}-{}", uuid::Uuid::new_v4()).parse().unwrap(),
+        BodyDigest::of(format!("{{\"n\":{n}}}").as_bytes()),
+    )
+}
+
+fn new_token(c: Claimed) -> doku_receiver::ClaimToken {
+    match c {
+        Claimed::New(t) => t,
+        other => panic!("expected a new claim, got {other:?}"),
+    }
+}
+
+/// One scenario of the claim protocol, run against each store.
+type Scenario = fn(Arc<dyn DedupeStore>) -> futures_util::future::BoxFuture<'static, ()>;
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("claim, in flight, complete, done", |s| {
+        Box::pin(async move {
+            let k = key(1);
+            let t = new_token(s.claim(&k).await.unwrap());
+            assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
+            assert!(s.complete(&k, t).await.unwrap());
+            assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
+            assert!(!s.complete(&k, t).await.unwrap(), "done twice");
+            assert!(!s.release(&k, t).await.unwrap(), "released after done");
+            assert!(!s.renew(&k, t).await.unwrap(), "renewed after done");
+            assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
+        })
+    }),
+    (
+        "a released claim is claimed anew; the old token does nothing",
+        |s| {
+            Box::pin(async move {
+                let k = key(2);
+                let first = new_token(s.claim(&k).await.unwrap());
+                assert!(s.release(&k, first).await.unwrap());
+                let second = new_token(s.claim(&k).await.unwrap());
+                assert_ne!(first, second);
+                assert!(!s.release(&k, first).await.unwrap());
+                assert!(!s.renew(&k, first).await.unwrap());
+                assert!(!s.complete(&k, first).await.unwrap());
+                assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
+                assert!(
+                    s.release_failed(&k, second, "handler failed")
+                        .await
+                        .unwrap()
+                );
+                let third = new_token(s.claim(&k).await.unwrap());
+                assert!(s.complete(&k, third).await.unwrap());
+            })
+        },
+    ),
+    (
+        "an expired lease is claimed again; the stale holder changes nothing",
+        |s| {
+            Box::pin(async move {
+                let k = key(3);
+                let stale = new_token(s.claim(&k).await.unwrap());
+                tokio::time::sleep(LEASE + LEASE / 2).await;
+                let fresh = new_token(s.claim(&k).await.unwrap());
+                assert!(!s.renew(&k, stale).await.unwrap());
+                assert!(!s.complete(&k, stale).await.unwrap());
+                assert!(!s.release(&k, stale).await.unwrap());
+                assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
+                assert!(s.complete(&k, fresh).await.unwrap());
+                assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
+            })
+        },
+    ),
+    ("a lease expired but not taken over still completes", |s| {
+        Box::pin(async move {
+            let k = key(4);
+            let t = new_token(s.claim(&k).await.unwrap());
+            tokio::time::sleep(LEASE + LEASE / 2).await;
+            assert!(s.complete(&k, t).await.unwrap());
+            assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
+        })
+    }),
+    ("renewal keeps the claim past its first lease", |s| {
+        Box::pin(async move {
+            let k = key(5);
+            let t = new_token(s.claim(&k).await.unwrap());
+            for _ in 0..3 {
+                tokio::time::sleep(LEASE / 2).await;
+                assert!(s.renew(&k, t).await.unwrap());
+            }
+            assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
+            assert!(s.complete(&k, t).await.unwrap());
+        })
+    }),
+    ("twenty concurrent claims: exactly one wins", |s| {
+        Box::pin(async move {
+            let k = key(6);
+            let claims = (0..20).map(|_| {
+                let (s, k) = (Arc::clone(&s), k.clone());
+                tokio::spawn(async move { s.claim(&k).await.unwrap() })
+            });
+            let mut won = 0;
+            for c in claims {
+                match c.await.unwrap() {
+                    Claimed::New(_) => won += 1,
+                    Claimed::InFlight => {}
+                    Claimed::Done => panic!("done before completion"),
+                }
+            }
+            assert_eq!(won, 1);
+        })
+    }),
+    (
+        "another body under the same Request-Id is another key",
+        |s| {
+            Box::pin(async move {
+                let rid: doku_core::RequestId =
+                    format!("rid-{}", uuid::Uuid::new_v4()).parse().unwrap();
+                let pending = DedupeKey::new(CLIENT_ID, rid.clone(), BodyDigest::of(b"PENDING"));
+                let success = DedupeKey::new(CLIENT_ID, rid, BodyDigest::of(b"SUCCESS"));
+                let t = new_token(s.claim(&pending).await.unwrap());
+                assert!(s.complete(&pending, t).await.unwrap());
+                assert!(matches!(s.claim(&success).await.unwrap(), Claimed::New(_)));
+            })
+        },
+    ),
+];
+
+/// Runs every scenario against `store`, concurrently (each uses its own keys).
+async fn conformance(name: &str, store: Arc<dyn DedupeStore>) {
+    assert_eq!(store.lease(), LEASE, "{name}: lease");
+    let runs = SCENARIOS.iter().map(|(scenario, run)| {
+        let store = Arc::clone(&store);
+        let name = format!("{name}: {scenario}");
+        async move {
+            let handle = tokio::spawn(run(store));
+            if let Err(e) = handle.await {
+                panic!("{name}: {e}");
+            }
+        }
+    });
+    futures_util::future::join_all(runs).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_conformance() {
+    conformance("memory", Arc::new(MemoryStore::new().lease(LEASE))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_conformance() {
+    let Some(redis) = RedisServer::start("redis_store_conformance") else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url())
+        .await
+        .unwrap()
+        .lease(LEASE);
+    conformance("redis", Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_conformance() {
+    let Some(pg) = PostgresServer::start("postgres_store_conformance") else {
+        return;
+    };
+    let store = PostgresStore::connect(&pg.url())
+        .await
+        .unwrap()
+        .lease(LEASE);
+    // Migrating again (a second replica starting) changes nothing.
+    store.migrate().await.unwrap();
+    conformance("postgres", Arc::new(store)).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Through a receiver.
+
+const PATH: &str = "/payments/notifications";
+
+fn body(invoice: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "channel": {"id": "EMONEY_UNREGISTERED"},
+        "order": {"invoice_number": invoice, "amount": 150000},
+        "transaction": {"status": "SUCCESS"}
+    }))
+    .unwrap()
+}
+
+fn headers(request_id: &str, body: &[u8]) -> http::HeaderMap {
+    let secret = SecretKey::new(SECRET).unwrap();
+    let mut map = http::HeaderMap::new();
+    for (name, value) in notification_headers(
+        CLIENT_ID,
+        &secret,
+        request_id,
+        "2021-01-27T03:24:30Z",
+        PATH,
+        body,
+    ) {
+        map.insert(name, value.parse().unwrap());
+    }
+    map
+}
+
+fn merchant(b: doku_receiver::ReceiverBuilder) -> doku_receiver::ReceiverBuilder {
+    b.merchant(
+        ClientId::new(CLIENT_ID).unwrap(),
+        SecretKey::new(SECRET).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_answers_503_and_the_receiver_recovers_by_itself() {
+    let Some(mut redis) = RedisServer::start("redis_outage_answers_503") else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url()).await.unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let receiver = merchant(Receiver::builder(PATH, move |_n: Notification| {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok::<(), BoxError>(())
+        }
+    }))
+    .store(store)
+    .build()
+    .unwrap();
+
+    let (b1, b2) = (body("INV-1"), body("INV-2"));
+    let (h1, h2) = (headers("rid-outage-1", &b1), headers("rid-outage-2", &b2));
+    assert_eq!(receiver.process(&h1, &b1).await.status, 200);
+
+    redis.stop();
+    for _ in 0..5 {
+        let answer = receiver.process(&h2, &b2).await;
+        assert_eq!(answer.status, 503, "{answer:?}");
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "nothing handled while Redis is down"
+    );
+
+    redis.restart().unwrap();
+    // The connection manager reconnects by itself; DOKU's retries get through.
+    let mut answer = receiver.process(&h2, &b2).await;
+    for _ in 0..100 {
+        if answer.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        answer = receiver.process(&h2, &b2).await;
+    }
+    assert_eq!(answer.status, 200, "{answer:?}");
+    // Both completions survived the restart (append-only file): duplicates, not re-runs.
+    assert_eq!(
+        receiver.process(&h1, &b1).await.reason,
+        "ok: already handled"
+    );
+    assert_eq!(
+        receiver.process(&h2, &b2).await.reason,
+        "ok: already handled"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_inbox_commits_the_handlers_writes_with_the_completion() {
+    let Some(pg) = PostgresServer::start("the_postgres_inbox_commits") else {
+        return;
+    };
+    let store = PostgresStore::connect(&pg.url()).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE paid (invoice text NOT NULL)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let receiver = merchant(store.receiver(
+        PATH,
+        inbox_handler(|n: Notification, tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO paid (invoice) VALUES ($1)")
+                    .bind(&n.invoice_number)
+                    .execute(&mut *tx)
+                    .await?;
+                if n.invoice_number.starts_with("FAIL") {
+                    return Err::<(), BoxError>("refused after writing".into());
+                }
+                Ok(())
+            })
+        }),
+    ))
+    .build()
+    .unwrap();
+
+    // Table: invoice, answer, rows of `paid` for it afterwards, inbox state.
+    let rows: &[(&str, u16, i64, &str)] =
+        &[("INV-OK", 200, 1, "done"), ("FAIL-1", 500, 0, "failed")];
+    for &(invoice, status, paid, state) in rows {
+        let b = body(invoice);
+        let h = headers(&format!("rid-{invoice}"), &b);
+        assert_eq!(receiver.process(&h, &b).await.status, status, "{invoice}");
+        // A retry: a duplicate if done, handled (and failing) again otherwise.
+        assert_eq!(
+            receiver.process(&h, &b).await.status,
+            status,
+            "{invoice} retry"
+        );
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM paid WHERE invoice = $1")
+            .bind(invoice)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, paid, "{invoice}: the handler's writes");
+        let entries = store.list(InboxFilter::All, 100).await.unwrap();
+        let entry = entries
+            .iter()
+            .find(|e| e.request_id == format!("rid-{invoice}"))
+            .unwrap();
+        assert_eq!(entry.state, state, "{invoice}");
+        assert_eq!(entry.body.as_deref(), Some(&b[..]), "the raw body is kept");
+        assert_eq!(entry.path.as_deref(), Some(PATH));
+        assert_eq!(entry.signature.as_deref(), h["Signature"].to_str().ok());
+        if state == "failed" {
+            assert_eq!(entry.attempts, 2);
+            assert_eq!(entry.last_error.as_deref(), Some("refused after writing"));
+        }
+    }
+    let pending = store.list(InboxFilter::Pending, 100).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].request_id, "rid-FAIL-1");
+}
