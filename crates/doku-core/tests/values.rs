@@ -125,6 +125,9 @@ fn timestamps() {
         ("2020-09-22T01:51:00.123Z", false),
         ("2020-09-22 01:51:00Z", false),
         ("2020-13-22T01:51:00Z", false),
+        ("2016-12-31T23:59:60Z", true),
+        ("2021-07-07T23:59:60Z", false),
+        ("2016-12-31T23:58:60Z", false),
         ("", false),
     ];
     for (s, ok) in cases {
@@ -162,7 +165,17 @@ fn timestamps_agree_with_rfc3339() {
         (0, 60, 0),
         (99, 99, 99),
     ] {
-        stamps.push(format!("2024-12-31T{h:02}:{m:02}:{sec:02}Z"));
+        // A leap second only on a month's last day, as `time` reads RFC 3339.
+        for date in [
+            "2024-12-31",
+            "2021-07-07",
+            "2024-02-29",
+            "2024-02-28",
+            "2023-02-28",
+            "2016-06-30",
+        ] {
+            stamps.push(format!("{date}T{h:02}:{m:02}:{sec:02}Z"));
+        }
     }
     let base = "2021-07-07T09:00:00Z";
     for at in 0..base.len() {
