@@ -288,8 +288,9 @@ pub struct Envelope {
 impl Envelope {
     /// Reads an envelope from JSON text: serde's derived `Deserialize` (unknown fields
     /// skipped whatever their shape, nesting or escapes), the whole text checked against the
-    /// JSON grammar, nothing allowed after the value. The error names the field path where
-    /// there is one.
+    /// JSON grammar, nothing allowed after the value, and the value an object (serde's derive
+    /// would also read an array positionally). The error names the field path where there is
+    /// one.
     ///
     /// ```
     /// use doku_core::notification::Envelope;
@@ -299,8 +300,17 @@ impl Envelope {
     /// let err = Envelope::from_json(r#"{"order": {"amount": -1}}"#).unwrap_err();
     /// assert!(err.starts_with("`order.amount`: "), "{err}");
     /// assert!(Envelope::from_json(r#"{"order": {}} x"#).is_err());
+    /// assert!(Envelope::from_json("[]").is_err());
+    /// assert!(Envelope::from_json(r#"{"order": {}, "order": {}}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Self, String> {
+        let first = text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .bytes()
+            .next();
+        if first != Some(b'{') {
+            return Err("body must be a JSON object".into());
+        }
         serde_json::from_str(text).map_err(|_| Self::explain(text))
     }
 
