@@ -10,11 +10,14 @@
 //!   [--redirect url|form|none] [--display-name NAME] [--timeout SECS] [--checksum]`
 //!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the workspace
 //!   and the `doku` facade.
+//! * `cargo xtask fuzz [--seconds N] [--target NAME]` builds the `fuzz/` crate's libFuzzer
+//!   targets with nightly and runs each for N seconds (20 by default); a crash fails it.
 //!
 //! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
 //! holds every channel the facade links with its default features.
 
 mod codegen;
+mod fuzz;
 mod json;
 mod new_channel;
 mod schema_walk;
@@ -43,6 +46,15 @@ enum Command {
         /// Regenerates in memory and fails when any generated file differs from the tree.
         #[arg(long)]
         check: bool,
+    },
+    /// Builds the `fuzz/` targets with nightly and runs each for a while.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Only this target (a file stem of `fuzz/fuzz_targets/`).
+        #[arg(long)]
+        target: Option<String>,
     },
     /// Scaffolds `channels/<name>` as a new channel crate and wires it into the facade.
     NewChannel {
@@ -120,6 +132,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::Fuzz { seconds, target } => fuzz::run(&root, seconds, target.as_deref()),
         Command::NewChannel {
             name,
             code,
