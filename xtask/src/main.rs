@@ -12,11 +12,14 @@
 //!   and the `doku` facade.
 //! * `cargo xtask msrv` checks that nothing the workspace builds needs a newer Rust than its
 //!   declared `rust-version`.
+//! * `cargo xtask fuzz [--seconds N] [--target NAME]` builds the `fuzz/` crate's libFuzzer
+//!   targets with nightly and runs each for N seconds (20 by default); a crash fails it.
 //!
 //! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
 //! holds every channel the facade links with its default features.
 
 mod codegen;
+mod fuzz;
 mod json;
 mod msrv;
 mod new_channel;
@@ -50,6 +53,15 @@ enum Command {
     /// Checks that every package the workspace builds declares a `rust-version` no newer
     /// than the workspace's.
     Msrv,
+    /// Builds the `fuzz/` targets with nightly and runs each for a while.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Only this target (a file stem of `fuzz/fuzz_targets/`).
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// Scaffolds `channels/<name>` as a new channel crate and wires it into the facade.
     NewChannel {
         /// The channel id and folder name: lower-case ASCII, `[a-z][a-z0-9-]*`.
@@ -132,6 +144,7 @@ fn main() -> ExitCode {
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
         Command::Msrv => msrv::run(),
+        Command::Fuzz { seconds, target } => fuzz::run(&root, seconds, target.as_deref()),
         Command::NewChannel {
             name,
             code,

@@ -64,9 +64,11 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     )
 }
 
-/// Parses a header timestamp in exactly DOKU's form (`YYYY-MM-DDTHH:MM:SSZ`): the same
-/// instants RFC 3339 gives for that layout (a leap second `23:59:60` included, read as the end
-/// of `23:59:59`), with the calendar checked by `time` (month lengths, leap years).
+/// Parses a header timestamp in exactly DOKU's form (`YYYY-MM-DDTHH:MM:SSZ`): the instants
+/// `time`'s RFC 3339 parser gives for that layout, with the calendar checked (month lengths,
+/// leap years). A leap second, `23:59:60`, is accepted only where one can be inserted, on the
+/// last day of a month, and read as the last instant of `23:59:59` (`time` has no 61st second);
+/// anywhere else it is refused, as `time` refuses it.
 ///
 /// Read by position rather than through `time`'s RFC 3339 parser, which costs several times
 /// more: this runs once per notification, on the receiver's hot path.
@@ -77,6 +79,8 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
 /// assert_eq!(parse_timestamp("2024-02-29T23:59:59Z"), Some(datetime!(2024-02-29 23:59:59 UTC)));
 /// assert_eq!(parse_timestamp("2023-02-29T00:00:00Z"), None);
 /// assert_eq!(parse_timestamp("2024-02-29T23:59:59+00:00"), None);
+/// assert_eq!(parse_timestamp("2016-12-31T23:59:60Z"), Some(datetime!(2016-12-31 23:59:59.999_999_999 UTC)));
+/// assert_eq!(parse_timestamp("2021-07-07T23:59:60Z"), None);
 /// ```
 pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
@@ -100,7 +104,11 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
     let date = time::Date::from_calendar_date(year, month, day).ok()?;
     let clock = if (hour, minute, second) == (23, 59, 60) {
-        // RFC 3339 allows a leap second; `time` reads it as the last instant of the minute.
+        // RFC 3339 allows a leap second; `time` takes one only at the end of a month (where
+        // one can be inserted) and reads it as the last instant of the minute.
+        if date.day() != date.month().length(year) {
+            return None;
+        }
         time::Time::from_hms_nano(23, 59, 59, 999_999_999).ok()?
     } else {
         time::Time::from_hms(

@@ -104,7 +104,78 @@ mod liberal {
     use super::EnvelopeText;
     use serde::{Deserialize, Deserializer};
 
-    /// A string, or a number's text; anything else is absent.
+    // Under serde_json's `arbitrary_precision` (on for the workspace), a number that is
+    // neither a `u64` nor an `i64` is a map of this one key to the number's text.
+    use crate::amount::NUMBER_TOKEN;
+
+    /// The first key of a map: the number token, or a key kept for the object's reader
+    /// (borrowed from the input when it has no escapes).
+    pub(super) enum FirstKey<'de> {
+        Number,
+        Borrowed(&'de str),
+        Owned(String),
+    }
+
+    impl<'de> Deserialize<'de> for FirstKey<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct K;
+            impl<'de> Visitor<'de> for K {
+                type Value = FirstKey<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                    Ok(if v == NUMBER_TOKEN {
+                        FirstKey::Number
+                    } else {
+                        FirstKey::Borrowed(v)
+                    })
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                    Ok(if v == NUMBER_TOKEN {
+                        FirstKey::Number
+                    } else {
+                        FirstKey::Owned(v.to_owned())
+                    })
+                }
+            }
+            d.deserialize_str(K)
+        }
+    }
+
+    /// A map whose first key was already read (to tell a number from an object).
+    struct Prepended<'de, A> {
+        first: Option<FirstKey<'de>>,
+        /// The map had no first key: it is empty, and `rest` is not asked again.
+        ended: bool,
+        rest: A,
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prepended<'de, A> {
+        type Error = A::Error;
+        fn next_key_seed<S: de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: S,
+        ) -> Result<Option<S::Value>, A::Error> {
+            use serde::de::IntoDeserializer;
+            match self.first.take() {
+                Some(FirstKey::Borrowed(k)) => seed
+                    .deserialize(de::value::BorrowedStrDeserializer::new(k))
+                    .map(Some),
+                Some(FirstKey::Owned(k)) => seed.deserialize(k.into_deserializer()).map(Some),
+                Some(FirstKey::Number) | None if self.ended => Ok(None),
+                Some(FirstKey::Number) | None => self.rest.next_key_seed(seed),
+            }
+        }
+        fn next_value_seed<S: de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: S,
+        ) -> Result<S::Value, A::Error> {
+            self.rest.next_value_seed(seed)
+        }
+    }
+
+    /// A string, or a number's text (exactly as written); anything else is absent.
     pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<EnvelopeText>, D::Error> {
         Ok(compact(d)?.map(EnvelopeText))
     }
@@ -135,6 +206,15 @@ mod liberal {
                 Ok(None)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                match m.next_key::<FirstKey<'de>>()? {
+                    // A number's exact text, as written.
+                    Some(FirstKey::Number) => {
+                        let text = m.next_value::<std::borrow::Cow<'de, str>>()?;
+                        return Ok(Some(CompactString::new(text)));
+                    }
+                    Some(_) => drop(m.next_value::<IgnoredAny>()?),
+                    None => return Ok(None),
+                }
                 while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(None)
             }
@@ -158,7 +238,21 @@ mod liberal {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let first = match m.next_key::<FirstKey<'de>>()? {
+                    // A number (see `FirstKey`), not an object.
+                    Some(FirstKey::Number) => {
+                        m.next_value::<IgnoredAny>()?;
+                        return Ok(None);
+                    }
+                    first => first,
+                };
+                let ended = first.is_none();
+                let m = Prepended {
+                    first,
+                    ended,
+                    rest: m,
+                };
                 T::deserialize(de::value::MapAccessDeserializer::new(m)).map(Some)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
@@ -247,8 +341,9 @@ pub struct Envelope {
 impl Envelope {
     /// Reads an envelope from JSON text: serde's derived `Deserialize` (unknown fields
     /// skipped whatever their shape, nesting or escapes), the whole text checked against the
-    /// JSON grammar, nothing allowed after the value. The error names the field path where
-    /// there is one.
+    /// JSON grammar, nothing allowed after the value, and the value an object (serde's derive
+    /// would also read an array positionally). The error names the field path where there is
+    /// one.
     ///
     /// ```
     /// use doku_core::notification::Envelope;
@@ -258,8 +353,19 @@ impl Envelope {
     /// let err = Envelope::from_json(r#"{"order": {"amount": -1}}"#).unwrap_err();
     /// assert!(err.to_string().starts_with("`order.amount`: "), "{err}");
     /// assert!(Envelope::from_json(r#"{"order": {}} x"#).is_err());
+    /// assert!(Envelope::from_json("[]").is_err());
+    /// assert!(Envelope::from_json(r#"{"order": {}, "order": {}}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Self, crate::validate::DecodeError> {
+        let first = text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .bytes()
+            .next();
+        if first != Some(b'{') {
+            return Err(crate::validate::DecodeError(
+                "body must be a JSON object".into(),
+            ));
+        }
         serde_json::from_str(text).map_err(|_| crate::validate::DecodeError(Self::explain(text)))
     }
 

@@ -31,15 +31,69 @@ fn amounts_from_json() {
         ("null", Err("invalid type")),
         ("true", Err("invalid type")),
         ("1e300", Err("at most 12 digits")),
+        // Exact: read from the number's text, never through a float.
+        ("0.99999999999999999", Err("whole rupiah")),
+        ("2020080.99999999991115500", Err("whole rupiah")),
+        ("999999999999.99999999999", Err("whole rupiah")),
+        ("7777771005.000000000000000000", Ok(7_777_771_005)),
+        ("999999999999.000", Ok(999_999_999_999)),
+        ("1000000000000.000", Err("at most 12 digits")),
+        ("1e4", Ok(10_000)),
+        ("15E+4", Ok(150_000)),
+        ("1.5e1", Ok(15)),
+        ("150000e-1", Ok(15_000)),
+        ("1e-1", Err("whole rupiah")),
+        ("1e12", Err("at most 12 digits")),
+        ("0e99999999999999999999", Ok(0)),
+        ("1e99999999999999999999", Err("at most 12 digits")),
+        ("1e-99999999999999999999", Err("whole rupiah")),
+        ("18446744073709551616", Err("at most 12 digits")),
+        ("123456789012345678901234567890", Err("at most 12 digits")),
+        ("-123456789012345678901234567890", Err("negative")),
+        ("-0", Ok(0)),
+        ("-0.0e3", Ok(0)),
+        ("-0.5", Err("negative")),
+        ("\"-0\"", Ok(0)),
+        ("\"0.99999999999999999\"", Err("whole rupiah")),
+        ("\"7777771005.000000000000000000\"", Ok(7_777_771_005)),
+        ("\"0000000000000001\"", Ok(1)),
+        ("\"\\u0031000\"", Ok(1000)),
+        ("\"\\u002d1\"", Err("negative")),
+        (" \t7\n ", Ok(7)),
+        ("{}", Err("invalid type")),
+        ("[1]", Err("invalid type")),
     ];
     for (json, expected) in cases {
-        let got = serde_json::from_str::<Amount>(json).map(Amount::rupiah);
-        match (got, expected) {
-            (Ok(v), Ok(e)) => assert_eq!(v, *e, "{json}"),
-            (Err(err), Err(e)) => assert!(err.to_string().contains(e), "{json}: {err}"),
-            (got, expected) => panic!("{json}: got {got:?}, expected {expected:?}"),
+        for (how, got) in amount_read_every_way(json) {
+            match (got, expected) {
+                (Ok(v), Ok(e)) => assert_eq!(v, *e, "{json} {how}"),
+                (Err(err), Err(e)) => assert!(err.contains(e), "{json} {how}: {err}"),
+                (got, expected) => panic!("{json} {how}: got {got:?}, expected {expected:?}"),
+            }
         }
     }
+}
+
+/// `json` read as an [`Amount`] from the text, from a `serde_json::Value`, and inside an
+/// enum that serde buffers before reading (the refund's amount written before its tag).
+fn amount_read_every_way(json: &str) -> [(&'static str, Result<u64, String>); 3] {
+    use serde::Deserialize;
+    let text = serde_json::from_str::<Amount>(json).map_err(|e| e.to_string());
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    let value = Amount::deserialize(&value).map_err(|e| e.to_string());
+    let buffered = serde_json::from_str::<doku_core::RefundAmount>(&format!(
+        r#"{{"amount": {json}, "type": "partial"}}"#
+    ))
+    .map_err(|e| e.to_string())
+    .map(|r| match r {
+        doku_core::RefundAmount::Partial(a) => a,
+        doku_core::RefundAmount::Full => panic!("{json}: read as full"),
+    });
+    [
+        ("from text", text.map(Amount::rupiah)),
+        ("from a Value", value.map(Amount::rupiah)),
+        ("buffered", buffered.map(Amount::rupiah)),
+    ]
 }
 
 #[test]
@@ -71,6 +125,9 @@ fn timestamps() {
         ("2020-09-22T01:51:00.123Z", false),
         ("2020-09-22 01:51:00Z", false),
         ("2020-13-22T01:51:00Z", false),
+        ("2016-12-31T23:59:60Z", true),
+        ("2021-07-07T23:59:60Z", false),
+        ("2016-12-31T23:58:60Z", false),
         ("", false),
     ];
     for (s, ok) in cases {
@@ -108,7 +165,17 @@ fn timestamps_agree_with_rfc3339() {
         (0, 60, 0),
         (99, 99, 99),
     ] {
-        stamps.push(format!("2024-12-31T{h:02}:{m:02}:{sec:02}Z"));
+        // A leap second only on a month's last day, as `time` reads RFC 3339.
+        for date in [
+            "2024-12-31",
+            "2021-07-07",
+            "2024-02-29",
+            "2024-02-28",
+            "2023-02-28",
+            "2016-06-30",
+        ] {
+            stamps.push(format!("{date}T{h:02}:{m:02}:{sec:02}Z"));
+        }
     }
     let base = "2021-07-07T09:00:00Z";
     for at in 0..base.len() {
