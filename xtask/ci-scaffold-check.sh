@@ -64,10 +64,10 @@ cargo "${locked[@]}" xtask new-channel "$redirect" --code PEER_TO_PEER_ZZREDIREC
   --redirect url
 
 echo "== scaffold check: wired into the workspace and the facade"
-grep -qx "doku-$push = { path = \"channels/$push\" }" Cargo.toml
-grep -qx "doku-$redirect = { path = \"channels/$redirect\" }" Cargo.toml
-grep -qx "doku-$push = { workspace = true, optional = true }" crates/doku/Cargo.toml
-grep -q "&doku_$redirect::DESCRIPTOR," crates/doku/src/lib.rs
+grep -qx "doku-pay-$push = { path = \"channels/$push\", version = \"0.1.0\" }" Cargo.toml
+grep -qx "doku-pay-$redirect = { path = \"channels/$redirect\", version = \"0.1.0\" }" Cargo.toml
+grep -qx "doku-pay-$push = { workspace = true, optional = true }" crates/doku-pay/Cargo.toml
+grep -q "&doku_pay_$redirect::DESCRIPTOR," crates/doku-pay/src/lib.rs
 grep -q 'display_name: "ZZ Push Payment"' "channels/$push/src/lib.rs"
 grep -q 'display_name: "ZZREDIRECT"' "channels/$redirect/src/lib.rs"
 grep -q 'timeout_secs(90)' "channels/$push/src/lib.rs"
@@ -75,9 +75,9 @@ grep -q 'timeout_secs(90)' "channels/$push/src/lib.rs"
 echo "== scaffold check: the scaffolds are formatted"
 cargo fmt --all -- --check
 
-crates=(-p "doku-$push" -p "doku-$redirect")
+crates=(-p "doku-pay-$push" -p "doku-pay-$redirect")
 echo "== scaffold check: clippy -D warnings"
-cargo "${locked[@]}" clippy "${crates[@]}" -p doku --all-targets --all-features -- -D warnings
+cargo "${locked[@]}" clippy "${crates[@]}" -p doku-pay --all-targets --all-features -- -D warnings
 
 echo "== scaffold check: rustdoc -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo "${locked[@]}" doc "${crates[@]}" --no-deps
@@ -86,8 +86,8 @@ if [[ "${SCAFFOLD_FULL_TESTS:-0}" == "1" ]]; then
   echo "== scaffold check: cargo test --workspace"
   cargo "${locked[@]}" test --workspace
 else
-  echo "== scaffold check: cargo test ${crates[*]} -p doku"
-  cargo "${locked[@]}" test "${crates[@]}" -p doku
+  echo "== scaffold check: cargo test ${crates[*]} -p doku-pay"
+  cargo "${locked[@]}" test "${crates[@]}" -p doku-pay
 fi
 
 echo "== scaffold check: generated docs include the new channels"
@@ -99,7 +99,7 @@ for name in "$push" "$redirect"; do
 done
 
 echo "== scaffold check: doku demo runs both from their samples"
-cargo "${locked[@]}" run -q -p doku-cli -- demo | tee "$tmp/demo.txt"
+cargo "${locked[@]}" run -q -p doku-pay-cli -- demo | tee "$tmp/demo.txt"
 for name in "$push" "$redirect"; do
   grep -q "$name: create payment" "$tmp/demo.txt"
 done

@@ -3,8 +3,8 @@
 //! header timestamp is what `time`'s RFC 3339 parser reads in DOKU's layout.
 #![no_main]
 
-use doku_core::Amount;
-use doku_core::clock::parse_timestamp;
+use doku_pay_core::Amount;
+use doku_pay_core::clock::parse_timestamp;
 use libfuzzer_sys::fuzz_target;
 use time::format_description::well_known::Rfc3339;
 

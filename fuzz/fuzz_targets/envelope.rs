@@ -3,8 +3,8 @@
 //! amount and whose fields are not repeated.
 #![no_main]
 
-use doku_core::Amount;
-use doku_core::notification::Envelope;
+use doku_pay_core::Amount;
+use doku_pay_core::notification::Envelope;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -3,9 +3,9 @@
 //! never accepted; a signed one is accepted exactly when its body is an envelope.
 #![no_main]
 
-use doku_core::notification::Envelope;
-use doku_core::signature::Components;
-use doku_core::{ClientId, NotificationVerifier, SecretKey};
+use doku_pay_core::notification::Envelope;
+use doku_pay_core::signature::Components;
+use doku_pay_core::{ClientId, NotificationVerifier, SecretKey};
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

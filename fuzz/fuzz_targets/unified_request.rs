@@ -3,9 +3,9 @@
 //! wire body `to_wire` returns passes the rules it was checked against.
 #![no_main]
 
-use doku_core::PaymentRequest;
-use doku_core::validate::decode_json;
-use doku_linkaja::{LinkAja, wire};
+use doku_pay_core::PaymentRequest;
+use doku_pay_core::validate::decode_json;
+use doku_pay_linkaja::{LinkAja, wire};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

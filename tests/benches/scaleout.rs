@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use doku_core::SecretKey;
-use doku_testkit::servers::{RedisServer, TempDir, free_port, signal};
-use doku_testkit::{CLIENT_ID, SECRET, notification_headers};
+use doku_pay_core::SecretKey;
+use doku_pay_testkit::servers::{RedisServer, TempDir, free_port, signal};
+use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 const BIN: &str = env!("CARGO_BIN_EXE_proof_receiver");
 const PATH: &str = "/payments/notifications";

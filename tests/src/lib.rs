@@ -7,13 +7,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use bytes::Bytes;
-use doku_core::ChannelDescriptor;
-use doku_core::clock::format_timestamp;
-use doku_core::signature::Components;
-use doku_core::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_core::clock::format_timestamp;
+use doku_pay_core::signature::Components;
+use doku_pay_core::{
     Api, ClientId, Credentials, Environment, NotificationVerifier, RetryPolicy, SecretKey,
 };
-use doku_sim::{ChannelSamples, FaultConfig, MerchantConfig, SimConfig, SimHandle, Simulator};
+use doku_pay_sim::{ChannelSamples, FaultConfig, MerchantConfig, SimConfig, SimHandle, Simulator};
 
 /// A linked channel as the data-driven tests run it: its descriptor and its samples.
 #[derive(Clone, Copy)]
@@ -38,7 +38,7 @@ impl SampleChannel {
     /// The create endpoint's path (for per-endpoint faults).
     pub fn create_path(&self) -> &'static str {
         self.d
-            .endpoint(doku_core::Operation::Create)
+            .endpoint(doku_pay_core::Operation::Create)
             .map_or("", |e| e.path)
     }
 }
@@ -49,8 +49,8 @@ impl SampleChannel {
 pub fn sample_channels() -> Vec<SampleChannel> {
     // Naming the facade's list keeps every default channel crate (and its registrations)
     // linked.
-    let linked: Vec<&str> = doku::linked_channels().iter().map(|d| d.id).collect();
-    let mut plugins = doku_sim::registered();
+    let linked: Vec<&str> = doku_pay::linked_channels().iter().map(|d| d.id).collect();
+    let mut plugins = doku_pay_sim::registered();
     plugins.sort_by_key(|p| p.descriptor().id);
     plugins.dedup_by_key(|p| p.descriptor().id);
     let channels: Vec<SampleChannel> = plugins
@@ -173,12 +173,12 @@ pub async fn start_sim(receiver: &Receiver, faults: FaultConfig) -> SimHandle {
         .expect("simulator starts")
 }
 
-/// A doku-core client of the first merchant, pointed at the simulator, without retries.
+/// A doku-pay-core client of the first merchant, pointed at the simulator, without retries.
 pub fn api(sim: &SimHandle) -> Api {
     api_for(sim, MERCHANT, SECRET)
 }
 
-/// A doku-core client of any merchant, pointed at the simulator, without retries.
+/// A doku-pay-core client of any merchant, pointed at the simulator, without retries.
 pub fn api_for(sim: &SimHandle, client_id: &str, secret: &str) -> Api {
     let env = Environment::custom(sim.base_url()).expect("base URL");
     Api::builder(Credentials::new(client_id, secret, env).expect("credentials"))

@@ -1,4 +1,4 @@
-//! End to end: client -> simulator -> signed notification -> `doku-receiver` -> handler, over
+//! End to end: client -> simulator -> signed notification -> `doku-pay-receiver` -> handler, over
 //! real HTTP on 127.0.0.1 with ephemeral ports, for every linked channel (from the samples its
 //! simulator plugin supplies) and every operation its descriptor offers or refuses, with the
 //! simulator's faults. No channel is named here and no count is fixed: both follow from the
@@ -13,14 +13,14 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use bytes::Bytes;
-use doku_core::signature::Components;
-use doku_core::{
+use doku_pay_core::signature::Components;
+use doku_pay_core::{
     Amount, Api, CancelRequest, Client, ClientId, Credentials, Environment, Error, Notification,
     Operation, OperationStatus, Payment, PaymentStatus, RefundAmount, RefundRequest, Registry,
     RequestId, RetryPolicy, SecretKey,
 };
-use doku_receiver::{BoxError, Receiver, ReconcileOutcome, expect_payment, reconcile};
-use doku_sim::{
+use doku_pay_receiver::{BoxError, Receiver, ReconcileOutcome, expect_payment, reconcile};
+use doku_pay_sim::{
     CustomerAction, EndpointFaults, FaultConfig, MerchantConfig, OrderStatus, Outcome, SimConfig,
     SimHandle, Simulator,
 };
@@ -186,7 +186,7 @@ impl Harness {
     }
 
     /// Waits until every delivery of `invoice` is finished (delivered or out of retries).
-    async fn settled(&self, invoice: &str) -> Vec<doku_sim::Delivery> {
+    async fn settled(&self, invoice: &str) -> Vec<doku_pay_sim::Delivery> {
         self.sim
             .wait_for_deliveries(invoice, CAP, |d| {
                 !d.is_empty() && d.iter().all(|d| d.finished)

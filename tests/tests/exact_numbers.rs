@@ -2,9 +2,9 @@
 //! values go into the signed wire body with their exact value and digits (serde_json's
 //! `arbitrary_precision`, on for the workspace), never rounded through a float.
 
-use doku_core::validate::decode_json;
-use doku_core::{ClientId, Merchant, PaymentChannel, PaymentRequest, SecretKey};
-use doku_linkaja::LinkAja;
+use doku_pay_core::validate::decode_json;
+use doku_pay_core::{ClientId, Merchant, PaymentChannel, PaymentRequest, SecretKey};
+use doku_pay_linkaja::LinkAja;
 
 /// The unified request `additional_info.x = <written>` through LinkAja's `to_wire` and its
 /// `create` call: the JSON text of `x` in the serialised wire body and in the call's body.

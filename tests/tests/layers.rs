@@ -1,4 +1,4 @@
-//! The layers hold: the I/O-free protocol in `doku-core` has no module cycle and no HTTP
+//! The layers hold: the I/O-free protocol in `doku-pay-core` has no module cycle and no HTTP
 //! client, and what channel crates and a receiver-only service compile has no reqwest, no
 //! hyper client and no rustls (`cargo tree -e normal`). Every crate under `channels/` is
 //! checked, found by listing the folder, so a new channel is covered without an edit here.
@@ -80,34 +80,34 @@ fn channel_crates_and_a_receiver_only_build_have_no_http_client() {
         builds.push((name.clone(), vec!["-p".into(), name]));
     }
     builds.push((
-        "doku-receiver without default features".into(),
+        "doku-pay-receiver without default features".into(),
         vec![
             "-p".into(),
-            "doku-receiver".into(),
+            "doku-pay-receiver".into(),
             "--no-default-features".into(),
         ],
     ));
     builds.push((
-        "doku-core without default features".into(),
+        "doku-pay-core without default features".into(),
         vec![
             "-p".into(),
-            "doku-core".into(),
+            "doku-pay-core".into(),
             "--no-default-features".into(),
         ],
     ));
     for (what, args) in &builds {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let text = tree(&args);
-        assert!(text.contains("doku-core"), "{what}: {text}");
+        assert!(text.contains("doku-pay-core"), "{what}: {text}");
         assert_eq!(forbidden(&text), Vec::<String>::new(), "{what}");
     }
     // And the check can fail: the full client does pull them in.
-    assert!(!forbidden(&tree(&["-p", "doku-core"])).is_empty());
+    assert!(!forbidden(&tree(&["-p", "doku-pay-core"])).is_empty());
 }
 
-/// `use crate::x` edges between doku-core's top-level modules.
+/// `use crate::x` edges between doku-pay-core's top-level modules.
 fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = root().join("crates/doku-core/src");
+    let src = root().join("crates/doku-pay-core/src");
     let files: Vec<PathBuf> = std::fs::read_dir(&src)
         .expect("src")
         .map(|e| e.expect("entry").path())
@@ -188,7 +188,7 @@ fn doku_core_modules_have_no_cycle_and_only_the_transport_does_http() {
     let mut done = BTreeSet::new();
     for node in graph.keys() {
         let cycle = visit(node, &graph, &mut Vec::new(), &mut done);
-        assert_eq!(cycle, None, "module cycle in doku-core");
+        assert_eq!(cycle, None, "module cycle in doku-pay-core");
     }
     // The protocol modules never reach the transport or the client.
     for (module, deps) in &graph {

@@ -26,9 +26,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use doku_core::SecretKey;
-use doku_testkit::servers::{PostgresServer, RedisServer, TempDir, free_port, signal};
-use doku_testkit::{CLIENT_ID, SECRET, notification_headers};
+use doku_pay_core::SecretKey;
+use doku_pay_testkit::servers::{PostgresServer, RedisServer, TempDir, free_port, signal};
+use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 const BIN: &str = env!("CARGO_BIN_EXE_proof_receiver");
 const PATH: &str = "/payments/notifications";
@@ -367,7 +367,9 @@ async fn three_processes_on_one_postgres_handle_each_notification_exactly_once()
     };
     let url = pg.url();
     {
-        let store = doku_receiver::PostgresStore::connect(&url).await.unwrap();
+        let store = doku_pay_receiver::PostgresStore::connect(&url)
+            .await
+            .unwrap();
         sqlx::raw_sql("CREATE TABLE effects (invoice text NOT NULL, pid bigint NOT NULL)")
             .execute(store.pool())
             .await
@@ -380,11 +382,11 @@ async fn three_processes_on_one_postgres_handle_each_notification_exactly_once()
     };
     let count_url = url.clone();
     prove("postgres", url, true, restart, |_| async move {
-        let store = doku_receiver::PostgresStore::connect(&count_url)
+        let store = doku_pay_receiver::PostgresStore::connect(&count_url)
             .await
             .unwrap();
         let pending = store
-            .list(doku_receiver::InboxFilter::Pending, 10)
+            .list(doku_pay_receiver::InboxFilter::Pending, 10)
             .await
             .unwrap();
         assert!(pending.is_empty(), "inbox rows not done: {pending:?}");

@@ -1,11 +1,11 @@
 //! Akulaku against the simulator, through real HTTP on 127.0.0.1.
 
-use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
-use doku_core::{
+use doku_pay_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
+use doku_pay_core::{
     CancelRequest, Client, Error, OperationStatus, PaymentChannel, PaymentRequest, PaymentStatus,
     RefundAmount, RefundRequest,
 };
-use doku_sim::{FaultConfig, OrderStatus, Outcome};
+use doku_pay_sim::{FaultConfig, OrderStatus, Outcome};
 use doku_tests::{NOTIFY_PATH, Receiver, api, post_raw, start_sim, verifier};
 use serde_json::{Value, json};
 
@@ -44,7 +44,7 @@ fn guide_body() -> Value {
     })
 }
 
-fn cancel_req(p: &doku_core::Payment) -> CancelRequest {
+fn cancel_req(p: &doku_pay_core::Payment) -> CancelRequest {
     CancelRequest {
         request_id: None,
         invoice_number: p.invoice_number.clone(),
@@ -53,7 +53,7 @@ fn cancel_req(p: &doku_core::Payment) -> CancelRequest {
     }
 }
 
-fn refund_req(p: &doku_core::Payment, refund_ref: &str) -> RefundRequest {
+fn refund_req(p: &doku_pay_core::Payment, refund_ref: &str) -> RefundRequest {
     RefundRequest {
         request_id: None,
         invoice_number: p.invoice_number.clone(),
@@ -265,7 +265,7 @@ async fn failed_cancels_and_refunds_are_200_failed_results_through_the_client() 
         .await
         .unwrap();
     assert_eq!(r.refund_status, OperationStatus::Success);
-    let unknown = doku_core::Payment {
+    let unknown = doku_pay_core::Payment {
         invoice_number: "INV-AKF-NONE".into(),
         merchant_reference: Some("MUR-INV-AKF-NONE".into()),
         ..pending.clone()

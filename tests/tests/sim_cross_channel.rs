@@ -1,9 +1,9 @@
 //! Orders are bound to the channel they were made through, and the store is bounded in
 //! bytes as well as in count.
 
-use doku_akulaku::{CANCEL_PATH, REFUND_PATH};
-use doku_linkaja::CREATE_PATH;
-use doku_sim::{FaultConfig, OrderStatus, Outcome, Simulator};
+use doku_pay_akulaku::{CANCEL_PATH, REFUND_PATH};
+use doku_pay_linkaja::CREATE_PATH;
+use doku_pay_sim::{FaultConfig, OrderStatus, Outcome, Simulator};
 use doku_tests::{Receiver, config, post_raw, start_sim};
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //!
 //! * **Allowed** rows: the boundary value a guide allows (a value at its maximum length, an
 //!   optional field empty or absent, a shape the guide's sample uses), built as a unified
-//!   request and sent through the real client (`doku_core::Client`, channels registered):
+//!   request and sent through the real client (`doku_pay_core::Client`, channels registered):
 //!   the client must send it and the simulator (which checks the guide's rules as data) must
 //!   accept it. A client stricter than the guide fails here.
 //! * **Forbidden** rows: the boundary a guide forbids, as the guide's sample body edited and
@@ -13,15 +13,15 @@
 
 use std::collections::BTreeSet;
 
-use doku_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
-use doku_akulaku::{CANCEL_PATH, CREATE_PATH as AK_CREATE, REFUND_PATH};
-use doku_core::{
+use doku_pay_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
+use doku_pay_akulaku::{CANCEL_PATH, CREATE_PATH as AK_CREATE, REFUND_PATH};
+use doku_pay_core::{
     CancelRequest, Client, OperationStatus, PaymentRequest, RefundAmount, RefundRequest,
 };
-use doku_linkaja::CREATE_PATH as LA_CREATE;
-use doku_linkaja::wire::CREATE_RULES as LA_RULES;
-use doku_sim::rules::{Kind, Presence, Rules};
-use doku_sim::{FaultConfig, Outcome, SimHandle};
+use doku_pay_linkaja::CREATE_PATH as LA_CREATE;
+use doku_pay_linkaja::wire::CREATE_RULES as LA_RULES;
+use doku_pay_sim::rules::{Kind, Presence, Rules};
+use doku_pay_sim::{FaultConfig, Outcome, SimHandle};
 use doku_tests::{Receiver, api, post_raw, start_sim};
 use serde_json::{Value, json};
 
@@ -449,7 +449,8 @@ async fn run_one(
     match row.op {
         Op::AkulakuCreate | Op::LinkAjaCreate => Ok(()),
         Op::AkulakuCancel => {
-            let mut c = serde_json::to_value(doku_core::CancelRequest::for_payment(&p)).unwrap();
+            let mut c =
+                serde_json::to_value(doku_pay_core::CancelRequest::for_payment(&p)).unwrap();
             (row.edit)(&mut c);
             let c: CancelRequest = serde_json::from_value(c).map_err(|e| e.to_string())?;
             let got = client
@@ -467,7 +468,7 @@ async fn run_one(
             let refund_ref = format!("RF-{invoice}");
             let mut r = serde_json::to_value(RefundRequest {
                 amount: RefundAmount::Full,
-                ..doku_core::RefundRequest::full(&p, refund_ref)
+                ..doku_pay_core::RefundRequest::full(&p, refund_ref)
             })
             .unwrap();
             (row.edit)(&mut r);

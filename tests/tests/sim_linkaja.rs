@@ -1,8 +1,8 @@
 //! LinkAja against the simulator, through real HTTP on 127.0.0.1.
 
-use doku_core::{PaymentChannel, PaymentRequest, PaymentStatus, RequestId};
-use doku_linkaja::{CREATE_PATH, LinkAja};
-use doku_sim::{FaultConfig, Outcome};
+use doku_pay_core::{PaymentChannel, PaymentRequest, PaymentStatus, RequestId};
+use doku_pay_linkaja::{CREATE_PATH, LinkAja};
+use doku_pay_sim::{FaultConfig, Outcome};
 use doku_tests::{CAP, NOTIFY_PATH, Receiver, api, post_raw, start_sim, verifier};
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! The simulator finds the channel plugins through `inventory`, and the explicit list works
 //! as the fallback.
 
-use doku_sim::{SimConfig, Simulator};
+use doku_pay_sim::{SimConfig, Simulator};
 
 #[tokio::test]
 async fn registered_and_explicit_plugins_serve_every_endpoint() {
@@ -13,8 +13,8 @@ async fn registered_and_explicit_plugins_serve_every_endpoint() {
     ];
     let registered = Simulator::builder(SimConfig::default()).registered_channels();
     let explicit = Simulator::builder(SimConfig::default())
-        .channel(doku_akulaku::sim::AkulakuSim)
-        .channel(doku_linkaja::sim::LinkAjaSim);
+        .channel(doku_pay_akulaku::sim::AkulakuSim)
+        .channel(doku_pay_linkaja::sim::LinkAjaSim);
     for (name, builder) in [("registered", registered), ("explicit", explicit)] {
         let mut ids = builder.channel_ids();
         ids.sort_unstable();

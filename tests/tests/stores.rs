@@ -1,20 +1,20 @@
 //! Every `DedupeStore` through one conformance table: `MemoryStore`, `RedisStore` against a
 //! real `redis-server` and `PostgresStore` against a real PostgreSQL, both started by the
-//! test (see `doku_testkit::servers`). Then what only shared stores do: an outage answered
+//! test (see `doku_pay_testkit::servers`). Then what only shared stores do: an outage answered
 //! 503 and recovered from, and the Postgres inbox's transaction shared with the handler.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use doku_core::signature::BodyDigest;
-use doku_core::{ClientId, Notification, SecretKey};
-use doku_receiver::{
+use doku_pay_core::signature::BodyDigest;
+use doku_pay_core::{ClientId, Notification, SecretKey};
+use doku_pay_receiver::{
     BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
     RedisStore, inbox_handler,
 };
-use doku_testkit::servers::{PostgresServer, RedisServer};
-use doku_testkit::{CLIENT_ID, SECRET, notification_headers};
+use doku_pay_testkit::servers::{PostgresServer, RedisServer};
+use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 /// The lease every conformance store uses: short, so that expiry is tested in real time.
 const LEASE: Duration = Duration::from_millis(400);
@@ -27,7 +27,7 @@ fn key(n: u32) -> DedupeKey {
     )
 }
 
-fn new_token(c: Claimed) -> doku_receiver::ClaimToken {
+fn new_token(c: Claimed) -> doku_pay_receiver::ClaimToken {
     match c {
         Claimed::New(t) => t,
         other => panic!("expected a new claim, got {other:?}"),
@@ -134,7 +134,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "another body under the same Request-Id is another key",
         |s| {
             Box::pin(async move {
-                let rid: doku_core::RequestId =
+                let rid: doku_pay_core::RequestId =
                     format!("rid-{}", uuid::Uuid::new_v4()).parse().unwrap();
                 let pending = DedupeKey::new(CLIENT_ID, rid.clone(), BodyDigest::of(b"PENDING"));
                 let success = DedupeKey::new(CLIENT_ID, rid, BodyDigest::of(b"SUCCESS"));
@@ -223,7 +223,7 @@ fn headers(request_id: &str, body: &[u8]) -> http::HeaderMap {
     map
 }
 
-fn merchant(b: doku_receiver::ReceiverBuilder) -> doku_receiver::ReceiverBuilder {
+fn merchant(b: doku_pay_receiver::ReceiverBuilder) -> doku_pay_receiver::ReceiverBuilder {
     b.merchant(
         ClientId::new(CLIENT_ID).unwrap(),
         SecretKey::new(SECRET).unwrap(),

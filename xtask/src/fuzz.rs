@@ -119,12 +119,12 @@ fn targets(fuzz: &Path, only: Option<&str>) -> Result<Vec<String>, String> {
     }
 }
 
-/// Seeds: every body of the signature vectors (`crates/doku-core/tests/fixtures`, the copy
+/// Seeds: every body of the signature vectors (`crates/doku-pay-core/tests/fixtures`, the copy
 /// of `../shared/vectors/signature.json`) and every channel's JSON fixture.
 fn write_seeds(root: &Path, seeds: &Path) -> Result<usize, String> {
     std::fs::create_dir_all(seeds).map_err(|e| format!("{}: {e}", seeds.display()))?;
     let mut inputs: Vec<Vec<u8>> = Vec::new();
-    let vectors = root.join("crates/doku-core/tests/fixtures/signature.json");
+    let vectors = root.join("crates/doku-pay-core/tests/fixtures/signature.json");
     let text =
         std::fs::read_to_string(&vectors).map_err(|e| format!("{}: {e}", vectors.display()))?;
     let v: serde_json::Value =

@@ -9,13 +9,13 @@
 //! * `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater
 //!   [--redirect url|form|none] [--display-name NAME] [--path PATH] [--timeout SECS] [--checksum]`
 //!   scaffolds `channels/<name>` as a compiling, tested crate and wires it into the workspace
-//!   and the `doku` facade.
+//!   and the `doku-pay` facade.
 //! * `cargo xtask msrv` checks that nothing the workspace builds needs a newer Rust than its
 //!   declared `rust-version`.
 //! * `cargo xtask fuzz [--seconds N] [--target NAME]` builds the `fuzz/` crate's libFuzzer
 //!   targets with nightly and runs each for N seconds (20 by default); a crash fails it.
 //!
-//! The generator knows no channel by name: it iterates [`doku::Registry::global`], which
+//! The generator knows no channel by name: it iterates [`doku_pay::Registry::global`], which
 //! holds every channel the facade links with its default features.
 
 mod codegen;

@@ -20,10 +20,10 @@
 //!
 //! * the root `Cargo.toml`: `doku-<name> = { path = "channels/<name>" }` in
 //!   `[workspace.dependencies]`, beside the other channels;
-//! * `crates/doku/Cargo.toml`: `doku-<name> = { workspace = true, optional = true }`, a
+//! * `crates/doku-pay/Cargo.toml`: `doku-<name> = { workspace = true, optional = true }`, a
 //!   feature of the channel's name (added to `default`) and `doku-<name>?/sim` in the `sim`
 //!   feature;
-//! * `crates/doku/src/lib.rs`: `pub use doku_<name> as <name>;`, the descriptor in
+//! * `crates/doku-pay/src/lib.rs`: `pub use doku_<name> as <name>;`, the descriptor in
 //!   `linked_channels()` (which keeps the crate linked) and the feature table row;
 //! * the facade's literal lists of every default channel id and channel code (in its source
 //!   and tests), which gain the new channel in id order.
@@ -273,17 +273,17 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
     } else {
         ""
     };
-    let merchant = doku_core::Merchant::new(
-        doku_core::ClientId::new(FIXTURE_CLIENT_ID).map_err(|e| e.to_string())?,
-        doku_core::SecretKey::new(FIXTURE_SECRET).map_err(|e| e.to_string())?,
+    let merchant = doku_pay_core::Merchant::new(
+        doku_pay_core::ClientId::new(FIXTURE_CLIENT_ID).map_err(|e| e.to_string())?,
+        doku_pay_core::SecretKey::new(FIXTURE_SECRET).map_err(|e| e.to_string())?,
     );
     let fixture_check_sum = merchant.sha256_hex_with_secret(&format!(
         "{FIXTURE_AMOUNT}{FIXTURE_CLIENT_ID}{FIXTURE_INVOICE}{wallet}"
     ));
     Ok(Names {
         name: name.to_owned(),
-        krate: format!("doku-{name}"),
-        ident: format!("doku_{module}"),
+        krate: format!("doku-pay-{name}"),
+        ident: format!("doku_pay_{module}"),
         module,
         ty,
         display,
@@ -383,7 +383,7 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
     let workspace_path = root.join("Cargo.toml");
     let workspace = read(&workspace_path)?;
     let new_workspace = wire_workspace(&workspace, &n, &existing)?;
-    let facade = root.join("crates/doku");
+    let facade = root.join("crates/doku-pay");
     let manifest_path = facade.join("Cargo.toml");
     let lib_path = facade.join("src/lib.rs");
     let manifest = read(&manifest_path)?;
@@ -431,7 +431,7 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
 
     println!();
     println!(
-        "Channel `{}` ({}, \"{}\") scaffolded in channels/{} and wired into the workspace and the doku facade.",
+        "Channel `{}` ({}, \"{}\") scaffolded in channels/{} and wired into the workspace and the doku-pay facade.",
         n.name, n.code, n.display, n.name
     );
     if options.display_name.is_none() {
@@ -450,9 +450,9 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
         "  1. make channels/{}/src/{{lib,wire,sim}}.rs and the fixtures true to DOKU's channel page;",
         n.name
     );
-    println!("  2. cargo test -p {} -p doku", n.krate);
+    println!("  2. cargo test -p {} -p doku-pay", n.krate);
     println!("  3. cargo xtask codegen   # schemas, the channel page and the matrix");
-    println!("  4. cargo run -p doku-cli -- demo   # the channel runs from its samples");
+    println!("  4. cargo run -p doku-pay-cli -- demo   # the channel runs from its samples");
     Ok(())
 }
 
@@ -621,11 +621,16 @@ fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String,
         return Ok(doc.to_string());
     }
     let text = doc.to_string();
-    let line = format!("{} = {{ path = \"{path}\" }}", n.krate);
+    // With the family's version: publishable, like every channel crate.
+    let version = env!("CARGO_PKG_VERSION");
+    let line = format!(
+        "{} = {{ path = \"{path}\", version = \"{version}\" }}",
+        n.krate
+    );
     let after_channel = |l: &str| {
         existing
             .iter()
-            .any(|c| l.starts_with(&format!("doku-{} = ", c.id)))
+            .any(|c| l.starts_with(&format!("doku-pay-{} = ", c.id)))
     };
     if let Some(out) = insert_after_last(&text, "workspace.dependencies", after_channel, &line) {
         return Ok(out);
@@ -639,6 +644,7 @@ fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String,
         .ok_or("Cargo.toml: no [workspace.dependencies] table")?;
     let mut dep = InlineTable::new();
     dep.insert("path", Value::from(path));
+    dep.insert("version", Value::from(env!("CARGO_PKG_VERSION")));
     deps.insert(&n.krate, Item::Value(Value::InlineTable(dep)));
     Ok(doc.to_string())
 }
@@ -646,23 +652,23 @@ fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String,
 /// The facade manifest with the channel's dependency (`{ workspace = true, optional = true }`)
 /// and feature (a comment and `<name> = ["dep:doku-<name>"]`), each after the other
 /// channels' lines, the feature in `default`, and `doku-<name>?/sim` in `sim` before
-/// `dep:doku-sim`.
+/// `dep:doku-pay-sim`.
 fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
     let mut doc: DocumentMut = text
         .parse()
-        .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+        .map_err(|e| format!("crates/doku-pay/Cargo.toml: {e}"))?;
     let features = doc
         .entry("features")
         .or_insert_with(toml_edit::table)
         .as_table_mut()
-        .ok_or("crates/doku/Cargo.toml: [features] is not a table")?;
+        .ok_or("crates/doku-pay/Cargo.toml: [features] is not a table")?;
     push_unique(features, "default", &n.name, true, None)?;
     push_unique(
         features,
         "sim",
         &format!("{}?/sim", n.krate),
         false,
-        Some("dep:doku-sim"),
+        Some("dep:doku-pay-sim"),
     )?;
     let has_feature = features.contains_key(&n.name);
     let has_dep = has_key(&doc, &["dependencies"], &n.krate);
@@ -677,17 +683,17 @@ fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, 
         let is_channel_feature = |l: &str| {
             existing
                 .iter()
-                .any(|c| l == format!("{} = [\"dep:doku-{}\"]", c.id, c.id))
+                .any(|c| l == format!("{} = [\"dep:doku-pay-{}\"]", c.id, c.id))
         };
         text = match insert_after_last(&text, "features", is_channel_feature, &line) {
             Some(out) => out,
             None => {
                 let mut doc: DocumentMut = text
                     .parse()
-                    .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+                    .map_err(|e| format!("crates/doku-pay/Cargo.toml: {e}"))?;
                 let features = doc["features"]
                     .as_table_mut()
-                    .ok_or("crates/doku/Cargo.toml: [features] is not a table")?;
+                    .ok_or("crates/doku-pay/Cargo.toml: [features] is not a table")?;
                 let mut arr = Array::new();
                 arr.push(format!("dep:{}", n.krate));
                 features.insert(&n.name, Item::Value(Value::Array(arr)));
@@ -703,19 +709,19 @@ fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, 
         let is_channel_dep = |l: &str| {
             existing
                 .iter()
-                .any(|c| l.starts_with(&format!("doku-{} = ", c.id)))
+                .any(|c| l.starts_with(&format!("doku-pay-{} = ", c.id)))
         };
         text = match insert_after_last(&text, "dependencies", is_channel_dep, &line) {
             Some(out) => out,
             None => {
                 let mut doc: DocumentMut = text
                     .parse()
-                    .map_err(|e| format!("crates/doku/Cargo.toml: {e}"))?;
+                    .map_err(|e| format!("crates/doku-pay/Cargo.toml: {e}"))?;
                 let deps = doc
                     .entry("dependencies")
                     .or_insert_with(toml_edit::table)
                     .as_table_like_mut()
-                    .ok_or("crates/doku/Cargo.toml: [dependencies] is not a table")?;
+                    .ok_or("crates/doku-pay/Cargo.toml: [dependencies] is not a table")?;
                 let mut dep = InlineTable::new();
                 dep.insert("workspace", Value::from(true));
                 dep.insert("optional", Value::from(true));
@@ -726,7 +732,7 @@ fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, 
     }
     // What the text edits wrote must still be a manifest.
     text.parse::<DocumentMut>()
-        .map_err(|e| format!("crates/doku/Cargo.toml after the edit: {e}"))?;
+        .map_err(|e| format!("crates/doku-pay/Cargo.toml after the edit: {e}"))?;
     Ok(text)
 }
 
@@ -748,7 +754,7 @@ fn push_unique(
     let arr = features
         .get_mut(feature)
         .and_then(Item::as_array_mut)
-        .ok_or_else(|| format!("crates/doku/Cargo.toml: feature `{feature}` is not a list"))?;
+        .ok_or_else(|| format!("crates/doku-pay/Cargo.toml: feature `{feature}` is not a list"))?;
     if !arr.iter().any(|v| v.as_str() == Some(value)) {
         let at = before.and_then(|b| arr.iter().position(|v| v.as_str() == Some(b)));
         match at {
@@ -777,12 +783,12 @@ fn wire_lib(text: &str, n: &Names, existing: &[Channel]) -> Result<String, Strin
                     && lines[i - 1].trim_start().starts_with("#[cfg(feature = \"")
                     && existing.iter().any(|c| {
                         let module = c.id.replace('-', "_");
-                        l.trim() == format!("pub use doku_{module} as {module};")
+                        l.trim() == format!("pub use doku_pay_{module} as {module};")
                     })
             })
             .map(|(i, _)| i)
             .next_back()
-            .ok_or("crates/doku/src/lib.rs: no `#[cfg(feature = ..)] pub use doku_<channel> as <channel>;` found to follow")?;
+            .ok_or("crates/doku-pay/src/lib.rs: no `#[cfg(feature = ..)] pub use doku_<channel> as <channel>;` found to follow")?;
         let block = [
             String::new(),
             format!(
@@ -810,7 +816,7 @@ fn wire_lib(text: &str, n: &Names, existing: &[Channel]) -> Result<String, Strin
             .collect();
         let Some((first, _)) = entries.first() else {
             return Err(
-                "crates/doku/src/lib.rs: no `#[cfg(feature = ..)] &doku_<channel>::DESCRIPTOR,` entries found (linked_channels)"
+                "crates/doku-pay/src/lib.rs: no `#[cfg(feature = ..)] &doku_<channel>::DESCRIPTOR,` entries found (linked_channels)"
                     .into(),
             );
         };
@@ -1003,8 +1009,8 @@ mod tests {
             assert!(names("x", bad, &emoney).is_err(), "{bad}");
         }
         let n = names("shopee-pay", "EMONEY_SHOPEEPAY", &emoney).expect("valid");
-        assert_eq!(n.krate, "doku-shopee-pay");
-        assert_eq!(n.ident, "doku_shopee_pay");
+        assert_eq!(n.krate, "doku-pay-shopee-pay");
+        assert_eq!(n.ident, "doku_pay_shopee_pay");
         assert_eq!(n.module, "shopee_pay");
         assert_eq!(n.ty, "ShopeePay");
         assert_eq!(n.service, "EMONEY");
@@ -1111,9 +1117,9 @@ mod tests {
             ..Options::of(Kind::Emoney)
         };
         let n = names("zz", "EMONEY_ZZ", &push).expect("valid");
-        let m = doku_core::Merchant::new(
-            doku_core::ClientId::new("MCH-0001").unwrap(),
-            doku_core::SecretKey::new("SK-0001").unwrap(),
+        let m = doku_pay_core::Merchant::new(
+            doku_pay_core::ClientId::new("MCH-0001").unwrap(),
+            doku_pay_core::SecretKey::new("SK-0001").unwrap(),
         );
         assert_eq!(
             n.fixture_check_sum,
@@ -1125,10 +1131,10 @@ mod tests {
 members = ["crates/*", "channels/*", "xtask"]
 
 [workspace.dependencies]
-doku-core = { path = "crates/doku-core", default-features = false }
-doku-linkaja = { path = "channels/linkaja" }
-doku-akulaku = { path = "channels/akulaku" }
-doku = { path = "crates/doku", default-features = false }
+doku-pay-core = { path = "crates/doku-pay-core", default-features = false }
+doku-pay-linkaja = { path = "channels/linkaja" }
+doku-pay-akulaku = { path = "channels/akulaku" }
+doku-pay = { path = "crates/doku-pay", default-features = false }
 serde = "1"
 "#;
 
@@ -1137,7 +1143,7 @@ serde = "1"
         let n = names("dana", "EMONEY_DANA", &Options::of(Kind::Emoney)).expect("valid");
         let w = wire_workspace(WORKSPACE, &n, &existing()).expect("workspace");
         assert!(
-            w.contains("doku-akulaku = { path = \"channels/akulaku\" }\ndoku-dana = { path = \"channels/dana\" }\ndoku = "),
+            w.contains("doku-pay-akulaku = { path = \"channels/akulaku\" }\ndoku-pay-dana = { path = \"channels/dana\", version = \"0.1.0\" }\ndoku-pay = "),
             "{w}"
         );
         assert!(
@@ -1154,58 +1160,58 @@ serde = "1"
     }
 
     const MANIFEST: &str = r#"[package]
-name = "doku"
+name = "doku-pay"
 
 [features]
 default = ["linkaja", "akulaku"]
 # LinkAja
-linkaja = ["dep:doku-linkaja"]
+linkaja = ["dep:doku-pay-linkaja"]
 # Akulaku
-akulaku = ["dep:doku-akulaku"]
-sim = ["doku-linkaja?/sim", "doku-akulaku?/sim", "dep:doku-sim"]
-receiver = ["dep:doku-receiver"]
+akulaku = ["dep:doku-pay-akulaku"]
+sim = ["doku-pay-linkaja?/sim", "doku-pay-akulaku?/sim", "dep:doku-pay-sim"]
+receiver = ["dep:doku-pay-receiver"]
 
 [dependencies]
-doku-core.workspace = true
-doku-linkaja = { workspace = true, optional = true }
-doku-akulaku = { workspace = true, optional = true }
-doku-sim = { workspace = true, optional = true }
+doku-pay-core.workspace = true
+doku-pay-linkaja = { workspace = true, optional = true }
+doku-pay-akulaku = { workspace = true, optional = true }
+doku-pay-sim = { workspace = true, optional = true }
 "#;
 
     const LIB: &str = r#"//! | feature | channel crate | id |
 //! | --- | --- | --- |
-//! | `linkaja` | [`linkaja`] (`doku-linkaja`) | `linkaja` |
-//! | `akulaku` | [`akulaku`] (`doku-akulaku`) | `akulaku` |
-//! | `receiver` (off by default) | `doku-receiver` as [`receiver`](crate) | |
-//! | `sim` (off by default) | `doku-sim` as [`sim`](crate) | |
+//! | `linkaja` | [`linkaja`] (`doku-pay-linkaja`) | `linkaja` |
+//! | `akulaku` | [`akulaku`] (`doku-pay-akulaku`) | `akulaku` |
+//! | `receiver` (off by default) | `doku-pay-receiver` as [`receiver`](crate) | |
+//! | `sim` (off by default) | `doku-pay-sim` as [`sim`](crate) | |
 //!
 //! # #[cfg(all(feature = "linkaja", feature = "akulaku"))]
 //! assert_eq!(ids, ["akulaku", "linkaja"]);
 
-pub use doku_core::*;
+pub use doku_pay_core::*;
 
 /// LinkAja.
 #[cfg(feature = "linkaja")]
-pub use doku_linkaja as linkaja;
+pub use doku_pay_linkaja as linkaja;
 
 /// Akulaku.
 #[cfg(feature = "akulaku")]
-pub use doku_akulaku as akulaku;
+pub use doku_pay_akulaku as akulaku;
 
 /// Receiver.
 #[cfg(feature = "receiver")]
-pub use doku_receiver as receiver;
+pub use doku_pay_receiver as receiver;
 
 /// Sim.
 #[cfg(feature = "sim")]
-pub use doku_sim as sim;
+pub use doku_pay_sim as sim;
 
 pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
     [
         #[cfg(feature = "akulaku")]
-        &doku_akulaku::DESCRIPTOR,
+        &doku_pay_akulaku::DESCRIPTOR,
         #[cfg(feature = "linkaja")]
-        &doku_linkaja::DESCRIPTOR,
+        &doku_pay_linkaja::DESCRIPTOR,
     ]
     .into_iter()
     .collect()
@@ -1225,28 +1231,28 @@ pub fn linked_channels() -> Vec<&'static ChannelDescriptor> {
             "{m}"
         );
         assert!(
-            m.contains("akulaku = [\"dep:doku-akulaku\"]\n# DANA e-money (links `doku-dana` so that its registration is kept).\ndana = [\"dep:doku-dana\"]\nsim = "),
+            m.contains("akulaku = [\"dep:doku-pay-akulaku\"]\n# DANA e-money (links `doku-pay-dana` so that its registration is kept).\ndana = [\"dep:doku-pay-dana\"]\nsim = "),
             "{m}"
         );
         assert!(
-            m.contains(r#"sim = ["doku-linkaja?/sim", "doku-akulaku?/sim", "doku-dana?/sim", "dep:doku-sim"]"#),
+            m.contains(r#"sim = ["doku-pay-linkaja?/sim", "doku-pay-akulaku?/sim", "doku-pay-dana?/sim", "dep:doku-pay-sim"]"#),
             "{m}"
         );
         assert!(
-            m.contains("doku-akulaku = { workspace = true, optional = true }\ndoku-dana = { workspace = true, optional = true }\ndoku-sim"),
+            m.contains("doku-pay-akulaku = { workspace = true, optional = true }\ndoku-pay-dana = { workspace = true, optional = true }\ndoku-pay-sim"),
             "{m}"
         );
         assert_eq!(wire_manifest(&m, &n, &existing()).expect("again"), m);
 
         let l = wire_lib(LIB, &n, &existing()).expect("lib");
         assert!(
-            l.contains("pub use doku_akulaku as akulaku;\n\n/// The DANA e-money channel (`doku-dana`).\n#[cfg(feature = \"dana\")]\npub use doku_dana as dana;\n\n/// Receiver."),
+            l.contains("pub use doku_pay_akulaku as akulaku;\n\n/// The DANA e-money channel (`doku-pay-dana`).\n#[cfg(feature = \"dana\")]\npub use doku_pay_dana as dana;\n\n/// Receiver."),
             "{l}"
         );
-        let linked = "        #[cfg(feature = \"akulaku\")]\n        &doku_akulaku::DESCRIPTOR,\n        #[cfg(feature = \"dana\")]\n        &doku_dana::DESCRIPTOR,\n        #[cfg(feature = \"linkaja\")]";
+        let linked = "        #[cfg(feature = \"akulaku\")]\n        &doku_pay_akulaku::DESCRIPTOR,\n        #[cfg(feature = \"dana\")]\n        &doku_pay_dana::DESCRIPTOR,\n        #[cfg(feature = \"linkaja\")]";
         assert!(l.contains(linked), "{l}");
         assert!(
-            l.contains("//! | `dana` | [`dana`] (`doku-dana`) | `dana` |\n//! | `receiver`"),
+            l.contains("//! | `dana` | [`dana`] (`doku-pay-dana`) | `dana` |\n//! | `receiver`"),
             "{l}"
         );
         assert_eq!(wire_lib(&l, &n, &existing()).expect("again"), l);

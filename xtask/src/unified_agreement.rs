@@ -3,7 +3,7 @@
 //! refused in requests). Channel rules live in each channel's wire schemas and are checked by
 //! each channel's `tests/schema.rs`.
 
-use doku::{CancelRequest, PaymentRequest, RefundRequest};
+use doku_pay::{CancelRequest, PaymentRequest, RefundRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@
 //!    all broken rules are reported at once with their wire paths) and posts it to
 //!    `POST /akulaku-peer-to-peer/v2/generate-order`.
 //! 2. DOKU answers `PENDING` with `payment.url` (the [`Payment`]'s
-//!    [`NextAction::Redirect`](doku_core::NextAction::Redirect), a plain `GET`) or `FAILED` (retry with a new invoice number and
+//!    [`NextAction::Redirect`](doku_pay_core::NextAction::Redirect), a plain `GET`) or `FAILED` (retry with a new invoice number and
 //!    reference). The [`Payment`] carries the identifiers DOKU returned (`ORDER_ID`,
 //!    `AKULAKU_UNIQUE_REFERENCE`) and the merchant reference, so a [`CancelRequest`] or
 //!    [`RefundRequest`] built from it ([`CancelRequest::for_payment`], [`RefundRequest::full`]) has what cancel
@@ -96,15 +96,17 @@
 //! it; their invoice number and refund reference, which the guide only ever echoes, fall
 //! back to the request's when absent.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod samples;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, CancelRequest, Cancellation, Capabilities, ChannelDescriptor, ChannelKind,
     Endpoint, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle,
     Refund, RefundAmount, RefundRequest, RefundSupport, answer,
@@ -147,7 +149,7 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Akulaku;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(Akulaku));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(Akulaku));
 
 /// What the generated page says beside the tables.
 pub const NOTES: &[&str] = &[

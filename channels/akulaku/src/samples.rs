@@ -2,7 +2,7 @@
 //! against the simulator: a generate-order of two line items, its cancel while pending, its
 //! full refund once paid; the customer pays on Akulaku's page (the simulator's control API).
 
-use doku_sim::{CustomerAction, JsonSamples};
+use doku_pay_sim::{CustomerAction, JsonSamples};
 
 /// The guide's generate-order sample as a unified request (the invoice number is filled in
 /// per call); cancel and refund are built from the payment.

@@ -10,10 +10,10 @@
 //! notifications and Check Status answers carry the documented envelope only. It registers
 //! itself with the simulator through `inventory`.
 
-use doku_core::ChannelDescriptor;
-use doku_core::clock::format_timestamp;
-use doku_sim::rules::{self, text_at, whole_at};
-use doku_sim::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_core::clock::format_timestamp;
+use doku_pay_sim::rules::{self, text_at, whole_at};
+use doku_pay_sim::{
     CancelOrder, NewOrder, OrderStatus, OrderView, RefundOrder, Rejection, SimChannel,
     SimRegistration, SimRequest,
 };
@@ -28,7 +28,7 @@ use crate::wire::{
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AkulakuSim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(AkulakuSim))
 }
 
@@ -95,7 +95,7 @@ impl SimChannel for AkulakuSim {
         &crate::DESCRIPTOR
     }
 
-    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+    fn samples(&self) -> Option<&'static dyn doku_pay_sim::ChannelSamples> {
         Some(&crate::samples::SAMPLES)
     }
 
@@ -215,5 +215,5 @@ const ORDER_LIFETIME: time::Duration = time::Duration::hours(24);
 
 /// The order's expiry as the guide's table gives `payment.date`: `yyyyMMddHHmmss`, UTC+7.
 fn expiry_wib(created_at: OffsetDateTime) -> String {
-    doku_core::clock::format_wib_compact(created_at + ORDER_LIFETIME)
+    doku_pay_core::clock::format_wib_compact(created_at + ORDER_LIFETIME)
 }

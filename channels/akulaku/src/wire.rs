@@ -2,10 +2,10 @@
 //! [`CANCEL_RULES`], [`REFUND_RULES`]) and where its answers carry their results
 //! ([`CREATE_ANSWER`], [`CANCEL_ANSWER`], [`REFUND_ANSWER`]), with field names exactly as on
 //! the wire. The same tables check what the client sends, what the simulator receives, and
-//! make the published JSON Schemas ([`doku_core::rules`], [`doku_core::answer`]).
+//! make the published JSON Schemas ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
-use doku_core::answer::{CreateAnswer, OperationAnswer, Redirect};
-use doku_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
+use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 
 /// The identifier naming DOKU's order id (`payment.identifier[]`).
 pub const ORDER_ID: &str = "ORDER_ID";

@@ -1,16 +1,16 @@
 //! Akulaku: fixtures, rules, mapping, statuses, transport round trips and notification.
 
 use axum::body::Bytes;
-use doku_core::validate::unified_path;
-doku_testkit::fixtures!();
-use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, DESCRIPTOR, REFUND_PATH, wire};
-use doku_core::answer;
-use doku_core::{
+use doku_pay_core::validate::unified_path;
+doku_pay_testkit::fixtures!();
+use doku_pay_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, DESCRIPTOR, REFUND_PATH, wire};
+use doku_pay_core::answer;
+use doku_pay_core::{
     Amount, CancelRequest, Cancellation, Error, Identifier, NextAction, Operation, OperationStatus,
     Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle, Refund, RefundAmount,
     RefundRequest, RefundSupport, RequestId, Sent,
 };
-use doku_testkit::{MockDoku, set, verified_notification};
+use doku_pay_testkit::{MockDoku, set, verified_notification};
 use serde_json::{Value, json};
 
 fn unified(doc: Value) -> PaymentRequest {
@@ -191,7 +191,7 @@ async fn assert_create_rejected(req: &PaymentRequest, field: &str, rule: &str) {
         .unwrap_or_else(|| panic!("not a validation error: {err}"));
     assert!(
         v.iter()
-            .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == rule),
+            .any(|x| x.field == unified_path(doku_pay_akulaku::MAPPING, field) && x.rule == rule),
         "{field}: {rule} not in {v}"
     );
     assert_eq!(
@@ -495,8 +495,9 @@ async fn each_cancel_rule_rejects_before_sending() {
         let err = mock.api().cancel(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
-            v.iter()
-                .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == *rule),
+            v.iter().any(
+                |x| x.field == unified_path(doku_pay_akulaku::MAPPING, field) && x.rule == *rule
+            ),
             "{field}: {v}"
         );
         assert_eq!(mock.hits(), 0, "{field}");
@@ -542,8 +543,9 @@ async fn each_refund_rule_rejects_before_sending() {
         let err = mock.api().refund(&Akulaku, &req).await.expect_err(field);
         let v = err.violations().unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(
-            v.iter()
-                .any(|x| x.field == unified_path(doku_akulaku::MAPPING, field) && x.rule == *rule),
+            v.iter().any(
+                |x| x.field == unified_path(doku_pay_akulaku::MAPPING, field) && x.rule == *rule
+            ),
             "{field}: {v}"
         );
         assert_eq!(mock.hits(), 0, "{field}");
@@ -560,7 +562,7 @@ async fn partial_refund_is_a_typed_not_sent_error() {
         .refund(&Akulaku, &req)
         .await
         .expect_err("partial");
-    assert_eq!(err.delivery(), doku_core::Delivery::NotSent);
+    assert_eq!(err.delivery(), doku_pay_core::Delivery::NotSent);
     match err {
         Error::Unsupported { channel, operation } => {
             assert_eq!(
@@ -785,7 +787,7 @@ async fn assert_answer(op: Op, status: u16, body: &Value, expect: Expect) {
                 e.to_string().contains("contradicts the request"),
                 "{case}: {e}"
             );
-            assert_eq!(e.delivery(), doku_core::Delivery::Unknown, "{case}");
+            assert_eq!(e.delivery(), doku_pay_core::Delivery::Unknown, "{case}");
         }
         (expect, got) => panic!("{case}: expected {expect:?}, got {got:?}"),
     }
@@ -1155,7 +1157,7 @@ fn descriptor_states_the_capabilities() {
 
 #[test]
 fn registered_in_the_global_registry() {
-    let registry = doku_core::Registry::global();
+    let registry = doku_pay_core::Registry::global();
     assert_eq!(
         registry
             .by_channel_code("PEER_TO_PEER_AKULAKU")

@@ -2,12 +2,12 @@
 //! guide and every legitimate variant of it becomes a result through the real transport, and
 //! every request the guide allows is sent. One helper per direction, one row per variant.
 
-doku_testkit::fixtures!();
-use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
-use doku_core::{
+doku_pay_testkit::fixtures!();
+use doku_pay_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
+use doku_pay_core::{
     CancelRequest, Error, Identifier, NextAction, PaymentRequest, RefundAmount, RefundRequest,
 };
-use doku_testkit::{MockDoku, set};
+use doku_pay_testkit::{MockDoku, set};
 use serde_json::{Value, json};
 
 fn create_req() -> PaymentRequest {
@@ -476,15 +476,15 @@ async fn every_request_the_guide_allows_is_sent() {
         (
             "create with a free line",
             Send::Create(|r| {
-                r.line_items[1].price = doku_core::Amount::ZERO;
-                r.amount = doku_core::Amount::new(60_000).expect("amount");
+                r.line_items[1].price = doku_pay_core::Amount::ZERO;
+                r.amount = doku_pay_core::Amount::new(60_000).expect("amount");
             }),
         ),
         (
             "create with a line of quantity 0",
             Send::Create(|r| {
                 r.line_items[1].quantity = 0;
-                r.amount = doku_core::Amount::new(60_000).expect("amount");
+                r.amount = doku_pay_core::Amount::new(60_000).expect("amount");
             }),
         ),
     ];

@@ -2,14 +2,14 @@
 //! redirect it carries; the cancel answer's expiry is an expiry; a failed refund keeps its
 //! message.
 
-doku_testkit::fixtures!();
+doku_pay_testkit::fixtures!();
 use axum::http::HeaderMap;
-use doku_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
-use doku_core::{
+use doku_pay_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
+use doku_pay_core::{
     Api, CancelRequest, Credentials, Delivery, Environment, Error, Identifier, NextAction,
     OperationStatus, PaymentRequest, PaymentStatus, RefundAmount, RefundRequest, RetryPolicy,
 };
-use doku_testkit::{MockDoku, set};
+use doku_pay_testkit::{MockDoku, set};
 use serde_json::{Value, json};
 
 fn create_req() -> PaymentRequest {

@@ -2,10 +2,10 @@
 //! simulator check (one table makes both): one row per body, with what the schema and the
 //! rules each say about it.
 
-doku_testkit::fixtures!();
-use doku_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
-use doku_core::rules::Rules;
-use doku_testkit::set;
+doku_pay_testkit::fixtures!();
+use doku_pay_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
+use doku_pay_core::rules::Rules;
+use doku_pay_testkit::set;
 use serde_json::{Value, json};
 
 /// (schema accepts, rules accept) for `body`.

@@ -7,7 +7,7 @@
 //!    rules are reported at once, named by their unified field) and posts it to
 //!    `POST /dokuwallet-emoney/v1/payment`.
 //! 2. DOKU answers with the payment page's URL, `payment.url`: the [`Payment`]'s
-//!    [`NextAction::Redirect`](doku_core::NextAction::Redirect), a plain `GET`.
+//!    [`NextAction::Redirect`](doku_pay_core::NextAction::Redirect), a plain `GET`.
 //! 3. The customer pays on DOKU's page and is sent to `order.success_url` (or
 //!    `order.failed_url`); the result arrives as an HTTP notification with `channel.id`
 //!    `EMONEY_DOKU`, mapped by the core envelope mapping.
@@ -51,13 +51,15 @@
 //! ([`Error::Untrusted`] otherwise, the redirect kept: ask Check Status). DOKU's own response
 //! sample names another invoice than its request sample; they come from different runs.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
@@ -120,7 +122,7 @@ const OFFERED: &[&str] = &[
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DokuWallet;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(DokuWallet));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(DokuWallet));
 
 impl DokuWallet {
     /// The wire body for `req`, checked against [`wire::CREATE_RULES`]: all broken rules are

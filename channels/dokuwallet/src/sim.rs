@@ -4,11 +4,11 @@
 //!
 //! The simulator core does the rest (signatures, idempotency, order state, Check Status,
 //! notifications with `channel.id` `EMONEY_DOKU`, faults). Registered through `inventory`, so
-//! `doku_sim::SimulatorBuilder::registered_channels` picks it up.
+//! `doku_pay_sim::SimulatorBuilder::registered_channels` picks it up.
 
-use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, text_at, whole_at};
-use doku_sim::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_sim::rules::{self, text_at, whole_at};
+use doku_pay_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Rejection, SimChannel,
     SimRegistration, SimRequest,
 };
@@ -20,7 +20,7 @@ use crate::wire::CREATE_RULES;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DokuWalletSim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(DokuWalletSim))
 }
 

@@ -4,8 +4,8 @@
 //! checks what the client sends and what the simulator receives, and makes the published
 //! JSON Schema.
 
-use doku_core::answer::{CreateAnswer, Redirect};
-use doku_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 
 /// The request's rules: the four visible rows of DOKU's table, and the sample's other fields
 /// with their sample's types only (`doku-channels.md` section 2.4).

@@ -2,12 +2,12 @@
 //! leniently, every rule named by its unified field, the capabilities, the endpoint's policy
 //! and the registration.
 
-use doku_core::NextAction;
-use doku_core::{
+use doku_pay_core::NextAction;
+use doku_pay_core::{
     Call, ClientId, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
     PaymentStatus, RedirectStyle, Registry, SecretKey, Sent,
 };
-use doku_dokuwallet::{CREATE_PATH, DESCRIPTOR, DokuWallet};
+use doku_pay_dokuwallet::{CREATE_PATH, DESCRIPTOR, DokuWallet};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> String {
@@ -46,7 +46,10 @@ fn violations(req: &PaymentRequest) -> Vec<String> {
 #[test]
 fn the_guides_sample_request_passes_the_rules() {
     let sample: Value = serde_json::from_str(&fixture("guide-request.json")).expect("json");
-    assert_eq!(doku_dokuwallet::wire::CREATE_RULES.check(&sample), Ok(()));
+    assert_eq!(
+        doku_pay_dokuwallet::wire::CREATE_RULES.check(&sample),
+        Ok(())
+    );
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The JSON Schema of the wire request and its rules agree: for each document, the rules'
-//! verdict ([`Rules::check`](doku_core::rules::Rules::check), what the client and the
+//! verdict ([`Rules::check`](doku_pay_core::rules::Rules::check), what the client and the
 //! simulator check) and a JSON Schema validator over the published schema say the same.
 //! A rule JSON Schema cannot state is marked validation-only and the schema must still
 //! accept it, so that moving the rule into the schema later is noticed.
 
-use doku_dokuwallet::wire;
+use doku_pay_dokuwallet::wire;
 use serde_json::{Value, json};
 
 /// What the schema says of a document.
@@ -27,7 +27,7 @@ fn the_request_schema_agrees_with_the_rules() {
         serde_json::from_str(include_str!("fixtures/request.json")).expect("fixture");
     let with = |pointer: &str, value: Option<Value>| {
         let mut doc = valid.clone();
-        doku_testkit::set(&mut doc, pointer, value);
+        doku_pay_testkit::set(&mut doc, pointer, value);
         doc
     };
     let rows: Vec<(&str, Value, Verdict)> = vec![

@@ -3,11 +3,11 @@
 //! (a pending redirect, paid through the simulator's control API)
 //! and Check Status reports it paid.
 
-use doku_core::{Client, Credentials, Environment, PaymentChannel, PaymentStatus};
-use doku_dokuwallet::DokuWallet;
-use doku_dokuwallet::sim::SAMPLES;
-use doku_sim::Outcome;
-use doku_sim::{ChannelSamples, MerchantConfig, SimConfig, SimHandle, Simulator};
+use doku_pay_core::{Client, Credentials, Environment, PaymentChannel, PaymentStatus};
+use doku_pay_dokuwallet::DokuWallet;
+use doku_pay_dokuwallet::sim::SAMPLES;
+use doku_pay_sim::Outcome;
+use doku_pay_sim::{ChannelSamples, MerchantConfig, SimConfig, SimHandle, Simulator};
 
 const CLIENT_ID: &str = "MCH-SIM-0001";
 const SECRET: &str = "SK-sim-0001";

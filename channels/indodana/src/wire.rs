@@ -1,11 +1,11 @@
 //! Indodana's wire: the request table of `POST /indodana-peer-to-peer/v2/generate-order` as
 //! data ([`CREATE_RULES`]) and where the answer carries the result ([`CREATE_ANSWER`]), field
 //! names exactly as on the wire. The one table checks what the client sends, what the
-//! simulator receives, and makes the published JSON Schema ([`doku_core::rules`],
-//! [`doku_core::answer`]).
+//! simulator receives, and makes the published JSON Schema ([`doku_pay_core::rules`],
+//! [`doku_pay_core::answer`]).
 
-use doku_core::answer::{CreateAnswer, Redirect};
-use doku_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 
 /// The create request's rules: the visible rows of DOKU's table and the fields sent only when
 /// given.

@@ -8,12 +8,12 @@
 //! item's `url`). `fixtures/response.json` is by analogy with Akulaku's answer: Indodana's is
 //! not published.
 
-use doku_core::NextAction;
-use doku_core::{
+use doku_pay_core::NextAction;
+use doku_pay_core::{
     Call, ClientId, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
     PaymentStatus, RedirectStyle, Registry, SecretKey, Sent,
 };
-use doku_indodana::{CREATE_PATH, DESCRIPTOR, Indodana};
+use doku_pay_indodana::{CREATE_PATH, DESCRIPTOR, Indodana};
 use serde_json::{Value, json};
 
 const INVOICE: &str = "MINV20201231468";

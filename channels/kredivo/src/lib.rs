@@ -7,7 +7,7 @@
 //!    rules are reported at once, named by their unified field) and posts it to
 //!    `POST /kredivo-peer-to-peer/v2/generate-order`.
 //! 2. DOKU answers with `payment.url` ("obtain `payment.url`"): the [`Payment`]'s
-//!    [`NextAction::Redirect`](doku_core::NextAction::Redirect), a plain `GET` to Kredivo's
+//!    [`NextAction::Redirect`](doku_pay_core::NextAction::Redirect), a plain `GET` to Kredivo's
 //!    payment page.
 //! 3. The result arrives as an HTTP notification with `channel.id` `PEER_TO_PEER_KREDIVO`,
 //!    mapped by the core envelope mapping.
@@ -41,13 +41,15 @@
 //! Each is a line of [`NOTES`], shown on the generated page: the request rows after the
 //! sixth, the answer and the notification are not in the available copies of DOKU's page.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
@@ -110,7 +112,7 @@ const OFFERED: &[&str] = &["callback_url", "line_items[]", "notification_url"];
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Kredivo;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(Kredivo));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(Kredivo));
 
 impl Kredivo {
     /// The wire body for `req`, checked against [`wire::CREATE_RULES`]: all broken rules are

@@ -5,11 +5,11 @@
 //!
 //! The simulator core does the rest (signatures, idempotency, order state, Check Status,
 //! notifications with `channel.id` `PEER_TO_PEER_KREDIVO`, faults). Registered through
-//! `inventory`, so `doku_sim::SimulatorBuilder::registered_channels` picks it up.
+//! `inventory`, so `doku_pay_sim::SimulatorBuilder::registered_channels` picks it up.
 
-use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, text_at, whole_at};
-use doku_sim::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_sim::rules::{self, text_at, whole_at};
+use doku_pay_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Rejection, SimChannel,
     SimRegistration, SimRequest,
 };
@@ -21,7 +21,7 @@ use crate::wire::CREATE_RULES;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KredivoSim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(KredivoSim))
 }
 

@@ -1,10 +1,10 @@
 //! Kredivo's wire: the request table of `POST /kredivo-peer-to-peer/v2/generate-order` as data
 //! ([`CREATE_RULES`]) and where the answer carries the result ([`CREATE_ANSWER`]), field names
 //! exactly as on the wire. The one table checks what the client sends, what the simulator
-//! receives, and makes the published JSON Schema ([`doku_core::rules`], [`doku_core::answer`]).
+//! receives, and makes the published JSON Schema ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
-use doku_core::answer::{CreateAnswer, Redirect};
-use doku_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 
 /// The create request's rules: the six visible rows of DOKU's table, `order.amount` (in every
 /// sample, and the sum rule's total) and the fields sent only when given.

@@ -8,12 +8,12 @@
 //! item's `url`). `fixtures/response.json` is by analogy with Akulaku's answer: Kredivo's is
 //! not published.
 
-use doku_core::NextAction;
-use doku_core::{
+use doku_pay_core::NextAction;
+use doku_pay_core::{
     Call, ClientId, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
     PaymentStatus, RedirectStyle, Registry, SecretKey, Sent,
 };
-use doku_kredivo::{CREATE_PATH, DESCRIPTOR, Kredivo};
+use doku_pay_kredivo::{CREATE_PATH, DESCRIPTOR, Kredivo};
 use serde_json::{Value, json};
 
 const INVOICE: &str = "Test-Devex-002-jesj123";

@@ -1,11 +1,11 @@
 //! The JSON Schema of the wire request and its rules agree: for each document, the rules'
-//! verdict ([`Rules::check`](doku_core::rules::Rules::check), what the client and the
+//! verdict ([`Rules::check`](doku_pay_core::rules::Rules::check), what the client and the
 //! simulator check) and a JSON Schema validator over the published schema say the same,
 //! one row (at least) per rule of [`wire::CREATE_RULES`], from DOKU's sample
 //! (`fixtures/request.json`). A rule JSON Schema cannot state is marked validation-only and
 //! the schema must still accept it, so that moving the rule into the schema later is noticed.
 
-use doku_kredivo::wire;
+use doku_pay_kredivo::wire;
 use serde_json::{Value, json};
 
 /// What the schema says of a document.
@@ -29,7 +29,7 @@ fn the_request_schema_agrees_with_the_rules() {
     let edit = |changes: &[(&str, Option<Value>)]| {
         let mut doc = valid.clone();
         for (pointer, value) in changes {
-            doku_testkit::set(&mut doc, pointer, value.clone());
+            doku_pay_testkit::set(&mut doc, pointer, value.clone());
         }
         doc
     };

@@ -4,12 +4,12 @@
 //! `url`), is accepted; the same body breaking a rule is refused with 400 naming the rule, so
 //! the simulator checks the same table as the client.
 
-use doku_core::{
+use doku_pay_core::{
     Api, Call, Client, Credentials, Environment, Error, PaymentChannel, PaymentStatus,
 };
-use doku_kredivo::sim::SAMPLES;
-use doku_kredivo::{DESCRIPTOR, Kredivo};
-use doku_sim::{ChannelSamples, MerchantConfig, Outcome, SimConfig, SimHandle, Simulator};
+use doku_pay_kredivo::sim::SAMPLES;
+use doku_pay_kredivo::{DESCRIPTOR, Kredivo};
+use doku_pay_sim::{ChannelSamples, MerchantConfig, Outcome, SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "MCH-SIM-0001";

@@ -7,7 +7,7 @@
 //!    broken rules are reported at once with their wire paths) and posts it to
 //!    `POST /linkaja-emoney/v2/ServiceRequestPayment` through the core transport.
 //! 2. DOKU answers with `emoney_payment.redirect_method_http`, `redirect_url_http` and the
-//!    `redirect_parameter` form fields: the [`Payment`]'s [`NextAction::Redirect`](doku_core::NextAction::Redirect). For a
+//!    `redirect_parameter` form fields: the [`Payment`]'s [`NextAction::Redirect`](doku_pay_core::NextAction::Redirect). For a
 //!    `POST` redirect, [`redirect_form_html`] renders a self-submitting HTML form, every value
 //!    HTML-escaped.
 //! 3. The customer pays in LinkAja and returns to `order.callback_url`; the result arrives as
@@ -74,15 +74,17 @@
 //! fields (`redirect_parameter`). It never silently becomes `GET`. Any other value is kept,
 //! upper-cased.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod samples;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violation, Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violation, Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
@@ -116,14 +118,14 @@ pub static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LinkAja;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(LinkAja));
 
 mod form;
 pub use form::{RedirectFormError, redirect_form_html};
 
 /// The flow and the decisions where DOKU's pages are silent, for the generated page.
 pub const NOTES: &[&str] = &[
-    "The customer is sent to `emoney_payment.redirect_url_http` with `redirect_method_http`; a POST carries `redirect_parameter` as form fields (`doku_linkaja::redirect_form_html` writes the self-submitting form).",
+    "The customer is sent to `emoney_payment.redirect_url_http` with `redirect_method_http`; a POST carries `redirect_parameter` as form fields (`doku_pay_linkaja::redirect_form_html` writes the self-submitting form).",
     "A missing `redirect_method_http` is read as POST: the guide's only sample is POST and the redirect carries form parameters.",
     "No sum rule on the line items: the guide's own sample does not add up to its amount.",
 ];

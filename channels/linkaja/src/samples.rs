@@ -2,7 +2,7 @@
 //! against the simulator: a payment of one line item; the customer pays on LinkAja's page
 //! (the simulator's control API). LinkAja offers no cancel or refund, so there are none.
 
-use doku_sim::{CustomerAction, JsonSamples};
+use doku_pay_sim::{CustomerAction, JsonSamples};
 
 /// LinkAja's samples.
 pub static SAMPLES: JsonSamples = JsonSamples {

@@ -7,9 +7,9 @@
 //! Check Status answers carry the documented envelope only (doku-api.md section 5). It
 //! registers itself with the simulator through `inventory`.
 
-use doku_core::ChannelDescriptor;
-use doku_sim::rules::{self, text_at, whole_at};
-use doku_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration, SimRequest};
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_sim::rules::{self, text_at, whole_at};
+use doku_pay_sim::{NewOrder, OrderView, Rejection, SimChannel, SimRegistration, SimRequest};
 use serde_json::{Value, json};
 
 use crate::wire::{CREATE_RULES, OVERRIDE_NOTIFICATION_URL};
@@ -18,7 +18,7 @@ use crate::wire::{CREATE_RULES, OVERRIDE_NOTIFICATION_URL};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LinkAjaSim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(LinkAjaSim))
 }
 
@@ -30,7 +30,7 @@ impl SimChannel for LinkAjaSim {
         &crate::DESCRIPTOR
     }
 
-    fn samples(&self) -> Option<&'static dyn doku_sim::ChannelSamples> {
+    fn samples(&self) -> Option<&'static dyn doku_pay_sim::ChannelSamples> {
         Some(&crate::samples::SAMPLES)
     }
 

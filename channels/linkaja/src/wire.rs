@@ -1,10 +1,10 @@
 //! LinkAja's wire: the guide's request table as data ([`CREATE_RULES`]) and where its answer
 //! carries the result ([`CREATE_ANSWER`]), field names exactly as on the wire. The same
 //! table checks what the client sends and what the simulator receives, and makes the
-//! published JSON Schema ([`doku_core::rules`], [`doku_core::answer`]).
+//! published JSON Schema ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
-use doku_core::answer::{CreateAnswer, Redirect};
-use doku_core::rules::{FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::rules::{FieldRule, Rules};
 
 /// The `additional_info` key that overrides the notification URL for one payment.
 pub const OVERRIDE_NOTIFICATION_URL: &str = "override_notification_url";

@@ -2,10 +2,10 @@
 //! and every legitimate variant of it becomes a payment through the real transport, and
 //! every request the guide allows is sent. One helper per direction, one row per variant.
 
-doku_testkit::fixtures!();
-use doku_core::{Error, Identifier, NextAction, PaymentRequest, PaymentStatus};
-use doku_linkaja::{CREATE_PATH, LinkAja};
-use doku_testkit::{MockDoku, set};
+doku_pay_testkit::fixtures!();
+use doku_pay_core::{Error, Identifier, NextAction, PaymentRequest, PaymentStatus};
+use doku_pay_linkaja::{CREATE_PATH, LinkAja};
+use doku_pay_testkit::{MockDoku, set};
 use serde_json::{Value, json};
 
 /// The unified request the fixture answers (`response-post.json`) answer.
@@ -63,7 +63,7 @@ async fn every_sample_and_legitimate_variant_is_a_payment() {
     // The guide's own sample answers another invoice and amount, and its redirect URL is "".
     let mut guide_req = request();
     guide_req.invoice_number = "LINKAJA23052595".into();
-    guide_req.amount = doku_core::Amount::new(10_000).expect("amount");
+    guide_req.amount = doku_pay_core::Amount::new(10_000).expect("amount");
     let guide = fixture("guide-response.json");
     let req = request();
     let rows: Vec<(&str, &PaymentRequest, Value, Seen)> = vec![

@@ -1,14 +1,14 @@
 //! Nothing DOKU said is lost: an untrusted or undecodable answer keeps its raw body and the
 //! redirect it carries, so the caller can decide.
 
-doku_testkit::fixtures!();
+doku_pay_testkit::fixtures!();
 use axum::http::HeaderMap;
-use doku_core::{
+use doku_pay_core::{
     Api, Credentials, Delivery, Environment, Error, Identifier, NextAction, PaymentRequest,
     RetryPolicy,
 };
-use doku_linkaja::{CREATE_PATH, LinkAja};
-use doku_testkit::{MockDoku, set};
+use doku_pay_linkaja::{CREATE_PATH, LinkAja};
+use doku_pay_testkit::{MockDoku, set};
 use serde_json::{Value, json};
 
 fn request() -> PaymentRequest {

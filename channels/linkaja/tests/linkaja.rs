@@ -1,15 +1,17 @@
 //! LinkAja: fixtures, rules, mapping, transport round trip, redirect form and notification.
 
-doku_testkit::fixtures!();
-use doku_core::answer;
-use doku_core::validate::unified_path;
-use doku_core::{
+doku_pay_testkit::fixtures!();
+use doku_pay_core::answer;
+use doku_pay_core::validate::unified_path;
+use doku_pay_core::{
     Amount, CancelRequest, Error, Identifier, NextAction, Operation, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, RefundSupport,
     RequestId,
 };
-use doku_linkaja::{CREATE_PATH, DESCRIPTOR, LinkAja, RedirectFormError, redirect_form_html, wire};
-use doku_testkit::{MockDoku, set, verified_notification};
+use doku_pay_linkaja::{
+    CREATE_PATH, DESCRIPTOR, LinkAja, RedirectFormError, redirect_form_html, wire,
+};
+use doku_pay_testkit::{MockDoku, set, verified_notification};
 use serde_json::{Value, json};
 
 fn unified(doc: Value) -> PaymentRequest {
@@ -84,7 +86,7 @@ fn guide_response_fields_are_read() {
     let raw = fixture_bytes("guide-response.json");
     let r: Value = serde_json::from_slice(&raw).expect("decodes");
     let ids = r["emoney_configuration"]["identifier"].clone();
-    let ids = doku_core::lenient::name_values_from(&ids, "TERMINAL_ID");
+    let ids = doku_pay_core::lenient::name_values_from(&ids, "TERMINAL_ID");
     assert_eq!(
         (ids[0].name.as_str(), ids[0].value.as_str()),
         ("TERMINAL_ID", "e2etest")
@@ -92,7 +94,7 @@ fn guide_response_fields_are_read() {
     let method = answer::text(&r, "emoney_payment.redirect_method_http");
     assert_eq!(method.as_deref(), Some("POST"));
     let fields = r["emoney_payment"]["redirect_parameter"].clone();
-    let fields = doku_core::lenient::name_values_from(&fields, "Message");
+    let fields = doku_pay_core::lenient::name_values_from(&fields, "Message");
     assert_eq!(fields[0].name, "Message");
     assert_eq!(
         answer::text(&r, "emoney_payment.status").as_deref(),
@@ -168,7 +170,7 @@ async fn assert_rejected(req: &PaymentRequest, field: &str, rule: &str) {
         .unwrap_or_else(|| panic!("not a validation error: {err}"));
     assert!(
         v.iter()
-            .any(|x| x.field == unified_path(doku_linkaja::MAPPING, field) && x.rule == rule),
+            .any(|x| x.field == unified_path(doku_pay_linkaja::MAPPING, field) && x.rule == rule),
         "{field}: {rule} not in {v}"
     );
     assert_eq!(
@@ -470,7 +472,7 @@ async fn assert_answer(status: u16, body: &Value, expect: Expect) {
                 e.to_string().contains("contradicts the request"),
                 "{case}: {e}"
             );
-            assert_eq!(e.delivery(), doku_core::Delivery::Unknown, "{case}");
+            assert_eq!(e.delivery(), doku_pay_core::Delivery::Unknown, "{case}");
         }
         (expect, got) => panic!("{case}: expected {expect:?}, got {got:?}"),
     }
@@ -596,7 +598,7 @@ fn descriptor_states_the_capabilities() {
 
 #[test]
 fn registered_in_the_global_registry() {
-    let registry = doku_core::Registry::global();
+    let registry = doku_pay_core::Registry::global();
     assert_eq!(
         registry
             .by_channel_code("EMONEY_LINKAJA")

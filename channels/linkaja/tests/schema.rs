@@ -1,9 +1,9 @@
 //! The generated JSON Schema of the wire request agrees with the rules the client and the
 //! simulator check (one table makes both): one row per body.
 
-doku_testkit::fixtures!();
-use doku_linkaja::wire;
-use doku_testkit::set;
+doku_pay_testkit::fixtures!();
+use doku_pay_linkaja::wire;
+use doku_pay_testkit::set;
 use serde_json::{Value, json};
 
 /// (schema accepts, rules accept).

@@ -32,13 +32,15 @@
 //! * The notification's `channel.id` is `EMONEY_OVO`, by DOKU's `EMONEY_<WALLET>` pattern.
 //! * Amount at least 1 (the table states no minimum; a zero payment is never meant).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, RefundSupport, answer,
 };
@@ -95,7 +97,7 @@ pub fn check_sum(m: &Merchant, body: &Value) -> String {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ovo;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(Ovo));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(Ovo));
 
 impl Ovo {
     /// The wire body for `req` sent by `merchant` (its Client-Id and checksum), checked

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use doku_core::ChannelDescriptor;
-use doku_sim::rules;
-use doku_sim::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_sim::rules;
+use doku_pay_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome, Rejection,
     SimChannel, SimRegistration, SimRequest, Synchronous,
 };
@@ -23,7 +23,7 @@ pub const DECLINING_OVO_ID: &str = "081200000000";
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OvoSim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(OvoSim))
 }
 
@@ -39,7 +39,7 @@ impl SimChannel for OvoSim {
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let b = rules::check(request.body(), &PAYMENT_RULES)?;
         let text = |path| rules::text_at(&b, path).unwrap_or_default();
-        let mut v = doku_core::validate::Validator::new();
+        let mut v = doku_pay_core::validate::Validator::new();
         if text("client.id") != request.client_id() {
             v.push("client.id", "must equal the Client-Id header");
         }
@@ -47,7 +47,7 @@ impl SimChannel for OvoSim {
             v.push("security.check_sum", "does not match");
         }
         v.finish()?;
-        let outcome = match doku_core::answer::text(&b, "ovo_info.ovo_id").as_deref() {
+        let outcome = match doku_pay_core::answer::text(&b, "ovo_info.ovo_id").as_deref() {
             Some(DECLINING_OVO_ID) => Outcome::Failed,
             _ => Outcome::Paid,
         };

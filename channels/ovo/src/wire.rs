@@ -4,8 +4,8 @@
 //! docs). The same table checks what the client sends and what the simulator receives, and
 //! makes the published JSON Schema.
 
-use doku_core::answer::CreateAnswer;
-use doku_core::rules::{FieldRule, Rules};
+use doku_pay_core::answer::CreateAnswer;
+use doku_pay_core::rules::{FieldRule, Rules};
 
 /// The guide's table: all five fields mandatory.
 pub static PAYMENT_RULES: Rules = Rules {

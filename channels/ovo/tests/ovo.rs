@@ -3,12 +3,12 @@
 //! the real transport against the mock DOKU, the endpoint's policy, and the JSON Schema
 //! agreeing with the rules.
 
-use doku_core::{
+use doku_pay_core::{
     Amount, Call, ClientId, Customer, Error, Merchant, PaymentChannel, PaymentRequest,
     PaymentStatus, Registry, SecretKey,
 };
-use doku_ovo::{DESCRIPTOR, Ovo, PAYMENT_PATH, wire};
-use doku_testkit::MockDoku;
+use doku_pay_ovo::{DESCRIPTOR, Ovo, PAYMENT_PATH, wire};
+use doku_pay_testkit::MockDoku;
 use serde_json::{Value, json};
 
 fn merchant(client_id: &str, secret: &str) -> Merchant {
@@ -215,7 +215,7 @@ async fn answers_are_read_leniently_through_the_transport() {
         assert!(received[0].signature_ok, "{name}");
         assert_eq!(
             received[0].body["client"]["id"],
-            doku_testkit::CLIENT_ID,
+            doku_pay_testkit::CLIENT_ID,
             "{name}"
         );
     }
@@ -248,7 +248,7 @@ fn registered_with_its_policy_and_capabilities() {
         ovo.refund(&refund, &m),
         Err(Error::Unsupported { .. })
     ));
-    let notification = doku_testkit::verified_notification(
+    let notification = doku_pay_testkit::verified_notification(
         br#"{"channel":{"id":"EMONEY_OVO"},"order":{"invoice_number":"INV-1","amount":10000},"transaction":{"status":"SUCCESS"}}"#,
         "/hooks",
     );
@@ -271,7 +271,7 @@ fn the_schema_agrees_with_the_rules() {
     });
     let mutate = |pointer: &str, value: Option<Value>| {
         let mut doc = valid.clone();
-        doku_testkit::set(&mut doc, pointer, value);
+        doku_pay_testkit::set(&mut doc, pointer, value);
         doc
     };
     let rows = vec![

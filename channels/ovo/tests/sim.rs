@@ -2,9 +2,9 @@
 //! checked with the merchant's secret, and DOKU's synchronous answer (after up to 70 s,
 //! time-scaled) carries the final status.
 
-use doku_core::{Client, Credentials, Environment, Error, PaymentRequest, PaymentStatus};
-use doku_ovo::sim::DECLINING_OVO_ID;
-use doku_sim::{MerchantConfig, SimConfig, SimHandle, Simulator};
+use doku_pay_core::{Client, Credentials, Environment, Error, PaymentRequest, PaymentStatus};
+use doku_pay_ovo::sim::DECLINING_OVO_ID;
+use doku_pay_sim::{MerchantConfig, SimConfig, SimHandle, Simulator};
 use serde_json::json;
 
 const CLIENT_ID: &str = "MCH-OVO-0001";
@@ -64,14 +64,17 @@ async fn a_checksum_made_with_another_secret_is_refused() {
     // Signed with the right secret, but the body's checksum made with another one: the
     // simulator checks the checksum against the merchant's secret, not just the signature.
     let env = Environment::custom(sim.base_url()).unwrap();
-    let api = doku_core::Api::new(Credentials::new(CLIENT_ID, SECRET, env).unwrap()).unwrap();
-    let other = doku_core::Merchant::new(
-        doku_core::ClientId::new(CLIENT_ID).unwrap(),
-        doku_core::SecretKey::new("SK-someone-else").unwrap(),
+    let api = doku_pay_core::Api::new(Credentials::new(CLIENT_ID, SECRET, env).unwrap()).unwrap();
+    let other = doku_pay_core::Merchant::new(
+        doku_pay_core::ClientId::new(CLIENT_ID).unwrap(),
+        doku_pay_core::SecretKey::new("SK-someone-else").unwrap(),
     );
-    let call =
-        doku_core::PaymentChannel::create(&doku_ovo::Ovo, &request("INV-OVO-BAD", "0812"), &other)
-            .unwrap();
+    let call = doku_pay_core::PaymentChannel::create(
+        &doku_pay_ovo::Ovo,
+        &request("INV-OVO-BAD", "0812"),
+        &other,
+    )
+    .unwrap();
     match api.call(call).await {
         Err(Error::Doku(e)) => {
             assert_eq!(e.status, 400);

@@ -10,13 +10,13 @@
 //!    ([`wire::CREATE_RULES`]) and posts it to `POST /shopeepay-emoney/v2/order`.
 //! 3. DOKU answers with where to send the customer (`shopeepay_payment.redirect_url_http`,
 //!    else `shopeepay_payment.redirect_url_app`): the [`Payment`]'s
-//!    [`NextAction::Redirect`](doku_core::NextAction::Redirect), a `GET` that opens the app.
+//!    [`NextAction::Redirect`](doku_pay_core::NextAction::Redirect), a `GET` that opens the app.
 //! 4. The result arrives as an HTTP notification with `channel.id` `EMONEY_SHOPEE_PAY`; its
 //!    `shopeepay_payment.identifier[]` (`PAYMENT_REFERENCE_ID`, `TRANSACTION_SN`) is in
-//!    [`Notification::identifiers`](doku_core::Notification::identifiers): keep it, the
+//!    [`Notification::identifiers`](doku_pay_core::Notification::identifiers): keep it, the
 //!    refund needs it.
 //! 5. Refund (full only): `POST /shopeepay-emoney/v2/refund` with the invoice number and those
-//!    identifiers ([`RefundRequest::identifiers`](doku_core::RefundRequest::identifiers)).
+//!    identifiers ([`RefundRequest::identifiers`](doku_pay_core::RefundRequest::identifiers)).
 //!
 //! # Mapping
 //!
@@ -43,13 +43,15 @@
 //! and [`wire::REFUND_ANSWER`] list; a create answer with a redirect and no status is
 //! pending; an echoed invoice number or amount must be the request's.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod wire;
 
-use doku_core::rules::checked_body;
-use doku_core::validate::{Violations, not_offered};
-use doku_core::{
+use doku_pay_core::rules::checked_body;
+use doku_pay_core::validate::{Violations, not_offered};
+use doku_pay_core::{
     Amount, Call, Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Error, Merchant,
     Operation, Payment, PaymentChannel, PaymentRequest, RedirectStyle, Refund, RefundAmount,
     RefundRequest, RefundSupport, answer,
@@ -107,7 +109,7 @@ pub const MAPPING: &[(&str, &str)] = &[
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ShopeePay;
 
-doku_core::register_channel!(DESCRIPTOR, || Box::new(ShopeePay));
+doku_pay_core::register_channel!(DESCRIPTOR, || Box::new(ShopeePay));
 
 impl ShopeePay {
     /// The create body for `req`, checked against [`wire::CREATE_RULES`].

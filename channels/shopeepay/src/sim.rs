@@ -9,11 +9,11 @@
 //! notifications with `channel.id` `EMONEY_SHOPEE_PAY`, faults). Registered through
 //! `inventory`.
 
-use doku_core::ChannelDescriptor;
-use doku_core::lenient::name_values_from;
-use doku_core::model::identifier;
-use doku_sim::rules::{self, text_at, whole_at};
-use doku_sim::{
+use doku_pay_core::ChannelDescriptor;
+use doku_pay_core::lenient::name_values_from;
+use doku_pay_core::model::identifier;
+use doku_pay_sim::rules::{self, text_at, whole_at};
+use doku_pay_sim::{
     ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, RefundOrder, Rejection,
     SimChannel, SimRegistration, SimRequest,
 };
@@ -25,7 +25,7 @@ use crate::wire::{CREATE_RULES, PAYMENT_REFERENCE_ID, REFUND_RULES, TRANSACTION_
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ShopeePaySim;
 
-doku_sim::inventory::submit! {
+doku_pay_sim::inventory::submit! {
     SimRegistration::new(|| Box::new(ShopeePaySim))
 }
 

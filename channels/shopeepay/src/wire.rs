@@ -4,8 +4,8 @@
 //! check what the client sends and what the simulator receives, and make the published JSON
 //! Schemas.
 
-use doku_core::answer::{CreateAnswer, OperationAnswer, Redirect};
-use doku_core::rules::{FieldRule, Rules};
+use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
+use doku_pay_core::rules::{FieldRule, Rules};
 
 /// The identifier naming ShopeePay's payment reference (from the notification).
 pub const PAYMENT_REFERENCE_ID: &str = "PAYMENT_REFERENCE_ID";

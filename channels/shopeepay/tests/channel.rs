@@ -2,13 +2,13 @@
 //! leniently, every rule named by its unified field, the capabilities, the endpoint's policy
 //! and the registration.
 
-use doku_core::NextAction;
-use doku_core::{
+use doku_pay_core::NextAction;
+use doku_pay_core::{
     Amount, Call, ClientId, Error, Identifier, Merchant, Operation, Payment, PaymentChannel,
     PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, Registry, SecretKey,
     Sent,
 };
-use doku_shopeepay::{CREATE_PATH, DESCRIPTOR, ShopeePay};
+use doku_pay_shopeepay::{CREATE_PATH, DESCRIPTOR, ShopeePay};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> String {
@@ -227,7 +227,7 @@ fn the_refund_is_the_guides_sample_and_needs_the_identifiers() {
     let sent: Value = serde_json::from_slice(call.body()).expect("json");
     let sample: Value = serde_json::from_str(&fixture("guide-refund-request.json")).expect("json");
     assert_eq!(sent, sample);
-    assert_eq!(call.endpoint().path, doku_shopeepay::REFUND_PATH);
+    assert_eq!(call.endpoint().path, doku_pay_shopeepay::REFUND_PATH);
     let err = ShopeePay
         .refund(&refund_request(&[]), &merchant())
         .expect_err("no identifiers");
@@ -276,10 +276,13 @@ fn refund_answers_are_read_leniently() {
 #[test]
 fn the_guides_samples_pass_the_rules() {
     for (name, rules) in [
-        ("guide-request.json", &doku_shopeepay::wire::CREATE_RULES),
+        (
+            "guide-request.json",
+            &doku_pay_shopeepay::wire::CREATE_RULES,
+        ),
         (
             "guide-refund-request.json",
-            &doku_shopeepay::wire::REFUND_RULES,
+            &doku_pay_shopeepay::wire::REFUND_RULES,
         ),
     ] {
         let sample: Value = serde_json::from_str(&fixture(name)).expect("json");
@@ -321,7 +324,7 @@ fn the_notification_carries_what_the_refund_needs() {
             {"name": "TRANSACTION_SN", "value": "000000012345678"}
         ]}
     });
-    let verified = doku_testkit::verified_notification(body.to_string().as_bytes(), "/notify");
+    let verified = doku_pay_testkit::verified_notification(body.to_string().as_bytes(), "/notify");
     let n = ShopeePay.parse_notification(&verified).expect("maps");
     assert_eq!(n.identifiers, guide_identifiers());
     let mut req = RefundRequest::full(&payment_of(&n), "RF-1");
@@ -333,7 +336,7 @@ fn the_notification_carries_what_the_refund_needs() {
 }
 
 /// The payment a notification is about, as the merchant kept it.
-fn payment_of(n: &doku_core::Notification) -> Payment {
+fn payment_of(n: &doku_pay_core::Notification) -> Payment {
     Payment {
         channel: "shopeepay".into(),
         request_id: n.request_id.clone(),

@@ -1,10 +1,10 @@
 //! The JSON Schema of the wire request and its rules agree: for each document, the rules'
-//! verdict ([`Rules::check`](doku_core::rules::Rules::check), what the client and the
+//! verdict ([`Rules::check`](doku_pay_core::rules::Rules::check), what the client and the
 //! simulator check) and a JSON Schema validator over the published schema say the same.
 //! The create table is cut off after its first row and the refund table has no
 //! cross-field rule, so every row is stated by both.
 
-use doku_shopeepay::wire;
+use doku_pay_shopeepay::wire;
 
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ fn the_request_schema_agrees_with_the_rules() {
         serde_json::from_str(include_str!("fixtures/request.json")).expect("fixture");
     let with = |pointer: &str, value: Option<Value>| {
         let mut doc = valid.clone();
-        doku_testkit::set(&mut doc, pointer, value);
+        doku_pay_testkit::set(&mut doc, pointer, value);
         doc
     };
     let rows: Vec<(&str, Value, Verdict)> = vec![
@@ -118,7 +118,7 @@ fn the_refund_schema_agrees_with_the_rules() {
         serde_json::from_str(include_str!("fixtures/guide-refund-request.json")).expect("json");
     let with = |pointer: &str, value: Option<Value>| {
         let mut doc = valid.clone();
-        doku_testkit::set(&mut doc, pointer, value);
+        doku_pay_testkit::set(&mut doc, pointer, value);
         doc
     };
     let rows = [

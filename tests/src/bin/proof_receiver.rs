@@ -25,18 +25,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use doku_core::{ClientId, Notification, SecretKey};
-use doku_receiver::serve::{ServeConfig, serve, shutdown_signal};
-use doku_receiver::{BoxError, PostgresStore, Receiver, RedisStore, inbox_handler};
-use doku_testkit::{CLIENT_ID, NotificationOnly, SECRET, notification_only_descriptor};
+use doku_pay_core::{ClientId, Notification, SecretKey};
+use doku_pay_receiver::serve::{ServeConfig, serve, shutdown_signal};
+use doku_pay_receiver::{BoxError, PostgresStore, Receiver, RedisStore, inbox_handler};
+use doku_pay_testkit::{CLIENT_ID, NotificationOnly, SECRET, notification_only_descriptor};
 
 const PATH: &str = "/payments/notifications";
 
 /// The channel of the proof's notifications (`EMONEY_PROOF`), registered in this binary.
-static PROOF_DESCRIPTOR: doku_core::ChannelDescriptor =
+static PROOF_DESCRIPTOR: doku_pay_core::ChannelDescriptor =
     notification_only_descriptor("proofpay", "Proof Pay", "EMONEY_PROOF", "PROOF");
 
-doku_core::register_channel!(PROOF_DESCRIPTOR, || Box::new(NotificationOnly(
+doku_pay_core::register_channel!(PROOF_DESCRIPTOR, || Box::new(NotificationOnly(
     &PROOF_DESCRIPTOR
 )));
 
@@ -75,7 +75,7 @@ async fn run() -> Result<(), String> {
             .parse()
             .map_err(|e| format!("PROOF_LEASE_MS: {e}"))?,
     );
-    let merchant = |b: doku_receiver::ReceiverBuilder| {
+    let merchant = |b: doku_pay_receiver::ReceiverBuilder| {
         b.merchant(
             ClientId::new(CLIENT_ID).expect("client id"),
             SecretKey::new(SECRET).expect("secret"),

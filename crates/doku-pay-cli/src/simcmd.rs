@@ -1,0 +1,103 @@
+//! `doku sim`: the local DOKU simulator, standalone.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+use doku_pay::sim::{MerchantConfig, SimConfig, Simulator};
+use doku_pay_receiver::serve::{serve, shutdown_signal};
+
+use crate::failure::Failure;
+use crate::input::read_json;
+use crate::listen::ServeArgs;
+
+/// Arguments of `sim`.
+#[derive(Debug, Args)]
+pub(crate) struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    addr: SocketAddr,
+    /// A JSON configuration file (merchants, storage bounds, time factor, faults).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+    /// A merchant as CLIENT_ID:SECRET_KEY (repeatable). DOKU_CLIENT_ID and DOKU_SECRET_KEY
+    /// add one too.
+    #[arg(long = "merchant", value_name = "CLIENT_ID:SECRET")]
+    merchants: Vec<String>,
+    /// Where notifications go, for merchants given by flag or environment.
+    #[arg(long, value_name = "URL")]
+    notification_url: Option<String>,
+    /// Multiplies DOKU's notification retry schedule (30 min, 6 h, 12 h).
+    #[arg(long)]
+    time_factor: Option<f64>,
+    /// Merchant Client-Id.
+    #[arg(long, env = "DOKU_CLIENT_ID")]
+    client_id: Option<String>,
+    /// Merchant Secret Key.
+    #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
+    let mut config: SimConfig = match &a.config {
+        Some(path) => read_json(path, "simulator configuration")?,
+        None => SimConfig::default(),
+    };
+    let mut add = |id: &str, secret: &str| {
+        let mut m = MerchantConfig::new(id, secret);
+        if let Some(url) = &a.notification_url {
+            m = m.notification_url(url.clone());
+        }
+        config.merchants.push(m);
+    };
+    for m in &a.merchants {
+        // The value is never echoed: without a `:` it may be the secret itself.
+        let (id, secret) = m.split_once(':').ok_or_else(|| {
+            Failure::input("--merchant takes CLIENT_ID:SECRET_KEY (no `:` in the value given)")
+        })?;
+        add(id, secret);
+    }
+    if let (Some(id), Some(secret)) = (&a.client_id, &a.secret_key) {
+        add(id, secret);
+    }
+    if let Some(f) = a.time_factor {
+        config.time_factor = f;
+    }
+    if config.merchants.is_empty() {
+        return Err(Failure::input(
+            "no merchant: give --merchant CLIENT_ID:SECRET, DOKU_CLIENT_ID and DOKU_SECRET_KEY, or a --config file",
+        ));
+    }
+    let ids: Vec<String> = config
+        .merchants
+        .iter()
+        .map(|m| m.client_id.clone())
+        .collect();
+    let serve_config = a.serve.config()?;
+    crate::listen::init_logging();
+    let listener = tokio::net::TcpListener::bind(a.addr)
+        .await
+        .map_err(|e| Failure::input(format!("cannot listen on {}: {e}", a.addr)))?;
+    // Read timeouts, a connection limit and a bounded graceful shutdown, as `listen`.
+    let sim = Simulator::builder(config)
+        .registered_channels()
+        .start_with_server(listener, move |listener, app, shutdown| async move {
+            if let Err(e) = serve(listener, app, serve_config, shutdown).await {
+                eprintln!("simulator server stopped: {e}");
+            }
+        })
+        .map_err(|e| Failure::input(format!("cannot start the simulator: {e}")))?;
+    eprintln!("DOKU simulator listening at {}", sim.base_url());
+    eprintln!("  merchants: {}", ids.join(", "));
+    for e in sim.endpoints() {
+        eprintln!("  {e}");
+    }
+    eprintln!(
+        "  control API under {}/_sim/ ; Ctrl-C or SIGTERM to stop",
+        sim.base_url()
+    );
+    shutdown_signal().await;
+    sim.shutdown().await;
+    Ok(())
+}

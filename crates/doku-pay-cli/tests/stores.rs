@@ -1,0 +1,217 @@
+//! `doku listen --store` with real stores started by the test: two listeners on one Redis
+//! print a notification delivered to both once; and with PostgreSQL, `doku inbox list |
+//! replay`: a notification whose handler failed is listed as pending with its error,
+//! replayed byte for byte to a listener, and then done.
+
+use std::io::Read as _;
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use doku_pay_core::{ClientId, NotificationVerifier, SecretKey};
+use doku_pay_receiver::{Claimed, DedupeKey, DedupeStore, Delivery, PostgresStore};
+use doku_pay_testkit::servers::{PostgresServer, RedisServer, free_port};
+use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
+
+const BIN: &str = env!("CARGO_BIN_EXE_doku");
+const PATH: &str = "/payments/notifications";
+
+fn doku(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("DOKU_STORE")
+        .env("DOKU_CLIENT_ID", CLIENT_ID)
+        .env("DOKU_SECRET_KEY", SECRET)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn body(invoice: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "channel": {"id": "PEER_TO_PEER_AKULAKU"},
+        "order": {"invoice_number": invoice, "amount": 90000},
+        "transaction": {"status": "SUCCESS"}
+    }))
+    .unwrap()
+}
+
+/// Starts `doku listen --store {store}` on a free port; answers it and its URL.
+fn listen(store: &str) -> (Running, String) {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(BIN)
+        .args(["listen", "--addr", &addr, "--path", PATH, "--store", store])
+        .env("DOKU_CLIENT_ID", CLIENT_ID)
+        .env("DOKU_SECRET_KEY", SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "listen did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (running, format!("http://{addr}{PATH}"))
+}
+
+/// Stops a listener and answers what it printed.
+fn printed(mut l: Running) -> String {
+    let _ = l.0.kill();
+    let _ = l.0.wait();
+    let mut out = String::new();
+    l.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn two_listeners_on_one_redis_print_a_notification_once() {
+    let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
+        return;
+    };
+    let (a, url_a) = listen(&redis.url());
+    let (b, url_b) = listen(&redis.url());
+    let b_body = body("INV-REDIS-1");
+    let secret = SecretKey::new(SECRET).unwrap();
+    let headers = notification_headers(
+        CLIENT_ID,
+        &secret,
+        "rid-redis-1",
+        "2021-07-07T09:00:00Z",
+        PATH,
+        &b_body,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+    // The same delivery to both, twice each.
+    for url in [&url_a, &url_b, &url_a, &url_b] {
+        let mut req = client.post(url.as_str()).body(b_body.clone());
+        for (n, v) in &headers {
+            req = req.header(*n, v);
+        }
+        let status = rt.block_on(async { req.send().await.unwrap().status().as_u16() });
+        assert_eq!(status, 200);
+    }
+    let out = format!("{}{}", printed(a), printed(b));
+    assert_eq!(out.lines().count(), 1, "printed once: {out}");
+    assert!(out.contains("\"invoice_number\":\"INV-REDIS-1\""), "{out}");
+}
+
+fn lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_failed_notification_is_listed_replayed_and_then_done() {
+    let Some(pg) = PostgresServer::start("a_failed_notification_is_listed_replayed") else {
+        return;
+    };
+    let url = pg.url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // A delivery whose handler failed, as a listener would have left it.
+    let b = body("INV-REPLAY-1");
+    let secret = SecretKey::new(SECRET).unwrap();
+    let mut headers = http::HeaderMap::new();
+    for (n, v) in notification_headers(
+        CLIENT_ID,
+        &secret,
+        "rid-replay-1",
+        "2021-07-07T09:00:00Z",
+        PATH,
+        &b,
+    ) {
+        headers.insert(n, v.parse().unwrap());
+    }
+    let verified = NotificationVerifier::new()
+        .merchant(ClientId::new(CLIENT_ID).unwrap(), secret)
+        .verify(&headers, PATH, &b)
+        .unwrap();
+    rt.block_on(async {
+        let store = PostgresStore::connect(&url).await.unwrap();
+        let key = DedupeKey::of(&verified);
+        let signature = headers["Signature"].to_str().unwrap();
+        let Claimed::New(token) = store
+            .claim_delivery(&key, &Delivery::new(PATH, signature, &verified))
+            .await
+            .unwrap()
+        else {
+            panic!("not claimed");
+        };
+        assert!(
+            store
+                .release_failed(&key, token, "database down")
+                .await
+                .unwrap()
+        );
+    });
+
+    let pending = doku(&[
+        "inbox", "list", "--store", &url, "--state", "pending", "--json",
+    ]);
+    assert!(pending.status.success(), "{pending:?}");
+    let rows = lines(&pending);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["state"], "failed");
+    assert_eq!(rows[0]["request_id"], "rid-replay-1");
+    assert_eq!(rows[0]["last_error"], "database down");
+    assert_eq!(rows[0]["body"], String::from_utf8(b.clone()).unwrap());
+
+    // A listener on the same store; the replay reaches it and its handler.
+    let (listener, to) = listen(&url);
+    let replay = doku(&["inbox", "replay", "--store", &url, "--to", &to]);
+    assert!(replay.status.success(), "{replay:?}");
+    assert!(
+        String::from_utf8_lossy(&replay.stdout).starts_with("200 ok"),
+        "{replay:?}"
+    );
+    // Nothing left to replay; replaying again sends nothing and succeeds.
+    let again = doku(&["inbox", "replay", "--store", &url, "--to", &to]);
+    assert!(
+        again.status.success() && again.stdout.is_empty(),
+        "{again:?}"
+    );
+
+    let done = doku(&[
+        "inbox", "list", "--store", &url, "--state", "done", "--json",
+    ]);
+    let rows = lines(&done);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["attempts"], 2);
+    assert_eq!(rows[0]["last_error"], serde_json::Value::Null);
+    assert!(
+        lines(&doku(&[
+            "inbox", "list", "--store", &url, "--state", "pending", "--json"
+        ]))
+        .is_empty()
+    );
+
+    let printed = printed(listener);
+    assert_eq!(printed.lines().count(), 1, "{printed}");
+    assert!(printed.contains("INV-REPLAY-1"), "{printed}");
+
+    // Only a PostgreSQL store has an inbox.
+    let refused = doku(&["inbox", "list", "--store", "memory"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+}

@@ -1,0 +1,258 @@
+//! Notifications per second through one receiver with each store, beside a bare axum
+//! handler in the same run: `MemoryStore`, `RedisStore` on a real `redis-server` and
+//! `PostgresStore` on a real PostgreSQL (both started by the benchmark in a temporary
+//! directory, as the store tests do; a missing one is reported and left out).
+//!
+//! `cargo bench -p doku-pay-receiver --features redis,postgres --bench stores`. Each server
+//! gets the same kind of pre-signed notifications (distinct Request-Ids) over
+//! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 32); `DOKU_BENCH_REQUESTS` per
+//! run (default 20,000), `DOKU_BENCH_ROUNDS` rounds (default 2), the servers taking turns
+//! in each round so that noise hits all alike. The receiver's server runtime has 2 worker
+//! threads, as on the 2-core machine it is measured on; the stores' servers and the load
+//! generator share the same cores.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use doku_pay_core::signature::Components;
+use doku_pay_core::{ChannelDescriptor, ClientId, Notification, SecretKey};
+use doku_pay_receiver::{BoxError, DedupeStore, MemoryStore, PostgresStore, Receiver, RedisStore};
+use doku_pay_testkit::servers::{PostgresServer, RedisServer};
+use doku_pay_testkit::{NotificationOnly, notification_only_descriptor};
+
+static BENCH_DESCRIPTOR: ChannelDescriptor =
+    notification_only_descriptor("benchpay", "Bench Pay", "EMONEY_BENCHPAY", "BENCHPAY");
+
+doku_pay_core::register_channel!(BENCH_DESCRIPTOR, || Box::new(NotificationOnly(
+    &BENCH_DESCRIPTOR
+)));
+
+const PATH: &str = "/payments/notifications";
+const MCH: &str = "MCH-0001-10791114622547";
+const SK: &str = "SK-TESTVECTOR-0001";
+const TS: &str = "2021-01-27T03:24:30Z";
+
+struct Signed {
+    request_id: String,
+    signature: String,
+    body: bytes::Bytes,
+}
+
+fn presign(prefix: &str, n: usize) -> Vec<Signed> {
+    let secret = SecretKey::new(SK).expect("secret");
+    (0..n)
+        .map(|i| {
+            let request_id = format!("{prefix}-{i:08}");
+            let body = format!(
+                r#"{{"service":{{"id":"EMONEY"}},"acquirer":{{"id":"BENCHPAY"}},"channel":{{"id":"EMONEY_BENCHPAY"}},"order":{{"invoice_number":"INV-{prefix}-{i}","amount":150000}},"transaction":{{"status":"SUCCESS","date":"2021-01-27T03:24:23Z","original_request_id":"15022aab-444f-4b04-afa8-ddfce89432ec"}}}}"#
+            );
+            let signature =
+                Components::notification(MCH, &request_id, TS, PATH, body.as_bytes()).sign(&secret);
+            Signed {
+                request_id,
+                signature,
+                body: bytes::Bytes::from(body),
+            }
+        })
+        .collect()
+}
+
+struct Report {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    errors: usize,
+}
+
+async fn drive(url: &str, reqs: Arc<Vec<Signed>>, concurrency: usize) -> Report {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, reqs, next, errors, url) = (
+                client.clone(),
+                Arc::clone(&reqs),
+                Arc::clone(&next),
+                Arc::clone(&errors),
+                url.to_owned(),
+            );
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(reqs.len() / concurrency + 1);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(r) = reqs.get(i) else { break };
+                    let t = Instant::now();
+                    let res = client
+                        .post(&url)
+                        .header("Client-Id", MCH)
+                        .header("Request-Id", &r.request_id)
+                        .header("Request-Timestamp", TS)
+                        .header("Signature", &r.signature)
+                        .header("Content-Type", "application/json")
+                        .body(r.body.clone())
+                        .send()
+                        .await;
+                    let ok = match res {
+                        Ok(res) => res.status() == 200 && res.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    lat.push(t.elapsed());
+                    if !ok {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(reqs.len());
+    for w in workers {
+        all.extend(w.await.expect("worker"));
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Report {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+        max: all[all.len() - 1],
+        errors: errors.load(Ordering::Relaxed),
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn receiver(store: Arc<dyn DedupeStore>, handled: &Arc<AtomicUsize>) -> axum::Router {
+    let h = Arc::clone(handled);
+    Receiver::builder(PATH, move |_n: Notification| {
+        let h = Arc::clone(&h);
+        async move {
+            h.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, BoxError>(())
+        }
+    })
+    .merchant(
+        ClientId::new(MCH).expect("id"),
+        SecretKey::new(SK).expect("sk"),
+    )
+    .store(store)
+    .build()
+    .expect("receiver")
+    .router()
+}
+
+fn main() {
+    // `cargo test --benches` runs bench binaries without `--bench`: stay quick there.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let requests = if quick {
+        300
+    } else {
+        env_usize("DOKU_BENCH_REQUESTS", 20_000)
+    };
+    let concurrency = env_usize("DOKU_BENCH_CONCURRENCY", 32);
+    let rounds = if quick {
+        1
+    } else {
+        env_usize("DOKU_BENCH_ROUNDS", 2).max(1)
+    };
+
+    // `DOKU_BENCH_APPENDFSYNC`: Redis's fsync policy (default `always`, as the proof runs).
+    let fsync = std::env::var("DOKU_BENCH_APPENDFSYNC").unwrap_or_else(|_| "always".into());
+    let redis = RedisServer::start_with("stores benchmark (redis)", &fsync);
+    let pg = PostgresServer::start("stores benchmark (postgres)");
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let handled = Arc::new(AtomicUsize::new(0));
+    let mut apps: Vec<(&str, axum::Router)> = vec![
+        (
+            "bare axum 200",
+            axum::Router::new().route(PATH, axum::routing::post(|| async { "ok" })),
+        ),
+        ("memory", receiver(Arc::new(MemoryStore::new()), &handled)),
+    ];
+    server_rt.block_on(async {
+        if let Some(r) = &redis {
+            let store = RedisStore::connect(&r.url()).await.expect("redis");
+            apps.push(("redis", receiver(Arc::new(store), &handled)));
+        }
+        if let Some(p) = &pg {
+            let store = PostgresStore::connect(&p.url()).await.expect("postgres");
+            apps.push(("postgres", receiver(Arc::new(store), &handled)));
+        }
+    });
+    let urls: Vec<(&str, String)> = server_rt.block_on(async {
+        let mut urls = Vec::new();
+        for (name, app) in apps {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = l.local_addr().expect("addr");
+            tokio::spawn(async move { axum::serve(l, app).await });
+            urls.push((name, format!("http://{addr}{PATH}")));
+        }
+        urls
+    });
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    client_rt.block_on(async {
+        for (name, url) in &urls {
+            let warm = Arc::new(presign(&format!("warm-{name}"), requests.min(1000)));
+            drive(url, warm, concurrency).await;
+        }
+    });
+    println!(
+        "{requests} requests per run, {concurrency} connections, loopback, {rounds} rounds, \
+         redis appendfsync {fsync}"
+    );
+    let mut best: Vec<(String, f64, Duration, usize)> = Vec::new();
+    for round in 0..rounds {
+        for (name, url) in &urls {
+            let reqs = Arc::new(presign(&format!("{name}-{round}"), requests));
+            let r = client_rt.block_on(drive(url, reqs, concurrency));
+            println!(
+                "round {round} {name:>14}: {:>8.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>8.3} ms  errors {}",
+                r.rps,
+                r.p50.as_secs_f64() * 1e3,
+                r.p99.as_secs_f64() * 1e3,
+                r.max.as_secs_f64() * 1e3,
+                r.errors
+            );
+            match best.iter_mut().find(|b| b.0 == *name) {
+                Some(b) if b.1 < r.rps => *b = (name.to_string(), r.rps, r.p99, b.3 + r.errors),
+                Some(b) => b.3 += r.errors,
+                None => best.push((name.to_string(), r.rps, r.p99, r.errors)),
+            }
+        }
+    }
+    let memory = best.iter().find(|b| b.0 == "memory").map_or(1.0, |b| b.1);
+    for (name, rps, p99, errors) in &best {
+        println!(
+            "best {name:>14}: {rps:>8.0} req/s ({:>5.1} % of memory), p99 {:.3} ms, errors {errors}",
+            100.0 * rps / memory,
+            p99.as_secs_f64() * 1e3
+        );
+    }
+    let errors: usize = best.iter().map(|b| b.3).sum();
+    assert_eq!(errors, 0, "errors");
+    drop(server_rt);
+}

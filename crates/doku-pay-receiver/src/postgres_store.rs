@@ -1,0 +1,563 @@
+//! [`PostgresStore`]: a transactional inbox in PostgreSQL (feature `postgres`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use doku_pay_core::Notification;
+use futures_util::future::BoxFuture;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Connection as _, PgConnection, Row as _};
+use time::OffsetDateTime;
+
+use crate::handler::BoxError;
+use crate::receiver::{ClaimedHandler, Receiver, ReceiverBuilder};
+use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, StoreError};
+
+/// The embedded migrations, applied in order by [`PostgresStore::migrate`]: (version, SQL).
+/// A version once released is never edited; a change is a new version.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    r"
+CREATE TABLE doku_inbox (
+    key               text PRIMARY KEY,
+    client_id         text NOT NULL,
+    request_id        text NOT NULL,
+    body_digest       text NOT NULL,
+    path              text,
+    request_timestamp text,
+    signature         text,
+    channel_code      text,
+    body              bytea,
+    state             text NOT NULL CHECK (state IN ('inflight', 'done', 'failed')),
+    token             bigint,
+    lease_until       timestamptz,
+    attempts          integer NOT NULL DEFAULT 1,
+    last_error        text,
+    received_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    completed_at      timestamptz
+);
+CREATE INDEX doku_inbox_by_state ON doku_inbox (state, received_at);
+",
+)];
+
+/// Serialises concurrent migrations (several replicas starting at once).
+const MIGRATION_LOCK: i64 = 0x646f_6b75_696e_6278; // "dokuinbx"
+
+const CLAIM: &str = "
+WITH claimed AS (
+    INSERT INTO doku_inbox AS i (key, client_id, request_id, body_digest, path,
+        request_timestamp, signature, channel_code, body, state, token, lease_until)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'inflight', $10,
+        now() + $11 * interval '1 millisecond')
+    ON CONFLICT (key) DO UPDATE SET
+        state = 'inflight', token = EXCLUDED.token, lease_until = EXCLUDED.lease_until,
+        attempts = i.attempts + 1, updated_at = now(),
+        path = COALESCE(i.path, EXCLUDED.path),
+        request_timestamp = COALESCE(i.request_timestamp, EXCLUDED.request_timestamp),
+        signature = COALESCE(i.signature, EXCLUDED.signature),
+        channel_code = COALESCE(i.channel_code, EXCLUDED.channel_code),
+        body = COALESCE(i.body, EXCLUDED.body)
+    WHERE i.state = 'failed' OR (i.state = 'inflight' AND i.lease_until <= now())
+    RETURNING token
+)
+SELECT (SELECT token FROM claimed) AS token,
+       (SELECT state FROM doku_inbox WHERE key = $1) AS state";
+
+/// Renews without ever waiting for a row lock: a row locked right now is being completed
+/// (or claimed) by a transaction, and is checked again at the next renewal.
+const RENEW: &str = "
+WITH target AS (SELECT key FROM doku_inbox WHERE key = $1 FOR UPDATE SKIP LOCKED),
+renewed AS (
+    UPDATE doku_inbox SET lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
+    WHERE key IN (SELECT key FROM target) AND state = 'inflight' AND token = $2
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM renewed) AS renewed,
+       EXISTS (SELECT 1 FROM target) AS unlocked,
+       EXISTS (SELECT 1 FROM doku_inbox WHERE key = $1) AS present";
+
+/// Completes if this claim holds the key (its lease may have expired, as long as nobody
+/// claimed the key since: the token is still there).
+const COMPLETE: &str = "
+UPDATE doku_inbox SET state = 'done', lease_until = NULL, completed_at = now(),
+    updated_at = now(), last_error = NULL
+WHERE key = $1 AND state = 'inflight' AND token = $2";
+
+const RELEASE: &str = "
+UPDATE doku_inbox SET state = 'failed', lease_until = NULL, token = NULL, updated_at = now(),
+    last_error = $3
+WHERE key = $1 AND state = 'inflight' AND token = $2";
+
+/// The [`DedupeStore`] in PostgreSQL, a transactional inbox: one row per delivered
+/// notification in `doku_inbox`, keeping the request as received (key parts, path,
+/// `Request-Timestamp`, `Signature`, raw body), its state (`inflight`, `done`, `failed`),
+/// the number of attempts, the last handler error and the timestamps. It doubles as an audit
+/// log and a replay source ([`PostgresStore::list`]).
+///
+/// * A claim is one statement (`INSERT ... ON CONFLICT DO UPDATE ... WHERE` the previous
+///   claim failed or its lease expired), committed at once, so other processes see it in
+///   flight; renew, complete and release are token-checked `UPDATE`s. Leases are measured
+///   with the database's clock, shared by every replica.
+/// * Done rows are kept (the deduplication horizon is the table's retention, unbounded
+///   unless [`PostgresStore::purge_done`] is called), so a retry any time later is a
+///   duplicate.
+/// * **Exactly once, end to end:** with [`PostgresStore::receiver`], the handler receives
+///   the open transaction; the inbox row is marked done in that same transaction, so the
+///   application's writes and the completion commit together. A crash at any point leaves
+///   both or neither: before the commit, the claim's lease expires and DOKU's retry runs the
+///   handler again on a database without its writes.
+/// * The schema is created by an embedded migration ([`PostgresStore::migrate`], run by
+///   [`PostgresStore::connect`]), serialised by an advisory lock so replicas may start
+///   together.
+/// * Failures (connection lost, pool exhausted for 2 s) are [`StoreError::Backend`]: the
+///   receiver answers 503. The pool reconnects by itself. Error texts name no password.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    lease: Duration,
+}
+
+impl fmt::Debug for PostgresStore {
+    // The pool's options carry the connection's password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One row of the inbox, as [`PostgresStore::list`] returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InboxEntry {
+    /// The deduplication key, `{client id} {request id} {body digest}`.
+    pub key: String,
+    /// The merchant's `Client-Id`.
+    pub client_id: String,
+    /// The notification's `Request-Id`.
+    pub request_id: String,
+    /// The receiver's path the notification was POSTed to (part of what was signed).
+    pub path: Option<String>,
+    /// The `Request-Timestamp` header as received.
+    pub request_timestamp: Option<String>,
+    /// The `Signature` header as received.
+    pub signature: Option<String>,
+    /// DOKU's `channel.id`.
+    pub channel_code: Option<String>,
+    /// The body exactly as received.
+    pub body: Option<Vec<u8>>,
+    /// `inflight`, `done` or `failed`.
+    pub state: String,
+    /// How many times it was claimed.
+    pub attempts: i32,
+    /// The handler's last error, if its last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was first received.
+    pub received_at: OffsetDateTime,
+    /// When it was marked done.
+    pub completed_at: Option<OffsetDateTime>,
+}
+
+/// Which inbox rows [`PostgresStore::list`] returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InboxFilter {
+    /// Every row.
+    #[default]
+    All,
+    /// Rows not done: failed, or in flight (possibly with an expired lease).
+    Pending,
+    /// Rows in this state (`inflight`, `done` or `failed`).
+    State(&'static str),
+}
+
+fn db(what: &str, e: &sqlx::Error) -> StoreError {
+    // sqlx's error texts carry no connection options (no password).
+    StoreError::Backend(format!("{what}: {e}"))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A token as the `bigint` column holds it (tokens are below 2^63).
+fn token_sql(t: ClaimToken) -> i64 {
+    i64::try_from(t.value()).unwrap_or(i64::MAX)
+}
+
+impl PostgresStore {
+    /// Default lease of a claim: 10 minutes, shorter than DOKU's first retry (30 minutes).
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
+    /// Default most connections in the pool.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+    /// Longest until a connection is available before the store fails (503).
+    pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db?sslmode=...`), with a
+    /// pool of [`PostgresStore::DEFAULT_MAX_CONNECTIONS`], and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Self::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// [`PostgresStore::connect`] with at most `max_connections` connections.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Self::ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(|e| db("cannot connect to PostgreSQL", &e))?;
+        let store = Self::with_pool(pool);
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A store over this pool (migrations not applied: call [`PostgresStore::migrate`]).
+    pub fn with_pool(pool: PgPool) -> Self {
+        Self {
+            pool,
+            lease: Self::DEFAULT_LEASE,
+        }
+    }
+
+    /// How long a claim lasts without renewal (at least 1 ms).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The pool, for the application's own queries.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Creates or upgrades the inbox schema: each embedded migration not yet recorded in
+    /// `doku_inbox_migrations` runs in one transaction, under an advisory lock.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| db("cannot migrate", &e))?;
+        let fail = |e: sqlx::Error| db("inbox migration failed", &e);
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS doku_inbox_migrations (
+                version integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let applied: Vec<i32> = sqlx::query_scalar("SELECT version FROM doku_inbox_migrations")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(fail)?;
+        for (version, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(fail)?;
+            sqlx::query("INSERT INTO doku_inbox_migrations (version) VALUES ($1)")
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    /// A receiver builder whose handler receives the open transaction: the inbox row is
+    /// marked done in it, after the handler returned `Ok`, so the handler's writes and the
+    /// completion commit together. If the handler fails, the transaction is rolled back and
+    /// the claim released (500, DOKU retries); if the claim was lost meanwhile (its lease
+    /// expired and another replica claimed it), it is rolled back too.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use doku_pay_core::{ClientId, SecretKey};
+    /// use doku_pay_receiver::{BoxError, PostgresStore, inbox_handler};
+    ///
+    /// let store = PostgresStore::connect("postgres://app@127.0.0.1/app").await?;
+    /// let receiver = store
+    ///     .receiver("/payments/notifications", inbox_handler(|n, tx| Box::pin(async move {
+    ///         sqlx::query("UPDATE orders SET paid = true WHERE invoice = $1")
+    ///             .bind(&n.invoice_number)
+    ///             .execute(&mut *tx)
+    ///             .await?;
+    ///         Ok::<(), BoxError>(())
+    ///     })))
+    ///     .merchant(ClientId::new("MCH-0001")?, SecretKey::new("SK-1")?)
+    ///     .build()?;
+    /// # let _ = receiver; Ok(()) }
+    /// ```
+    pub fn receiver(&self, path: impl Into<String>, handler: impl InboxHandler) -> ReceiverBuilder {
+        let claimed = TransactionalHandler {
+            store: self.clone(),
+            handler: Arc::new(handler),
+        };
+        Receiver::builder_claimed(path, Arc::new(claimed)).store(self.clone())
+    }
+
+    /// Marks `key` done inside `tx` if `token`'s claim still holds it; `Ok(false)` (nothing
+    /// changed) if it was lost.
+    pub async fn complete_in(
+        &self,
+        tx: &mut PgConnection,
+        key: &DedupeKey,
+        token: ClaimToken,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(COMPLETE)
+            .bind(key.to_store_key())
+            .bind(token_sql(token))
+            .execute(tx)
+            .await
+            .map_err(|e| db("cannot complete", &e))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The inbox rows `filter` selects, oldest first, at most `limit`.
+    pub async fn list(
+        &self,
+        filter: InboxFilter,
+        limit: i64,
+    ) -> Result<Vec<InboxEntry>, StoreError> {
+        let (clause, state) = match filter {
+            InboxFilter::All => ("TRUE", None),
+            InboxFilter::Pending => ("state <> 'done'", None),
+            InboxFilter::State(s) => ("state = $2", Some(s)),
+        };
+        let sql = format!(
+            "SELECT key, client_id, request_id, path, request_timestamp, signature, channel_code,
+                    body, state, attempts, last_error, received_at, completed_at
+             FROM doku_inbox WHERE {clause} ORDER BY received_at, key LIMIT $1"
+        );
+        let mut q = sqlx::query(&sql).bind(limit.max(0));
+        if let Some(s) = state {
+            q = q.bind(s);
+        }
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| db("cannot list the inbox", &e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(InboxEntry {
+                    key: r.try_get("key")?,
+                    client_id: r.try_get("client_id")?,
+                    request_id: r.try_get("request_id")?,
+                    path: r.try_get("path")?,
+                    request_timestamp: r.try_get("request_timestamp")?,
+                    signature: r.try_get("signature")?,
+                    channel_code: r.try_get("channel_code")?,
+                    body: r.try_get("body")?,
+                    state: r.try_get("state")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                    received_at: r.try_get("received_at")?,
+                    completed_at: r.try_get("completed_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|e| db("cannot read the inbox", &e))
+    }
+
+    /// Deletes done rows completed more than `older_than` ago (retention); returns how many.
+    /// A retry of a deleted notification would run the handler again: keep at least DOKU's
+    /// retry horizon (24 hours).
+    pub async fn purge_done(&self, older_than: Duration) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM doku_inbox
+             WHERE state = 'done' AND completed_at < now() - $1 * interval '1 millisecond'",
+        )
+        .bind(millis(older_than))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| db("cannot purge the inbox", &e))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn claim_row(
+        &self,
+        key: &DedupeKey,
+        delivery: Option<&Delivery<'_>>,
+    ) -> Result<Claimed, StoreError> {
+        let token = ClaimToken::new(crate::store::random_token());
+        let n = delivery.map(|d| d.notification);
+        let row = sqlx::query(CLAIM)
+            .bind(key.to_store_key())
+            .bind(key.client_id())
+            .bind(key.request_id().as_str())
+            .bind(key.body_digest().as_str())
+            .bind(delivery.map(|d| d.path))
+            .bind(n.map(|n| n.timestamp()))
+            .bind(delivery.map(|d| d.signature))
+            .bind(n.and_then(|n| n.channel_code()))
+            .bind(n.map(|n| n.raw().as_ref()))
+            .bind(token_sql(token))
+            .bind(millis(self.lease))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| db("cannot claim", &e))?;
+        let claimed: Option<i64> = row.try_get("token").map_err(|e| db("cannot claim", &e))?;
+        let state: Option<String> = row.try_get("state").map_err(|e| db("cannot claim", &e))?;
+        Ok(match (claimed, state.as_deref()) {
+            (Some(t), _) if t == token_sql(token) => Claimed::New(token),
+            (_, Some("done")) => Claimed::Done,
+            // In flight, or changed by a concurrent claim since this statement's snapshot:
+            // the receiver asks again.
+            _ => Claimed::InFlight,
+        })
+    }
+}
+
+#[async_trait]
+impl DedupeStore for PostgresStore {
+    async fn claim(&self, key: &DedupeKey) -> Result<Claimed, StoreError> {
+        self.claim_row(key, None).await
+    }
+
+    async fn claim_delivery(
+        &self,
+        key: &DedupeKey,
+        delivery: &Delivery<'_>,
+    ) -> Result<Claimed, StoreError> {
+        self.claim_row(key, Some(delivery)).await
+    }
+
+    fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let row = sqlx::query(RENEW)
+            .bind(key.to_store_key())
+            .bind(token_sql(token))
+            .bind(millis(self.lease))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| db("cannot renew", &e))?;
+        let get = |c: &str| {
+            row.try_get::<bool, _>(c)
+                .map_err(|e| db("cannot renew", &e))
+        };
+        let (renewed, unlocked, present) = (get("renewed")?, get("unlocked")?, get("present")?);
+        // Locked by a transaction right now (most likely this claim's own completion):
+        // not lost; the next renewal looks again.
+        Ok(renewed || (present && !unlocked))
+    }
+
+    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db("cannot complete", &e))?;
+        self.complete_in(&mut conn, key, token).await
+    }
+
+    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        self.release_failed(key, token, "released").await
+    }
+
+    async fn release_failed(
+        &self,
+        key: &DedupeKey,
+        token: ClaimToken,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let reason: String = reason.chars().take(1000).collect();
+        let done = sqlx::query(RELEASE)
+            .bind(key.to_store_key())
+            .bind(token_sql(token))
+            .bind(reason)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| db("cannot release", &e))?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// The application's handler for a [`PostgresStore`] inbox: it receives the notification
+/// and the open transaction, in which the inbox row is marked done after it returns `Ok`.
+/// Write with `&mut *tx`; do not commit or roll back (the receiver does).
+///
+/// Implement it, or wrap a closure with [`inbox_handler`].
+#[async_trait]
+pub trait InboxHandler: Send + Sync + 'static {
+    /// Handles one notification inside `tx`.
+    async fn handle(
+        &self,
+        notification: Notification,
+        tx: &mut PgConnection,
+    ) -> Result<(), BoxError>;
+}
+
+/// An [`InboxHandler`] from a closure `|notification, tx| Box::pin(async move { ... })`
+/// (see [`PostgresStore::receiver`]).
+pub fn inbox_handler<F, E>(f: F) -> impl InboxHandler
+where
+    F: for<'c> Fn(Notification, &'c mut PgConnection) -> BoxFuture<'c, Result<(), E>>
+        + Send
+        + Sync
+        + 'static,
+    E: Into<BoxError> + 'static,
+{
+    ClosureInbox(f, std::marker::PhantomData)
+}
+
+struct ClosureInbox<F, E>(F, std::marker::PhantomData<fn() -> E>);
+
+#[async_trait]
+impl<F, E> InboxHandler for ClosureInbox<F, E>
+where
+    F: for<'c> Fn(Notification, &'c mut PgConnection) -> BoxFuture<'c, Result<(), E>>
+        + Send
+        + Sync
+        + 'static,
+    E: Into<BoxError> + 'static,
+{
+    async fn handle(
+        &self,
+        notification: Notification,
+        tx: &mut PgConnection,
+    ) -> Result<(), BoxError> {
+        (self.0)(notification, tx).await.map_err(Into::into)
+    }
+}
+
+/// Runs an [`InboxHandler`] in a transaction that also completes the claim.
+struct TransactionalHandler {
+    store: PostgresStore,
+    handler: Arc<dyn InboxHandler>,
+}
+
+#[async_trait]
+impl ClaimedHandler for TransactionalHandler {
+    async fn handle_claimed(
+        &self,
+        notification: Notification,
+        key: &DedupeKey,
+        token: ClaimToken,
+    ) -> Result<(), BoxError> {
+        let mut conn = self.store.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        self.handler.handle(notification, &mut tx).await?;
+        if !self.store.complete_in(&mut tx, key, token).await? {
+            tx.rollback().await?;
+            return Err(
+                "the claim was lost while the handler ran (its lease expired and another \
+                 delivery claimed it); rolled back"
+                    .into(),
+            );
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,299 @@
+//! [`RedisStore`]: claims shared by receivers on several machines, through Redis (feature
+//! `redis`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use ::redis::{Client, Script};
+use async_trait::async_trait;
+
+use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, StoreError};
+
+/// `claim`: the key is set to the claim's value only if absent, with the lease as expiry;
+/// otherwise the existing value tells done from in flight. 1 new, 2 done, 3 in flight.
+const CLAIM: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == 'done' then return 2 end
+return 3
+";
+
+/// `renew`: extends the lease only while this claim holds the key.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// `complete`: marks done if this claim holds the key, or if the key is absent (the lease
+/// expired and nobody claimed it since: the handler did run).
+const COMPLETE: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] or v == false then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0
+";
+
+/// `release`: forgets the claim only while this claim holds the key.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+";
+
+/// The longest expiry sent to Redis: 100 years, far below what `PX` accepts.
+const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// The [`DedupeStore`] over Redis, for receivers on several processes or machines.
+///
+/// Each notification is one key, `{prefix}{{client id} {request id} {body digest}}` (the
+/// braces make the whole key its own Redis Cluster hash tag), whose value is
+/// `inflight:{token}` while claimed and `done` once handled:
+///
+/// * `claim` is `SET key inflight:{token} NX PX {lease}` (and, if the key exists, a `GET`
+///   to tell done from in flight), one Lua script, one round trip;
+/// * `renew`, `complete` and `release` are token-checked Lua scripts (compare and act,
+///   atomically), so a holder whose lease expired and was taken over changes nothing;
+/// * a handled key is kept for the retry horizon ([`RedisStore::DEFAULT_TTL`], 48 hours:
+///   DOKU's last retry comes 12 hours after the first attempt), configurable.
+///
+/// Every script touches one key, so the store works unchanged on Redis Cluster: build it
+/// with [`RedisStore::with_connection`] over a cluster connection of the `redis` crate
+/// (its `cluster-async` feature).
+///
+/// **Failures.** A command that fails or does not answer within the response timeout (1 s
+/// by default) is a [`StoreError::Backend`]: the receiver answers 503, acknowledging
+/// nothing, and DOKU retries later. [`RedisStore::connect`] uses a
+/// [`ConnectionManager`], which reconnects by itself (with exponential backoff) once Redis
+/// is back. The error text names no address or password.
+///
+/// **Durability.** Exactly-once holds only while Redis keeps its keys: a Redis restarted
+/// without persistence forgets every claim and completion, and a retry arriving after that
+/// runs the handler again. Run Redis with `appendonly yes` (and `appendfsync always` for
+/// no window at all), and never with an eviction policy that evicts keys with an expiry
+/// (`maxmemory-policy noeviction`).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), doku_pay_receiver::StoreError> {
+/// use doku_pay_receiver::RedisStore;
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+/// # let _ = store; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore<C = ConnectionManager> {
+    /// Connections used in turn: each is multiplexed, and several spread the work of
+    /// encoding and decoding over the runtime's threads.
+    conns: Vec<C>,
+    next: Arc<AtomicUsize>,
+    prefix: String,
+    ttl: Duration,
+    lease: Duration,
+    scripts: Scripts,
+}
+
+#[derive(Clone)]
+struct Scripts {
+    claim: Script,
+    renew: Script,
+    complete: Script,
+    release: Script,
+}
+
+impl<C> fmt::Debug for RedisStore<C> {
+    // The connection is left out: its details may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("ttl", &self.ttl)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore<ConnectionManager> {
+    /// How long a handled key is kept by default: 48 hours (DOKU's last retry comes 12
+    /// hours after the first attempt).
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(48 * 60 * 60);
+    /// Default lease of a claim: 10 minutes, shorter than DOKU's first retry (30 minutes).
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
+    /// Default prefix of every key.
+    pub const DEFAULT_PREFIX: &'static str = "doku:dedupe:";
+    /// How long a command may take before it fails (and the receiver answers 503).
+    pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+    /// Connects to the Redis at `url` (`redis://[:password@]host:port[/db]`, or
+    /// `redis+unix:///path`) through a [`ConnectionManager`] that reconnects by itself.
+    /// Fails if the URL is invalid or Redis cannot be reached now.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Self::DEFAULT_CONNECTIONS).await
+    }
+
+    /// How many connections [`RedisStore::connect`] opens.
+    pub const DEFAULT_CONNECTIONS: usize = 4;
+
+    /// [`RedisStore::connect`] with `connections` connections (at least 1), used in turn.
+    pub async fn connect_with(url: &str, connections: usize) -> Result<Self, StoreError> {
+        let client = Client::open(url).map_err(|e| backend("invalid Redis URL", &e))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Self::RESPONSE_TIMEOUT)
+            .set_response_timeout(Self::RESPONSE_TIMEOUT)
+            // Reconnection attempts back off from 100 ms up to 2 s, forever.
+            .set_number_of_retries(3)
+            .set_max_delay(2_000)
+            // Claims and completions are small writes waiting for an answer: Nagle's
+            // algorithm would hold them back behind the previous one's acknowledgement.
+            .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
+        let mut conns = Vec::with_capacity(connections.max(1));
+        for _ in 0..connections.max(1) {
+            let conn = client
+                .get_connection_manager_with_config(config.clone())
+                .await
+                .map_err(|e| backend("cannot connect to Redis", &e))?;
+            conns.push(conn);
+        }
+        let mut store = Self::with_connection(conns.remove(0));
+        store.conns.extend(conns);
+        Ok(store)
+    }
+}
+
+impl<C> RedisStore<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// A store over this connection (a [`ConnectionManager`], a cluster connection, ...),
+    /// with the defaults.
+    pub fn with_connection(conn: C) -> Self {
+        Self {
+            conns: vec![conn],
+            next: Arc::new(AtomicUsize::new(0)),
+            prefix: RedisStore::<ConnectionManager>::DEFAULT_PREFIX.to_owned(),
+            ttl: RedisStore::<ConnectionManager>::DEFAULT_TTL,
+            lease: RedisStore::<ConnectionManager>::DEFAULT_LEASE,
+            scripts: Scripts {
+                claim: Script::new(CLAIM),
+                renew: Script::new(RENEW),
+                complete: Script::new(COMPLETE),
+                release: Script::new(RELEASE),
+            },
+        }
+    }
+
+    /// How long a handled key is kept (the retry horizon; at most 100 years).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl.clamp(Duration::from_millis(1), MAX_EXPIRY);
+        self
+    }
+
+    /// How long a claim lasts without renewal (at least 1 ms, at most 100 years).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.clamp(Duration::from_millis(1), MAX_EXPIRY);
+        self
+    }
+
+    /// The prefix of every key (default `doku:dedupe:`), to share one Redis between
+    /// applications.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The Redis key of `key`: the prefix, then the store key as its own hash tag.
+    pub fn redis_key(&self, key: &DedupeKey) -> String {
+        format!("{}{{{key}}}", self.prefix)
+    }
+
+    async fn run(
+        &self,
+        script: &Script,
+        key: &DedupeKey,
+        args: (&str, u64),
+    ) -> Result<i64, StoreError> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        let mut conn = self.conns[i].clone();
+        script
+            .key(self.redis_key(key))
+            .arg(args.0)
+            .arg(args.1)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| backend("Redis command failed", &e))
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+fn value(token: ClaimToken) -> String {
+    format!("inflight:{:016x}", token.value())
+}
+
+/// A store error from a Redis error, naming what failed and the error's kind and detail
+/// (never the URL: it may carry a password).
+fn backend(what: &str, e: &::redis::RedisError) -> StoreError {
+    StoreError::Backend(format!("{what}: {e}"))
+}
+
+#[async_trait]
+impl<C> DedupeStore for RedisStore<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    async fn claim(&self, key: &DedupeKey) -> Result<Claimed, StoreError> {
+        let token = ClaimToken::new(crate::store::random_token());
+        match self
+            .run(
+                &self.scripts.claim,
+                key,
+                (&value(token), millis(self.lease)),
+            )
+            .await?
+        {
+            1 => Ok(Claimed::New(token)),
+            2 => Ok(Claimed::Done),
+            _ => Ok(Claimed::InFlight),
+        }
+    }
+
+    fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let n = self
+            .run(
+                &self.scripts.renew,
+                key,
+                (&value(token), millis(self.lease)),
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let n = self
+            .run(
+                &self.scripts.complete,
+                key,
+                (&value(token), millis(self.ttl)),
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let n = self
+            .run(&self.scripts.release, key, (&value(token), 0))
+            .await?;
+        Ok(n == 1)
+    }
+}
