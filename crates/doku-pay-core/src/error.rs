@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+/// A boxed underlying error: what [`Error::Unreachable`] and [`Error::OutcomeUnknown`] keep as
+/// their `source()`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 use crate::model::Operation;
 use crate::model::{NextAction, RequestId};
 use crate::notification::NotificationError;
@@ -44,6 +48,10 @@ pub enum Error {
         request_id: RequestId,
         /// Why.
         reason: String,
+        /// The underlying error, for `std::error::Error::source` and downcasting (the HTTP
+        /// client's error, with the URL removed).
+        #[source]
+        source: Option<BoxError>,
     },
     /// Sent, outcome unknown (timeout or connection lost after sending). Retry with the same
     /// Request-Id (DOKU answers a replay with the original answer) or call Check Status.
@@ -55,6 +63,9 @@ pub enum Error {
         request_id: RequestId,
         /// Why.
         reason: String,
+        /// The underlying error, when there is one (the HTTP client's, with the URL removed).
+        #[source]
+        source: Option<BoxError>,
     },
     /// DOKU answered with an error.
     #[error("{0}")]
@@ -121,7 +132,7 @@ impl Error {
     /// ```
     /// use doku_pay_core::{Error, RequestId};
     /// let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").unwrap();
-    /// let e = Error::OutcomeUnknown { request_id: id.clone(), reason: "timed out".into() };
+    /// let e = Error::OutcomeUnknown { request_id: id.clone(), reason: "timed out".into(), source: None };
     /// assert_eq!(e.retry_with(), Some(&id));
     /// assert!(!Error::Config("no secret".into()).is_retryable());
     /// ```
@@ -372,6 +383,7 @@ mod tests {
                 Error::Unreachable {
                     request_id: id.clone(),
                     reason: "refused".into(),
+                    source: None,
                 },
                 true,
             ),
@@ -380,6 +392,7 @@ mod tests {
                 Error::OutcomeUnknown {
                     request_id: id.clone(),
                     reason: "timeout".into(),
+                    source: None,
                 },
                 true,
             ),

@@ -636,7 +636,8 @@ impl Api {
             let retry_now = attempts <= retry.max_retries;
             match req.send().await {
                 Err(e) if e.is_connect() => {
-                    let reason = error_chain(&e.without_url());
+                    let e = e.without_url();
+                    let reason = error_chain(&e);
                     tracing::debug!(attempt = attempts, error = %reason, "connect failed");
                     if retry_now {
                         tokio::time::sleep(retry.backoff(attempts, None)).await;
@@ -648,11 +649,13 @@ impl Api {
                             reason: format!(
                                 "an earlier attempt was answered 5xx/429, then {reason}"
                             ),
+                            source: Some(Box::new(e)),
                         }
                     } else {
                         Error::Unreachable {
                             request_id: rid.clone(),
                             reason,
+                            source: Some(Box::new(e)),
                         }
                     });
                 }
@@ -660,12 +663,15 @@ impl Api {
                     return Err(Error::OutcomeUnknown {
                         request_id: rid.clone(),
                         reason: format!("no answer within {:?}", policy.timeout),
+                        source: Some(Box::new(e.without_url())),
                     });
                 }
                 Err(e) => {
+                    let e = e.without_url();
                     return Err(Error::OutcomeUnknown {
                         request_id: rid.clone(),
                         reason: format!("connection lost after sending: {}", error_chain(&e)),
+                        source: Some(Box::new(e)),
                     });
                 }
                 Ok(mut resp) => {
@@ -677,6 +683,7 @@ impl Api {
                         .map_err(|reason| Error::OutcomeUnknown {
                             request_id: rid.clone(),
                             reason,
+                            source: None,
                         })?;
                     if (status >= 500 || status == 429) && retry_now {
                         let retry_after = headers

@@ -427,10 +427,15 @@ async fn connection_refused_is_not_sent() {
         .post::<_, Answer>("/x", &serde_json::json!({}), None)
         .await;
     assert_eq!(outcome(&got), "unreachable");
-    assert_eq!(
-        got.unwrap_err().delivery(),
-        doku_pay_core::Delivery::NotSent
-    );
+    let err = got.unwrap_err();
+    assert_eq!(err.delivery(), doku_pay_core::Delivery::NotSent);
+    // The HTTP client's own error is kept as the source, for downcasting, without the URL.
+    let source = std::error::Error::source(&err).expect("a source");
+    let http = source
+        .downcast_ref::<reqwest::Error>()
+        .expect("the HTTP client's error");
+    assert!(http.is_connect());
+    assert!(http.url().is_none(), "the URL is removed");
 }
 
 #[tokio::test]
