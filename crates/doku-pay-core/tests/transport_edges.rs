@@ -127,8 +127,14 @@ const BUSY: &str =
     "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 const SLOW_DOWN_AN_HOUR: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
+/// The two tests of this binary take turns: tracing caches a callsite's interest, and a
+/// request traced on one thread (no subscriber) while the other test's thread-local
+/// subscriber is installed can leave the transport's span disabled for it.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn below_http_cases() {
+    let _turn = SERIAL.lock().await;
     let huge: &'static str = Box::leak(
         format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2048\r\nconnection: close\r\n\r\n\"{}\"",
@@ -204,6 +210,7 @@ impl std::io::Write for Capture {
 
 #[test]
 fn every_request_is_traced_without_the_secret() {
+    let _turn = SERIAL.blocking_lock();
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -60,6 +60,23 @@ pub enum Outcome {
     Misconfigured,
 }
 
+impl Outcome {
+    /// The outcome as a metrics label: `handled`, `duplicate`, `unrouted`, `rejected`,
+    /// `handler_failed`, `in_flight`, `store_failed`, `misconfigured`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Handled => "handled",
+            Self::Duplicate => "duplicate",
+            Self::Unrouted => "unrouted",
+            Self::Rejected => "rejected",
+            Self::HandlerFailed => "handler_failed",
+            Self::InFlight => "in_flight",
+            Self::StoreFailed => "store_failed",
+            Self::Misconfigured => "misconfigured",
+        }
+    }
+}
+
 /// The receiver's answer to one request: HTTP status, a short text reason, and what was done.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
@@ -504,8 +521,28 @@ impl Receiver {
         }
     }
 
-    /// Handles one HTTP request: method, body limit, then [`Receiver::process`].
+    /// Handles one HTTP request: method, body limit, then [`Receiver::process`]. Counted and
+    /// timed through the `metrics` facade (a no-op until the application installs a
+    /// recorder): `doku_receiver_notifications_total` and
+    /// `doku_receiver_notification_duration_seconds`, labelled by
+    /// `http_response_status_code` and `outcome` ([`Outcome::as_str`]).
     pub async fn handle_request(&self, req: Request<Body>) -> Answer {
+        let started = std::time::Instant::now();
+        let answer = self.answer_request(req).await;
+        let labels = [
+            (
+                "http_response_status_code",
+                answer.status.as_str().to_owned(),
+            ),
+            ("outcome", answer.outcome.as_str().to_owned()),
+        ];
+        metrics::counter!("doku_receiver_notifications_total", &labels).increment(1);
+        metrics::histogram!("doku_receiver_notification_duration_seconds", &labels)
+            .record(started.elapsed().as_secs_f64());
+        answer
+    }
+
+    async fn answer_request(&self, req: Request<Body>) -> Answer {
         if req.method() != Method::POST {
             return Answer::rejected(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
         }

@@ -1872,3 +1872,65 @@ async fn resigned_random_notifications_never_panic_and_only_well_formed_ones_are
         assert!(outcomes.get(kind).is_some_and(|n| *n >= 20), "{outcomes:?}");
     }
 }
+
+#[test]
+fn every_answer_is_counted_and_timed_by_status_and_outcome() {
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        rt.block_on(async {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let c = Arc::clone(&calls);
+            let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+                let c = Arc::clone(&c);
+                async move {
+                    if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                        return Err::<(), BoxError>("down".into());
+                    }
+                    Ok(())
+                }
+            }))
+            .build()
+            .unwrap();
+            let base = serve(receiver.router()).await;
+            let client = reqwest::Client::new();
+            let req = Req::good("r-metrics");
+            assert_eq!(req.send(&client, &base).await.0, 500);
+            assert_eq!(req.send(&client, &base).await.0, 200);
+            assert_eq!(req.send(&client, &base).await.0, 200);
+            let forged = Req::good("r-metrics-forged").set("Signature", "HMACSHA256=AAAA");
+            assert_eq!(forged.send(&client, &base).await.0, 401);
+        });
+    });
+    let mut counted: Vec<(String, u64)> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter_map(|(key, _, _, value)| {
+            let metrics_util::debugging::DebugValue::Counter(n) = value else {
+                return None;
+            };
+            let labels: Vec<String> = key
+                .key()
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            Some((format!("{} {}", key.key().name(), labels.join(",")), n))
+        })
+        .collect();
+    counted.sort();
+    let row = |labels: &str, n| (format!("doku_receiver_notifications_total {labels}"), n);
+    assert_eq!(
+        counted,
+        [
+            row("http_response_status_code=200,outcome=duplicate", 1),
+            row("http_response_status_code=200,outcome=handled", 1),
+            row("http_response_status_code=401,outcome=rejected", 1),
+            row("http_response_status_code=500,outcome=handler_failed", 1),
+        ]
+    );
+}
