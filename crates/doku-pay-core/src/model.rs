@@ -446,21 +446,28 @@ impl PaymentStatus {
     /// assert_eq!(PaymentStatus::from_doku("ON_HOLD").as_str(), "ON_HOLD");
     /// ```
     pub fn from_doku(s: &str) -> Self {
-        const KNOWN: [(&str, PaymentStatus); 9] = [
-            ("PENDING", PaymentStatus::Pending),
-            ("SUCCESS", PaymentStatus::Success),
-            ("FAILED", PaymentStatus::Failed),
-            ("EXPIRED", PaymentStatus::Expired),
-            ("REFUNDED", PaymentStatus::Refunded),
-            ("TIMEOUT", PaymentStatus::Timeout),
-            ("REDIRECT", PaymentStatus::Redirect),
-            ("CANCELLED", PaymentStatus::Cancelled),
-            ("CANCELED", PaymentStatus::Cancelled),
-        ];
-        KNOWN
-            .into_iter()
-            .find(|(wire, _)| wire.eq_ignore_ascii_case(s))
-            .map_or_else(|| Self::Unknown(s.to_owned()), |(_, status)| status)
+        // Compared in place (no table of statuses built per call): this runs for every
+        // notification.
+        let is = |wire: &str| wire.eq_ignore_ascii_case(s);
+        if is("SUCCESS") {
+            Self::Success
+        } else if is("PENDING") {
+            Self::Pending
+        } else if is("FAILED") {
+            Self::Failed
+        } else if is("EXPIRED") {
+            Self::Expired
+        } else if is("REFUNDED") {
+            Self::Refunded
+        } else if is("TIMEOUT") {
+            Self::Timeout
+        } else if is("REDIRECT") {
+            Self::Redirect
+        } else if is("CANCELLED") || is("CANCELED") {
+            Self::Cancelled
+        } else {
+            Self::Unknown(s.to_owned())
+        }
     }
 
     /// The wire value.
