@@ -1139,7 +1139,7 @@ fn descriptor_states_the_capabilities() {
     let paths: Vec<(Operation, &str, &str)> = d
         .endpoints
         .iter()
-        .map(|e| (e.operation, e.method, e.path))
+        .map(|e| (e.operation, e.method.as_str(), e.path))
         .collect();
     assert_eq!(
         paths,

@@ -85,7 +85,7 @@ enum Kind {
 async fn an_unusable_create_answer_keeps_its_body_and_redirect() {
     let create = "generate-order-response.json";
     let redirect = Some(NextAction::Redirect {
-        method: "GET".into(),
+        method: doku_pay_core::Method::GET,
         url: PAY_URL.into(),
         form_fields: vec![],
     });

@@ -99,7 +99,7 @@ fn maps_the_response_fixture_to_a_payment() {
     assert_eq!(
         payment.next_action,
         Some(NextAction::Redirect {
-            method: "GET".into(),
+            method: doku_pay_core::Method::GET,
             url: "https://pay.example/kredivo/checkout/8472".into(),
             form_fields: vec![],
         })

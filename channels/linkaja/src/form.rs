@@ -9,7 +9,7 @@ pub use doku_pay_core::redirect::RedirectFormError;
 /// ```
 /// use doku_pay_core::{Identifier, NextAction};
 /// let next = NextAction::Redirect {
-///     method: "POST".into(),
+///     method: doku_pay_core::Method::POST,
 ///     url: "https://pay.example/linkaja".into(),
 ///     form_fields: vec![Identifier::new("Message", "a\"b")],
 /// };

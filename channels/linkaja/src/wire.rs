@@ -3,6 +3,7 @@
 //! table checks what the client sends and what the simulator receives, and makes the
 //! published JSON Schema ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
+use doku_pay_core::Method;
 use doku_pay_core::answer::{CreateAnswer, Redirect};
 use doku_pay_core::rules::{FieldRule, Rules};
 
@@ -50,7 +51,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     redirect: Some(Redirect {
         url: &["emoney_payment.redirect_url_http"],
         method: Some("emoney_payment.redirect_method_http"),
-        default_method: "POST",
+        default_method: Method::POST,
         fields: &[
             "emoney_payment.redirect_parameter",
             "emoney_payment.parameter",

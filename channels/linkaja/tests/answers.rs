@@ -41,7 +41,7 @@ fn edited(base: &Value, edits: &[(&str, Option<Value>)]) -> Value {
 
 fn redirect(method: &str, fields: &[(&str, &str)]) -> Option<NextAction> {
     Some(NextAction::Redirect {
-        method: method.into(),
+        method: method.parse().expect("an HTTP method"),
         url: "https://linkaja.example/checkout".into(),
         form_fields: fields
             .iter()
@@ -161,6 +161,25 @@ async fn every_sample_and_legitimate_variant_is_a_payment() {
                 &[("/emoney_payment/redirect_method_http", Some(json!("get")))],
             ),
             seen(&terminal, redirect("GET", &message)),
+        ),
+        (
+            "method padded",
+            &req,
+            edited(
+                &ok,
+                &[("/emoney_payment/redirect_method_http", Some(json!(" get ")))],
+            ),
+            seen(&terminal, redirect("GET", &message)),
+        ),
+        // A method that is no HTTP token reads as the guide's POST (the raw answer keeps it).
+        (
+            "method not an HTTP token",
+            &req,
+            edited(
+                &ok,
+                &[("/emoney_payment/redirect_method_http", Some(json!("G E T")))],
+            ),
+            seen(&terminal, redirect("POST", &message)),
         ),
         // A missing method is POST (the guide's sample; a form carrying the parameters),
         // never a silent GET.

@@ -77,7 +77,7 @@ async fn an_unusable_create_answer_keeps_its_body_and_redirect() {
         v
     };
     let redirect = Some(NextAction::Redirect {
-        method: "POST".into(),
+        method: doku_pay_core::Method::POST,
         url: "https://linkaja.example/checkout".into(),
         form_fields: vec![Identifier::new("Message", "c2lnbmVkLW1lc3NhZ2U=")],
     });

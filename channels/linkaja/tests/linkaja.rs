@@ -373,7 +373,7 @@ async fn create_round_trip_with_post_redirect() {
     assert_eq!(
         payment.next_action,
         Some(NextAction::Redirect {
-            method: "POST".into(),
+            method: doku_pay_core::Method::POST,
             url: "https://linkaja.example/checkout".into(),
             form_fields: vec![Identifier::new("Message", "c2lnbmVkLW1lc3NhZ2U=")],
         })
@@ -397,7 +397,7 @@ async fn create_with_get_redirect_gives_a_get_next_action() {
     assert_eq!(
         next,
         NextAction::Redirect {
-            method: "GET".into(),
+            method: doku_pay_core::Method::GET,
             url: "https://linkaja.example/checkout?ref=abc".into(),
             form_fields: vec![],
         }
@@ -591,7 +591,8 @@ fn descriptor_states_the_capabilities() {
     assert!(!d.supports(Operation::Cancel));
     assert!(!d.supports(Operation::Refund));
     assert_eq!(
-        d.endpoint(Operation::Create).map(|e| (e.method, e.path)),
+        d.endpoint(Operation::Create)
+            .map(|e| (e.method.as_str(), e.path)),
         Some(("POST", "/linkaja-emoney/v2/ServiceRequestPayment"))
     );
 }
@@ -624,7 +625,7 @@ fn redirect_form_escapes_every_value() {
     ];
     for (url, name, value) in rows {
         let html = redirect_form_html(&NextAction::Redirect {
-            method: "POST".into(),
+            method: doku_pay_core::Method::POST,
             url: (*url).into(),
             form_fields: vec![Identifier::new(*name, *value)],
         })
@@ -649,7 +650,7 @@ fn redirect_form_escapes_every_value() {
 #[test]
 fn redirect_form_posts_the_fields() {
     let html = redirect_form_html(&NextAction::Redirect {
-        method: "post".into(),
+        method: doku_pay_core::Method::POST,
         url: "https://pay.example/x".into(),
         form_fields: vec![Identifier::new("Message", "abc"), Identifier::new("B", "2")],
     })
@@ -671,7 +672,7 @@ fn redirect_form_refuses_non_http_targets() {
         "",
     ] {
         let got = redirect_form_html(&NextAction::Redirect {
-            method: "POST".into(),
+            method: doku_pay_core::Method::POST,
             url: url.into(),
             form_fields: vec![],
         });

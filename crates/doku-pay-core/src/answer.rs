@@ -35,6 +35,7 @@
 //! ```
 
 use bytes::Bytes;
+use http::Method;
 use schemars::Schema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -53,15 +54,16 @@ use crate::validate::Violations;
 use crate::{Amount, RequestId};
 
 /// Where a create answer carries the redirect the customer follows.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Redirect {
     /// The URL: the first of these paths present (an unpublished answer may carry it where
     /// DOKU's prose says or where merchants' code reads it).
     pub url: &'static [&'static str],
     /// The HTTP method's field, if the answer names one.
     pub method: Option<&'static str>,
-    /// The method when the answer names none.
-    pub default_method: &'static str,
+    /// The method when the answer names none (or names something that is not an HTTP
+    /// method token).
+    pub default_method: Method,
     /// The form fields (`{name, value}` entries); the first path present is read.
     pub fields: &'static [&'static str],
     /// The name a form field sent as a bare string gets.
@@ -74,7 +76,7 @@ impl Redirect {
         Self {
             url,
             method: None,
-            default_method: "GET",
+            default_method: Method::GET,
             fields: &[],
             fields_scalar_name: "",
         }
@@ -82,7 +84,7 @@ impl Redirect {
 }
 
 /// How a channel's create answer is read (see the [module](self)).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CreateAnswer {
     /// What the answer is, for errors: `"an Akulaku generate-order answer"`.
     pub what: &'static str,
@@ -236,7 +238,7 @@ impl CreateAnswer {
             .filter(|p| !readable(&body, request, p))
             .map(|p| (*p).to_owned())
             .collect();
-        let redirect_url = self.redirect.and_then(|r| first(&body, r.url));
+        let redirect_url = self.redirect.as_ref().and_then(|r| first(&body, r.url));
         let status = first(&body, self.status).or_else(|| {
             (self.redirect_means_pending && redirect_url.is_some()).then(|| "PENDING".to_owned())
         });
@@ -264,15 +266,16 @@ impl CreateAnswer {
 
     /// The redirect in an answer with `status`: none once the payment failed or is final.
     fn next_action(&self, body: &Value, status: &PaymentStatus) -> Option<NextAction> {
-        let r = self.redirect?;
+        let r = self.redirect.as_ref()?;
         if *status == PaymentStatus::Failed || status.is_final() {
             return None;
         }
         Some(NextAction::Redirect {
-            method: r.method.and_then(|p| text(body, p)).map_or_else(
-                || r.default_method.to_owned(),
-                |m| m.trim().to_ascii_uppercase(),
-            ),
+            method: r
+                .method
+                .and_then(|p| text(body, p))
+                .and_then(|m| Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes()).ok())
+                .unwrap_or_else(|| r.default_method.clone()),
             url: first(body, r.url)?,
             form_fields: identifiers(body, r.fields, r.fields_scalar_name),
         })
@@ -297,7 +300,7 @@ impl CreateAnswer {
         for p in self.identifiers {
             put(&mut s, p, leaf_identifiers());
         }
-        if let Some(r) = self.redirect {
+        if let Some(r) = &self.redirect {
             for p in r.url {
                 put(&mut s, p, leaf_text());
             }

@@ -10,6 +10,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use http::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -164,12 +165,13 @@ impl Sent<Bytes> {
 /// assert_eq!(PAY.timeout_secs, Some(90));
 /// assert_eq!(PAY.retry, Retry::SafeFailures);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
     /// The operation it serves.
     pub operation: Operation,
-    /// `POST` or `GET`.
-    pub method: &'static str,
+    /// The HTTP method (DOKU's Non-SNAP endpoints are `POST`); serialised as its name.
+    #[serde(serialize_with = "crate::model::method_serde::serialize")]
+    pub method: Method,
     /// The path, such as `/akulaku-peer-to-peer/v2/generate-order`.
     pub path: &'static str,
     /// How long one attempt waits for DOKU's answer, in seconds; `None` uses the transport's
@@ -196,7 +198,7 @@ impl Endpoint {
     pub const fn post(operation: Operation, path: &'static str) -> Self {
         Self {
             operation,
-            method: "POST",
+            method: Method::POST,
             path,
             timeout_secs: None,
             retry: Retry::SafeFailures,

@@ -51,6 +51,8 @@ pub use channel::{
 pub use client::Client;
 pub use credentials::{ClientId, ConfigError, Credentials, Environment, Merchant, SecretKey};
 pub use error::{Delivery, DokuError, DokuErrorKind, Error};
+/// The HTTP method type of [`Endpoint::method`] and [`NextAction::Redirect`] (`http` 1.x).
+pub use http::Method;
 pub use model::{
     CancelRequest, Cancellation, Customer, Identifier, InvalidRequestId, LineItem, NextAction,
     Notification, OperationStatus, Payment, PaymentRequest, PaymentStatus, RawJson, Refund,

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::amount::Amount;
 use crate::credentials::check_header_token;
+use http::Method;
 
 /// DOKU's idempotency key: the `Request-Id` header. At most 128 visible ASCII characters.
 ///
@@ -192,6 +193,22 @@ pub struct PaymentRequest {
     pub additional_info: Map<String, Value>,
 }
 
+/// `http::Method` as its name in JSON (`"POST"`); read upper-cased, so `"post"` is `POST`.
+pub(crate) mod method_serde {
+    use http::Method;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub(crate) fn serialize<S: Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(m.as_str())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
+        let name = String::deserialize(d)?;
+        Method::from_bytes(name.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| D::Error::custom(format!("`{name}` is not an HTTP method")))
+    }
+}
+
 /// How the customer is sent on to pay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -199,8 +216,10 @@ pub enum NextAction {
     /// Send the customer to `url` with `method`; for `POST`, as a self-submitting form
     /// carrying `form_fields`.
     Redirect {
-        /// `GET` or `POST`.
-        method: String,
+        /// `GET` or `POST`, as DOKU's answer names it (upper-cased).
+        #[serde(with = "method_serde")]
+        #[schemars(with = "String")]
+        method: Method,
         /// Where to send the customer.
         url: String,
         /// Form fields for a `POST` redirect.

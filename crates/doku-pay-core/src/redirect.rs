@@ -29,7 +29,7 @@ pub enum RedirectFormError {
 /// ```
 /// use doku_pay_core::{Identifier, NextAction};
 /// let next = NextAction::Redirect {
-///     method: "POST".into(),
+///     method: doku_pay_core::Method::POST,
 ///     url: "https://pay.example/linkaja".into(),
 ///     form_fields: vec![Identifier::new("Message", "a\"b")],
 /// };
@@ -47,7 +47,7 @@ pub fn form_html(next: &NextAction, provider: &str) -> Result<String, RedirectFo
     if !is_http_url(url) {
         return Err(RedirectFormError::UnsafeUrl(url.clone()));
     }
-    let method = if method.trim().eq_ignore_ascii_case("GET") {
+    let method = if *method == http::Method::GET {
         "get"
     } else {
         "post"

@@ -355,8 +355,7 @@ impl Api {
     pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
         let endpoint = call.endpoint();
         let policy = self.policy(Some(endpoint));
-        let method = Method::from_bytes(endpoint.method.as_bytes())
-            .map_err(|_| Error::Config(format!("endpoint method `{}`", endpoint.method)))?;
+        let method = endpoint.method.clone();
         let body = (method != Method::GET).then(|| call.body().clone());
         match self
             .send_raw(

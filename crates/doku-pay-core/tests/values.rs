@@ -2,7 +2,8 @@
 
 use doku_pay_core::clock::{format_timestamp, parse_doku_datetime, parse_timestamp};
 use doku_pay_core::{
-    Amount, AmountError, Credentials, Environment, OperationStatus, PaymentStatus, RequestId,
+    Amount, AmountError, Credentials, Environment, Method, NextAction, OperationStatus,
+    PaymentStatus, RequestId,
 };
 use time::macros::datetime;
 
@@ -341,5 +342,36 @@ fn statuses_round_trip() {
     ];
     for (wire, status) in ops {
         assert_eq!(&OperationStatus::from_doku(wire), status, "{wire}");
+    }
+}
+
+#[test]
+fn redirect_methods_in_json() {
+    // A redirect's method as JSON: read (trimmed, upper-cased), the method, written back.
+    let cases: &[(&str, Result<Method, &str>, &str)] = &[
+        ("POST", Ok(Method::POST), "POST"),
+        ("GET", Ok(Method::GET), "GET"),
+        ("post", Ok(Method::POST), "POST"),
+        (" get ", Ok(Method::GET), "GET"),
+        ("G E T", Err("`G E T` is not an HTTP method"), ""),
+        ("", Err("`` is not an HTTP method"), ""),
+    ];
+    for (wire, want, out) in cases {
+        let json =
+            serde_json::json!({"type": "redirect", "method": wire, "url": "https://x.example/"});
+        let got = serde_json::from_value::<NextAction>(json);
+        match (got, want) {
+            (Ok(next), Ok(method)) => {
+                let NextAction::Redirect { method: m, .. } = &next;
+                assert_eq!(m, method, "{wire:?}");
+                assert_eq!(
+                    serde_json::to_value(&next).unwrap()["method"],
+                    serde_json::json!(out),
+                    "{wire:?}"
+                );
+            }
+            (Err(e), Err(message)) => assert!(e.to_string().contains(message), "{wire:?}: {e}"),
+            (got, want) => panic!("{wire:?}: got {got:?}, want {want:?}"),
+        }
     }
 }

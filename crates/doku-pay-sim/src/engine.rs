@@ -286,7 +286,7 @@ impl Engine {
         let mut routes: Vec<Route> = Vec::new();
         for (ci, c) in channels.iter().enumerate() {
             for e in c.descriptor().endpoints {
-                if !e.method.eq_ignore_ascii_case("POST")
+                if e.method != doku_pay_core::Method::POST
                     || !matches!(
                         e.operation,
                         Operation::Create | Operation::Cancel | Operation::Refund
