@@ -403,6 +403,21 @@ fn envelope_reading_table() {
             Err("`order.invoice_number`: "),
         ),
         (br#"{"order":"#, Err("EOF")),
+        // Found by the envelope fuzz target's long run: a repeated object whose first copy
+        // is unreadable is refused for what is read first (serde_json's `Value` keeps the
+        // last copy, which is readable); a repeated key is refused either way.
+        (
+            br#"{"order":{"amount":-74},"order":{"invoice_number":"INV-1","@amount":-7}}"#,
+            Err("`order.amount`: amount must not be negative"),
+        ),
+        (
+            br#"{"order":{"amount":1},"order":{"invoice_number":"INV-1"}}"#,
+            Err("duplicate field `order`"),
+        ),
+        (
+            br#"{"order":{"amount":-1,"amount":1}}"#,
+            Err("`order.amount`: amount must not be negative"),
+        ),
     ];
     for (body, want) in rows {
         let got = doku_pay_core::notification::Envelope::from_json_bytes(body);
