@@ -131,6 +131,37 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         })
     }),
     (
+        "two hundred keys at once, each delivered twice: one claim and one completion each",
+        |s| {
+            Box::pin(async move {
+                // Stores that group concurrent claims and completions into one statement
+                // (PostgresStore) see twins and strangers in one batch.
+                let keys: Vec<DedupeKey> = (0..200).map(|i| key(1000 + i)).collect();
+                let claims = keys.iter().chain(&keys).map(|k| {
+                    let (s, k) = (Arc::clone(&s), k.clone());
+                    tokio::spawn(async move { (k.clone(), s.claim(&k).await.unwrap()) })
+                });
+                let mut won = Vec::new();
+                for c in claims {
+                    if let (k, Claimed::New(t)) = c.await.unwrap() {
+                        won.push((k, t));
+                    }
+                }
+                assert_eq!(won.len(), keys.len(), "one claim per key");
+                let completions = won.into_iter().map(|(k, t)| {
+                    let s = Arc::clone(&s);
+                    tokio::spawn(async move { s.complete(&k, t).await.unwrap() })
+                });
+                for c in completions {
+                    assert!(c.await.unwrap(), "each completes");
+                }
+                for k in &keys {
+                    assert_eq!(s.claim(k).await.unwrap(), Claimed::Done);
+                }
+            })
+        },
+    ),
+    (
         "another body under the same Request-Id is another key",
         |s| {
             Box::pin(async move {

@@ -7,7 +7,8 @@
 //! gets the same kind of pre-signed notifications (distinct Request-Ids) over
 //! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 32); `DOKU_BENCH_REQUESTS` per
 //! run (default 20,000), `DOKU_BENCH_ROUNDS` rounds (default 2), the servers taking turns
-//! in each round so that noise hits all alike. The receiver's server runtime has 2 worker
+//! in each round so that noise hits all alike; `DOKU_BENCH_ONLY=memory,postgres` runs only
+//! those (beside the bare handler). The receiver's server runtime has 2 worker
 //! threads, as on the 2-core machine it is measured on; the stores' servers and the load
 //! generator share the same cores.
 
@@ -59,7 +60,15 @@ fn main() {
     // `DOKU_BENCH_APPENDFSYNC`: Redis's fsync policy (default `always`, as the proof runs).
     let fsync = std::env::var("DOKU_BENCH_APPENDFSYNC").unwrap_or_else(|_| "always".into());
     let redis = RedisServer::start_with("stores benchmark (redis)", &fsync);
-    let pg = PostgresServer::start("stores benchmark (postgres)");
+    // `DOKU_BENCH_PG_URL`: an existing PostgreSQL (its settings, its disk) instead of one
+    // started here.
+    let pg_server = match std::env::var("DOKU_BENCH_PG_URL") {
+        Ok(_) => None,
+        Err(_) => PostgresServer::start("stores benchmark (postgres)"),
+    };
+    let pg_url = std::env::var("DOKU_BENCH_PG_URL")
+        .ok()
+        .or_else(|| pg_server.as_ref().map(PostgresServer::url));
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -78,11 +87,21 @@ fn main() {
             let store = RedisStore::connect(&r.url()).await.expect("redis");
             apps.push(("redis", receiver(Arc::new(store), &handled)));
         }
-        if let Some(p) = &pg {
-            let store = PostgresStore::connect(&p.url()).await.expect("postgres");
+        if let Some(url) = &pg_url {
+            let conns = env_usize(
+                "DOKU_BENCH_PG_CONNECTIONS",
+                PostgresStore::DEFAULT_MAX_CONNECTIONS as usize,
+            );
+            let store = PostgresStore::connect_with(url, conns as u32)
+                .await
+                .expect("postgres");
             apps.push(("postgres", receiver(Arc::new(store), &handled)));
         }
     });
+    // `DOKU_BENCH_ONLY=memory,redis`: only these (the bare handler always runs).
+    if let Ok(only) = std::env::var("DOKU_BENCH_ONLY") {
+        apps.retain(|(name, _)| *name == "bare axum 200" || only.split(',').any(|o| o == *name));
+    }
     let urls: Vec<(&str, String)> = server_rt.block_on(async {
         let mut urls = Vec::new();
         for (name, app) in apps {

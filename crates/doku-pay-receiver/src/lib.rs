@@ -73,6 +73,8 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "postgres")]
+mod batch;
 pub mod handler;
 #[cfg(feature = "postgres")]
 pub mod postgres_store;

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use doku_pay_core::Notification;
 use futures_util::future::BoxFuture;
@@ -11,15 +13,17 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, Row as _};
 use time::OffsetDateTime;
 
+use crate::batch::Batcher;
 use crate::handler::BoxError;
 use crate::receiver::{ClaimedHandler, Receiver, ReceiverBuilder};
 use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, StoreError};
 
 /// The embedded migrations, applied in order by [`PostgresStore::migrate`]: (version, SQL).
 /// A version once released is never edited; a change is a new version.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r"
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r"
 CREATE TABLE doku_inbox (
     key               text PRIMARY KEY,
     client_id         text NOT NULL,
@@ -41,30 +45,23 @@ CREATE TABLE doku_inbox (
 );
 CREATE INDEX doku_inbox_by_state ON doku_inbox (state, received_at);
 ",
-)];
+    ),
+    // No index on `state`: the planner chose it for the token-checked updates
+    // (`WHERE key = $1 AND state = 'inflight' ...`) over the primary key, walking every
+    // in-flight entry, dead ones included, on each completion. Without it every statement
+    // on a key uses the primary key, and a completion (changing no indexed column) is a
+    // HOT update. Listing walks `received_at`.
+    (
+        2,
+        r"
+DROP INDEX doku_inbox_by_state;
+CREATE INDEX doku_inbox_by_received ON doku_inbox (received_at, key);
+",
+    ),
+];
 
 /// Serialises concurrent migrations (several replicas starting at once).
 const MIGRATION_LOCK: i64 = 0x646f_6b75_696e_6278; // "dokuinbx"
-
-const CLAIM: &str = "
-WITH claimed AS (
-    INSERT INTO doku_inbox AS i (key, client_id, request_id, body_digest, path,
-        request_timestamp, signature, channel_code, body, state, token, lease_until)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'inflight', $10,
-        now() + $11 * interval '1 millisecond')
-    ON CONFLICT (key) DO UPDATE SET
-        state = 'inflight', token = EXCLUDED.token, lease_until = EXCLUDED.lease_until,
-        attempts = i.attempts + 1, updated_at = now(),
-        path = COALESCE(i.path, EXCLUDED.path),
-        request_timestamp = COALESCE(i.request_timestamp, EXCLUDED.request_timestamp),
-        signature = COALESCE(i.signature, EXCLUDED.signature),
-        channel_code = COALESCE(i.channel_code, EXCLUDED.channel_code),
-        body = COALESCE(i.body, EXCLUDED.body)
-    WHERE i.state = 'failed' OR (i.state = 'inflight' AND i.lease_until <= now())
-    RETURNING token
-)
-SELECT (SELECT token FROM claimed) AS token,
-       (SELECT state FROM doku_inbox WHERE key = $1) AS state";
 
 /// Renews without ever waiting for a row lock: a row locked right now is being completed
 /// (or claimed) by a transaction, and is checked again at the next renewal.
@@ -91,6 +88,50 @@ UPDATE doku_inbox SET state = 'failed', lease_until = NULL, token = NULL, update
     last_error = $3
 WHERE key = $1 AND state = 'inflight' AND token = $2";
 
+/// Claims a batch of keys (distinct, in key order so that concurrent batches lock rows in
+/// one order): each key's row is inserted, or taken over if the previous claim failed or its
+/// lease expired; the rows claimed answer their token, every key its state as of the
+/// statement's start.
+const CLAIM_BATCH: &str = "
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+        $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bigint[])
+        AS t(key, client_id, request_id, body_digest, path, request_timestamp, signature,
+             channel_code, body, token)
+),
+claimed AS (
+    INSERT INTO doku_inbox AS i (key, client_id, request_id, body_digest, path,
+        request_timestamp, signature, channel_code, body, state, token, lease_until)
+    SELECT key, client_id, request_id, body_digest, path, request_timestamp, signature,
+        channel_code, body, 'inflight', token, now() + $11 * interval '1 millisecond'
+    FROM input ORDER BY key
+    ON CONFLICT (key) DO UPDATE SET
+        state = 'inflight', token = EXCLUDED.token, lease_until = EXCLUDED.lease_until,
+        attempts = i.attempts + 1, updated_at = now(),
+        path = COALESCE(i.path, EXCLUDED.path),
+        request_timestamp = COALESCE(i.request_timestamp, EXCLUDED.request_timestamp),
+        signature = COALESCE(i.signature, EXCLUDED.signature),
+        channel_code = COALESCE(i.channel_code, EXCLUDED.channel_code),
+        body = COALESCE(i.body, EXCLUDED.body)
+    WHERE i.state = 'failed' OR (i.state = 'inflight' AND i.lease_until <= now())
+    RETURNING i.key, i.token
+)
+SELECT input.key, claimed.token, current.state
+FROM input
+LEFT JOIN claimed ON claimed.key = input.key
+LEFT JOIN doku_inbox AS current ON current.key = input.key";
+
+/// [`COMPLETE`] over a batch of (key, token): answers the pairs marked done.
+const COMPLETE_BATCH: &str = "
+UPDATE doku_inbox AS d SET state = 'done', lease_until = NULL, completed_at = now(),
+    updated_at = now(), last_error = NULL
+FROM (SELECT * FROM unnest($1::text[], $2::bigint[]) AS t(key, token) ORDER BY key) AS c
+WHERE d.key = c.key AND d.state = 'inflight' AND d.token = c.token
+RETURNING d.key, d.token";
+
+/// The most notifications one batched statement carries.
+const BATCH_MAX: usize = 64;
+
 /// The [`DedupeStore`] in PostgreSQL, a transactional inbox: one row per delivered
 /// notification in `doku_inbox`, keeping the request as received (key parts, path,
 /// `Request-Timestamp`, `Signature`, raw body), its state (`inflight`, `done`, `failed`),
@@ -101,6 +142,11 @@ WHERE key = $1 AND state = 'inflight' AND token = $2";
 ///   claim failed or its lease expired), committed at once, so other processes see it in
 ///   flight; renew, complete and release are token-checked `UPDATE`s. Leases are measured
 ///   with the database's clock, shared by every replica.
+/// * **Group commit:** claims (and completions outside [`PostgresStore::receiver`]) that
+///   arrive while earlier ones are running go to the database together, as one statement
+///   and one commit (at most 64 per statement, at most a quarter of the pool's connections
+///   each); a lone claim is sent at once. Each caller is answered only after its
+///   statement committed, so nothing is acknowledged that a crash could take back.
 /// * Done rows are kept (the deduplication horizon is the table's retention, unbounded
 ///   unless [`PostgresStore::purge_done`] is called), so a retry any time later is a
 ///   duplicate.
@@ -118,6 +164,27 @@ WHERE key = $1 AND state = 'inflight' AND token = $2";
 pub struct PostgresStore {
     pool: PgPool,
     lease: Duration,
+    batches: Arc<Batches>,
+}
+
+/// Claims and completions from concurrent deliveries, each group sent as one statement.
+struct Batches {
+    claims: Batcher<ClaimRow, Claimed>,
+    completions: Batcher<(String, i64), bool>,
+}
+
+/// One notification's claim, as the batch statement binds it.
+struct ClaimRow {
+    key: String,
+    client_id: String,
+    request_id: String,
+    body_digest: String,
+    path: Option<String>,
+    request_timestamp: Option<String>,
+    signature: Option<String>,
+    channel_code: Option<String>,
+    body: Option<Vec<u8>>,
+    token: ClaimToken,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -206,6 +273,7 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Self::ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect(url)
             .await
             .map_err(|e| db("cannot connect to PostgreSQL", &e))?;
@@ -216,16 +284,34 @@ impl PostgresStore {
 
     /// A store over this pool (migrations not applied: call [`PostgresStore::migrate`]).
     pub fn with_pool(pool: PgPool) -> Self {
+        Self::build(pool, Self::DEFAULT_LEASE)
+    }
+
+    fn build(pool: PgPool, lease: Duration) -> Self {
+        // A quarter of the pool for claims and a quarter for completions: the rest stays
+        // for transactional handlers, renewals and releases.
+        let parallel = (pool.options().get_max_connections() as usize / 4).max(1);
+        let (p, l) = (pool.clone(), millis(lease));
+        let claims = Batcher::new(BATCH_MAX, parallel, move |rows| {
+            Box::pin(claim_batch(p.clone(), l, rows))
+        });
+        let p = pool.clone();
+        let completions = Batcher::new(BATCH_MAX, parallel, move |pairs| {
+            Box::pin(complete_batch(p.clone(), pairs))
+        });
         Self {
             pool,
-            lease: Self::DEFAULT_LEASE,
+            lease,
+            batches: Arc::new(Batches {
+                claims,
+                completions,
+            }),
         }
     }
 
     /// How long a claim lasts without renewal (at least 1 ms).
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease.max(Duration::from_millis(1));
-        self
+    pub fn lease(self, lease: Duration) -> Self {
+        Self::build(self.pool, lease.max(Duration::from_millis(1)))
     }
 
     /// The pool, for the application's own queries.
@@ -388,32 +474,22 @@ impl PostgresStore {
         key: &DedupeKey,
         delivery: Option<&Delivery<'_>>,
     ) -> Result<Claimed, StoreError> {
-        let token = ClaimToken::new(crate::store::random_token());
         let n = delivery.map(|d| d.notification);
-        let row = sqlx::query(CLAIM)
-            .bind(key.to_store_key())
-            .bind(key.client_id())
-            .bind(key.request_id().as_str())
-            .bind(key.body_digest().as_str())
-            .bind(delivery.map(|d| d.path))
-            .bind(n.map(|n| n.timestamp()))
-            .bind(delivery.map(|d| d.signature))
-            .bind(n.and_then(|n| n.channel_code()))
-            .bind(n.map(|n| n.raw().as_ref()))
-            .bind(token_sql(token))
-            .bind(millis(self.lease))
-            .fetch_one(&self.pool)
+        self.batches
+            .claims
+            .submit(ClaimRow {
+                key: key.to_store_key(),
+                client_id: key.client_id().to_owned(),
+                request_id: key.request_id().as_str().to_owned(),
+                body_digest: key.body_digest().as_str().to_owned(),
+                path: delivery.map(|d| d.path.to_owned()),
+                request_timestamp: n.map(|n| n.timestamp().to_owned()),
+                signature: delivery.map(|d| d.signature.to_owned()),
+                channel_code: n.and_then(|n| n.channel_code()).map(str::to_owned),
+                body: n.map(|n| n.raw().to_vec()),
+                token: ClaimToken::new(crate::store::random_token()),
+            })
             .await
-            .map_err(|e| db("cannot claim", &e))?;
-        let claimed: Option<i64> = row.try_get("token").map_err(|e| db("cannot claim", &e))?;
-        let state: Option<String> = row.try_get("state").map_err(|e| db("cannot claim", &e))?;
-        Ok(match (claimed, state.as_deref()) {
-            (Some(t), _) if t == token_sql(token) => Claimed::New(token),
-            (_, Some("done")) => Claimed::Done,
-            // In flight, or changed by a concurrent claim since this statement's snapshot:
-            // the receiver asks again.
-            _ => Claimed::InFlight,
-        })
     }
 }
 
@@ -454,12 +530,10 @@ impl DedupeStore for PostgresStore {
     }
 
     async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
+        self.batches
+            .completions
+            .submit((key.to_store_key(), token_sql(token)))
             .await
-            .map_err(|e| db("cannot complete", &e))?;
-        self.complete_in(&mut conn, key, token).await
     }
 
     async fn release(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
@@ -482,6 +556,95 @@ impl DedupeStore for PostgresStore {
             .map_err(|e| db("cannot release", &e))?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Claims a batch in one statement. A key twice in the batch (the same notification
+/// delivered twice at once) is claimed once; its other delivery finds it in flight.
+async fn claim_batch(
+    pool: PgPool,
+    lease: i64,
+    rows: Vec<ClaimRow>,
+) -> Result<Vec<Claimed>, StoreError> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| rows[a].key.cmp(&rows[b].key));
+    order.dedup_by(|&mut a, &mut b| rows[a].key == rows[b].key);
+    let col = |f: &dyn Fn(&ClaimRow) -> Option<String>| -> Vec<Option<String>> {
+        order.iter().map(|&i| f(&rows[i])).collect()
+    };
+    let fail = |e: sqlx::Error| db("cannot claim", &e);
+    let answered = sqlx::query(CLAIM_BATCH)
+        .bind(col(&|r| Some(r.key.clone())))
+        .bind(col(&|r| Some(r.client_id.clone())))
+        .bind(col(&|r| Some(r.request_id.clone())))
+        .bind(col(&|r| Some(r.body_digest.clone())))
+        .bind(col(&|r| r.path.clone()))
+        .bind(col(&|r| r.request_timestamp.clone()))
+        .bind(col(&|r| r.signature.clone()))
+        .bind(col(&|r| r.channel_code.clone()))
+        .bind(
+            order
+                .iter()
+                .map(|&i| rows[i].body.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            order
+                .iter()
+                .map(|&i| token_sql(rows[i].token))
+                .collect::<Vec<_>>(),
+        )
+        .bind(lease)
+        .fetch_all(&pool)
+        .await
+        .map_err(fail)?;
+    let mut found: HashMap<String, (Option<i64>, Option<String>)> =
+        HashMap::with_capacity(answered.len());
+    for row in answered {
+        found.insert(
+            row.try_get("key").map_err(fail)?,
+            (
+                row.try_get("token").map_err(fail)?,
+                row.try_get("state").map_err(fail)?,
+            ),
+        );
+    }
+    Ok(rows
+        .iter()
+        .map(|r| match found.get(&r.key) {
+            Some((Some(t), _)) if *t == token_sql(r.token) => Claimed::New(r.token),
+            // Claimed by its twin in this batch, or found done or in flight.
+            Some((Some(_), _)) => Claimed::InFlight,
+            Some((None, Some(state))) if state == "done" => Claimed::Done,
+            // In flight, or changed by a concurrent claim since this statement's snapshot:
+            // the receiver asks again.
+            _ => Claimed::InFlight,
+        })
+        .collect())
+}
+
+/// Completes a batch of (key, token) in one statement.
+async fn complete_batch(
+    pool: PgPool,
+    mut pairs: Vec<(String, i64)>,
+) -> Result<Vec<bool>, StoreError> {
+    let asked = pairs.clone();
+    pairs.sort();
+    let (keys, tokens): (Vec<String>, Vec<i64>) = pairs.into_iter().unzip();
+    let done = sqlx::query(COMPLETE_BATCH)
+        .bind(keys)
+        .bind(tokens)
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| db("cannot complete", &e))?;
+    let mut completed = std::collections::HashSet::with_capacity(done.len());
+    for row in done {
+        let key: String = row.try_get("key").map_err(|e| db("cannot complete", &e))?;
+        let token: i64 = row
+            .try_get("token")
+            .map_err(|e| db("cannot complete", &e))?;
+        completed.insert((key, token));
+    }
+    Ok(asked.iter().map(|pair| completed.contains(pair)).collect())
 }
 
 /// The application's handler for a [`PostgresStore`] inbox: it receives the notification
