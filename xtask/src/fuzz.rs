@@ -1,10 +1,27 @@
 //! `cargo xtask fuzz [--seconds N] [--target NAME]`: builds the `fuzz/` crate's libFuzzer
 //! targets with nightly and SanitizerCoverage (the flags cargo-fuzz passes, without needing
-//! cargo-fuzz), seeds each target's corpus from the shared signature vectors' bodies and the
-//! channels' JSON fixtures, and runs every target (or one) for `N` seconds with the DOKU
-//! dictionary (`fuzz/doku.dict`). A crash fails the command and names the input libFuzzer
-//! saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture under
-//! `tests/` and fix the cause.
+//! cargo-fuzz), seeds each target's corpus, and runs every target (or one) for `N` seconds
+//! with the DOKU dictionary (`fuzz/doku.dict`). A crash fails the command and names the input
+//! libFuzzer saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture
+//! under the crate's `tests/` and fix the cause.
+//!
+//! The targets (`fuzz/fuzz_targets/*.rs`, each file's doc comment says what it checks):
+//!
+//! | target | what it drives | against |
+//! | --- | --- | --- |
+//! | `notification` | `NotificationVerifier::verify` on arbitrary headers and body, and on the body signed | forged input never accepted; signed input accepted exactly when the envelope reads |
+//! | `envelope` | `Envelope::from_json_bytes` | serde_json (grammar, UTF-8, `Value`) |
+//! | `amount_timestamp` | `Amount`, `clock::parse_timestamp` | the number's exact digits, `time`'s RFC 3339 |
+//! | `unified_request` | `validate::decode_json::<PaymentRequest>`, LinkAja's `to_wire`, `Rules::check` | a built wire body passes its rules |
+//! | `answers` | every registered channel's create, cancel and refund readers (`Call::read`) on an arbitrary status and body; `DokuError::from_response` | what `answer.rs` promises: echoes equal the request, required fields and a status present, a redirect only while open, the body kept |
+//! | `sim_request` | every simulator plugin's `decode_create` / `decode_cancel` / `decode_refund` | the channel's `Rules::check` (same violations), the body's invoice and amount |
+//! | `receiver` | `NotificationService::call` (tower) with a `MemoryStore`, raw and signed | 2xx only for a signed notification the handler took; unsigned input never reaches it |
+//!
+//! Seeds (`write_seeds`): the bodies of the signature vectors, every channel's JSON
+//! fixtures and the wire bodies the channels build from their unified fixtures, each framed
+//! as the target reads its input (channel, operation and status bytes; the receiver's
+//! request form). `.ci/run` runs every target 10 s so that none rots; a long run is
+//! `cargo xtask fuzz --seconds 1800`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,7 +140,7 @@ fn targets(fuzz: &Path, only: Option<&str>) -> Result<Vec<String>, String> {
 /// the copy of `../shared/vectors/signature.json`), every channel's JSON fixture (the guides'
 /// requests and answers) and the wire body each channel builds from its unified fixtures
 /// (what the simulator receives from this library), each written in the layout of the
-/// targets it feeds (see [`framed`]).
+/// targets it feeds (see `framed`).
 fn write_seeds(root: &Path, seeds: &Path, targets: &[String]) -> Result<usize, String> {
     let bodies = bodies(root)?;
     let mut count = 0;
