@@ -1,10 +1,27 @@
 //! `cargo xtask fuzz [--seconds N] [--target NAME]`: builds the `fuzz/` crate's libFuzzer
 //! targets with nightly and SanitizerCoverage (the flags cargo-fuzz passes, without needing
-//! cargo-fuzz), seeds each target's corpus from the shared signature vectors' bodies and the
-//! channels' JSON fixtures, and runs every target (or one) for `N` seconds with the DOKU
-//! dictionary (`fuzz/doku.dict`). A crash fails the command and names the input libFuzzer
-//! saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture under
-//! `tests/` and fix the cause.
+//! cargo-fuzz), seeds each target's corpus, and runs every target (or one) for `N` seconds
+//! with the DOKU dictionary (`fuzz/doku.dict`). A crash fails the command and names the input
+//! libFuzzer saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture
+//! under the crate's `tests/` and fix the cause.
+//!
+//! The targets (`fuzz/fuzz_targets/*.rs`, each file's doc comment says what it checks):
+//!
+//! | target | what it drives | against |
+//! | --- | --- | --- |
+//! | `notification` | `NotificationVerifier::verify` on arbitrary headers and body, and on the body signed | forged input never accepted; signed input accepted exactly when the envelope reads |
+//! | `envelope` | `Envelope::from_json_bytes` | serde_json (grammar, UTF-8, `Value`) |
+//! | `amount_timestamp` | `Amount`, `clock::parse_timestamp` | the number's exact digits, `time`'s RFC 3339 |
+//! | `unified_request` | `validate::decode_json::<PaymentRequest>`, LinkAja's `to_wire`, `Rules::check` | a built wire body passes its rules |
+//! | `answers` | every registered channel's create, cancel and refund readers (`Call::read`) on an arbitrary status and body; `DokuError::from_response` | what `answer.rs` promises: echoes equal the request, required fields and a status present, a redirect only while open, the body kept |
+//! | `sim_request` | every simulator plugin's `decode_create` / `decode_cancel` / `decode_refund` | the channel's `Rules::check` (same violations), the body's invoice and amount |
+//! | `receiver` | `NotificationService::call` (tower) with a `MemoryStore`, raw and signed | 2xx only for a signed notification the handler took; unsigned input never reaches it |
+//!
+//! Seeds (`write_seeds`): the bodies of the signature vectors, every channel's JSON
+//! fixtures and the wire bodies the channels build from their unified fixtures, each framed
+//! as the target reads its input (channel, operation and status bytes; the receiver's
+//! request form). `.ci/run` runs every target 10 s so that none rots; a long run is
+//! `cargo xtask fuzz --seconds 1800`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,7 +60,7 @@ pub(crate) fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<(), S
     }
     println!("fuzz: built in {:.0?}", started.elapsed());
     let seeds = target_dir.join("seeds");
-    let count = write_seeds(root, &seeds)?;
+    let count = write_seeds(root, &seeds, &targets)?;
     println!("fuzz: {count} seed inputs");
     let mut crashed = Vec::new();
     for name in &targets {
@@ -60,7 +77,7 @@ pub(crate) fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<(), S
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
             .arg("-print_final_stats=1")
             .arg(&corpus)
-            .arg(&seeds)
+            .arg(seeds.join(name))
             .output()
             .map_err(|e| format!("{}: {e}", binary.display()))?;
         let log = String::from_utf8_lossy(&output.stderr);
@@ -119,10 +136,28 @@ fn targets(fuzz: &Path, only: Option<&str>) -> Result<Vec<String>, String> {
     }
 }
 
-/// Seeds: every body of the signature vectors (`crates/doku-pay-core/tests/fixtures`, the copy
-/// of `../shared/vectors/signature.json`) and every channel's JSON fixture.
-fn write_seeds(root: &Path, seeds: &Path) -> Result<usize, String> {
-    std::fs::create_dir_all(seeds).map_err(|e| format!("{}: {e}", seeds.display()))?;
+/// The seed inputs: every body of the signature vectors (`crates/doku-pay-core/tests/fixtures`,
+/// the copy of `../shared/vectors/signature.json`), every channel's JSON fixture (the guides'
+/// requests and answers) and the wire body each channel builds from its unified fixtures
+/// (what the simulator receives from this library), each written in the layout of the
+/// targets it feeds (see `framed`).
+fn write_seeds(root: &Path, seeds: &Path, targets: &[String]) -> Result<usize, String> {
+    let bodies = bodies(root)?;
+    let mut count = 0;
+    for target in targets {
+        let dir = seeds.join(target);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (i, input) in framed(target, &bodies).iter().enumerate() {
+            let path = dir.join(format!("seed-{i:04}"));
+            std::fs::write(&path, input).map_err(|e| format!("{}: {e}", path.display()))?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Every seed body.
+fn bodies(root: &Path) -> Result<Vec<Vec<u8>>, String> {
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     let vectors = root.join("crates/doku-pay-core/tests/fixtures/signature.json");
     let text =
@@ -134,22 +169,79 @@ fn write_seeds(root: &Path, seeds: &Path) -> Result<usize, String> {
             inputs.push(body.as_bytes().to_vec());
         }
     }
+    let registry = doku_pay::Registry::global();
+    let merchant = doku_pay::Merchant::validation_only();
     let channels = root.join("channels");
     let crates =
         std::fs::read_dir(&channels).map_err(|e| format!("{}: {e}", channels.display()))?;
-    for channel in crates.flatten() {
-        let Ok(files) = std::fs::read_dir(channel.path().join("tests/fixtures")) else {
+    let mut crates: Vec<_> = crates.flatten().map(|c| c.path()).collect();
+    crates.sort();
+    for channel in crates {
+        let Ok(files) = std::fs::read_dir(channel.join("tests/fixtures")) else {
             continue;
         };
-        for file in files.flatten() {
-            if file.path().extension().is_some_and(|e| e == "json") {
-                inputs.push(std::fs::read(file.path()).map_err(|e| format!("{e}"))?);
+        let mut files: Vec<_> = files.flatten().map(|f| f.path()).collect();
+        files.sort();
+        for file in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "json"))
+        {
+            let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            // A unified request: also the wire body its channel sends for it.
+            let unified = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("unified"));
+            let id = channel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if let (true, Ok(ch)) = (unified, registry.get(id)) {
+                let req: doku_pay::PaymentRequest = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                let call = ch
+                    .create(&req, &merchant)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                inputs.push(call.body().to_vec());
             }
+            inputs.push(bytes);
         }
     }
-    for (i, input) in inputs.iter().enumerate() {
-        let path = seeds.join(format!("seed-{i:03}"));
-        std::fs::write(&path, input).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(inputs)
+}
+
+/// The channels the `answers` and `sim_request` targets pick from by their first byte (every
+/// registered channel, in id order, as the targets order them).
+const CHANNELS: u8 = 7;
+
+/// The seed inputs of `target`, from the bodies: as they are for the targets that read a
+/// body alone; behind the channel, operation and status bytes (200) of `answers`; behind
+/// `sim_request`'s channel and operation byte (with OVO's checksum set right); as a signed
+/// POST of the receiver's request form (`flags`, `METHOD PATH`, headers, empty line, body).
+fn framed(target: &str, bodies: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let prefixed = |prefix: &dyn Fn(u8, u8) -> Vec<u8>| -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for body in bodies {
+            for channel in 0..CHANNELS {
+                for op in 0..3 {
+                    let mut input = prefix(channel, op);
+                    input.extend_from_slice(body);
+                    out.push(input);
+                }
+            }
+        }
+        out
+    };
+    match target {
+        "answers" => prefixed(&|channel, op| vec![channel, op, 0]),
+        "sim_request" => prefixed(&|channel, op| vec![channel, op | 0x80]),
+        "receiver" => bodies
+            .iter()
+            .map(|body| {
+                let mut input = b"\0POST /payments/notifications\n\
+                    content-type: application/json\n\n"
+                    .to_vec();
+                input.extend_from_slice(body);
+                input
+            })
+            .collect(),
+        _ => bodies.to_vec(),
     }
-    Ok(inputs.len())
 }

@@ -13,7 +13,8 @@
 //! * `cargo xtask msrv` checks that nothing the workspace builds needs a newer Rust than its
 //!   declared `rust-version`.
 //! * `cargo xtask fuzz [--seconds N] [--target NAME]` builds the `fuzz/` crate's libFuzzer
-//!   targets with nightly and runs each for N seconds (20 by default); a crash fails it.
+//!   targets with nightly and runs each (seven: `xtask/src/fuzz.rs` lists them) for N seconds
+//!   (20 by default); a crash fails it.
 //!
 //! The generator knows no channel by name: it iterates [`doku_pay::Registry::global`], which
 //! holds every channel the facade links with its default features.

@@ -45,3 +45,45 @@ async fn the_sample_goes_through_the_simulator() {
     assert_eq!(status.status, PaymentStatus::Success);
     assert_eq!(sim.stats().orders, 1);
 }
+
+/// The plugin reads `order.amount` as the whole number sent, past `Amount`'s 12 digits too:
+/// ShopeePay's guide states no length, so none is enforced (the `sim_request` fuzz target's
+/// first finding, which checks the decoded amount against the body's number).
+#[test]
+fn the_plugin_reads_the_amount_as_sent() {
+    use doku_pay_core::{ClientId, Merchant, SecretKey};
+    use doku_pay_shopeepay::sim::ShopeePaySim;
+    use doku_pay_sim::{Rejection, SimChannel, SimRequest};
+
+    let merchant = Merchant::new(
+        ClientId::new(CLIENT_ID).unwrap(),
+        SecretKey::new(SECRET).unwrap(),
+    );
+    let headers = http::HeaderMap::new();
+    let rows: &[(&str, Option<u64>)] = &[
+        ("150000", Some(150_000)),
+        ("999999999999", Some(999_999_999_999)),
+        ("999999999999150000", Some(999_999_999_999_150_000)),
+        ("18446744073709551615", Some(u64::MAX)),
+        ("18446744073709551616", None),
+        ("1.5", None),
+        ("-1", None),
+        ("\"150000\"", None),
+    ];
+    for (amount, want) in rows {
+        let body =
+            format!(r#"{{"order":{{"invoice_number":"INV-20210124-0","amount":{amount}}}}}"#);
+        let request = SimRequest::new(body.as_bytes(), &headers, &merchant, "/fuzz");
+        match (ShopeePaySim.decode_create(&request), want) {
+            (Ok(order), Some(want)) => assert_eq!(order.amount, *want, "{amount}"),
+            (Err(Rejection::Invalid(v)), None) => {
+                assert_eq!(
+                    v.to_string(),
+                    "order.amount: must be a whole number",
+                    "{amount}"
+                );
+            }
+            (got, _) => panic!("{amount}: {got:?}"),
+        }
+    }
+}

@@ -418,6 +418,16 @@ fn envelope_reading_table() {
             br#"{"order":{"amount":-1,"amount":1}}"#,
             Err("`order.amount`: amount must not be negative"),
         ),
+        // A member repeated is refused, whatever the first holds (a `Value` would keep only
+        // the last; found by the `envelope` fuzz target, whose oracle is a `Value`).
+        (
+            br#"{"order":{"amount":1},"order":{"amount":2}}"#,
+            Err("duplicate field `order`"),
+        ),
+        (
+            br#"{"order":{"invoice_number":"LINKAJA23052595","amount":"0000000000000000000000000000000000000000000000000143355833463931341111.00"},"order":{}}"#,
+            Err("`order.amount`: amount must have at most 12 digits"),
+        ),
     ];
     for (body, want) in rows {
         let got = doku_pay_core::notification::Envelope::from_json_bytes(body);

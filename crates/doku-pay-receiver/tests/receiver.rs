@@ -18,6 +18,8 @@ use doku_pay_receiver::{
     Receiver, StoreError, expect_payment,
 };
 use doku_pay_testkit::{NotificationOnly, notification_only_descriptor};
+use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -1213,61 +1215,90 @@ fn configuration_errors_are_reported_not_panicked() {
     assert!(err.to_string().contains("no merchant"), "{err}");
 }
 
-#[tokio::test]
-async fn random_input_never_gets_a_5xx() {
+/// One change of a valid, signed request.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// XOR a byte of the body with a non-zero mask.
+    FlipByte(proptest::sample::Index, u8),
+    /// Arbitrary bytes as the body.
+    Body(Vec<u8>),
+    /// A visible-ASCII value (spaces included) in one of the signed headers.
+    Header(usize, String),
+    /// The body cut short.
+    Truncate(proptest::sample::Index),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<proptest::sample::Index>(), any::<u8>())
+            .prop_map(|(i, m)| Damage::FlipByte(i, m | 1)),
+        proptest::collection::vec(any::<u8>(), 0..300).prop_map(Damage::Body),
+        (0..4usize, "[ -~]{0,60}").prop_map(|(h, v)| Damage::Header(h, v)),
+        any::<proptest::sample::Index>().prop_map(Damage::Truncate),
+    ]
+}
+
+/// A runner for the property tests below: `cases` cases, failures shrunk, none persisted.
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn damaged_input_never_gets_a_5xx() {
     let rec = Recorder::default();
     let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
         .build()
         .unwrap();
+    let rt = current_thread();
     let valid = Req::good("r-fuzz");
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
-    for i in 0..2000 {
-        let mut headers = http::HeaderMap::new();
-        for (n, v) in &valid.headers {
-            headers.insert(*n, v.parse().unwrap());
-        }
-        let mut body = valid.body.clone();
-        match i % 4 {
-            0 => {
-                // Flip a byte of the body.
-                let at = (next() as usize) % body.len();
-                body[at] ^= (next() as u8) | 1;
+    let statuses: Mutex<BTreeMap<u16, usize>> = Mutex::default();
+    runner(2000)
+        .run(&damage(), |damage| {
+            let mut headers = http::HeaderMap::new();
+            for (n, v) in &valid.headers {
+                headers.insert(*n, v.parse().unwrap());
             }
-            1 => {
-                // Random bytes as the body.
-                body = (0..(next() % 300)).map(|_| next() as u8).collect();
+            let mut body = valid.body.clone();
+            match &damage {
+                Damage::FlipByte(at, mask) => {
+                    let at = at.index(body.len());
+                    body[at] ^= mask;
+                }
+                Damage::Body(bytes) => body.clone_from(bytes),
+                Damage::Header(h, v) => {
+                    let names = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
+                    headers.insert(names[*h], v.parse().unwrap());
+                }
+                Damage::Truncate(at) => body.truncate(at.index(body.len())),
             }
-            2 => {
-                // A random visible-ASCII value in a random header.
-                let names = ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"];
-                let name = names[(next() as usize) % names.len()];
-                let v: String = (0..(next() % 60))
-                    .map(|_| (0x20 + (next() % 0x5f) as u8) as char)
-                    .collect();
-                headers.insert(name, v.parse().unwrap());
-            }
-            _ => {
-                // Truncate the body.
-                body.truncate((next() as usize) % body.len());
-            }
-        }
-        let answer = receiver.process(&headers, &body).await;
-        assert!(
-            answer.status.is_client_error(),
-            "input {i}: {} {}",
-            answer.status,
-            answer.reason
-        );
-        *statuses.entry(answer.status.as_u16()).or_default() += 1;
-    }
-    assert_eq!(rec.calls(), 0);
+            let answer = rt.block_on(receiver.process(&headers, &body));
+            prop_assert!(
+                answer.status.is_client_error(),
+                "{} {}",
+                answer.status,
+                answer.reason
+            );
+            prop_assert_eq!(rec.calls(), 0);
+            *statuses
+                .lock()
+                .unwrap()
+                .entry(answer.status.as_u16())
+                .or_default() += 1;
+            Ok(())
+        })
+        .unwrap();
+    let statuses = statuses.into_inner().unwrap();
     assert!(statuses.contains_key(&401), "{statuses:?}");
 }
 
@@ -1577,130 +1608,89 @@ async fn expired_entries_are_reclaimed_by_the_next_claim_without_a_full_scan() {
 }
 
 /// A generated JSON body and what the receiver must make of it.
+#[derive(Clone, Debug)]
 struct Case {
     body: Vec<u8>,
     /// `None`: any of 200 (handled, unrouted), 400; `Some`: exactly this outcome.
     expect: Option<doku_pay_receiver::Outcome>,
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn text(&mut self) -> String {
-        let len = self.below(12);
-        (0..len)
-            .map(|_| match self.below(4) {
-                0 => char::from_u32(0x20 + self.below(0x5f) as u32).unwrap(),
-                1 => ['é', '"', '\\', '\u{0}', '💸', '\n'][self.below(6) as usize],
-                _ => char::from(b'A' + self.below(26) as u8),
-            })
-            .collect()
-    }
-    /// Any JSON value, nested a little.
-    fn value(&mut self, depth: u32) -> Value {
-        match self.below(if depth == 0 { 5 } else { 7 }) {
-            0 => Value::Null,
-            1 => json!(self.below(2) == 0),
-            2 => json!(self.next() as i64),
-            3 => json!((self.next() as f64) / 7.0),
-            4 => json!(self.text()),
-            5 => Value::Array((0..self.below(4)).map(|_| self.value(depth - 1)).collect()),
-            _ => Value::Object(
-                (0..self.below(4))
-                    .map(|_| (self.text(), self.value(depth - 1)))
-                    .collect(),
-            ),
-        }
-    }
+/// Short text with the characters that trouble JSON and UTF-8 readers.
+fn text() -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        proptest::char::range(' ', '~'),
+        proptest::sample::select(vec!['é', '"', '\\', '\u{0}', '💸', '\n']),
+        proptest::char::range('A', 'Z'),
+        proptest::char::range('A', 'Z'),
+    ];
+    proptest::collection::vec(ch, 0..12).prop_map(|cs| cs.into_iter().collect())
 }
 
-/// A notification-shaped body with each field valid, absent or wrong, and the outcome
-/// that combination must get.
-fn generated_case(rng: &mut Rng) -> Case {
-    use doku_pay_receiver::Outcome;
-    // Each field: Some(value) to set it, None to leave it out; `typed` is false when the
-    // value's type makes the whole envelope unreadable; `present` when the field is usable.
-    let mut typed = true;
-    let mut object = serde_json::Map::new();
-    for _ in 0..rng.below(3) {
-        object.insert(format!("x_{}", rng.text()), rng.value(3));
-    }
-    #[derive(PartialEq)]
-    enum Route {
-        Mapped,
-        Panics,
-        Unrouted,
-        NoChannel,
-    }
-    let route = match rng.below(9) {
-        0..=3 => {
-            object.insert("channel".into(), json!({"id": "EMONEY_TESTPAY"}));
-            Route::Mapped
-        }
-        4 => {
-            object.insert("channel".into(), json!({"id": "EMONEY_PANICPAY"}));
-            Route::Panics
-        }
-        5 => {
-            object.insert(
-                "channel".into(),
-                json!({"id": format!("NOBODY_{}", rng.text())}),
-            );
-            Route::Unrouted
-        }
-        6 => {
-            match rng.below(3) {
-                0 => {}
-                1 => {
-                    object.insert("channel".into(), json!({}));
-                }
-                _ => {
-                    object.insert("channel".into(), Value::Null);
-                }
-            }
-            Route::NoChannel
-        }
+/// Any JSON value, nested a little.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(|n| json!((n as f64) / 7.0)),
+        text().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((text(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// Where a generated notification is routed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Route {
+    Mapped,
+    Panics,
+    Unrouted,
+    NoChannel,
+}
+
+/// `channel`: the member to set, if any, and where that routes.
+fn channel() -> impl Strategy<Value = (Option<Value>, Route)> {
+    prop_oneof![
+        4 => Just((Some(json!({"id": "EMONEY_TESTPAY"})), Route::Mapped)),
+        1 => Just((Some(json!({"id": "EMONEY_PANICPAY"})), Route::Panics)),
+        1 => text().prop_map(|t| (Some(json!({"id": format!("NOBODY_{t}")})), Route::Unrouted)),
+        1 => prop_oneof![
+            Just((None, Route::NoChannel)),
+            Just((Some(json!({})), Route::NoChannel)),
+            Just((Some(Value::Null), Route::NoChannel)),
+        ],
         // Liberal: a `channel` of another shape is absent; an id sent as a number is its
         // text (a code no crate registers).
-        7 => {
-            object.insert("channel".into(), json!("EMONEY_TESTPAY"));
-            Route::NoChannel
-        }
-        _ => {
-            object.insert("channel".into(), json!({"id": 7}));
-            Route::Unrouted
-        }
-    };
-    let mut complete = true;
-    // The order's fields matter only if the order is sent.
-    let mut order_typed = true;
-    let mut order = serde_json::Map::new();
-    match rng.below(5) {
-        0 => complete = false,
+        1 => Just((Some(json!("EMONEY_TESTPAY")), Route::NoChannel)),
+        1 => Just((Some(json!({"id": 7})), Route::Unrouted)),
+    ]
+}
+
+/// `order.invoice_number`: the value, if sent.
+fn invoice() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        1 => Just(None),
         // Liberal: an invoice number sent as a number is its text.
-        1 => {
-            order.insert("invoice_number".into(), json!(42));
-        }
-        _ => {
-            order.insert("invoice_number".into(), json!(rng.text()));
-        }
-    }
-    let valid_amounts = [
+        1 => Just(Some(json!(42))),
+        3 => text().prop_map(|t| Some(json!(t))),
+    ]
+}
+
+/// `order.amount`: the member (`Some(Value::Null)` for `null`, `None` absent) and whether it
+/// is a readable amount (`None` when there is none to read).
+fn amount() -> impl Strategy<Value = (Option<Value>, Option<bool>)> {
+    let valid = proptest::sample::select(vec![
         json!(0),
         json!(150000),
         json!("10000.00"),
         json!(999_999_999_999_u64),
-    ];
-    let bad_amounts = [
+    ]);
+    let bad = proptest::sample::select(vec![
         json!(-1),
         json!(1.5),
         json!("10000.50"),
@@ -1709,165 +1699,224 @@ fn generated_case(rng: &mut Rng) -> Case {
         json!({}),
         json!(1e13),
         json!(1_000_000_000_000_u64),
+    ]);
+    prop_oneof![
+        1 => Just((None, None)),
+        1 => Just((Some(Value::Null), None)),
+        1 => bad.prop_map(|v| (Some(v), Some(false))),
+        3 => valid.prop_map(|v| (Some(v), Some(true))),
+    ]
+}
+
+/// `transaction`: the member, if sent, and whether it carries a usable status.
+fn transaction() -> impl Strategy<Value = (Option<Value>, bool)> {
+    let status = prop_oneof![
+        3 => proptest::sample::select(vec!["SUCCESS", "FAILED", "PENDING"]).prop_map(String::from),
+        1 => text(),
     ];
-    match rng.below(6) {
-        0 => complete = false,
-        1 => {
-            order.insert("amount".into(), Value::Null);
-            complete = false;
-        }
-        2 => {
-            let v = bad_amounts[rng.below(bad_amounts.len() as u64) as usize].clone();
-            order.insert("amount".into(), v);
-            order_typed = false;
-        }
-        _ => {
-            let v = valid_amounts[rng.below(valid_amounts.len() as u64) as usize].clone();
-            order.insert("amount".into(), v);
-        }
-    }
-    match rng.below(8) {
-        0 => complete = false,
-        // Liberal: an `order` of another shape is absent.
-        1 => {
-            object.insert("order".into(), json!([1, 2]));
-            complete = false;
-        }
-        _ => {
-            object.insert("order".into(), Value::Object(order));
-            typed &= order_typed;
-        }
-    }
-    match rng.below(6) {
-        0 => complete = false,
-        1 => {
-            object.insert("transaction".into(), json!({"status": null}));
-            complete = false;
-        }
+    let date = prop_oneof![
+        Just(None),
+        Just(Some(Value::Null)),
+        // Liberal: a date of another shape is kept as text, read as no date.
+        any::<i64>().prop_map(|n| Some(json!(n))),
+        text().prop_map(|t| Some(json!(t))),
+    ];
+    prop_oneof![
+        1 => Just((None, false)),
+        1 => Just((Some(json!({"status": null})), false)),
         // Liberal: a status sent as a number is its text (an unknown status, still handled).
-        2 => {
-            object.insert("transaction".into(), json!({"status": 1}));
-        }
-        _ => {
+        1 => Just((Some(json!({"status": 1})), true)),
+        3 => (status, date).prop_map(|(status, date)| {
             let mut tx = serde_json::Map::new();
-            let status = ["SUCCESS", "FAILED", "PENDING"][rng.below(3) as usize];
-            let status = if rng.below(4) == 0 {
-                rng.text()
-            } else {
-                status.to_owned()
-            };
             tx.insert("status".into(), json!(status));
-            match rng.below(4) {
-                0 => {}
-                1 => {
-                    tx.insert("date".into(), Value::Null);
-                }
-                // Liberal: a date of another shape is kept as text, read as no date.
-                2 => {
-                    tx.insert("date".into(), json!(rng.next() as i64));
-                }
-                _ => {
-                    tx.insert("date".into(), json!(rng.text()));
-                }
+            if let Some(date) = date {
+                tx.insert("date".into(), date);
             }
-            object.insert("transaction".into(), Value::Object(tx));
-        }
-    }
-    let expect = if !typed {
-        Outcome::Rejected
-    } else {
-        // A channel no crate claims (or none named) still reaches the handler when the
-        // envelope names a payment; without invoice, amount and status it cannot be one.
-        match route {
-            Route::NoChannel | Route::Unrouted if complete => Outcome::Unrouted,
-            Route::NoChannel | Route::Unrouted => Outcome::Rejected,
-            Route::Panics => Outcome::Misconfigured,
-            Route::Mapped if complete => Outcome::Handled,
-            Route::Mapped => Outcome::Rejected,
-        }
-    };
-    Case {
-        body: serde_json::to_vec(&Value::Object(object)).unwrap(),
-        expect: Some(expect),
-    }
+            (Some(Value::Object(tx)), true)
+        }),
+    ]
+}
+
+/// A notification-shaped body with each field valid, absent or wrong, and the outcome
+/// that combination must get.
+fn generated_case() -> impl Strategy<Value = Case> {
+    use doku_pay_receiver::Outcome;
+    // The order: absent, of another shape (liberal: read as absent), or an object.
+    let order = prop_oneof![1 => Just(0u8), 1 => Just(1u8), 6 => Just(2u8)];
+    (
+        proptest::collection::vec((text(), json_value()), 0..3),
+        channel(),
+        invoice(),
+        amount(),
+        order,
+        transaction(),
+    )
+        .prop_map(
+            |(
+                extra,
+                (channel, route),
+                invoice,
+                (amount, readable),
+                order_shape,
+                (tx, has_status),
+            )| {
+                let mut object = serde_json::Map::new();
+                for (name, value) in extra {
+                    object.insert(format!("x_{name}"), value);
+                }
+                if let Some(channel) = channel {
+                    object.insert("channel".into(), channel);
+                }
+                let mut order = serde_json::Map::new();
+                if let Some(invoice) = &invoice {
+                    order.insert("invoice_number".into(), invoice.clone());
+                }
+                if let Some(amount) = amount {
+                    order.insert("amount".into(), amount);
+                }
+                let mut typed = true;
+                let mut complete = invoice.is_some() && readable == Some(true) && has_status;
+                match order_shape {
+                    0 => complete = false,
+                    1 => {
+                        object.insert("order".into(), json!([1, 2]));
+                        complete = false;
+                    }
+                    _ => {
+                        object.insert("order".into(), Value::Object(order));
+                        typed = readable != Some(false);
+                    }
+                }
+                if let Some(tx) = tx {
+                    object.insert("transaction".into(), tx);
+                }
+                let expect = if !typed {
+                    Outcome::Rejected
+                } else {
+                    // A channel no crate claims (or none named) still reaches the handler when
+                    // the envelope names a payment; without invoice, amount and status it cannot
+                    // be one.
+                    match route {
+                        Route::NoChannel | Route::Unrouted if complete => Outcome::Unrouted,
+                        Route::NoChannel | Route::Unrouted => Outcome::Rejected,
+                        Route::Panics => Outcome::Misconfigured,
+                        Route::Mapped if complete => Outcome::Handled,
+                        Route::Mapped => Outcome::Rejected,
+                    }
+                };
+                Case {
+                    body: serde_json::to_vec(&Value::Object(object)).unwrap(),
+                    expect: Some(expect),
+                }
+            },
+        )
+}
+
+/// One byte-level change of a body.
+#[derive(Clone, Debug)]
+enum Mutation {
+    Flip(proptest::sample::Index, u8),
+    Remove(proptest::sample::Index),
+    Insert(proptest::sample::Index, u8),
+    Truncate(proptest::sample::Index),
 }
 
 /// A valid body mutated at the byte level (most are no longer JSON, some are JSON of
 /// another shape), to be re-signed so that it passes verification.
-fn mutated_case(rng: &mut Rng) -> Case {
-    let mut body = good_body(&format!("INV-{}", rng.below(1000)));
-    for _ in 0..=rng.below(3) {
-        let at = rng.below(body.len() as u64) as usize;
-        match rng.below(4) {
-            0 => body[at] ^= (rng.next() as u8) | 1,
-            1 => {
-                body.remove(at);
+fn mutated_case() -> impl Strategy<Value = Case> {
+    use proptest::sample::Index;
+    let mutation = prop_oneof![
+        (any::<Index>(), any::<u8>()).prop_map(|(i, m)| Mutation::Flip(i, m | 1)),
+        any::<Index>().prop_map(Mutation::Remove),
+        (
+            any::<Index>(),
+            proptest::sample::select(b"{}[]\\\",:0-.eE9 tfn".to_vec())
+        )
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<Index>().prop_map(Mutation::Truncate),
+    ];
+    (0..1000u32, proptest::collection::vec(mutation, 1..=4)).prop_map(|(invoice, mutations)| {
+        let mut body = good_body(&format!("INV-{invoice}"));
+        for m in mutations {
+            if body.is_empty() {
+                break;
             }
-            2 => body.insert(at, b"{}[]\\\",:0-.eE9 tfn"[rng.below(17) as usize]),
-            _ => body.truncate(at),
+            match m {
+                Mutation::Flip(at, mask) => {
+                    let at = at.index(body.len());
+                    body[at] ^= mask;
+                }
+                Mutation::Remove(at) => {
+                    body.remove(at.index(body.len()));
+                }
+                Mutation::Insert(at, b) => body.insert(at.index(body.len()), b),
+                Mutation::Truncate(at) => body.truncate(at.index(body.len())),
+            }
         }
-        if body.is_empty() {
-            break;
-        }
-    }
-    Case { body, expect: None }
+        Case { body, expect: None }
+    })
 }
 
-#[tokio::test]
-async fn resigned_random_notifications_never_panic_and_only_well_formed_ones_are_handled() {
+#[test]
+fn resigned_generated_notifications_never_panic_and_only_well_formed_ones_are_handled() {
     use doku_pay_receiver::Outcome;
     let rec = Recorder::default();
     let receiver = both_merchants(Receiver::builder(PATH, rec.ok_handler()))
         .build()
         .unwrap();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut handled = Vec::new();
-    for i in 0..3000 {
-        let case = if i % 3 == 0 {
-            mutated_case(&mut rng)
-        } else {
-            generated_case(&mut rng)
-        };
-        let rid = format!("f-{i}");
-        let req = Req::signed(MCH_A, SK_A, &rid, PATH, case.body.clone());
-        let answer = receiver.process(&header_map(&req), &case.body).await;
-        let body_text = String::from_utf8_lossy(&case.body);
-        match case.expect {
-            Some(expected) => assert_eq!(
-                answer.outcome, expected,
-                "input {i}: {answer:?} for {body_text}"
-            ),
-            None => assert!(
-                matches!(
-                    answer.outcome,
-                    Outcome::Handled | Outcome::Unrouted | Outcome::Rejected
+    let rt = current_thread();
+    let strategy = prop_oneof![1 => mutated_case(), 2 => generated_case()];
+    // Every run (shrinking included) gets its own Request-Id.
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<BTreeMap<String, usize>> = Mutex::default();
+    let handled: Mutex<Vec<String>> = Mutex::default();
+    runner(3000)
+        .run(&strategy, |case| {
+            let rid = format!("f-{}", next.fetch_add(1, Ordering::SeqCst));
+            let req = Req::signed(MCH_A, SK_A, &rid, PATH, case.body.clone());
+            let answer = rt.block_on(receiver.process(&header_map(&req), &case.body));
+            let body_text = String::from_utf8_lossy(&case.body);
+            match case.expect {
+                Some(expected) => {
+                    prop_assert_eq!(answer.outcome, expected, "{:?} for {}", answer, body_text);
+                }
+                None => prop_assert!(
+                    matches!(
+                        answer.outcome,
+                        Outcome::Handled | Outcome::Unrouted | Outcome::Rejected
+                    ),
+                    "{answer:?} for {body_text}"
                 ),
-                "input {i}: {answer:?} for {body_text}"
-            ),
-        }
-        // 5xx only for the documented case: a channel's mapping panicked.
-        if answer.status.is_server_error() {
-            assert_eq!(answer.outcome, Outcome::Misconfigured, "input {i}");
-            assert_eq!(answer.status, 500, "input {i}");
-        }
-        if answer.outcome == Outcome::Rejected {
-            assert_eq!(answer.status, 400, "input {i}: {answer:?}");
-        }
-        // Without a fallback, unrouted notifications reach the handler too.
-        if matches!(answer.outcome, Outcome::Handled | Outcome::Unrouted) {
-            handled.push(rid);
-        }
-        *outcomes.entry(format!("{:?}", answer.outcome)).or_default() += 1;
-    }
+            }
+            // 5xx only for the documented case: a channel's mapping panicked.
+            if answer.status.is_server_error() {
+                prop_assert_eq!(answer.outcome, Outcome::Misconfigured);
+                prop_assert_eq!(answer.status, 500);
+            }
+            if answer.outcome == Outcome::Rejected {
+                prop_assert_eq!(answer.status, 400, "{:?}", answer);
+            }
+            // Without a fallback, unrouted notifications reach the handler too.
+            if matches!(answer.outcome, Outcome::Handled | Outcome::Unrouted) {
+                handled.lock().unwrap().push(rid);
+            }
+            *outcomes
+                .lock()
+                .unwrap()
+                .entry(format!("{:?}", answer.outcome))
+                .or_default() += 1;
+            Ok(())
+        })
+        .unwrap();
     // The handler saw exactly the well-formed notifications (routed or not), each once.
     let seen: Vec<String> = rec
         .handled()
         .iter()
         .map(|n| n.request_id.as_str().to_owned())
         .collect();
-    assert_eq!(seen, handled);
+    assert_eq!(seen, handled.into_inner().unwrap());
     // Every kind of outcome was exercised.
+    let outcomes = outcomes.into_inner().unwrap();
     for kind in ["Handled", "Unrouted", "Rejected", "Misconfigured"] {
         assert!(outcomes.get(kind).is_some_and(|n| *n >= 20), "{outcomes:?}");
     }

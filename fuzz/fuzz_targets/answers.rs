@@ -1,0 +1,409 @@
+//! Every registered channel's answer readers (create, and cancel and refund where the channel
+//! offers them) on an arbitrary HTTP status and body, as the transport hands them over: a 2xx
+//! or a 409 goes to the call's reader, any other status to `DokuError::from_response`.
+//!
+//! The requests are each channel's simulator samples, built once; the first bytes pick the
+//! channel, the operation and the status, the rest is the body. Never a panic; an answer read
+//! as a result is JSON and carries what the reader promises: the request's invoice number and
+//! amount (a payment), every echoed field equal to what the request sent there, the fields
+//! the channel requires and a status, a redirect only for a payment still open, the raw body;
+//! an answer that is not JSON is undecodable (DOKU's refusal for a 409), and every error keeps
+//! the body as received.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use doku_pay_core::answer::{self, CreateAnswer, OperationAnswer};
+use doku_pay_core::lenient;
+use doku_pay_core::{
+    Amount, CancelRequest, ClientId, DokuError, Error, Merchant, NextAction, Notification,
+    Operation, PaymentChannel, PaymentRequest, PaymentStatus, RefundRequest, Registry, RequestId,
+    SecretKey, Sent,
+};
+use doku_pay_sim::{OrderStatus, OrderView, SimChannel, SimRequest};
+use http::HeaderMap;
+use libfuzzer_sys::fuzz_target;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+const CLIENT: &str = "MCH-0001-10791114622547";
+const SECRET: &str = "SK-TESTVECTOR-0001";
+
+/// The statuses an answer comes with: mostly what reaches a reader, some that do not.
+const STATUSES: [u16; 12] = [200, 200, 201, 202, 409, 409, 400, 401, 404, 422, 500, 503];
+
+/// One channel: its requests (from its simulator samples) and how it reads answers.
+struct Channel {
+    channel: &'static dyn PaymentChannel,
+    create: (PaymentRequest, &'static CreateAnswer),
+    cancel: Option<(CancelRequest, &'static OperationAnswer)>,
+    refund: Option<(RefundRequest, &'static OperationAnswer)>,
+}
+
+/// How each channel reads its answers (its `wire` module's descriptions): the promises this
+/// target checks a read result against.
+fn descriptions(
+    id: &str,
+) -> (
+    &'static CreateAnswer,
+    Option<&'static OperationAnswer>,
+    Option<&'static OperationAnswer>,
+) {
+    match id {
+        "akulaku" => {
+            use doku_pay_akulaku::wire::{CANCEL_ANSWER, CREATE_ANSWER, REFUND_ANSWER};
+            (&CREATE_ANSWER, Some(&CANCEL_ANSWER), Some(&REFUND_ANSWER))
+        }
+        "dokuwallet" => (&doku_pay_dokuwallet::wire::CREATE_ANSWER, None, None),
+        "indodana" => (&doku_pay_indodana::wire::CREATE_ANSWER, None, None),
+        "kredivo" => (&doku_pay_kredivo::wire::CREATE_ANSWER, None, None),
+        "linkaja" => (&doku_pay_linkaja::wire::CREATE_ANSWER, None, None),
+        "ovo" => (&doku_pay_ovo::wire::PAYMENT_ANSWER, None, None),
+        "shopeepay" => {
+            use doku_pay_shopeepay::wire::{CREATE_ANSWER, REFUND_ANSWER};
+            (&CREATE_ANSWER, None, Some(&REFUND_ANSWER))
+        }
+        other => panic!("channel `{other}` is registered but this target does not know it"),
+    }
+}
+
+fn merchant() -> Merchant {
+    Merchant::new(
+        ClientId::new(CLIENT).unwrap(),
+        SecretKey::new(SECRET).unwrap(),
+    )
+}
+
+/// Every registered channel with its sample requests: the create from its samples, and the
+/// cancel and refund of the payment the client read from the simulator's answer to it (so
+/// they carry the references and identifiers a real payment has).
+fn channels() -> &'static [Channel] {
+    static CHANNELS: OnceLock<Vec<Channel>> = OnceLock::new();
+    CHANNELS.get_or_init(|| {
+        let registry = Registry::global();
+        let mut plugins = doku_pay_sim::registered();
+        plugins.sort_by_key(|p| p.descriptor().id);
+        let ids: Vec<&str> = plugins.iter().map(|p| p.descriptor().id).collect();
+        assert_eq!(
+            registry.ids(),
+            ids,
+            "every channel has its simulator plugin"
+        );
+        assert_eq!(ids.len(), 7, "{ids:?}");
+        plugins.iter().map(|p| sample(registry, &**p)).collect()
+    })
+}
+
+fn sample(registry: &'static Registry, plugin: &dyn SimChannel) -> Channel {
+    let descriptor = plugin.descriptor();
+    let id = descriptor.id;
+    let channel = registry.get(id).unwrap();
+    let samples = plugin.samples().expect("every channel has samples");
+    let (create_answer, cancel_answer, refund_answer) = descriptions(id);
+    assert_eq!(
+        descriptor.supports(Operation::Cancel),
+        cancel_answer.is_some()
+    );
+    assert_eq!(
+        descriptor.supports(Operation::Refund),
+        refund_answer.is_some()
+    );
+    let merchant = merchant();
+    let req = samples.payment_request("INV-FUZZ-0001");
+    let call = channel
+        .create(&req, &merchant)
+        .expect("the sample is valid");
+    let headers = HeaderMap::new();
+    let path = call.endpoint().path;
+    let order = plugin
+        .decode_create(&SimRequest::new(call.body(), &headers, &merchant, path))
+        .expect("the simulator takes the sample");
+    let view = OrderView {
+        client_id: CLIENT,
+        invoice_number: &order.invoice_number,
+        amount: order.amount,
+        status: match order.synchronous {
+            Some(_) => OrderStatus::Paid,
+            None => OrderStatus::Pending,
+        },
+        request_id: call.request_id().as_str(),
+        merchant_reference: order.merchant_reference.as_deref(),
+        refund_reference: Some("REF-FUZZ-0001"),
+        order_id: 1,
+        created_at: OffsetDateTime::UNIX_EPOCH,
+        updated_at: OffsetDateTime::UNIX_EPOCH,
+        base_url: "http://127.0.0.1:9",
+    };
+    let answer = serde_json::to_vec(&plugin.create_response(&view)).unwrap();
+    let objects = Value::Object(plugin.channel_objects(&view));
+    let rid = call.request_id().clone();
+    let payment = call
+        .read(Sent::answer(rid, 200, answer))
+        .expect("the client reads the simulator's answer");
+    let identifiers = channel
+        .notification_identifiers()
+        .iter()
+        .find_map(|p| answer::at(&objects, p))
+        .map(|v| lenient::name_values_from(v, ""))
+        .unwrap_or_default();
+    let notification: Notification = serde_json::from_value(json!({
+        "channel": id, "channel_code": descriptor.channel_code, "client_id": CLIENT,
+        "request_id": "fuzz-notification", "invoice_number": payment.invoice_number,
+        "amount": payment.amount, "status": "SUCCESS", "identifiers": identifiers, "raw": {}
+    }))
+    .unwrap();
+    let cancel = cancel_answer.map(|a| {
+        let req = samples.cancel_request(&payment).expect("a cancel sample");
+        (req, a)
+    });
+    let refund = refund_answer.map(|a| {
+        let req = samples
+            .refund_request(&payment, &notification, "REF-FUZZ-0001")
+            .expect("a refund sample");
+        (req, a)
+    });
+    Channel {
+        channel,
+        create: (req, create_answer),
+        cancel,
+        refund,
+    }
+}
+
+/// Every echoed field the answer carries equals what the request sent there: as an amount
+/// where the request sent a number, as text otherwise.
+fn assert_echoes(answer: &Value, request: &Value, echoes: &[&str]) {
+    for path in echoes {
+        let (Some(asked), Some(answered)) = (answer::at(request, path), answer::text(answer, path))
+        else {
+            continue;
+        };
+        if asked.is_number() {
+            let asked = Amount::deserialize(asked).ok();
+            assert_eq!(answer::amount(answer, path), asked, "{path}: {answered}");
+        } else {
+            assert_eq!(lenient::value_text(asked), Some(answered), "{path}");
+        }
+    }
+}
+
+/// An error keeps the answer's body as received.
+fn assert_keeps_body(e: &Error, body: &[u8], status: u16) {
+    let lossy = String::from_utf8_lossy(body);
+    match e {
+        Error::Undecodable { raw, status: s, .. } => {
+            assert_eq!(raw, &lossy);
+            assert_eq!(*s, status);
+        }
+        Error::Untrusted { raw, .. } => assert_eq!(raw, &lossy),
+        Error::Doku(d) => {
+            assert_eq!(d.raw, lossy);
+            assert_eq!(d.status, status);
+        }
+        other => panic!("an answer read as {other:?}"),
+    }
+}
+
+fn read_create(ch: &Channel, status: u16, body: &[u8]) {
+    let (req, description) = &ch.create;
+    let call = ch.channel.create(req, &merchant()).unwrap();
+    let request: Value = serde_json::from_slice(call.body()).unwrap();
+    let rid = call.request_id().clone();
+    let parsed = serde_json::from_slice::<Value>(body).ok();
+    let out = call.read(Sent::answer(
+        rid.clone(),
+        status,
+        Bytes::copy_from_slice(body),
+    ));
+    let p = match out {
+        Ok(p) => p,
+        Err(e) => {
+            assert_keeps_body(&e, body, status);
+            if parsed.is_none() {
+                assert!(
+                    matches!(e, Error::Undecodable { .. })
+                        || (status == 409 && matches!(e, Error::Doku(_))),
+                    "{e:?}"
+                );
+            }
+            return;
+        }
+    };
+    let answer = parsed.expect("a payment read from a body that is not JSON");
+    assert_eq!(p.channel, ch.channel.descriptor().id);
+    assert_eq!(p.request_id, rid);
+    assert_eq!(p.replayed, status == 409);
+    assert_eq!(p.invoice_number, req.invoice_number);
+    assert_eq!(p.amount, req.amount);
+    assert_eq!(p.raw, answer);
+    assert_echoes(&answer, &request, description.echoes);
+    for path in description.required {
+        assert!(answer::text(&answer, path).is_some(), "required {path}");
+    }
+    let redirect_url = description
+        .redirect
+        .and_then(|r| r.url.iter().find_map(|u| answer::text(&answer, u)));
+    assert!(
+        description
+            .status
+            .iter()
+            .any(|s| answer::text(&answer, s).is_some())
+            || (description.redirect_means_pending && redirect_url.is_some()),
+        "a payment without a status"
+    );
+    if let Some(NextAction::Redirect { url, .. }) = &p.next_action {
+        assert!(!p.status.is_final() && p.status != PaymentStatus::Failed);
+        assert_eq!(Some(url), redirect_url.as_ref());
+    }
+    assert_eq!(
+        p.merchant_reference,
+        description
+            .reference
+            .and_then(|r| answer::text(&request, r))
+    );
+}
+
+/// What cancel and refund results have in common.
+struct OperationResult<'a> {
+    channel: &'a str,
+    replayed: bool,
+    invoice_number: &'a str,
+    amount: Option<Amount>,
+    raw: &'a Value,
+}
+
+fn assert_operation(
+    r: &OperationResult<'_>,
+    ch: &Channel,
+    description: &OperationAnswer,
+    request: &Value,
+    asked_invoice: &str,
+    answer: &Value,
+    status: u16,
+) {
+    assert_eq!(r.channel, ch.channel.descriptor().id);
+    assert_eq!(r.replayed, status == 409);
+    assert_eq!(r.raw, answer);
+    assert!(
+        description
+            .status
+            .iter()
+            .chain(description.payment_status)
+            .any(|s| answer::text(answer, s).is_some()),
+        "a result without a status"
+    );
+    assert_echoes(answer, request, description.echoes);
+    let invoice = answer::text(answer, description.invoice_number);
+    assert_eq!(
+        r.invoice_number,
+        invoice.as_deref().unwrap_or(asked_invoice)
+    );
+    assert_eq!(r.amount, answer::amount(answer, description.amount));
+}
+
+fn read_cancel(ch: &Channel, status: u16, body: &[u8]) {
+    let Some((req, description)) = &ch.cancel else {
+        return;
+    };
+    let call = ch.channel.cancel(req, &merchant()).unwrap();
+    let request: Value = serde_json::from_slice(call.body()).unwrap();
+    let rid = call.request_id().clone();
+    let parsed = serde_json::from_slice::<Value>(body).ok();
+    match call.read(Sent::answer(
+        rid.clone(),
+        status,
+        Bytes::copy_from_slice(body),
+    )) {
+        Ok(c) => {
+            let answer = parsed.expect("a cancellation read from a body that is not JSON");
+            assert_eq!(c.request_id, rid);
+            let r = OperationResult {
+                channel: &c.channel,
+                replayed: c.replayed,
+                invoice_number: &c.invoice_number,
+                amount: c.amount,
+                raw: &c.raw,
+            };
+            assert_operation(
+                &r,
+                ch,
+                description,
+                &request,
+                &req.invoice_number,
+                &answer,
+                status,
+            );
+        }
+        Err(e) => assert_keeps_body(&e, body, status),
+    }
+}
+
+fn read_refund(ch: &Channel, status: u16, body: &[u8]) {
+    let Some((req, description)) = &ch.refund else {
+        return;
+    };
+    let call = ch.channel.refund(req, &merchant()).unwrap();
+    let request: Value = serde_json::from_slice(call.body()).unwrap();
+    let rid = call.request_id().clone();
+    let parsed = serde_json::from_slice::<Value>(body).ok();
+    match call.read(Sent::answer(
+        rid.clone(),
+        status,
+        Bytes::copy_from_slice(body),
+    )) {
+        Ok(f) => {
+            let answer = parsed.expect("a refund read from a body that is not JSON");
+            assert_eq!(f.request_id, rid);
+            let r = OperationResult {
+                channel: &f.channel,
+                replayed: f.replayed,
+                invoice_number: &f.invoice_number,
+                amount: f.amount,
+                raw: &f.raw,
+            };
+            assert_operation(
+                &r,
+                ch,
+                description,
+                &request,
+                &req.invoice_number,
+                &answer,
+                status,
+            );
+            let reference = description
+                .reference
+                .and_then(|p| answer::text(&answer, p).or_else(|| answer::text(&request, p)));
+            assert_eq!(
+                f.refund_reference,
+                Some(reference.unwrap_or_else(|| req.refund_reference.clone()))
+            );
+        }
+        Err(e) => assert_keeps_body(&e, body, status),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [c, op, s, body @ ..] = data else {
+        return;
+    };
+    let channels = channels();
+    let ch = &channels[usize::from(*c) % channels.len()];
+    let status = STATUSES[usize::from(*s) % STATUSES.len()];
+    if !(200..300).contains(&status) && status != 409 {
+        // What the transport makes of any other answer: DOKU's error.
+        let rid = RequestId::new("fuzz-0001").unwrap();
+        let e = DokuError::from_response(rid.clone(), status, body);
+        assert_eq!((e.request_id, e.status), (rid, status));
+        assert_eq!(e.raw, String::from_utf8_lossy(body));
+        return;
+    }
+    // The operations the channel offers: create, then cancel, then refund.
+    let offered = 1 + u8::from(ch.cancel.is_some()) + u8::from(ch.refund.is_some());
+    match (op % offered, ch.cancel.is_some()) {
+        (0, _) => read_create(ch, status, body),
+        (1, true) => read_cancel(ch, status, body),
+        _ => read_refund(ch, status, body),
+    }
+});

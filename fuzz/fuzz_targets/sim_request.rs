@@ -1,0 +1,177 @@
+//! The simulator's request decoding: every registered plugin's `decode_create`,
+//! `decode_cancel` and `decode_refund` (what the engine calls on an authenticated request) on
+//! arbitrary bodies, against the channel's guide table (`Rules::check`, the documented
+//! meaning: "the same table a channel's client checks before sending is checked here over
+//! the raw request").
+//!
+//! The first bytes pick the channel and the operation, and whether an in-body `client.id`
+//! and checksum are set right (so the fuzzer gets past OVO's); the rest is the body. Never a
+//! panic; an operation the channel does not offer is unsupported whatever the body; a body
+//! that is not a JSON object is malformed; an object the table refuses is refused with
+//! exactly the table's violations; an object the table accepts is decoded (OVO may still
+//! refuse a wrong `client.id` or checksum, and only those), into the invoice number and
+//! amount the body carries, the amount exactly the body's whole number and what the client's
+//! `Amount` reads there, where it reads one.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use doku_pay_core::rules::{Rules, text_at, whole_at};
+use doku_pay_core::{ClientId, Merchant, Operation, SecretKey, answer};
+use doku_pay_sim::{Rejection, SimChannel, SimRequest};
+use http::HeaderMap;
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+const CLIENT: &str = "MCH-0001-10791114622547";
+const SECRET: &str = "SK-TESTVECTOR-0001";
+
+/// A plugin and its guide tables for create, cancel and refund (`None`: not offered).
+struct Plugin {
+    plugin: Box<dyn SimChannel>,
+    rules: [Option<&'static Rules>; 3],
+}
+
+fn tables(id: &str) -> [Option<&'static Rules>; 3] {
+    match id {
+        "akulaku" => {
+            use doku_pay_akulaku::wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
+            [
+                Some(&GENERATE_ORDER_RULES),
+                Some(&CANCEL_RULES),
+                Some(&REFUND_RULES),
+            ]
+        }
+        "dokuwallet" => [Some(&doku_pay_dokuwallet::wire::CREATE_RULES), None, None],
+        "indodana" => [Some(&doku_pay_indodana::wire::CREATE_RULES), None, None],
+        "kredivo" => [Some(&doku_pay_kredivo::wire::CREATE_RULES), None, None],
+        "linkaja" => [Some(&doku_pay_linkaja::wire::CREATE_RULES), None, None],
+        "ovo" => [Some(&doku_pay_ovo::wire::PAYMENT_RULES), None, None],
+        "shopeepay" => {
+            use doku_pay_shopeepay::wire::{CREATE_RULES, REFUND_RULES};
+            [Some(&CREATE_RULES), None, Some(&REFUND_RULES)]
+        }
+        other => panic!("plugin `{other}` is registered but this target does not know it"),
+    }
+}
+
+fn plugins() -> &'static [Plugin] {
+    static PLUGINS: OnceLock<Vec<Plugin>> = OnceLock::new();
+    PLUGINS.get_or_init(|| {
+        let mut plugins: Vec<Plugin> = doku_pay_sim::registered()
+            .into_iter()
+            .map(|plugin| Plugin {
+                rules: tables(plugin.descriptor().id),
+                plugin,
+            })
+            .collect();
+        plugins.sort_by_key(|p| p.plugin.descriptor().id);
+        assert_eq!(plugins.len(), 7);
+        for p in &plugins {
+            let d = p.plugin.descriptor();
+            let offered = [Operation::Create, Operation::Cancel, Operation::Refund]
+                .map(|op| d.endpoint(op).is_some() && d.supports(op));
+            assert_eq!(offered, p.rules.map(|r| r.is_some()), "{}", d.id);
+        }
+        plugins
+    })
+}
+
+fn merchant() -> &'static Merchant {
+    static MERCHANT: OnceLock<Merchant> = OnceLock::new();
+    MERCHANT.get_or_init(|| {
+        Merchant::new(
+            ClientId::new(CLIENT).unwrap(),
+            SecretKey::new(SECRET).unwrap(),
+        )
+    })
+}
+
+/// What a decode returned: the invoice number and the amount (create only).
+type Decoded = Result<(String, Option<u64>), Rejection>;
+
+fn decode(plugin: &dyn SimChannel, op: usize, request: &SimRequest<'_>) -> Decoded {
+    match op {
+        0 => plugin
+            .decode_create(request)
+            .map(|o| (o.invoice_number, Some(o.amount))),
+        1 => plugin
+            .decode_cancel(request)
+            .map(|o| (o.invoice_number, None)),
+        _ => plugin
+            .decode_refund(request)
+            .map(|o| (o.invoice_number, None)),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [c, flags, body @ ..] = data else {
+        return;
+    };
+    let plugins = plugins();
+    let p = &plugins[usize::from(*c) % plugins.len()];
+    let id = p.plugin.descriptor().id;
+    let op = usize::from(flags % 3);
+    // OVO's body carries the Client-Id and a checksum keyed with the secret: set them right
+    // on request, so that its table is reached.
+    let fixed;
+    let body = match serde_json::from_slice::<Value>(body) {
+        Ok(mut v @ Value::Object(_)) if flags & 0x80 != 0 && id == "ovo" => {
+            v["client"] = serde_json::json!({"id": CLIENT});
+            let sum = doku_pay_ovo::check_sum(merchant(), &v);
+            v["security"] = serde_json::json!({"check_sum": sum});
+            fixed = serde_json::to_vec(&v).unwrap();
+            &fixed[..]
+        }
+        _ => body,
+    };
+    let headers = HeaderMap::new();
+    let request = SimRequest::new(body, &headers, merchant(), "/fuzz");
+    let decoded = decode(&*p.plugin, op, &request);
+    let Some(rules) = p.rules[op] else {
+        assert!(
+            matches!(decoded, Err(Rejection::Unsupported(_))),
+            "{decoded:?}"
+        );
+        return;
+    };
+    let object = serde_json::from_slice::<Value>(body)
+        .ok()
+        .filter(Value::is_object);
+    let Some(value) = object else {
+        assert!(
+            matches!(decoded, Err(Rejection::Malformed(_))),
+            "{decoded:?}"
+        );
+        return;
+    };
+    assert!(std::str::from_utf8(body).is_ok(), "read invalid UTF-8");
+    match (rules.check(&value), decoded) {
+        (Err(violations), decoded) => {
+            assert_eq!(decoded, Err(Rejection::Invalid(violations)));
+        }
+        (Ok(()), Ok((invoice, amount))) => {
+            assert_eq!(
+                Some(invoice.as_str()),
+                text_at(&value, "order.invoice_number")
+            );
+            if let Some(amount) = amount {
+                // The body's whole number exactly, as `Amount` reads it where it can (a
+                // guide that states no length lets more than `Amount`'s 12 digits through).
+                assert_eq!(Some(amount), whole_at(&value, "order.amount"));
+                if let Some(read) = answer::amount(&value, "order.amount") {
+                    assert_eq!(read.rupiah(), amount, "order.amount");
+                }
+            }
+        }
+        (Ok(()), Err(Rejection::Invalid(v))) if id == "ovo" && flags & 0x80 == 0 => {
+            for broken in v.iter() {
+                assert!(
+                    ["client.id", "security.check_sum"].contains(&broken.field.as_str()),
+                    "{broken}"
+                );
+            }
+        }
+        (Ok(()), Err(e)) => panic!("{id} refused what its table accepts: {e:?}"),
+    }
+});
