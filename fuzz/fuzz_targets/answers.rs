@@ -244,6 +244,7 @@ fn read_create(ch: &Channel, status: u16, body: &[u8]) {
     }
     let redirect_url = description
         .redirect
+        .as_ref()
         .and_then(|r| r.url.iter().find_map(|u| answer::text(&answer, u)));
     assert!(
         description
