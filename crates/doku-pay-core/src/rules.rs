@@ -248,10 +248,10 @@ impl Rules {
                     None => (*segment, false),
                 };
                 let last = i + 1 == segments.len();
+                // No `type` here: a group holding only optional fields may be anything (the
+                // checker reads its fields as absent); `require_path` makes a group an
+                // object when a field beneath it must be there.
                 let parent = node.as_object_mut().expect("schema nodes are objects");
-                if parent.get("type").is_none() {
-                    parent.insert("type".into(), json!("object"));
-                }
                 let props = parent
                     .entry("properties")
                     .or_insert_with(|| json!({}))
@@ -262,8 +262,9 @@ impl Rules {
                     merge(child, field_schema(rule));
                 }
                 node = if items {
+                    // `items` only: the array's own rule, if any, says what else it may be
+                    // (`null` when optional); the checker fans out over arrays only.
                     let child = child.as_object_mut().expect("schema nodes are objects");
-                    child.insert("type".into(), json!("array"));
                     child.entry("items").or_insert_with(|| json!({}))
                 } else {
                     child
@@ -304,6 +305,9 @@ fn require_path(root: &mut Value, path: &str) {
         };
         // An array is not required by its elements' rules: they apply to elements present.
         if !items {
+            if obj.get("type").is_none() {
+                obj.insert("type".into(), json!("object"));
+            }
             let required = obj.entry("required").or_insert_with(|| json!([]));
             if let Some(list) = required.as_array_mut() {
                 if !list.iter().any(|v| v == name) {
