@@ -5,9 +5,10 @@
 #
 #   * a push channel:     --redirect none --checksum --timeout 90 (synchronous, in-body checksum)
 #   * a redirect channel: --redirect url
+#   * a form channel:     --redirect form (a redirect with a method and form fields)
 #
-# then lints, documents and tests both, regenerates the docs, and runs `doku demo`, which
-# must take both channels from their samples through the simulator.
+# then lints, documents and tests them, regenerates the docs, and runs `doku demo`, which
+# must take every one from its samples through the simulator.
 #
 #   bash xtask/ci-scaffold-check.sh
 #   SCAFFOLD_FULL_TESTS=1 bash xtask/ci-scaffold-check.sh   # every test of the copy, not just
@@ -23,6 +24,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 push="zzpush"
 redirect="zzredirect"
+form="zzform"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/doku-scaffold-check.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -48,7 +50,7 @@ tar -C "$repo" --exclude=./target --exclude=./.git -cf - . | tar -C "$ws" -xf -
 if [[ -d "$repo/../shared" ]]; then
   ln -s "$(cd "$repo/../shared" && pwd)" "$tmp/shared"
 fi
-for name in "$push" "$redirect"; do
+for name in "$push" "$redirect" "$form"; do
   if [[ -e "$ws/channels/$name" ]]; then
     echo "channels/$name already exists in the workspace: pick another throwaway name" >&2
     exit 1
@@ -62,6 +64,9 @@ cargo "${locked[@]}" xtask new-channel "$push" --code EMONEY_ZZPUSH --kind emone
 echo "== scaffold check: a redirect channel, $redirect"
 cargo "${locked[@]}" xtask new-channel "$redirect" --code PEER_TO_PEER_ZZREDIRECT --kind paylater \
   --redirect url
+echo "== scaffold check: a form channel, $form"
+cargo "${locked[@]}" xtask new-channel "$form" --code EMONEY_ZZFORM --kind emoney \
+  --redirect form
 
 echo "== scaffold check: wired into the workspace and the facade"
 grep -qx "doku-pay-$push = { path = \"channels/$push\", version = \"0.1.0\" }" Cargo.toml
@@ -75,7 +80,7 @@ grep -q 'timeout_secs(90)' "channels/$push/src/lib.rs"
 echo "== scaffold check: the scaffolds are formatted"
 cargo fmt --all -- --check
 
-crates=(-p "doku-pay-$push" -p "doku-pay-$redirect")
+crates=(-p "doku-pay-$push" -p "doku-pay-$redirect" -p "doku-pay-$form")
 echo "== scaffold check: clippy -D warnings"
 cargo "${locked[@]}" clippy "${crates[@]}" -p doku-pay --all-targets --all-features -- -D warnings
 
@@ -92,15 +97,15 @@ fi
 
 echo "== scaffold check: generated docs include the new channels"
 cargo "${locked[@]}" xtask codegen
-for name in "$push" "$redirect"; do
+for name in "$push" "$redirect" "$form"; do
   test -f "docs/channels/$name.md"
   test -f "docs/schemas/$name/PaymentRequest.json"
   grep -q "\[\`$name\`\]($name.md)" docs/channels/README.md
 done
 
-echo "== scaffold check: doku demo runs both from their samples"
+echo "== scaffold check: doku demo runs each from its samples"
 cargo "${locked[@]}" run -q -p doku-pay-cli -- demo | tee "$tmp/demo.txt"
-for name in "$push" "$redirect"; do
+for name in "$push" "$redirect" "$form"; do
   grep -q "$name: create payment" "$tmp/demo.txt"
 done
 
