@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::store::StoreError;
 
@@ -19,19 +19,18 @@ type Run<I, O> = Arc<
         + Sync,
 >;
 
-/// Runs `run` over batches of at most `max` items, at most `parallel` batches at a time;
-/// `run` answers one output per input, in order.
+/// Runs `run` over batches of at most `max` items, one batch at a time: callers arriving
+/// while a batch runs queue up and go together in the next. `run` answers one output per
+/// input, in order.
 pub(crate) struct Batcher<I, O> {
     queue: Mutex<Option<Queue<I, O>>>,
     run: Run<I, O>,
     max: usize,
-    parallel: usize,
 }
 
 impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     pub(crate) fn new(
         max: usize,
-        parallel: usize,
         run: impl Fn(Vec<I>) -> Pin<Box<dyn Future<Output = Result<Vec<O>, StoreError>> + Send>>
         + Send
         + Sync
@@ -41,7 +40,6 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
             queue: Mutex::new(None),
             run: Arc::new(run),
             max: max.max(1),
-            parallel: parallel.max(1),
         }
     }
 
@@ -49,13 +47,12 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     /// the first caller, and again on the current one if that runtime has gone.
     pub(crate) async fn submit(&self, item: I) -> Result<O, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let queue = self.queue();
-        let item = match queue.send((item, reply)).await {
+        let item = match self.queue().send((item, reply)).await {
             Ok(()) => return answer.await.unwrap_or_else(|_| Err(gone())),
             // The worker's runtime has shut down: start another here.
-            Err(mpsc::error::SendError((item, reply))) => {
+            Err(mpsc::error::SendError(item)) => {
                 self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
-                (item, reply)
+                item
             }
         };
         self.queue().send(item).await.map_err(|_| gone())?;
@@ -67,54 +64,35 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         if let Some(q) = queue.as_ref().filter(|q| !q.is_closed()) {
             return q.clone();
         }
-        let (tx, rx) = mpsc::channel(self.max * self.parallel * 4);
-        tokio::spawn(work(rx, Arc::clone(&self.run), self.max, self.parallel));
+        let (tx, rx) = mpsc::channel(self.max * 4);
+        tokio::spawn(work(rx, Arc::clone(&self.run), self.max));
         *queue = Some(tx.clone());
         tx
     }
 }
 
-/// Takes what has queued up (at most `max`) whenever a batch may start, and runs it.
-async fn work<I: Send + 'static, O: Send + 'static>(
-    mut rx: mpsc::Receiver<(I, Reply<O>)>,
-    run: Run<I, O>,
-    max: usize,
-    parallel: usize,
-) {
-    let slots = Arc::new(Semaphore::new(parallel));
+/// Takes what has queued up (at most `max`), runs it, answers each caller, and again.
+async fn work<I, O>(mut rx: mpsc::Receiver<(I, Reply<O>)>, run: Run<I, O>, max: usize) {
     let mut jobs = Vec::with_capacity(max);
-    loop {
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-            return;
-        };
-        if rx.recv_many(&mut jobs, max).await == 0 {
-            return;
-        }
+    while rx.recv_many(&mut jobs, max).await > 0 {
         let (items, replies): (Vec<I>, Vec<Reply<O>>) = jobs.drain(..).unzip();
-        let run = Arc::clone(&run);
-        tokio::spawn(async move {
-            let _slot = slot;
-            let n = items.len();
-            match run(items).await {
-                Ok(outs) if outs.len() == n => {
-                    for (reply, out) in replies.into_iter().zip(outs) {
-                        let _ = reply.send(Ok(out));
-                    }
-                }
-                Ok(_) => {
-                    let e = StoreError::Backend("a batch answered the wrong number of rows".into());
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
-                Err(e) => {
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
-            }
-        });
+        let n = items.len();
+        let answers: Vec<Result<O, StoreError>> = match run(items).await {
+            Ok(outs) if outs.len() == n => outs.into_iter().map(Ok).collect(),
+            Ok(_) => failed(
+                n,
+                &StoreError::Backend("a batch answered the wrong number of rows".into()),
+            ),
+            Err(e) => failed(n, &e),
+        };
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
+        }
     }
+}
+
+fn failed<O>(n: usize, e: &StoreError) -> Vec<Result<O, StoreError>> {
+    (0..n).map(|_| Err(e.clone())).collect()
 }
 
 fn gone() -> StoreError {

@@ -283,16 +283,14 @@ impl PostgresStore {
     }
 
     fn build(pool: PgPool, lease: Duration) -> Self {
-        // One statement of each kind at a time: callers arriving meanwhile queue up and go
-        // together in the next, so the batches grow with the load (measured: one at a time
-        // gives larger batches and a higher rate than two).
-        let parallel = 1;
+        // One statement of each kind at a time (measured: two at a time gave smaller batches
+        // and a lower rate).
         let (p, l) = (pool.clone(), millis(lease));
-        let claims = Batcher::new(BATCH_MAX, parallel, move |rows| {
+        let claims = Batcher::new(BATCH_MAX, move |rows| {
             Box::pin(claim_batch(p.clone(), l, rows))
         });
         let p = pool.clone();
-        let completions = Batcher::new(BATCH_MAX, parallel, move |pairs| {
+        let completions = Batcher::new(BATCH_MAX, move |pairs| {
             Box::pin(complete_batch(p.clone(), pairs))
         });
         Self {
