@@ -174,3 +174,24 @@ fn what_the_guide_allows_is_accepted_by_schema_and_rules() {
         assert_eq!(verdict(&body), (true, true), "{base} {pointer}={value:?}");
     }
 }
+
+/// Generated edits of the guide's request: the rules and the published schema agree.
+#[test]
+fn the_rules_and_the_schema_agree_on_generated_requests() {
+    doku_pay_testkit::rules_agree_with_schema(
+        "generate-order",
+        &doku_pay_akulaku::wire::GENERATE_ORDER_RULES,
+        &serde_json::from_str(include_str!("fixtures/generate-order-request.json"))
+            .expect("fixture"),
+    );
+    doku_pay_testkit::rules_agree_with_schema(
+        "cancel",
+        &doku_pay_akulaku::wire::CANCEL_RULES,
+        &serde_json::from_str(include_str!("fixtures/cancel-request.json")).expect("fixture"),
+    );
+    doku_pay_testkit::rules_agree_with_schema(
+        "refund",
+        &doku_pay_akulaku::wire::REFUND_RULES,
+        &serde_json::from_str(include_str!("fixtures/refund-request.json")).expect("fixture"),
+    );
+}

@@ -140,3 +140,13 @@ fn the_response_schema_accepts_the_fixture() {
     let doc: Value = serde_json::from_str(include_str!("fixtures/response.json")).expect("fixture");
     assert!(jsonschema::is_valid(&schema, &doc));
 }
+
+/// Generated edits of the guide's request: the rules and the published schema agree.
+#[test]
+fn the_rules_and_the_schema_agree_on_generated_requests() {
+    doku_pay_testkit::rules_agree_with_schema(
+        "create",
+        &doku_pay_dokuwallet::wire::CREATE_RULES,
+        &serde_json::from_str(include_str!("fixtures/request.json")).expect("fixture"),
+    );
+}

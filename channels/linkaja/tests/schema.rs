@@ -72,3 +72,13 @@ fn what_the_guide_allows_is_accepted_by_schema_and_the_rules() {
         assert_eq!(verdicts(&body), (true, true), "callback_url {url:?}");
     }
 }
+
+/// Generated edits of the guide's request: the rules and the published schema agree.
+#[test]
+fn the_rules_and_the_schema_agree_on_generated_requests() {
+    doku_pay_testkit::rules_agree_with_schema(
+        "create",
+        &doku_pay_linkaja::wire::CREATE_RULES,
+        &serde_json::from_str(include_str!("fixtures/request.json")).expect("fixture"),
+    );
+}

@@ -301,4 +301,6 @@ fn the_schema_agrees_with_the_rules() {
         assert_eq!(by_schema, by_code, "{name}: {doc}");
         assert_eq!(by_code, name == "valid", "{name}");
     }
+    // And on generated edits of the same body.
+    doku_pay_testkit::rules_agree_with_schema("payment", &wire::PAYMENT_RULES, &valid);
 }

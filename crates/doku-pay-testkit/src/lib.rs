@@ -9,7 +9,10 @@
 //! [`notification_headers`] signs a notification as DOKU sends it, and [`servers`] starts
 //! real Redis and PostgreSQL servers for the store tests.
 
+pub mod schema;
 pub mod servers;
+
+pub use schema::rules_agree_with_schema;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
