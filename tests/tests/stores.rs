@@ -221,6 +221,19 @@ async fn postgres_store_conformance() {
         .lease(LEASE);
     // Migrating again (a second replica starting) changes nothing.
     store.migrate().await.unwrap();
+    let versions: Vec<i32> =
+        sqlx::query_scalar("SELECT version FROM doku_inbox_migrations ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(versions, [1, 2, 3]);
+    // Migration 3: room on each page for the row's update to done (a HOT update).
+    let options: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(reloptions) FROM pg_class WHERE relname = 'doku_inbox'")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(options, ["fillfactor=50"]);
     conformance("postgres", Arc::new(store)).await;
 }
 

@@ -58,6 +58,12 @@ DROP INDEX doku_inbox_by_state;
 CREATE INDEX doku_inbox_by_received ON doku_inbox (received_at, key);
 ",
     ),
+    // Every row is inserted in flight and updated once when done. Pages filled only half by
+    // inserts keep room for that update on the row's own page, so it is a HOT update (no
+    // index entry written; the old version pruned in place). With the default fill factor,
+    // four completions in five went to another page and wrote both indexes again: 6 to 9 %
+    // of the store's throughput. Applies to pages written from now on.
+    (3, "ALTER TABLE doku_inbox SET (fillfactor = 50);"),
 ];
 
 /// Serialises concurrent migrations (several replicas starting at once).
@@ -180,6 +186,50 @@ struct ClaimRow {
     channel_code: Option<String>,
     body: Option<Vec<u8>>,
     token: ClaimToken,
+}
+
+/// A claim batch as the statement's array parameters, one entry per row.
+struct ClaimColumns {
+    key: Vec<String>,
+    client_id: Vec<String>,
+    request_id: Vec<String>,
+    body_digest: Vec<String>,
+    path: Vec<Option<String>>,
+    request_timestamp: Vec<Option<String>>,
+    signature: Vec<Option<String>>,
+    channel_code: Vec<Option<String>>,
+    body: Vec<Option<Vec<u8>>>,
+    token: Vec<i64>,
+}
+
+impl ClaimColumns {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            key: Vec::with_capacity(n),
+            client_id: Vec::with_capacity(n),
+            request_id: Vec::with_capacity(n),
+            body_digest: Vec::with_capacity(n),
+            path: Vec::with_capacity(n),
+            request_timestamp: Vec::with_capacity(n),
+            signature: Vec::with_capacity(n),
+            channel_code: Vec::with_capacity(n),
+            body: Vec::with_capacity(n),
+            token: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, r: ClaimRow) {
+        self.key.push(r.key);
+        self.client_id.push(r.client_id);
+        self.request_id.push(r.request_id);
+        self.body_digest.push(r.body_digest);
+        self.path.push(r.path);
+        self.request_timestamp.push(r.request_timestamp);
+        self.signature.push(r.signature);
+        self.channel_code.push(r.channel_code);
+        self.body.push(r.body);
+        self.token.push(token_sql(r.token));
+    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -559,40 +609,34 @@ async fn claim_batch(
     lease: i64,
     rows: Vec<ClaimRow>,
 ) -> Result<Vec<Claimed>, StoreError> {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|&a, &b| rows[a].key.cmp(&rows[b].key));
-    order.dedup_by(|&mut a, &mut b| rows[a].key == rows[b].key);
-    let col = |f: &dyn Fn(&ClaimRow) -> Option<String>| -> Vec<Option<String>> {
-        order.iter().map(|&i| f(&rows[i])).collect()
-    };
+    // What each caller asked, in order; the rows themselves move into the statement's
+    // columns, in key order, each key once.
+    let asked: Vec<(String, ClaimToken)> = rows.iter().map(|r| (r.key.clone(), r.token)).collect();
+    let mut rows = rows;
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    rows.dedup_by(|a, b| a.key == b.key);
+    let mut cols = ClaimColumns::with_capacity(rows.len());
+    for r in rows {
+        cols.push(r);
+    }
     let fail = |e: sqlx::Error| db("cannot claim", &e);
     let claimed = sqlx::query(CLAIM_BATCH)
-        .bind(col(&|r| Some(r.key.clone())))
-        .bind(col(&|r| Some(r.client_id.clone())))
-        .bind(col(&|r| Some(r.request_id.clone())))
-        .bind(col(&|r| Some(r.body_digest.clone())))
-        .bind(col(&|r| r.path.clone()))
-        .bind(col(&|r| r.request_timestamp.clone()))
-        .bind(col(&|r| r.signature.clone()))
-        .bind(col(&|r| r.channel_code.clone()))
-        .bind(
-            order
-                .iter()
-                .map(|&i| rows[i].body.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            order
-                .iter()
-                .map(|&i| token_sql(rows[i].token))
-                .collect::<Vec<_>>(),
-        )
+        .bind(&cols.key)
+        .bind(cols.client_id)
+        .bind(cols.request_id)
+        .bind(cols.body_digest)
+        .bind(cols.path)
+        .bind(cols.request_timestamp)
+        .bind(cols.signature)
+        .bind(cols.channel_code)
+        .bind(cols.body)
+        .bind(cols.token)
         .bind(lease)
         .fetch_all(&pool)
         .await
         .map_err(fail)?;
     let mut found: HashMap<String, (Option<i64>, Option<String>)> =
-        HashMap::with_capacity(order.len());
+        HashMap::with_capacity(cols.key.len());
     for row in claimed {
         found.insert(
             row.try_get("key").map_err(fail)?,
@@ -600,9 +644,10 @@ async fn claim_batch(
         );
     }
     // Keys held by another claim or done: their state, read after the claim committed.
-    let others: Vec<&str> = order
+    let others: Vec<&str> = cols
+        .key
         .iter()
-        .map(|&i| rows[i].key.as_str())
+        .map(String::as_str)
         .filter(|k| !found.contains_key(*k))
         .collect();
     if !others.is_empty() {
@@ -621,10 +666,10 @@ async fn claim_batch(
             );
         }
     }
-    Ok(rows
+    Ok(asked
         .iter()
-        .map(|r| match found.get(&r.key) {
-            Some((Some(t), _)) if *t == token_sql(r.token) => Claimed::New(r.token),
+        .map(|(key, token)| match found.get(key) {
+            Some((Some(t), _)) if *t == token_sql(*token) => Claimed::New(*token),
             // Claimed by its twin in this batch, or found done or in flight.
             Some((Some(_), _)) => Claimed::InFlight,
             Some((None, Some(state))) if state == "done" => Claimed::Done,
