@@ -5,13 +5,18 @@
 //!
 //! `cargo bench -p doku-pay-receiver --features redis,postgres --bench stores`. Each server
 //! gets the same kind of pre-signed notifications (distinct Request-Ids) over
-//! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 32); `DOKU_BENCH_REQUESTS` per
+//! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 80); `DOKU_BENCH_REQUESTS` per
 //! run (default 20,000), `DOKU_BENCH_ROUNDS` rounds (default 2), the servers taking turns
 //! in each round so that noise hits all alike; `DOKU_BENCH_ONLY=memory,postgres` runs only
 //! those (beside the bare handler); `DOKU_BENCH_REDIS_CONNECTIONS` sets the Redis store's
-//! connections (default `RedisStore::DEFAULT_CONNECTIONS`). The receiver's server runtime
-//! has 2 worker threads, as on the 2-core machine it is measured on; the stores' servers
-//! and the load generator share the same cores.
+//! connections (default `RedisStore::DEFAULT_CONNECTIONS`).
+//!
+//! `DOKU_BENCH_DURABILITY` sets both stores' servers alike: `second` (default; Redis
+//! `appendfsync everysec`, PostgreSQL `synchronous_commit=off`: a crash may lose about the
+//! last second of what they acknowledged) or `strict` (Redis `appendfsync always`,
+//! PostgreSQL's defaults: nothing acknowledged is lost). The receiver's server runtime has
+//! 2 worker threads, as on the 2-core machine it is measured on; the stores' servers and
+//! the load generator share the same cores.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,21 +56,29 @@ fn main() {
     } else {
         env_usize("DOKU_BENCH_REQUESTS", 20_000)
     };
-    let concurrency = env_usize("DOKU_BENCH_CONCURRENCY", 32);
+    let concurrency = env_usize("DOKU_BENCH_CONCURRENCY", 80);
     let rounds = if quick {
         1
     } else {
         env_usize("DOKU_BENCH_ROUNDS", 2).max(1)
     };
 
-    // `DOKU_BENCH_APPENDFSYNC`: Redis's fsync policy (default `always`, as the proof runs).
-    let fsync = std::env::var("DOKU_BENCH_APPENDFSYNC").unwrap_or_else(|_| "always".into());
-    let redis = RedisServer::start_with("stores benchmark (redis)", &fsync);
+    // `DOKU_BENCH_DURABILITY`: how the stores' servers keep what they acknowledged.
+    let durability = std::env::var("DOKU_BENCH_DURABILITY").unwrap_or_else(|_| "second".into());
+    let (appendfsync, pg_settings): (&str, &[&str]) = match durability.as_str() {
+        // Each may lose about the last second of acknowledged writes in a crash (Redis: of
+        // its machine; PostgreSQL: of its server), the settings each recommends for speed.
+        "second" => ("everysec", &["synchronous_commit=off"]),
+        // Nothing acknowledged is ever lost: every write flushed to disk before the answer.
+        "strict" => ("always", &[]),
+        other => panic!("DOKU_BENCH_DURABILITY={other}: expected second or strict"),
+    };
+    let redis = RedisServer::start_with("stores benchmark (redis)", appendfsync);
     // `DOKU_BENCH_PG_URL`: an existing PostgreSQL (its settings, its disk) instead of one
     // started here.
     let pg_server = match std::env::var("DOKU_BENCH_PG_URL") {
         Ok(_) => None,
-        Err(_) => PostgresServer::start("stores benchmark (postgres)"),
+        Err(_) => PostgresServer::start_with("stores benchmark (postgres)", pg_settings),
     };
     let pg_url = std::env::var("DOKU_BENCH_PG_URL")
         .ok()
@@ -144,7 +157,7 @@ fn main() {
     });
     println!(
         "{requests} requests per run, {concurrency} connections, loopback, {rounds} rounds, \
-         redis appendfsync {fsync}"
+         durability {durability} (redis appendfsync {appendfsync}, postgres {pg_settings:?})"
     );
     let mut best: Vec<(String, f64, Duration, usize)> = Vec::new();
     for round in 0..rounds {

@@ -234,7 +234,12 @@ pub struct PostgresServer {
     dir: TempDir,
     bin: PathBuf,
     run_as: Option<String>,
+    settings: Vec<String>,
 }
+
+/// What [`PostgresServer::start`] runs with: nothing flushed to disk (tests need no
+/// durability across a machine crash, and run faster without).
+const PG_TEST_SETTINGS: &[&str] = &["fsync=off", "synchronous_commit=off"];
 
 const PG_USER: &str = "dokutest";
 
@@ -262,8 +267,15 @@ fn is_root() -> bool {
 
 impl PostgresServer {
     /// Starts one, or reports (see [`skip`]) that `test` cannot run and answers `None`.
+    /// It runs with `fsync=off` and `synchronous_commit=off`.
     pub fn start(test: &str) -> Option<Self> {
-        match Self::try_start() {
+        Self::start_with(test, PG_TEST_SETTINGS)
+    }
+
+    /// [`PostgresServer::start`] with these settings (`name=value`, each passed as `-c`)
+    /// instead: `&[]` is PostgreSQL's defaults, every commit flushed to disk.
+    pub fn start_with(test: &str, settings: &[&str]) -> Option<Self> {
+        match Self::try_start(settings) {
             Ok(s) => Some(s),
             Err(why) => {
                 skip(test, &why);
@@ -298,7 +310,7 @@ impl PostgresServer {
         }
     }
 
-    fn try_start() -> Result<Self, String> {
+    fn try_start(settings: &[&str]) -> Result<Self, String> {
         let bin = postgres_bin_dir()
             .ok_or("PostgreSQL is not installed (Debian package postgresql: initdb, postgres)")?;
         let dir = TempDir::new("doku-pg").map_err(|e| format!("no temporary dir: {e}"))?;
@@ -342,6 +354,7 @@ impl PostgresServer {
             dir,
             bin,
             run_as,
+            settings: settings.iter().map(|s| (*s).to_owned()).collect(),
         };
         let data = server.dir.path().join("data");
         let out = server
@@ -378,7 +391,7 @@ impl PostgresServer {
                 "-c",
                 "max_connections=300",
             ])
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(self.settings.iter().flat_map(|s| ["-c", s.as_str()]))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
