@@ -6,7 +6,7 @@
 //! and sends the same kind of signed notifications, round-robin over the processes, through
 //! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 32), `DOKU_BENCH_REQUESTS` per
 //! run (default 20,000). Everything shares the machine's cores, so on two cores more
-//! processes add coordination, not capacity: the figure to read is how little is lost.
+//! processes add contention for them, not capacity: the figure to read is what is lost.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
