@@ -10,10 +10,11 @@
 
 use doku_pay_core::NextAction;
 use doku_pay_core::{
-    Call, ClientId, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
-    PaymentStatus, RedirectStyle, Registry, SecretKey, Sent,
+    Call, Error, Operation, Payment, PaymentChannel, PaymentRequest, PaymentStatus, RedirectStyle,
+    Sent,
 };
 use doku_pay_kredivo::{CREATE_PATH, DESCRIPTOR, Kredivo};
+use doku_pay_testkit::channel::{self, merchant};
 use serde_json::{Value, json};
 
 const INVOICE: &str = "Test-Devex-002-jesj123";
@@ -27,27 +28,13 @@ fn unified() -> PaymentRequest {
     serde_json::from_str(&fixture("unified-request.json")).expect("unified request fixture")
 }
 
-fn merchant() -> Merchant {
-    Merchant::new(
-        ClientId::new("MCH-0001").expect("client id"),
-        SecretKey::new("SK-0001").expect("secret"),
-    )
-}
-
 fn create(req: &PaymentRequest) -> Result<Call<Payment>, Error> {
     Kredivo.create(req, &merchant())
 }
 
 /// The "field: rule" of every violation `validate_create` reports.
 fn violations(req: &PaymentRequest) -> Vec<String> {
-    match Kredivo.validate_create(req) {
-        Ok(()) => Vec::new(),
-        Err(Error::Validation(v)) => v
-            .iter()
-            .map(|v| format!("{}: {}", v.field, v.rule))
-            .collect(),
-        Err(e) => panic!("{e}"),
-    }
+    channel::violations(&Kredivo, req)
 }
 
 #[test]
@@ -162,28 +149,14 @@ fn answers_are_read_leniently() {
         ),
     ];
     for (name, answer, want, redirect) in rows {
-        let call = create(&unified()).expect("valid");
-        let rid = call.request_id().clone();
-        let body = serde_json::to_vec(&answer).expect("json");
-        let (got, next) = match call.read(Sent::answer(rid, 200, body)) {
-            Ok(p) => (p.status.as_str().to_owned(), p.next_action.is_some()),
-            Err(e @ Error::Undecodable { .. }) => ("undecodable".into(), e.next_action().is_some()),
-            Err(e @ Error::Untrusted { .. }) => ("untrusted".into(), e.next_action().is_some()),
-            Err(e) => panic!("{name}: {e}"),
-        };
-        assert_eq!((got.as_str(), next), (want, redirect), "{name}");
+        let got = channel::create_reads(create(&unified()).expect("valid"), &answer);
+        assert_eq!(got, (want.to_owned(), redirect), "{name}");
     }
 }
 
 #[test]
 fn every_broken_rule_is_reported_by_its_unified_field() {
-    let with = |change: Value| -> PaymentRequest {
-        let mut doc = serde_json::to_value(unified()).expect("json");
-        for (k, v) in change.as_object().expect("object") {
-            doc[k] = v.clone();
-        }
-        serde_json::from_value(doc).expect("a unified request")
-    };
+    let with = |change: Value| channel::with(&unified(), change);
     let item = |change: Value| -> Value {
         let mut i = json!({"name": "AyamA", "price": 30000, "quantity": 1, "sku": "1008",
                            "category": "ELECTRONIC"});
@@ -192,7 +165,7 @@ fn every_broken_rule_is_reported_by_its_unified_field() {
         }
         json!({ "line_items": [i] })
     };
-    let refused = |field: &str| format!("{field}: not offered by {}", DESCRIPTOR.display_name);
+    let refused = |field: &str| channel::refused(&DESCRIPTOR, field);
     let rows: Vec<(&str, PaymentRequest, Vec<String>)> = vec![
         ("the fixture", unified(), vec![]),
         (
@@ -296,35 +269,11 @@ fn every_broken_rule_is_reported_by_its_unified_field() {
 
 #[test]
 fn declares_what_it_offers_and_refuses_the_rest() {
-    assert!(DESCRIPTOR.supports(Operation::Create));
+    channel::assert_offers_only(&Kredivo, &[Operation::Create]);
     assert_eq!(DESCRIPTOR.capabilities.redirect, RedirectStyle::Url);
-    for op in [
-        Operation::Cancel,
-        Operation::Refund,
-        Operation::PartialRefund,
-    ] {
-        assert!(!DESCRIPTOR.supports(op), "{op:?}");
-        assert!(matches!(
-            DESCRIPTOR.require(op),
-            Err(Error::Unsupported { .. })
-        ));
-    }
-    let cancel = serde_json::from_value(json!({"invoice_number": "INV-1"})).expect("cancel");
-    assert!(matches!(
-        Kredivo.cancel(&cancel, &merchant()),
-        Err(Error::Unsupported { .. })
-    ));
 }
 
 #[test]
 fn is_registered_under_its_id_and_channel_code() {
-    let registry = Registry::global();
-    let channel = registry.get("kredivo").expect("registered");
-    assert_eq!(channel.descriptor(), &DESCRIPTOR);
-    let by_code = registry
-        .by_channel_code("PEER_TO_PEER_KREDIVO")
-        .expect("by code");
-    assert_eq!(by_code.descriptor().id, "kredivo");
-    let names: Vec<&str> = channel.wire_schemas().iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["PaymentRequest", "PaymentResponse"]);
+    channel::assert_registered(&DESCRIPTOR, &["PaymentRequest", "PaymentResponse"]);
 }

@@ -4,11 +4,11 @@
 
 use doku_pay_core::NextAction;
 use doku_pay_core::{
-    Amount, Call, ClientId, Error, Identifier, Merchant, Operation, Payment, PaymentChannel,
-    PaymentRequest, PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, Registry, SecretKey,
-    Sent,
+    Amount, Call, Error, Identifier, Operation, Payment, PaymentChannel, PaymentRequest,
+    PaymentStatus, RedirectStyle, RefundAmount, RefundRequest, Sent,
 };
 use doku_pay_shopeepay::{CREATE_PATH, DESCRIPTOR, ShopeePay};
+use doku_pay_testkit::channel::{self, merchant};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> String {
@@ -20,28 +20,13 @@ fn unified() -> PaymentRequest {
     serde_json::from_str(&fixture("unified-request.json")).expect("unified request fixture")
 }
 
-/// The merchant of `tests/fixtures/request.json`.
-fn merchant() -> Merchant {
-    Merchant::new(
-        ClientId::new("MCH-0001").expect("client id"),
-        SecretKey::new("SK-0001").expect("secret"),
-    )
-}
-
 fn create(req: &PaymentRequest) -> Result<Call<Payment>, Error> {
     ShopeePay.create(req, &merchant())
 }
 
 /// The "field: rule" of every violation `validate_create` reports.
 fn violations(req: &PaymentRequest) -> Vec<String> {
-    match ShopeePay.validate_create(req) {
-        Ok(()) => Vec::new(),
-        Err(Error::Validation(v)) => v
-            .iter()
-            .map(|v| format!("{}: {}", v.field, v.rule))
-            .collect(),
-        Err(e) => panic!("{e}"),
-    }
+    channel::violations(&ShopeePay, req)
 }
 
 #[test]
@@ -119,29 +104,15 @@ fn answers_are_read_leniently() {
         ),
     ];
     for (name, answer, want) in rows {
-        let call = create(&unified()).expect("valid");
-        let rid = call.request_id().clone();
-        let body = serde_json::to_vec(&answer).expect("json");
-        let got = match call.read(Sent::answer(rid, 200, body)) {
-            Ok(p) => p.status.as_str().to_owned(),
-            Err(Error::Undecodable { .. }) => "undecodable".to_owned(),
-            Err(Error::Untrusted { .. }) => "untrusted".to_owned(),
-            Err(e) => panic!("{name}: {e}"),
-        };
+        let (got, _) = channel::create_reads(create(&unified()).expect("valid"), &answer);
         assert_eq!(got, want, "{name}");
     }
 }
 
 #[test]
 fn every_broken_rule_is_reported_by_its_unified_field() {
-    let with = |change: Value| -> PaymentRequest {
-        let mut doc = serde_json::to_value(unified()).expect("json");
-        for (k, v) in change.as_object().expect("object") {
-            doc[k] = v.clone();
-        }
-        serde_json::from_value(doc).expect("a unified request")
-    };
-    let refused = |field: &str| format!("{field}: not offered by {}", DESCRIPTOR.display_name);
+    let with = |change: Value| channel::with(&unified(), change);
+    let refused = |field: &str| channel::refused(&DESCRIPTOR, field);
     let rows: Vec<(&str, PaymentRequest, Vec<String>)> = vec![
         ("the fixture", unified(), vec![]),
         (
@@ -181,17 +152,8 @@ fn every_broken_rule_is_reported_by_its_unified_field() {
 
 #[test]
 fn declares_what_it_offers_and_refuses_the_rest() {
-    assert!(DESCRIPTOR.supports(Operation::Create));
-    assert!(DESCRIPTOR.supports(Operation::Refund));
+    channel::assert_offers_only(&ShopeePay, &[Operation::Create, Operation::Refund]);
     assert_eq!(DESCRIPTOR.capabilities.redirect, RedirectStyle::Url);
-    for op in [Operation::Cancel, Operation::PartialRefund] {
-        assert!(!DESCRIPTOR.supports(op), "{op:?}");
-    }
-    let cancel = serde_json::from_value(json!({"invoice_number": "INV-1"})).expect("cancel");
-    assert!(matches!(
-        ShopeePay.cancel(&cancel, &merchant()),
-        Err(Error::Unsupported { .. })
-    ));
     let mut partial = refund_request(&guide_identifiers());
     partial.amount = RefundAmount::Partial(Amount::new(1).expect("amount"));
     assert!(matches!(
@@ -292,22 +254,14 @@ fn the_guides_samples_pass_the_rules() {
 
 #[test]
 fn is_registered_under_its_id_and_channel_code() {
-    let registry = Registry::global();
-    let channel = registry.get("shopeepay").expect("registered");
-    assert_eq!(channel.descriptor(), &DESCRIPTOR);
-    let by_code = registry
-        .by_channel_code("EMONEY_SHOPEE_PAY")
-        .expect("by code");
-    assert_eq!(by_code.descriptor().id, "shopeepay");
-    let names: Vec<&str> = channel.wire_schemas().iter().map(|(n, _)| *n).collect();
-    assert_eq!(
-        names,
-        [
+    channel::assert_registered(
+        &DESCRIPTOR,
+        &[
             "OrderRequest",
             "OrderResponse",
             "RefundRequest",
-            "RefundResponse"
-        ]
+            "RefundResponse",
+        ],
     );
 }
 

@@ -7,8 +7,10 @@
 //! [`verified_notification`] signs and verifies a notification body as a receiver would;
 //! [`NotificationOnly`] is a channel that only receives notifications;
 //! [`notification_headers`] signs a notification as DOKU sends it, and [`servers`] starts
-//! real Redis and PostgreSQL servers for the store tests.
+//! real Redis and PostgreSQL servers for the store tests. [`channel`] holds the checks every
+//! channel crate's fixture tests make.
 
+pub mod channel;
 pub mod schema;
 pub mod servers;
 
