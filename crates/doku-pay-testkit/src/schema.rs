@@ -1,7 +1,7 @@
-//! A property every channel's schema test runs: the channel's request rules
-//! ([`Rules::check`], what the client checks before sending and the simulator checks on
-//! arrival) and the JSON Schema published from them ([`Rules::schema`]) agree on generated
-//! requests.
+//! What every channel's schema test checks: the channel's request rules ([`Rules::check`],
+//! what the client checks before sending and the simulator checks on arrival) and the JSON
+//! Schema published from them ([`Rules::schema`]) agree, on a table of documents with their
+//! [`Verdict`] ([`assert_verdicts`]) and on generated requests ([`rules_agree_with_schema`]).
 
 use doku_pay_core::rules::{CrossRule, Rules};
 use doku_pay_core::validate::Violation;
@@ -136,4 +136,45 @@ fn schema_states(rules: &Rules, violation: &Violation) -> bool {
         }
     });
     !across && !violation.rule.contains("decimal places")
+}
+
+/// What a wire rule table and the JSON Schema published from it say of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Both accept it.
+    Valid,
+    /// Both refuse it.
+    Invalid,
+    /// The rules refuse it; JSON Schema cannot state the rule (one across fields) and
+    /// accepts it, so that moving the rule into the schema later is noticed.
+    ValidationOnly,
+}
+
+/// Asserts each row's verdict: `rules.check` (what the client and the simulator check)
+/// and a JSON Schema validator over `rules.schema(..)` (what the docs publish) say of the
+/// row's document what its [`Verdict`] says. Every disagreement is listed at once, by the
+/// row's name.
+pub fn assert_verdicts(rules: &Rules, rows: Vec<(&str, Value, Verdict)>) {
+    let schema = serde_json::to_value(rules.schema("Request")).expect("a schema");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let failures: Vec<String> = rows
+        .into_iter()
+        .filter_map(|(name, doc, verdict)| {
+            let by_schema = validator.is_valid(&doc);
+            let by_rules = rules.check(&doc).is_ok();
+            let want = (verdict != Verdict::Invalid, verdict == Verdict::Valid);
+            ((by_schema, by_rules) != want).then(|| {
+                format!("{name}: schema {by_schema}, rules {by_rules}, expected {verdict:?}")
+            })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A copy of `doc` with the value at the JSON pointer set, or removed with `None` (see
+/// [`crate::set`]).
+pub fn edited(doc: &Value, pointer: &str, value: Option<Value>) -> Value {
+    let mut doc = doc.clone();
+    crate::set(&mut doc, pointer, value);
+    doc
 }
