@@ -3,30 +3,12 @@
 //! (a pending redirect, paid through the simulator's control API)
 //! and Check Status reports it paid.
 
-use doku_pay_core::{Client, Credentials, Environment, PaymentChannel, PaymentStatus};
+use doku_pay_core::{Client, PaymentChannel, PaymentStatus};
 use doku_pay_dokuwallet::DokuWallet;
 use doku_pay_dokuwallet::sim::SAMPLES;
+use doku_pay_sim::ChannelSamples;
 use doku_pay_sim::Outcome;
-use doku_pay_sim::{ChannelSamples, MerchantConfig, SimConfig, SimHandle, Simulator};
-
-const CLIENT_ID: &str = "MCH-SIM-0001";
-const SECRET: &str = "SK-sim-0001";
-
-async fn start() -> SimHandle {
-    let config = SimConfig::default()
-        .merchant(MerchantConfig::new(CLIENT_ID, SECRET))
-        .time_factor(0.000_1);
-    Simulator::builder(config)
-        .registered_channels()
-        .start()
-        .await
-        .expect("simulator starts")
-}
-
-fn credentials(sim: &SimHandle) -> Credentials {
-    let env = Environment::custom(sim.base_url()).expect("URL");
-    Credentials::new(CLIENT_ID, SECRET, env).expect("credentials")
-}
+use doku_pay_testkit::sim::{credentials, start};
 
 #[tokio::test]
 async fn the_sample_goes_through_the_simulator() {

@@ -4,32 +4,12 @@
 //! `url`), is accepted; the same body breaking a rule is refused with 400 naming the rule, so
 //! the simulator checks the same table as the client.
 
-use doku_pay_core::{
-    Api, Call, Client, Credentials, Environment, Error, PaymentChannel, PaymentStatus,
-};
+use doku_pay_core::{Api, Call, Client, Error, PaymentChannel, PaymentStatus};
 use doku_pay_kredivo::sim::SAMPLES;
 use doku_pay_kredivo::{DESCRIPTOR, Kredivo};
-use doku_pay_sim::{ChannelSamples, MerchantConfig, Outcome, SimConfig, SimHandle, Simulator};
+use doku_pay_sim::{ChannelSamples, Outcome};
+use doku_pay_testkit::sim::{credentials, start};
 use serde_json::{Value, json};
-
-const CLIENT_ID: &str = "MCH-SIM-0001";
-const SECRET: &str = "SK-sim-0001";
-
-async fn start() -> SimHandle {
-    let config = SimConfig::default()
-        .merchant(MerchantConfig::new(CLIENT_ID, SECRET))
-        .time_factor(0.000_1);
-    Simulator::builder(config)
-        .registered_channels()
-        .start()
-        .await
-        .expect("simulator starts")
-}
-
-fn credentials(sim: &SimHandle) -> Credentials {
-    let env = Environment::custom(sim.base_url()).expect("URL");
-    Credentials::new(CLIENT_ID, SECRET, env).expect("credentials")
-}
 
 #[tokio::test]
 async fn the_sample_goes_through_the_simulator() {

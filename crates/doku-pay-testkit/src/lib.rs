@@ -8,11 +8,12 @@
 //! [`NotificationOnly`] is a channel that only receives notifications;
 //! [`notification_headers`] signs a notification as DOKU sends it, and [`servers`] starts
 //! real Redis and PostgreSQL servers for the store tests. [`channel`] holds the checks every
-//! channel crate's fixture tests make.
+//! channel crate's fixture tests make, and [`sim`] starts the simulator they run against.
 
 pub mod channel;
 pub mod schema;
 pub mod servers;
+pub mod sim;
 
 pub use schema::rules_agree_with_schema;
 
