@@ -214,5 +214,10 @@ fn declares_what_it_offers_and_refuses_the_rest() {
 
 #[test]
 fn is_registered_under_its_id_and_channel_code() {
-    channel::assert_registered(&DESCRIPTOR, &["PaymentRequest", "PaymentResponse"]);
+    channel::assert_registered(
+        &DESCRIPTOR,
+        "dokuwallet",
+        "EMONEY_DOKU",
+        &["PaymentRequest", "PaymentResponse"],
+    );
 }

@@ -275,5 +275,10 @@ fn declares_what_it_offers_and_refuses_the_rest() {
 
 #[test]
 fn is_registered_under_its_id_and_channel_code() {
-    channel::assert_registered(&DESCRIPTOR, &["PaymentRequest", "PaymentResponse"]);
+    channel::assert_registered(
+        &DESCRIPTOR,
+        "kredivo",
+        "PEER_TO_PEER_KREDIVO",
+        &["PaymentRequest", "PaymentResponse"],
+    );
 }

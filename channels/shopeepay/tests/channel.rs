@@ -256,6 +256,8 @@ fn the_guides_samples_pass_the_rules() {
 fn is_registered_under_its_id_and_channel_code() {
     channel::assert_registered(
         &DESCRIPTOR,
+        "shopeepay",
+        "EMONEY_SHOPEE_PAY",
         &[
             "OrderRequest",
             "OrderResponse",

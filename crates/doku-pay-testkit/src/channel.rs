@@ -71,7 +71,7 @@ pub fn create_reads(call: Call<Payment>, answer: &Value) -> (String, bool) {
         Ok(p) => (p.status.as_str().to_owned(), p.next_action.is_some()),
         Err(e @ Error::Undecodable { .. }) => ("undecodable".into(), e.next_action().is_some()),
         Err(e @ Error::Untrusted { .. }) => ("untrusted".into(), e.next_action().is_some()),
-        Err(e) => panic!("{e}"),
+        Err(e) => panic!("{answer}: {e}"),
     }
 }
 
@@ -128,9 +128,16 @@ pub fn assert_offers_only(channel: &dyn PaymentChannel, offered: &[Operation]) {
     }
 }
 
-/// Asserts that `descriptor`'s channel is in the global registry under its id and its
-/// channel code, and that its wire schemas are named `schemas`, in order.
-pub fn assert_registered(descriptor: &'static ChannelDescriptor, schemas: &[&str]) {
+/// Asserts that `descriptor` has the `id` and DOKU `channel_code` given (written out by the
+/// test, so that a typo in the descriptor is caught), that the global registry finds its
+/// channel under both, and that the channel's wire schemas are named `schemas`, in order.
+pub fn assert_registered(
+    descriptor: &'static ChannelDescriptor,
+    id: &str,
+    channel_code: &str,
+    schemas: &[&str],
+) {
+    assert_eq!((descriptor.id, descriptor.channel_code), (id, channel_code));
     let registry = Registry::global();
     let channel = registry
         .get(descriptor.id)

@@ -103,8 +103,9 @@ fn wait_or_kill(child: &mut Child, limit: Duration) {
     let _ = child.wait();
 }
 
-/// A `redis-server` of this test's own, with append-only persistence (`appendfsync
-/// always`), so that a restart keeps every key.
+/// A `redis-server` of this test's own, with append-only persistence (`appendfsync always`
+/// from [`RedisServer::start`], so that a restart keeps every key; another policy from
+/// [`RedisServer::start_with`]).
 #[derive(Debug)]
 pub struct RedisServer {
     child: Option<Child>,
