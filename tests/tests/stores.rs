@@ -16,8 +16,14 @@ use doku_pay_receiver::{
 use doku_pay_testkit::servers::{PostgresServer, RedisServer};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
-/// The lease every conformance store uses: short, so that expiry is tested in real time.
+/// The lease of the stores the expiry scenarios run against: short, so that expiry is tested
+/// in real time.
 const LEASE: Duration = Duration::from_millis(400);
+
+/// The lease of the stores the other scenarios run against: long enough never to expire in a
+/// test, however loaded the machine (a claim taking more than [`LEASE`] to come back would
+/// let its twin in legitimately, and fail a scenario that is not about expiry).
+const LONG_LEASE: Duration = Duration::from_secs(60);
 
 fn key(n: u32) -> DedupeKey {
     DedupeKey::new(
@@ -37,8 +43,12 @@ fn new_token(c: Claimed) -> doku_pay_receiver::ClaimToken {
 /// One scenario of the claim protocol, run against each store.
 type Scenario = fn(Arc<dyn DedupeStore>) -> futures_util::future::BoxFuture<'static, ()>;
 
-const SCENARIOS: &[(&str, Scenario)] = &[
-    ("claim, in flight, complete, done", |s| {
+/// Whether a scenario is about leases expiring (it runs against the store with [`LEASE`]),
+/// or not (the store with [`LONG_LEASE`]).
+const EXPIRES: bool = true;
+
+const SCENARIOS: &[(&str, bool, Scenario)] = &[
+    ("claim, in flight, complete, done", !EXPIRES, |s| {
         Box::pin(async move {
             let k = key(1);
             let t = new_token(s.claim(&k).await.unwrap());
@@ -53,6 +63,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     }),
     (
         "a released claim is claimed anew; the old token does nothing",
+        !EXPIRES,
         |s| {
             Box::pin(async move {
                 let k = key(2);
@@ -76,6 +87,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
     (
         "an expired lease is claimed again; the stale holder changes nothing",
+        EXPIRES,
         |s| {
             Box::pin(async move {
                 let k = key(3);
@@ -91,47 +103,60 @@ const SCENARIOS: &[(&str, Scenario)] = &[
             })
         },
     ),
-    ("a lease expired but not taken over still completes", |s| {
-        Box::pin(async move {
-            let k = key(4);
-            let t = new_token(s.claim(&k).await.unwrap());
-            tokio::time::sleep(LEASE + LEASE / 2).await;
-            assert!(s.complete(&k, t).await.unwrap());
-            assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
-        })
-    }),
-    ("renewal keeps the claim past its first lease", |s| {
-        Box::pin(async move {
-            let k = key(5);
-            let t = new_token(s.claim(&k).await.unwrap());
-            for _ in 0..3 {
-                tokio::time::sleep(LEASE / 2).await;
-                assert!(s.renew(&k, t).await.unwrap());
-            }
-            assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
-            assert!(s.complete(&k, t).await.unwrap());
-        })
-    }),
-    ("twenty concurrent claims: exactly one wins", |s| {
-        Box::pin(async move {
-            let k = key(6);
-            let claims = (0..20).map(|_| {
-                let (s, k) = (Arc::clone(&s), k.clone());
-                tokio::spawn(async move { s.claim(&k).await.unwrap() })
-            });
-            let mut won = 0;
-            for c in claims {
-                match c.await.unwrap() {
-                    Claimed::New(_) => won += 1,
-                    Claimed::InFlight => {}
-                    Claimed::Done => panic!("done before completion"),
+    (
+        "a lease expired but not taken over still completes",
+        EXPIRES,
+        |s| {
+            Box::pin(async move {
+                let k = key(4);
+                let t = new_token(s.claim(&k).await.unwrap());
+                tokio::time::sleep(LEASE + LEASE / 2).await;
+                assert!(s.complete(&k, t).await.unwrap());
+                assert_eq!(s.claim(&k).await.unwrap(), Claimed::Done);
+            })
+        },
+    ),
+    (
+        "renewal keeps the claim past its first lease",
+        EXPIRES,
+        |s| {
+            Box::pin(async move {
+                let k = key(5);
+                let t = new_token(s.claim(&k).await.unwrap());
+                for _ in 0..3 {
+                    tokio::time::sleep(LEASE / 2).await;
+                    assert!(s.renew(&k, t).await.unwrap());
                 }
-            }
-            assert_eq!(won, 1);
-        })
-    }),
+                assert_eq!(s.claim(&k).await.unwrap(), Claimed::InFlight);
+                assert!(s.complete(&k, t).await.unwrap());
+            })
+        },
+    ),
+    (
+        "twenty concurrent claims: exactly one wins",
+        !EXPIRES,
+        |s| {
+            Box::pin(async move {
+                let k = key(6);
+                let claims = (0..20).map(|_| {
+                    let (s, k) = (Arc::clone(&s), k.clone());
+                    tokio::spawn(async move { s.claim(&k).await.unwrap() })
+                });
+                let mut won = 0;
+                for c in claims {
+                    match c.await.unwrap() {
+                        Claimed::New(_) => won += 1,
+                        Claimed::InFlight => {}
+                        Claimed::Done => panic!("done before completion"),
+                    }
+                }
+                assert_eq!(won, 1);
+            })
+        },
+    ),
     (
         "two hundred keys at once, each delivered twice: one claim and one completion each",
+        !EXPIRES,
         |s| {
             Box::pin(async move {
                 // Stores that group concurrent claims and completions into one statement
@@ -163,6 +188,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
     (
         "another body under the same Request-Id is another key",
+        !EXPIRES,
         |s| {
             Box::pin(async move {
                 let rid: doku_pay_core::RequestId =
@@ -177,11 +203,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
 ];
 
-/// Runs every scenario against `store`, concurrently (each uses its own keys).
-async fn conformance(name: &str, store: Arc<dyn DedupeStore>) {
-    assert_eq!(store.lease(), LEASE, "{name}: lease");
-    let runs = SCENARIOS.iter().map(|(scenario, run)| {
-        let store = Arc::clone(&store);
+/// Runs every scenario, concurrently (each uses its own keys): those about expiry against
+/// `short` (leases of [`LEASE`]), the others against `long` (the same kind of store, leases of
+/// [`LONG_LEASE`]).
+async fn conformance(name: &str, short: Arc<dyn DedupeStore>, long: Arc<dyn DedupeStore>) {
+    assert_eq!(short.lease(), LEASE, "{name}: lease");
+    assert_eq!(long.lease(), LONG_LEASE, "{name}: long lease");
+    let runs = SCENARIOS.iter().map(|(scenario, expires, run)| {
+        let store = Arc::clone(if *expires { &short } else { &long });
         let name = format!("{name}: {scenario}");
         async move {
             let handle = tokio::spawn(run(store));
@@ -195,7 +224,12 @@ async fn conformance(name: &str, store: Arc<dyn DedupeStore>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_conformance() {
-    conformance("memory", Arc::new(MemoryStore::new().lease(LEASE))).await;
+    conformance(
+        "memory",
+        Arc::new(MemoryStore::new().lease(LEASE)),
+        Arc::new(MemoryStore::new().lease(LONG_LEASE)),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,11 +237,13 @@ async fn redis_store_conformance() {
     let Some(redis) = RedisServer::start("redis_store_conformance") else {
         return;
     };
-    let store = RedisStore::connect(&redis.url())
-        .await
-        .unwrap()
-        .lease(LEASE);
-    conformance("redis", Arc::new(store)).await;
+    let store = RedisStore::connect(&redis.url()).await.unwrap();
+    conformance(
+        "redis",
+        Arc::new(store.clone().lease(LEASE)),
+        Arc::new(store.lease(LONG_LEASE)),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +270,12 @@ async fn postgres_store_conformance() {
             .await
             .unwrap();
     assert_eq!(options, ["fillfactor=50"]);
-    conformance("postgres", Arc::new(store)).await;
+    conformance(
+        "postgres",
+        Arc::new(store.clone()),
+        Arc::new(store.lease(LONG_LEASE)),
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------
