@@ -17,9 +17,9 @@ use bytes::Bytes;
 use doku_pay_core::answer::{self, CreateAnswer, OperationAnswer};
 use doku_pay_core::lenient;
 use doku_pay_core::{
-    Amount, CancelRequest, ClientId, DokuError, Error, Merchant, NextAction, Notification,
-    Operation, PaymentChannel, PaymentRequest, PaymentStatus, RefundRequest, Registry, RequestId,
-    SecretKey, Sent,
+    Amount, CancelRequest, Cancellation, ClientId, DokuError, Error, Merchant, NextAction,
+    Notification, Operation, PaymentChannel, PaymentRequest, PaymentStatus, Refund, RefundRequest,
+    Registry, RequestId, SecretKey, Sent,
 };
 use doku_pay_sim::{OrderStatus, OrderView, SimChannel, SimRequest};
 use http::HeaderMap;
@@ -268,11 +268,43 @@ fn read_create(ch: &Channel, status: u16, body: &[u8]) {
 
 /// What cancel and refund results have in common.
 struct OperationResult<'a> {
+    request_id: &'a RequestId,
     channel: &'a str,
     replayed: bool,
     invoice_number: &'a str,
     amount: Option<Amount>,
     raw: &'a Value,
+}
+
+/// A cancel or refund result, seen through what they have in common.
+trait Operated {
+    fn result(&self) -> OperationResult<'_>;
+}
+
+impl Operated for Cancellation {
+    fn result(&self) -> OperationResult<'_> {
+        OperationResult {
+            request_id: &self.request_id,
+            channel: &self.channel,
+            replayed: self.replayed,
+            invoice_number: &self.invoice_number,
+            amount: self.amount,
+            raw: &self.raw,
+        }
+    }
+}
+
+impl Operated for Refund {
+    fn result(&self) -> OperationResult<'_> {
+        OperationResult {
+            request_id: &self.request_id,
+            channel: &self.channel,
+            replayed: self.replayed,
+            invoice_number: &self.invoice_number,
+            amount: self.amount,
+            raw: &self.raw,
+        }
+    }
 }
 
 fn assert_operation(
@@ -304,11 +336,17 @@ fn assert_operation(
     assert_eq!(r.amount, answer::amount(answer, description.amount));
 }
 
-fn read_cancel(ch: &Channel, status: u16, body: &[u8]) {
-    let Some((req, description)) = &ch.cancel else {
-        return;
-    };
-    let call = ch.channel.cancel(req, &merchant()).unwrap();
+/// Reads `body` (answered with `status`) through `call`, a cancel or refund of `invoice`.
+/// A result is checked against the answer and the request sent, and handed back with both
+/// for the operation's own checks; an error must keep the body.
+fn read_operation<T: Operated>(
+    call: doku_pay_core::Call<T>,
+    ch: &Channel,
+    description: &OperationAnswer,
+    invoice: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<(T, Value, Value)> {
     let request: Value = serde_json::from_slice(call.body()).unwrap();
     let rid = call.request_id().clone();
     let parsed = serde_json::from_slice::<Value>(body).ok();
@@ -317,27 +355,24 @@ fn read_cancel(ch: &Channel, status: u16, body: &[u8]) {
         status,
         Bytes::copy_from_slice(body),
     )) {
-        Ok(c) => {
-            let answer = parsed.expect("a cancellation read from a body that is not JSON");
-            assert_eq!(c.request_id, rid);
-            let r = OperationResult {
-                channel: &c.channel,
-                replayed: c.replayed,
-                invoice_number: &c.invoice_number,
-                amount: c.amount,
-                raw: &c.raw,
-            };
-            assert_operation(
-                &r,
-                ch,
-                description,
-                &request,
-                &req.invoice_number,
-                &answer,
-                status,
-            );
+        Ok(out) => {
+            let answer = parsed.expect("a result read from a body that is not JSON");
+            let r = out.result();
+            assert_eq!(r.request_id, &rid);
+            assert_operation(&r, ch, description, &request, invoice, &answer, status);
+            Some((out, answer, request))
         }
-        Err(e) => assert_keeps_body(&e, body, status),
+        Err(e) => {
+            assert_keeps_body(&e, body, status);
+            None
+        }
+    }
+}
+
+fn read_cancel(ch: &Channel, status: u16, body: &[u8]) {
+    if let Some((req, description)) = &ch.cancel {
+        let call = ch.channel.cancel(req, &merchant()).unwrap();
+        read_operation(call, ch, description, &req.invoice_number, status, body);
     }
 }
 
@@ -346,42 +381,16 @@ fn read_refund(ch: &Channel, status: u16, body: &[u8]) {
         return;
     };
     let call = ch.channel.refund(req, &merchant()).unwrap();
-    let request: Value = serde_json::from_slice(call.body()).unwrap();
-    let rid = call.request_id().clone();
-    let parsed = serde_json::from_slice::<Value>(body).ok();
-    match call.read(Sent::answer(
-        rid.clone(),
-        status,
-        Bytes::copy_from_slice(body),
-    )) {
-        Ok(f) => {
-            let answer = parsed.expect("a refund read from a body that is not JSON");
-            assert_eq!(f.request_id, rid);
-            let r = OperationResult {
-                channel: &f.channel,
-                replayed: f.replayed,
-                invoice_number: &f.invoice_number,
-                amount: f.amount,
-                raw: &f.raw,
-            };
-            assert_operation(
-                &r,
-                ch,
-                description,
-                &request,
-                &req.invoice_number,
-                &answer,
-                status,
-            );
-            let reference = description
-                .reference
-                .and_then(|p| answer::text(&answer, p).or_else(|| answer::text(&request, p)));
-            assert_eq!(
-                f.refund_reference,
-                Some(reference.unwrap_or_else(|| req.refund_reference.clone()))
-            );
-        }
-        Err(e) => assert_keeps_body(&e, body, status),
+    if let Some((f, answer, request)) =
+        read_operation(call, ch, description, &req.invoice_number, status, body)
+    {
+        let reference = description
+            .reference
+            .and_then(|p| answer::text(&answer, p).or_else(|| answer::text(&request, p)));
+        assert_eq!(
+            f.refund_reference,
+            Some(reference.unwrap_or_else(|| req.refund_reference.clone()))
+        );
     }
 }
 

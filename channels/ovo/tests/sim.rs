@@ -4,22 +4,9 @@
 
 use doku_pay_core::{Client, Credentials, Environment, Error, PaymentRequest, PaymentStatus};
 use doku_pay_ovo::sim::DECLINING_OVO_ID;
-use doku_pay_sim::{MerchantConfig, SimConfig, SimHandle, Simulator};
+use doku_pay_sim::SimHandle;
+use doku_pay_testkit::sim::{CLIENT_ID, SECRET, start};
 use serde_json::json;
-
-const CLIENT_ID: &str = "MCH-OVO-0001";
-const SECRET: &str = "SK-ovo-simulated";
-
-async fn start() -> SimHandle {
-    let config = SimConfig::default()
-        .merchant(MerchantConfig::new(CLIENT_ID, SECRET))
-        .time_factor(0.000_1);
-    Simulator::builder(config)
-        .registered_channels()
-        .start()
-        .await
-        .expect("simulator starts")
-}
 
 fn client(sim: &SimHandle, secret: &str) -> Client {
     let env = Environment::custom(sim.base_url()).unwrap();
