@@ -246,6 +246,28 @@ async fn redis_store_conformance() {
     .await;
 }
 
+/// The stores benchmark measures PostgreSQL as a server that has run for a while: with WAL
+/// segment files recycled for reuse, so no commit waits for a new one to be made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_postgres_can_be_given_recycled_wal_segments() {
+    let Some(pg) = PostgresServer::start("a_test_postgres_can_be_given_recycled_wal_segments")
+    else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&pg.url()).await.unwrap();
+    let segments = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'",
+        )
+        .fetch_one(&pool)
+    };
+    let fresh = segments().await.unwrap();
+    assert!(fresh < 8, "a fresh server has {fresh} segments");
+    pg.recycle_wal(8).unwrap();
+    let kept = segments().await.unwrap();
+    assert!(kept >= 8, "{kept} segments after recycling 8");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_conformance() {
     let Some(pg) = PostgresServer::start("postgres_store_conformance") else {

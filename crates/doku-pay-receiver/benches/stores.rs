@@ -15,9 +15,14 @@
 //! `appendfsync always`, PostgreSQL's defaults: nothing acknowledged is lost, as the stores'
 //! exactly-once guarantees assume) or `second` (Redis `appendfsync everysec`, PostgreSQL
 //! `synchronous_commit=off`: a crash may lose the last moments of what they acknowledged).
-//! `DOKU_BENCH_PG_URL` runs PostgreSQL's part on an existing server, with its settings. The receiver's server runtime has
-//! 2 worker threads, as on the 2-core machine it is measured on; the stores' servers and
-//! the load generator share the same cores.
+//! `DOKU_BENCH_PG_SETTINGS=commit_delay=100,...` adds settings to the PostgreSQL started
+//! here. That server is first given recycled WAL segment files, as a server that has run for
+//! a while has (see `PostgresServer::recycle_wal`); `DOKU_BENCH_PG_FRESH_WAL=1` measures it
+//! fresh instead, stalls included. `DOKU_BENCH_PG_URL` runs PostgreSQL's part on an
+//! existing server, with its settings.
+//!
+//! The receiver's server runtime has 2 worker threads, as on the 2-core machine it is
+//! measured on; the stores' servers and the load generator share the same cores.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,6 +80,15 @@ fn main() {
         "second" => ("everysec", &["synchronous_commit=off"]),
         other => panic!("DOKU_BENCH_DURABILITY={other}: expected strict or second"),
     };
+    // `DOKU_BENCH_PG_SETTINGS`: more PostgreSQL settings (`name=value`, comma-separated)
+    // for the server started here, after the durability class's own.
+    let extra_pg = std::env::var("DOKU_BENCH_PG_SETTINGS").unwrap_or_default();
+    let pg_settings: Vec<&str> = pg_settings
+        .iter()
+        .copied()
+        .chain(extra_pg.split(',').map(str::trim).filter(|s| !s.is_empty()))
+        .collect();
+    let pg_settings = pg_settings.as_slice();
     let redis = RedisServer::start_with("stores benchmark (redis)", appendfsync);
     // `DOKU_BENCH_PG_URL`: an existing PostgreSQL (its settings, its disk) instead of one
     // started here.
@@ -85,6 +99,19 @@ fn main() {
     let pg_url = std::env::var("DOKU_BENCH_PG_URL")
         .ok()
         .or_else(|| pg_server.as_ref().map(PostgresServer::url));
+    // A server that has run for a while reuses its WAL segment files; a fresh one creates
+    // and zero-fills one every 16 MB of WAL, and every commit waits meanwhile (14 to 16 ms
+    // here): give the server started here the segments these rounds will fill (about 1.5
+    // kB of WAL per notification, counted as 4 kB), unless `DOKU_BENCH_PG_FRESH_WAL` asks
+    // for a fresh server's stalls.
+    let segments = (requests * (rounds + 1) * 4096 / (16 << 20) + 4).min(60) as u32;
+    let wal = match (&pg_server, std::env::var_os("DOKU_BENCH_PG_FRESH_WAL")) {
+        (Some(pg), None) => match pg.recycle_wal(segments) {
+            Ok(()) => format!("{segments} recycled WAL segments"),
+            Err(why) => format!("fresh WAL: recycling failed: {why}"),
+        },
+        _ => "fresh WAL".to_owned(),
+    };
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -158,7 +185,7 @@ fn main() {
         }
     });
     let pg_described = if pg_server.is_some() {
-        format!("{pg_settings:?}")
+        format!("{pg_settings:?}, {wal}")
     } else {
         "external, its own settings".to_owned()
     };
