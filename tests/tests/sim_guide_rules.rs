@@ -56,21 +56,10 @@ impl Op {
     /// The guide's sample request body.
     fn sample(self) -> Value {
         match self {
-            Self::AkulakuCreate => json!({
-                "order": {
-                    "invoice_number": "INV-20210707-0001",
-                    "amount": 90000,
-                    "line_items": [
-                        {"name": "T-Shirt Red", "price": 30000, "quantity": 2, "sku": "1002", "category": "Shirt"},
-                        {"name": "Polo Navy", "price": 30000, "quantity": 1, "sku": "1001", "category": "Shirt"}
-                    ],
-                    "callback_url": "https://merchant.com/return-url"
-                },
-                "payment": {"merchant_unique_reference": "MUR-20210707-0001"},
-                "customer": {"id": "CUST-0001", "name": "Anton Budiman", "phone": "6285694566147",
-                             "address": "Menara Mulia Lantai 8", "city": "Jakarta Selatan",
-                             "state": "DKI Jakarta", "postcode": "120129"}
-            }),
+            Self::AkulakuCreate => serde_json::from_str(include_str!(
+                "../../channels/akulaku/tests/fixtures/generate-order-request.json"
+            ))
+            .expect("fixture"),
             Self::AkulakuCancel => json!({
                 "order": {"invoice_number": "MINV20201231468"},
                 "payment": {

@@ -6,7 +6,7 @@ use doku_pay_core::{
     RefundAmount, RefundRequest,
 };
 use doku_pay_sim::{FaultConfig, OrderStatus, Outcome};
-use doku_tests::{NOTIFY_PATH, Receiver, api, post_raw, start_sim, verifier};
+use doku_pay_testkit::sim::{NOTIFY_PATH, Receiver, api, post_raw, start_notifying, verifier};
 use serde_json::{Value, json};
 
 fn request(invoice: &str) -> PaymentRequest {
@@ -27,21 +27,7 @@ fn request(invoice: &str) -> PaymentRequest {
 
 /// The guide's generate-order sample as raw JSON.
 fn guide_body() -> Value {
-    json!({
-        "order": {
-            "invoice_number": "INV-20210707-0001",
-            "amount": 90000,
-            "line_items": [
-                {"name": "T-Shirt Red", "price": 30000, "quantity": 2, "sku": "1002", "category": "Shirt"},
-                {"name": "Polo Navy", "price": 30000, "quantity": 1, "sku": "1001", "category": "Shirt"}
-            ],
-            "callback_url": "https://merchant.com/return-url"
-        },
-        "payment": {"merchant_unique_reference": "MUR-20210707-0001"},
-        "customer": {"id": "CUST-0001", "name": "Anton Budiman", "phone": "6285694566147",
-                     "address": "Menara Mulia Lantai 8", "city": "Jakarta Selatan",
-                     "state": "DKI Jakarta", "postcode": "120129"}
-    })
+    serde_json::from_str(include_str!("fixtures/generate-order-request.json")).expect("fixture")
 }
 
 fn cancel_req(p: &doku_pay_core::Payment) -> CancelRequest {
@@ -67,7 +53,7 @@ fn refund_req(p: &doku_pay_core::Payment, refund_ref: &str) -> RefundRequest {
 #[tokio::test]
 async fn generate_cancel_refund_and_notifications() {
     let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     let api = api(&sim);
 
     let p1 = api.create(&Akulaku, &request("INV-AK-1")).await.unwrap();
@@ -196,7 +182,7 @@ async fn generate_cancel_refund_and_notifications() {
 #[tokio::test]
 async fn amounts_that_are_not_whole_numbers_are_refused_with_their_field_path() {
     let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     // The guide: "number ... In IDR currency and without decimal ... Max length: 12".
     let cases: Vec<(&str, Value, &str)> = vec![
         (
@@ -241,7 +227,7 @@ async fn amounts_that_are_not_whole_numbers_are_refused_with_their_field_path() 
 #[tokio::test]
 async fn failed_cancels_and_refunds_are_200_failed_results_through_the_client() {
     let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     let client = Client::from_api(api(&sim));
     let create = |inv: &'static str| {
         let client = client.clone();

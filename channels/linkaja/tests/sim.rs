@@ -3,7 +3,7 @@
 use doku_pay_core::{PaymentChannel, PaymentRequest, PaymentStatus, RequestId};
 use doku_pay_linkaja::{CREATE_PATH, LinkAja};
 use doku_pay_sim::{FaultConfig, Outcome};
-use doku_tests::{CAP, NOTIFY_PATH, Receiver, api, post_raw, start_sim, verifier};
+use doku_pay_testkit::sim::{CAP, NOTIFY_PATH, Receiver, api, post_raw, start_notifying, verifier};
 use serde_json::{Value, json};
 
 fn request(invoice: &str, override_url: Option<String>) -> PaymentRequest {
@@ -23,7 +23,7 @@ fn request(invoice: &str, override_url: Option<String>) -> PaymentRequest {
 #[tokio::test]
 async fn create_complete_notify_and_check_status() {
     let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     let api = api(&sim);
     let rid = RequestId::new("linkaja-create-0001").unwrap();
     let mut req = request("INV-LA-1", None);
@@ -80,7 +80,7 @@ async fn create_complete_notify_and_check_status() {
 async fn override_notification_url_with_the_same_path() {
     let receiver = Receiver::start(Vec::new()).await;
     let other = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     let api = api(&sim);
     let cases = [
         ("INV-LA-O1", format!("{}{NOTIFY_PATH}", other.url()), true),
@@ -106,7 +106,7 @@ async fn override_notification_url_with_the_same_path() {
 #[tokio::test]
 async fn simulator_enforces_the_guides_rules_without_client_validation() {
     let receiver = Receiver::start(Vec::new()).await;
-    let sim = start_sim(&receiver, FaultConfig::default()).await;
+    let sim = start_notifying(&receiver, FaultConfig::default()).await;
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
         (
             "empty order",
