@@ -232,6 +232,23 @@ async fn memory_store_conformance() {
     .await;
 }
 
+/// `redis+unix://` URLs reach the same keys as TCP ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_store_connects_through_a_unix_socket() {
+    let Some(redis) = RedisServer::start("a_redis_store_connects_through_a_unix_socket") else {
+        return;
+    };
+    let unix = RedisStore::connect(&redis.unix_url()).await.unwrap();
+    let tcp = RedisStore::connect(&redis.url()).await.unwrap();
+    let k = key(1);
+    let Claimed::New(token) = unix.claim(&k).await.unwrap() else {
+        panic!("a new key is claimed");
+    };
+    assert_eq!(tcp.claim(&k).await.unwrap(), Claimed::InFlight);
+    assert!(unix.complete(&k, token).await.unwrap());
+    assert_eq!(tcp.claim(&k).await.unwrap(), Claimed::Done);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_conformance() {
     let Some(redis) = RedisServer::start("redis_store_conformance") else {

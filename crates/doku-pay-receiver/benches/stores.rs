@@ -9,7 +9,8 @@
 //! run (default 20,000), `DOKU_BENCH_ROUNDS` rounds (default 3), the servers taking turns
 //! in each round so that noise hits all alike; `DOKU_BENCH_ONLY=memory,postgres` runs only
 //! those (beside the bare handler); `DOKU_BENCH_REDIS_CONNECTIONS` sets the Redis store's
-//! connections (default `RedisStore::DEFAULT_CONNECTIONS`).
+//! connections (default `RedisStore::DEFAULT_CONNECTIONS`), `DOKU_BENCH_REDIS_UNIX=1`
+//! connects it through Redis's Unix socket instead of TCP.
 //!
 //! `DOKU_BENCH_DURABILITY` sets both stores' servers alike: `strict` (default; Redis
 //! `appendfsync always`, PostgreSQL's defaults: nothing acknowledged is lost, as the stores'
@@ -131,9 +132,12 @@ fn main() {
                 "DOKU_BENCH_REDIS_CONNECTIONS",
                 RedisStore::DEFAULT_CONNECTIONS,
             );
-            let store = RedisStore::connect_with(&r.url(), conns)
-                .await
-                .expect("redis");
+            // `DOKU_BENCH_REDIS_UNIX=1`: through Redis's Unix socket instead of TCP.
+            let url = match std::env::var_os("DOKU_BENCH_REDIS_UNIX") {
+                Some(_) => r.unix_url(),
+                None => r.url(),
+            };
+            let store = RedisStore::connect_with(&url, conns).await.expect("redis");
             apps.push(("redis", receiver(Arc::new(store), &handled)));
         }
         if let Some(url) = &pg_url {
@@ -184,6 +188,10 @@ fn main() {
             drive(url, warm, concurrency).await;
         }
     });
+    let redis_via = match std::env::var_os("DOKU_BENCH_REDIS_UNIX") {
+        Some(_) => " over its Unix socket",
+        None => "",
+    };
     let pg_described = if pg_server.is_some() {
         format!("{pg_settings:?}, {wal}")
     } else {
@@ -191,7 +199,8 @@ fn main() {
     };
     println!(
         "{requests} requests per run, {concurrency} connections, loopback, {rounds} rounds, \
-         durability {durability} (redis appendfsync {appendfsync}, postgres {pg_described})"
+         durability {durability} (redis appendfsync {appendfsync}{redis_via}, postgres \
+         {pg_described})"
     );
     // Per server: the best round's rate and p99, the worst round's p99, the errors.
     let mut best: Vec<(String, f64, Duration, Duration, usize)> = Vec::new();

@@ -159,6 +159,9 @@ impl RedisServer {
                 &self.appendfsync,
             ])
             .args(["--protected-mode", "no", "--daemonize", "no"])
+            .arg("--unixsocket")
+            .arg(self.socket())
+            .args(["--unixsocketperm", "700"])
             .arg("--dir")
             .arg(self.dir.path())
             .arg("--logfile")
@@ -194,6 +197,15 @@ impl RedisServer {
     /// `redis://127.0.0.1:{port}/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// `redis+unix://{dir}/redis.sock`: the same server through its Unix socket.
+    pub fn unix_url(&self) -> String {
+        format!("redis+unix://{}", self.socket().display())
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
     }
 
     /// The server's process id, while it runs.
