@@ -462,17 +462,28 @@ fn field_table(s: &mut String, rows: &[Row]) {
         let _ = writeln!(s);
         return;
     }
-    let _ = writeln!(s, "| field | type | required | limits | description |");
-    let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
+    // The description column only where the guide describes a field.
+    let described = rows.iter().any(|r| !r.description.is_empty());
+    let (head, rule) = if described {
+        (" description |", " --- |")
+    } else {
+        ("", "")
+    };
+    let _ = writeln!(s, "| field | type | required | limits |{head}");
+    let _ = writeln!(s, "| --- | --- | --- | --- |{rule}");
     for r in rows {
+        let description = if described {
+            format!(" {} |", cell(&r.description))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} |{description}",
             r.path,
             cell(&r.ty),
             yes_no(r.required),
             cell(&r.limits),
-            cell(&r.description)
         );
     }
     let _ = writeln!(s);

@@ -17,36 +17,68 @@ pub static GENERATE_ORDER_RULES: Rules = Rules {
     fields: &[
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Made by the merchant to identify the order; unique per request."),
         FieldRule::whole_number("order.amount")
             .required()
-            .max_digits(12),
+            .max_digits(12)
+            .describe("In rupiah, without decimals."),
         FieldRule::array("order.line_items").required(),
         FieldRule::text("order.line_items[].name")
             .required()
-            .max_chars(255),
+            .max_chars(255)
+            .describe("The product's name."),
         FieldRule::whole_number("order.line_items[].price")
             .required()
-            .max_digits(12),
+            .max_digits(12)
+            .describe("The item's price; prices times quantities add up to `order.amount`."),
         FieldRule::whole_number("order.line_items[].quantity")
             .required()
-            .max_digits(4),
-        FieldRule::text("order.line_items[].sku").required(),
-        FieldRule::text("order.line_items[].category").required(),
-        FieldRule::text("order.callback_url").required(),
+            .max_digits(4)
+            .describe("How many of the product."),
+        FieldRule::text("order.line_items[].sku")
+            .required()
+            .describe("The item's SKU."),
+        FieldRule::text("order.line_items[].category")
+            .required()
+            .describe("The item's category."),
+        FieldRule::text("order.callback_url")
+            .required()
+            .describe("Where the customer is redirected once the order is completed."),
         FieldRule::text("payment.merchant_unique_reference")
             .required()
-            .max_chars(64),
-        FieldRule::text("customer.id").required().max_chars(50),
-        FieldRule::text("customer.name").required().max_chars(64),
+            .max_chars(64)
+            .describe(
+                "The merchant's unique reference of the payment (may be the invoice number).",
+            ),
+        FieldRule::text("customer.id")
+            .required()
+            .max_chars(50)
+            .describe("The merchant's unique identifier of the customer."),
+        FieldRule::text("customer.name")
+            .required()
+            .max_chars(64)
+            .describe("The customer's name, shown by Akulaku."),
         FieldRule::digits("customer.phone")
             .required()
             .calling_code_first()
-            .max_chars(16),
-        FieldRule::text("customer.address").max_chars(400),
-        FieldRule::text("customer.city").sent().max_chars(64),
-        FieldRule::text("customer.state").sent().max_chars(64),
-        FieldRule::digits("customer.postcode").sent().max_chars(64),
+            .max_chars(16)
+            .describe("The customer's phone: calling code, then number (e.g. 6281122334455)."),
+        FieldRule::text("customer.address")
+            .max_chars(400)
+            .describe("The customer's address."),
+        FieldRule::text("customer.city")
+            .sent()
+            .max_chars(64)
+            .describe("The customer's city; sent even when empty."),
+        FieldRule::text("customer.state")
+            .sent()
+            .max_chars(64)
+            .describe("The customer's province; sent even when empty."),
+        FieldRule::digits("customer.postcode")
+            .sent()
+            .max_chars(64)
+            .describe("The customer's postcode; sent even when empty."),
     ],
     cross: &[CrossRule::SumEquals {
         items: "order.line_items",
@@ -61,11 +93,14 @@ pub static CANCEL_RULES: Rules = Rules {
     fields: &[
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("The invoice number of the payment's generate-order request."),
         FieldRule::text("payment.merchant_unique_reference")
             .required()
-            .max_chars(64),
-        FieldRule::array_or_object("payment.identifier"),
+            .max_chars(64)
+            .describe("The merchant's unique reference of the payment's order."),
+        FieldRule::array_or_object("payment.identifier")
+            .describe("`AKULAKU_UNIQUE_REFERENCE` and `ORDER_ID`, from the create answer."),
     ],
     cross: &[],
 };
@@ -76,12 +111,18 @@ pub static REFUND_RULES: Rules = Rules {
     fields: &[
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("The invoice number of the payment being refunded."),
         FieldRule::text("payment.merchant_unique_reference")
             .required()
-            .max_chars(64),
-        FieldRule::array("payment.identifier").required(),
-        FieldRule::text("refund.merchant_unique_reference").required(),
+            .max_chars(64)
+            .describe("The payment's reference, as in its generate-order request."),
+        FieldRule::array("payment.identifier")
+            .required()
+            .describe("The payment's identifiers (name and value pairs)."),
+        FieldRule::text("refund.merchant_unique_reference")
+            .required()
+            .describe("The merchant's new, unique reference of this refund."),
     ],
     cross: &[CrossRule::Differs {
         field: "refund.merchant_unique_reference",

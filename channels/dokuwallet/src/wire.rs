@@ -14,21 +14,27 @@ pub static CREATE_RULES: Rules = Rules {
         // "Mandatory; letters, digits, special characters; max 64".
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Made by the merchant; unique per request."),
         // "Mandatory; IDR, no decimals; digits; max 12".
         FieldRule::whole_number("order.amount")
             .required()
-            .max_digits(12),
+            .max_digits(12)
+            .describe("In rupiah, without decimals."),
         // Conditional: may be omitted; when sent, each item's name is mandatory.
         FieldRule::array("order.line_items"),
         FieldRule::text("order.line_items[].name")
             .required()
-            .max_chars(255),
-        FieldRule::whole_number("order.line_items[].price").required(),
+            .max_chars(255)
+            .describe("The item's name; needed only when line items are sent."),
+        FieldRule::whole_number("order.line_items[].price")
+            .required()
+            .describe("The item's price; prices times quantities add up to `order.amount`."),
         // Not visible: required because the documented sum is price x quantity.
         FieldRule::whole_number("order.line_items[].quantity").required(),
         // In the sample, rows not visible.
-        FieldRule::text("order.success_url"),
+        FieldRule::text("order.success_url")
+            .describe("Where the customer is redirected after paying."),
         FieldRule::text("order.failed_url"),
         FieldRule::text("order.notify_url"),
         FieldRule::any("order.auto_redirect"),

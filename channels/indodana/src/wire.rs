@@ -14,11 +14,13 @@ pub static CREATE_RULES: Rules = Rules {
         // Row 1: "Mandatory", max 64.
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Made by the merchant; unique per request."),
         // Row 2: "Mandatory", IDR without decimals, digits, max 16.
         FieldRule::whole_number("order.amount")
             .required()
-            .max_digits(16),
+            .max_digits(16)
+            .describe("In rupiah, without decimals."),
         // Its items' fields are mandatory.
         FieldRule::array("order.line_items").required(),
         // Row 3: "Mandatory", max 128.
@@ -28,7 +30,8 @@ pub static CREATE_RULES: Rules = Rules {
         // Row 4: "Mandatory", decimal, max length "16.2"; price x quantity sums to the amount.
         FieldRule::decimal("order.line_items[].price", 2)
             .required()
-            .max_digits(16),
+            .max_digits(16)
+            .describe("The item's price; prices times quantities add up to `order.amount`."),
         // Row 5: "Mandatory", digits, max 8.
         FieldRule::whole_number("order.line_items[].quantity")
             .required()
@@ -39,7 +42,9 @@ pub static CREATE_RULES: Rules = Rules {
         FieldRule::text("order.line_items[].category"),
         FieldRule::text("order.callback_url"),
         // DOKU's per-request notification override: DOKU POSTs there.
-        FieldRule::url("additional_info.override_notification_url"),
+        FieldRule::url("additional_info.override_notification_url").describe(
+            "Where DOKU sends this payment's notification instead of the configured URL.",
+        ),
     ],
     cross: &[CrossRule::SumEquals {
         items: "order.line_items",

@@ -13,28 +13,37 @@ pub static CREATE_RULES: Rules = Rules {
         // Row 1: "Mandatory", max 64.
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Made by the merchant; unique per request."),
         // Row not visible: required (every sample; the sum rule's total), no limit stated.
         FieldRule::whole_number("order.amount").required(),
         FieldRule::array("order.line_items").required(),
         // Row 2: "Mandatory", max 255.
         FieldRule::text("order.line_items[].name")
             .required()
-            .max_chars(255),
+            .max_chars(255)
+            .describe("The product's name."),
         // Row 3: "Mandatory", digits, max 12; price x quantity sums to order.amount.
         FieldRule::whole_number("order.line_items[].price")
             .required()
-            .max_digits(12),
+            .max_digits(12)
+            .describe("The item's price; prices times quantities add up to `order.amount`."),
         // Row 4: "Mandatory", integer (its allowed-characters cell is cut off).
         FieldRule::whole_number("order.line_items[].quantity").required(),
         // Rows 5 and 6: "Mandatory", item id / SKU and item type / category; strings in the
         // sample (their type column is cut off).
-        FieldRule::text("order.line_items[].id").required(),
-        FieldRule::text("order.line_items[].type").required(),
+        FieldRule::text("order.line_items[].id")
+            .required()
+            .describe("The item's ID (SKU number)."),
+        FieldRule::text("order.line_items[].type")
+            .required()
+            .describe("The item's type (category)."),
         // Rows not visible: sent only when given.
         FieldRule::text("order.callback_url"),
         // DOKU's per-request notification override: DOKU POSTs there.
-        FieldRule::url("additional_info.override_notification_url"),
+        FieldRule::url("additional_info.override_notification_url").describe(
+            "Where DOKU sends this payment's notification instead of the configured URL.",
+        ),
     ],
     cross: &[CrossRule::SumEquals {
         items: "order.line_items",

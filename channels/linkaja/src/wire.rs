@@ -14,27 +14,37 @@ pub const OVERRIDE_NOTIFICATION_URL: &str = "override_notification_url";
 /// gives no lengths).
 pub static CREATE_RULES: Rules = Rules {
     fields: &[
-        FieldRule::text("order.invoice_number").required(),
+        FieldRule::text("order.invoice_number")
+            .required()
+            .describe("The merchant's invoice number of the transaction."),
         // "number, Mandatory, Allowed chars: numeric": rupiah, whole.
-        FieldRule::whole_number("order.amount").required(),
+        FieldRule::whole_number("order.amount")
+            .required()
+            .describe("The transaction amount."),
         // Mandatory, and the guide's sample sends `""`: present, may be empty, any text
         // (an app deep link as well as a URL).
-        FieldRule::text("order.callback_url").sent(),
+        FieldRule::text("order.callback_url")
+            .sent()
+            .describe("Where the customer is redirected once the order is completed."),
         // Mandatory: "Information about customer's basket (item's name, price, and
         // quantities)"; typed `string` while the sample sends an array of objects.
-        FieldRule::array("order.line_items").required(),
+        FieldRule::array("order.line_items")
+            .required()
+            .describe("The customer's basket: each item's name, price and quantity."),
         FieldRule::text("order.line_items[].name").required(),
         FieldRule::whole_number("order.line_items[].price").required(),
         FieldRule::whole_number("order.line_items[].quantity").required(),
-        FieldRule::text("customer.name"),
-        FieldRule::text("customer.email"),
+        FieldRule::text("customer.name").describe("The customer's name."),
+        FieldRule::text("customer.email").describe("The customer's email."),
         // Typed `number`, sample `"081112345678"`: digits, as a string or a number.
-        FieldRule::digits("customer.phone"),
+        FieldRule::digits("customer.phone").describe("The customer's phone."),
         // Typed `string`, sample an object.
-        FieldRule::any("additional_info"),
+        FieldRule::any("additional_info").describe("Additional info."),
         // doku-api.md section 5: DOKU POSTs the notification there, so an absolute
         // http(s) URL (whose path must equal the configured one).
-        FieldRule::url("additional_info.override_notification_url"),
+        FieldRule::url("additional_info.override_notification_url").describe(
+            "Where DOKU sends this payment's notification instead of the configured URL.",
+        ),
     ],
     cross: &[],
 };

@@ -10,17 +10,24 @@ use doku_pay_core::rules::{FieldRule, Rules};
 /// The guide's table: all five fields mandatory.
 pub static PAYMENT_RULES: Rules = Rules {
     fields: &[
-        FieldRule::text("client.id").required(),
+        FieldRule::text("client.id")
+            .required()
+            .describe("The Client-Id from DOKU's Back Office."),
         FieldRule::text("order.invoice_number")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Made by the merchant; unique per request."),
         FieldRule::whole_number("order.amount")
             .required()
-            .max_digits(12),
-        FieldRule::digits("ovo_info.ovo_id").required(),
+            .max_digits(12)
+            .describe("In rupiah, without decimals."),
+        FieldRule::digits("ovo_info.ovo_id")
+            .required()
+            .describe("The customer's OVO phone number."),
         FieldRule::text("security.check_sum")
             .required()
-            .max_chars(64),
+            .max_chars(64)
+            .describe("Computed by the merchant (see the channel's checksum)."),
     ],
     cross: &[],
 };

@@ -17,7 +17,9 @@ pub const TRANSACTION_SN: &str = "TRANSACTION_SN";
 pub static CREATE_RULES: Rules = Rules {
     fields: &[
         // "Mandatory; merchant-made, unique per request" (the rest of the cell is cut off).
-        FieldRule::text("order.invoice_number").required(),
+        FieldRule::text("order.invoice_number")
+            .required()
+            .describe("Made by the merchant; unique per request."),
         // Row not visible; in the sample, and in every DOKU request.
         FieldRule::whole_number("order.amount").required(),
         FieldRule::text("order.callback_url"),
@@ -29,8 +31,12 @@ pub static CREATE_RULES: Rules = Rules {
 /// The refund request's rules: DOKU's table is complete, both fields mandatory.
 pub static REFUND_RULES: Rules = Rules {
     fields: &[
-        FieldRule::text("order.invoice_number").required(),
-        FieldRule::array("shopeepay_payment.identifier").required(),
+        FieldRule::text("order.invoice_number")
+            .required()
+            .describe("The invoice number of the payment being refunded."),
+        FieldRule::array("shopeepay_payment.identifier")
+            .required()
+            .describe("Copied from the payment's notification."),
     ],
     cross: &[],
 };

@@ -89,6 +89,9 @@ pub struct FieldRule {
     /// `{calling_code}{number}`: a phone number that starts with its calling code, so never
     /// with `0`.
     pub calling_code_first: bool,
+    /// What the field is, from the channel's guide: the schema's `description`, and the
+    /// generated channel page's.
+    pub description: Option<&'static str>,
 }
 
 impl FieldRule {
@@ -99,6 +102,7 @@ impl FieldRule {
             kind,
             max_len: None,
             calling_code_first: false,
+            description: None,
         }
     }
 
@@ -169,6 +173,13 @@ impl FieldRule {
     /// Starts with a calling code (not `0`).
     pub const fn calling_code_first(mut self) -> Self {
         self.calling_code_first = true;
+        self
+    }
+
+    /// What the field is, as the channel's guide describes it (no rule: the rules are the
+    /// other builders).
+    pub const fn describe(mut self, text: &'static str) -> Self {
+        self.description = Some(text);
         self
     }
 }
@@ -402,11 +413,16 @@ fn field_schema(rule: &FieldRule) -> Value {
             s.insert("type".into(), json!(["array", "object"]));
         }
     }
-    if rule.presence == Presence::Optional {
+    let mut schema = if rule.presence == Presence::Optional {
         // An optional field may be sent as `null` (read as absent).
-        return json!({"anyOf": [Value::Object(s), {"type": "null"}]});
+        json!({"anyOf": [Value::Object(s), {"type": "null"}]})
+    } else {
+        Value::Object(s)
+    };
+    if let Some(text) = rule.description {
+        schema["description"] = json!(text);
     }
-    Value::Object(s)
+    schema
 }
 
 /// Drops every `null` member of the objects in `body`, and every member left an empty
@@ -753,6 +769,35 @@ mod tests {
         assert_eq!(
             errors(b),
             ["order.items: sum of line items 400 != amount 300"]
+        );
+    }
+
+    #[test]
+    fn a_description_is_the_fields_schema_description_and_changes_no_rule() {
+        static DESCRIBED: Rules = Rules {
+            fields: &[
+                FieldRule::text("order.invoice_number")
+                    .required()
+                    .describe("The invoice."),
+                FieldRule::text("order.note").describe("A note."),
+                FieldRule::text("order.plain"),
+            ],
+            cross: &[],
+        };
+        let schema = DESCRIBED.schema("Described");
+        let props = &schema.as_value()["properties"]["order"]["properties"];
+        // Beside `anyOf` for an optional field, so that a reader of the schema finds it.
+        assert_eq!(props["invoice_number"]["description"], "The invoice.");
+        assert_eq!(props["note"]["description"], "A note.");
+        assert!(props["note"]["anyOf"].is_array());
+        assert!(props["plain"].get("description").is_none());
+        for body in [json!({}), json!({"order": {"invoice_number": " "}})] {
+            assert!(DESCRIBED.check(&body).is_err(), "{body}");
+        }
+        assert!(
+            DESCRIBED
+                .check(&json!({"order": {"invoice_number": "I"}}))
+                .is_ok()
         );
     }
 }
