@@ -130,6 +130,16 @@ impl Req {
     }
 }
 
+/// The answer to a notification the handler took.
+fn ok() -> (u16, String) {
+    (200, "ok".to_owned())
+}
+
+/// The answer to a copy of a notification already handled.
+fn already() -> (u16, String) {
+    (200, "ok: already handled".to_owned())
+}
+
 async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -174,6 +184,11 @@ impl Recorder {
             })
         }
     }
+}
+
+/// Builds `b` for both merchants and serves it on 127.0.0.1: its base URL.
+async fn start(b: doku_pay_receiver::ReceiverBuilder) -> String {
+    serve(both_merchants(b).build().unwrap().router()).await
 }
 
 fn both_merchants(b: doku_pay_receiver::ReceiverBuilder) -> doku_pay_receiver::ReceiverBuilder {
@@ -663,7 +678,7 @@ async fn chunked_body_over_the_limit_is_refused_while_reading() {
 async fn twenty_simultaneous_copies_call_the_handler_once_and_all_get_200() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+    let base = start(Receiver::builder(PATH, move |_n: Notification| {
         let c = Arc::clone(&c);
         async move {
             c.fetch_add(1, Ordering::SeqCst);
@@ -671,9 +686,7 @@ async fn twenty_simultaneous_copies_call_the_handler_once_and_all_get_200() {
             Ok::<_, BoxError>(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let client = reqwest::Client::new();
     let req = Req::good("r-concurrent");
     let tasks: Vec<_> = (0..20)
@@ -700,19 +713,19 @@ async fn without_waiting_copies_in_flight_get_503_and_a_later_retry_gets_200() {
     let calls = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let (c, g) = (Arc::clone(&calls), Arc::clone(&gate));
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
-        let (c, g) = (Arc::clone(&c), Arc::clone(&g));
-        async move {
-            c.fetch_add(1, Ordering::SeqCst);
-            // Held until the test has seen every duplicate's answer.
-            let _permit = g.acquire().await.map_err(|e| e.to_string())?;
-            Ok::<_, BoxError>(())
-        }
-    }))
-    .in_flight_wait(Duration::ZERO)
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    let base = start(
+        Receiver::builder(PATH, move |_n: Notification| {
+            let (c, g) = (Arc::clone(&c), Arc::clone(&g));
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+                // Held until the test has seen every duplicate's answer.
+                let _permit = g.acquire().await.map_err(|e| e.to_string())?;
+                Ok::<_, BoxError>(())
+            }
+        })
+        .in_flight_wait(Duration::ZERO),
+    )
+    .await;
     let client = reqwest::Client::new();
     let req = Req::good("r-inflight");
     let first = {
@@ -737,11 +750,8 @@ async fn without_waiting_copies_in_flight_get_503_and_a_later_retry_gets_200() {
         );
     }
     gate.add_permits(1);
-    assert_eq!(first.await.unwrap(), (200, "ok".to_owned()));
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(first.await.unwrap(), ok());
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
@@ -749,7 +759,7 @@ async fn without_waiting_copies_in_flight_get_503_and_a_later_retry_gets_200() {
 async fn concurrent_copies_when_the_first_handler_call_fails_are_handled_once() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+    let base = start(Receiver::builder(PATH, move |_n: Notification| {
         let c = Arc::clone(&c);
         async move {
             let n = c.fetch_add(1, Ordering::SeqCst);
@@ -760,9 +770,7 @@ async fn concurrent_copies_when_the_first_handler_call_fails_are_handled_once() 
             Ok(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let client = reqwest::Client::new();
     let req = Req::good("r-concurrent-fail");
     let tasks: Vec<_> = (0..10)
@@ -778,8 +786,8 @@ async fn concurrent_copies_when_the_first_handler_call_fails_are_handled_once() 
     // Whatever the timing: one failed call (500), one copy that claimed the released
     // notification and handled it, and duplicates for the rest.
     let expected = BTreeMap::from([
-        ((200, "ok".to_owned()), 1),
-        ((200, "ok: already handled".to_owned()), 8),
+        (ok(), 1),
+        (already(), 8),
         (
             (500, "notification not processed; retry later".to_owned()),
             1,
@@ -805,9 +813,9 @@ async fn wait_until(mut cond: impl FnMut() -> bool) {
 #[tokio::test]
 async fn a_failing_handler_gets_500_without_its_error_and_the_retry_is_handled_once() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let ok = Arc::new(AtomicUsize::new(0));
-    let (c, o) = (Arc::clone(&calls), Arc::clone(&ok));
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+    let succeeded = Arc::new(AtomicUsize::new(0));
+    let (c, o) = (Arc::clone(&calls), Arc::clone(&succeeded));
+    let base = start(Receiver::builder(PATH, move |_n: Notification| {
         let (c, o) = (Arc::clone(&c), Arc::clone(&o));
         async move {
             if c.fetch_add(1, Ordering::SeqCst) == 0 {
@@ -817,29 +825,24 @@ async fn a_failing_handler_gets_500_without_its_error_and_the_retry_is_handled_o
             Ok(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let client = reqwest::Client::new();
     let req = Req::good("r-fails-once");
     let (status, text) = req.send(&client, &base).await;
     assert_eq!(status, 500);
     assert_eq!(text, "notification not processed; retry later");
     assert!(!text.contains("hunter2"));
-    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(req.send(&client, &base).await, ok());
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    assert_eq!(ok.load(Ordering::SeqCst), 1);
+    assert_eq!(succeeded.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
 async fn a_panicking_handler_gets_500_and_the_retry_is_handled() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+    let base = start(Receiver::builder(PATH, move |_n: Notification| {
         let c = Arc::clone(&c);
         async move {
             if c.fetch_add(1, Ordering::SeqCst) == 0 {
@@ -848,13 +851,11 @@ async fn a_panicking_handler_gets_500_and_the_retry_is_handled() {
             Ok::<_, BoxError>(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let client = reqwest::Client::new();
     let req = Req::good("r-panics-once");
     assert_eq!(req.send(&client, &base).await.0, 500);
-    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(req.send(&client, &base).await, ok());
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
@@ -862,7 +863,7 @@ async fn a_panicking_handler_gets_500_and_the_retry_is_handled() {
 async fn the_handler_finishes_even_if_doku_hangs_up() {
     let done = Arc::new(AtomicUsize::new(0));
     let d = Arc::clone(&done);
-    let receiver = both_merchants(Receiver::builder(PATH, move |_n: Notification| {
+    let base = start(Receiver::builder(PATH, move |_n: Notification| {
         let d = Arc::clone(&d);
         async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -870,9 +871,7 @@ async fn the_handler_finishes_even_if_doku_hangs_up() {
             Ok::<_, BoxError>(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let impatient = reqwest::Client::builder()
         .timeout(Duration::from_millis(50))
         .build()
@@ -889,10 +888,7 @@ async fn the_handler_finishes_even_if_doku_hangs_up() {
     wait_until(|| done.load(Ordering::SeqCst) == 1).await;
     // Its completion was recorded: DOKU's retry is a duplicate.
     let client = reqwest::Client::new();
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(done.load(Ordering::SeqCst), 1);
 }
 
@@ -935,12 +931,8 @@ async fn unknown_channel_goes_to_the_fallback_once() {
         500,
         "fallback failed: retry"
     );
-    let ok = (200, "ok".to_owned());
-    assert_eq!(req.send(&client, &base).await, ok);
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(req.send(&client, &base).await, ok());
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(fallback_calls.load(Ordering::SeqCst), 2);
     assert_eq!(rec.calls(), 0);
     assert_eq!(*codes.lock().unwrap(), vec!["VIRTUAL_ACCOUNT_BCA"; 2]);
@@ -961,7 +953,7 @@ async fn an_explicit_registry_replaces_the_global_one() {
         .send(&reqwest::Client::new(), &base)
         .await;
     // Not a channel of this registry: the handler gets the envelope (no channel id).
-    assert_eq!(answer, (200, "ok".to_owned()));
+    assert_eq!(answer, ok());
     assert_eq!(rec.calls(), 1);
     assert_eq!(rec.handled()[0].channel, None);
     assert_eq!(rec.handled()[0].channel_code, "EMONEY_TESTPAY");
@@ -971,7 +963,7 @@ async fn an_explicit_registry_replaces_the_global_one() {
 async fn an_unrouted_notification_is_acknowledged_only_after_the_handler_took_it() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = Arc::clone(&calls);
-    let receiver = both_merchants(Receiver::builder(PATH, move |n: Notification| {
+    let base = start(Receiver::builder(PATH, move |n: Notification| {
         let c = Arc::clone(&c);
         async move {
             assert_eq!(n.channel, None);
@@ -981,9 +973,7 @@ async fn an_unrouted_notification_is_acknowledged_only_after_the_handler_took_it
             Ok(())
         }
     }))
-    .build()
-    .unwrap();
-    let base = serve(receiver.router()).await;
+    .await;
     let client = reqwest::Client::new();
     let req = Req::signed(
         MCH_A,
@@ -994,11 +984,8 @@ async fn an_unrouted_notification_is_acknowledged_only_after_the_handler_took_it
     );
     let first = req.send(&client, &base).await;
     assert_eq!(first.0, 500, "handler failed: DOKU must retry, {first:?}");
-    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(req.send(&client, &base).await, ok());
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     // An unrouted body without the envelope's payment fields cannot be a payment: 400.
     let bare = Req::signed(
@@ -1031,17 +1018,14 @@ async fn a_handled_notification_is_forgotten_after_the_ttl() {
     let base = serve(receiver.router()).await;
     let client = reqwest::Client::new();
     let req = Req::good("r-ttl");
-    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(req.send(&client, &base).await, ok());
     clock.advance(Duration::from_secs(3599));
-    assert_eq!(
-        req.send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(rec.calls(), 1);
     clock.advance(Duration::from_secs(1));
     assert_eq!(store.sweep(), 1);
     assert!(store.is_empty());
-    assert_eq!(req.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(req.send(&client, &base).await, ok());
     assert_eq!(rec.calls(), 2);
 }
 
@@ -1099,15 +1083,9 @@ async fn a_full_store_answers_503_until_entries_expire() {
         (503, "temporarily unavailable; retry later".to_owned())
     );
     // The full store still recognises what it holds.
-    assert_eq!(
-        Req::good("r-cap-1").send(&client, &base).await,
-        (200, "ok: already handled".to_owned())
-    );
+    assert_eq!(Req::good("r-cap-1").send(&client, &base).await, already());
     clock.advance(Duration::from_secs(100));
-    assert_eq!(
-        Req::good("r-cap-3").send(&client, &base).await,
-        (200, "ok".to_owned())
-    );
+    assert_eq!(Req::good("r-cap-3").send(&client, &base).await, ok());
     assert_eq!(rec.calls(), 3);
 }
 
@@ -1123,10 +1101,7 @@ async fn the_timestamp_window_uses_the_injected_clock() {
     let base = serve(receiver.router()).await;
     let client = reqwest::Client::new();
     clock.advance(Duration::from_secs(300));
-    assert_eq!(
-        Req::good("r-win-1").send(&client, &base).await,
-        (200, "ok".to_owned())
-    );
+    assert_eq!(Req::good("r-win-1").send(&client, &base).await, ok());
     clock.advance(Duration::from_secs(1));
     assert_eq!(
         Req::good("r-win-2").send(&client, &base).await,
@@ -1139,7 +1114,7 @@ async fn the_timestamp_window_uses_the_injected_clock() {
     let fresh = Req::signed(MCH_A, SK_A, "r-win-3", PATH, b)
         .set("Request-Timestamp", &ts)
         .set("Signature", &sig);
-    assert_eq!(fresh.send(&client, &base).await, (200, "ok".to_owned()));
+    assert_eq!(fresh.send(&client, &base).await, ok());
     assert_eq!(rec.calls(), 2);
 }
 
@@ -1560,10 +1535,7 @@ async fn a_panicking_channel_mapping_answers_500_and_keeps_the_connection_usable
     assert_eq!(req.send(&client, &base).await.0, 500);
     assert_eq!(rec.calls(), 0);
     // The server is unharmed.
-    assert_eq!(
-        Req::good("r-after-panic").send(&client, &base).await,
-        (200, "ok".to_owned())
-    );
+    assert_eq!(Req::good("r-after-panic").send(&client, &base).await, ok());
 }
 
 #[tokio::test]
