@@ -361,18 +361,40 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// The first sentence (or line) of a description, on one line.
+/// The first sentence (or line) of a description, on one line: up to the first `. ` outside
+/// parentheses (so "(e.g. 62811)" stays whole).
 fn first_sentence(text: &str) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.find(". ") {
-        Some(i) => one_line[..=i].to_string(),
-        None => one_line,
+    let mut depth = 0usize;
+    for (i, c) in one_line.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 && one_line[i + 1..].starts_with(' ') => {
+                return one_line[..=i].to_string();
+            }
+            _ => {}
+        }
     }
+    one_line
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_sentence_ends_outside_parentheses() {
+        for (text, want) in [
+            ("A note. More text.", "A note."),
+            ("One line,\n  wrapped. Next.", "One line, wrapped."),
+            ("A phone (e.g. 62811). More.", "A phone (e.g. 62811)."),
+            ("No full stop", "No full stop"),
+            ("Unbalanced) then. Rest.", "Unbalanced) then."),
+        ] {
+            assert_eq!(first_sentence(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn walks_refs_arrays_unions_and_limits() {

@@ -63,7 +63,9 @@ pub static GENERATE_ORDER_RULES: Rules = Rules {
             .required()
             .calling_code_first()
             .max_chars(16)
-            .describe("The customer's phone: calling code, then number (e.g. 6281122334455)."),
+            .describe(
+                "The customer's phone: calling code, then number (for example 6281122334455).",
+            ),
         FieldRule::text("customer.address")
             .max_chars(400)
             .describe("The customer's address."),
@@ -100,7 +102,7 @@ pub static CANCEL_RULES: Rules = Rules {
             .max_chars(64)
             .describe("The merchant's unique reference of the payment's order."),
         FieldRule::array_or_object("payment.identifier")
-            .describe("`AKULAKU_UNIQUE_REFERENCE` and `ORDER_ID`, from the create answer."),
+            .describe("Name and value pairs from the generate-order answer, each optional."),
     ],
     cross: &[],
 };

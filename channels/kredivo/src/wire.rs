@@ -42,7 +42,7 @@ pub static CREATE_RULES: Rules = Rules {
         FieldRule::text("order.callback_url"),
         // DOKU's per-request notification override: DOKU POSTs there.
         FieldRule::url("additional_info.override_notification_url").describe(
-            "Where DOKU sends this payment's notification instead of the configured URL.",
+            "This payment's notification URL: only its host may differ from the configured one's.",
         ),
     ],
     cross: &[CrossRule::SumEquals {

@@ -43,7 +43,7 @@ pub static CREATE_RULES: Rules = Rules {
         // doku-api.md section 5: DOKU POSTs the notification there, so an absolute
         // http(s) URL (whose path must equal the configured one).
         FieldRule::url("additional_info.override_notification_url").describe(
-            "Where DOKU sends this payment's notification instead of the configured URL.",
+            "This payment's notification URL: only its host may differ from the configured one's.",
         ),
     ],
     cross: &[],

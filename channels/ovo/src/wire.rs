@@ -27,7 +27,7 @@ pub static PAYMENT_RULES: Rules = Rules {
         FieldRule::text("security.check_sum")
             .required()
             .max_chars(64)
-            .describe("Computed by the merchant (see the channel's checksum)."),
+            .describe("Computed by the merchant over the request (`doku_pay_ovo::check_sum`)."),
     ],
     cross: &[],
 };

@@ -100,17 +100,28 @@ fn main() {
     let pg_url = std::env::var("DOKU_BENCH_PG_URL")
         .ok()
         .or_else(|| pg_server.as_ref().map(PostgresServer::url));
+    // `DOKU_BENCH_ONLY=memory,redis`: only these (the bare handler always runs).
+    let only = std::env::var("DOKU_BENCH_ONLY").ok();
+    let runs = |name: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.split(',').any(|x| x == name))
+    };
     // A server that has run for a while reuses its WAL segment files; a fresh one creates
-    // and zero-fills one every 16 MB of WAL, and every commit waits meanwhile (14 to 16 ms
-    // here): give the server started here the segments these rounds will fill (about 1.5
-    // kB of WAL per notification, counted as 4 kB), unless `DOKU_BENCH_PG_FRESH_WAL` asks
-    // for a fresh server's stalls.
+    // and zero-fills one every 16 MB of WAL, and commits wait meanwhile (14 to 16 ms here):
+    // give the server started here the segments these rounds will fill (about 1.5 kB of WAL
+    // per notification, counted as 4 kB; the warm-up, at most 1,000 notifications, counted
+    // as one more round), unless `DOKU_BENCH_PG_FRESH_WAL=1` asks for a fresh server.
     let segments = (requests * (rounds + 1) * 4096 / (16 << 20) + 4).min(60) as u32;
-    let wal = match (&pg_server, std::env::var_os("DOKU_BENCH_PG_FRESH_WAL")) {
-        (Some(pg), None) => match pg.recycle_wal(segments) {
-            Ok(()) => format!("{segments} recycled WAL segments"),
-            Err(why) => format!("fresh WAL: recycling failed: {why}"),
-        },
+    let wal = match &pg_server {
+        Some(pg) if runs("postgres") && !env_flag("DOKU_BENCH_PG_FRESH_WAL") => {
+            match pg.recycle_wal(segments) {
+                Ok(()) => format!("{segments} recycled WAL segments"),
+                Err(why) => {
+                    eprintln!("stores benchmark: PostgreSQL measured fresh: {why}");
+                    "fresh WAL (recycling failed)".to_owned()
+                }
+            }
+        }
         _ => "fresh WAL".to_owned(),
     };
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -133,9 +144,10 @@ fn main() {
                 RedisStore::DEFAULT_CONNECTIONS,
             );
             // `DOKU_BENCH_REDIS_UNIX=1`: through Redis's Unix socket instead of TCP.
-            let url = match std::env::var_os("DOKU_BENCH_REDIS_UNIX") {
-                Some(_) => r.unix_url(),
-                None => r.url(),
+            let url = if env_flag("DOKU_BENCH_REDIS_UNIX") {
+                r.unix_url()
+            } else {
+                r.url()
             };
             let store = RedisStore::connect_with(&url, conns).await.expect("redis");
             apps.push(("redis", receiver(Arc::new(store), &handled)));
@@ -151,10 +163,7 @@ fn main() {
             apps.push(("postgres", receiver(Arc::new(store), &handled)));
         }
     });
-    // `DOKU_BENCH_ONLY=memory,redis`: only these (the bare handler always runs).
-    if let Ok(only) = std::env::var("DOKU_BENCH_ONLY") {
-        apps.retain(|(name, _)| *name == "bare axum 200" || only.split(',').any(|o| o == *name));
-    }
+    apps.retain(|(name, _)| *name == "bare axum 200" || runs(name));
     let urls: Vec<(&str, String)> = server_rt.block_on(async {
         let mut urls = Vec::new();
         for (name, app) in apps {
@@ -188,9 +197,10 @@ fn main() {
             drive(url, warm, concurrency).await;
         }
     });
-    let redis_via = match std::env::var_os("DOKU_BENCH_REDIS_UNIX") {
-        Some(_) => " over its Unix socket",
-        None => "",
+    let redis_via = if env_flag("DOKU_BENCH_REDIS_UNIX") {
+        " over its Unix socket"
+    } else {
+        ""
     };
     let pg_described = if pg_server.is_some() {
         format!("{pg_settings:?}, {wal}")

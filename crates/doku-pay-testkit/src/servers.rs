@@ -445,6 +445,7 @@ impl PostgresServer {
         );
         let out = Command::new(self.tool("psql"))
             .args([&self.url(), "-q", "-v", "ON_ERROR_STOP=1"])
+            .args(["-c", "DROP TABLE IF EXISTS doku_testkit_wal"])
             .args([
                 "-c",
                 "CREATE TABLE doku_testkit_wal (n int)",

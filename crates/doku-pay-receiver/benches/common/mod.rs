@@ -116,6 +116,12 @@ pub(crate) async fn drive(url: &str, reqs: Arc<Vec<Signed>>, concurrency: usize)
     }
 }
 
+/// Whether the environment variable `name` is set to something other than `0` or nothing.
+#[allow(dead_code)] // not every bench has a switch
+pub(crate) fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 pub(crate) fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
