@@ -281,31 +281,25 @@ trait Operated {
     fn result(&self) -> OperationResult<'_>;
 }
 
-impl Operated for Cancellation {
-    fn result(&self) -> OperationResult<'_> {
-        OperationResult {
-            request_id: &self.request_id,
-            channel: &self.channel,
-            replayed: self.replayed,
-            invoice_number: &self.invoice_number,
-            amount: self.amount,
-            raw: &self.raw,
+/// Both results carry the common fields under the same names.
+macro_rules! operated {
+    ($($result:ty),*) => {$(
+        impl Operated for $result {
+            fn result(&self) -> OperationResult<'_> {
+                OperationResult {
+                    request_id: &self.request_id,
+                    channel: &self.channel,
+                    replayed: self.replayed,
+                    invoice_number: &self.invoice_number,
+                    amount: self.amount,
+                    raw: &self.raw,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Operated for Refund {
-    fn result(&self) -> OperationResult<'_> {
-        OperationResult {
-            request_id: &self.request_id,
-            channel: &self.channel,
-            replayed: self.replayed,
-            invoice_number: &self.invoice_number,
-            amount: self.amount,
-            raw: &self.raw,
-        }
-    }
-}
+operated!(Cancellation, Refund);
 
 fn assert_operation(
     r: &OperationResult<'_>,
