@@ -84,6 +84,8 @@ fn main() {
     // `DOKU_BENCH_PG_SETTINGS`: more PostgreSQL settings (`name=value`, comma-separated)
     // for the server started here, after the durability class's own.
     let extra_pg = std::env::var("DOKU_BENCH_PG_SETTINGS").unwrap_or_default();
+    // `DOKU_BENCH_REDIS_UNIX=1`: the Redis store through Redis's Unix socket instead of TCP.
+    let redis_unix = env_flag("DOKU_BENCH_REDIS_UNIX");
     let pg_settings: Vec<&str> = pg_settings
         .iter()
         .copied()
@@ -143,12 +145,7 @@ fn main() {
                 "DOKU_BENCH_REDIS_CONNECTIONS",
                 RedisStore::DEFAULT_CONNECTIONS,
             );
-            // `DOKU_BENCH_REDIS_UNIX=1`: through Redis's Unix socket instead of TCP.
-            let url = if env_flag("DOKU_BENCH_REDIS_UNIX") {
-                r.unix_url()
-            } else {
-                r.url()
-            };
+            let url = if redis_unix { r.unix_url() } else { r.url() };
             let store = RedisStore::connect_with(&url, conns).await.expect("redis");
             apps.push(("redis", receiver(Arc::new(store), &handled)));
         }
@@ -197,7 +194,7 @@ fn main() {
             drive(url, warm, concurrency).await;
         }
     });
-    let redis_via = if env_flag("DOKU_BENCH_REDIS_UNIX") {
+    let redis_via = if redis_unix {
         " over its Unix socket"
     } else {
         ""
