@@ -911,12 +911,14 @@ fn extend_literal_lists(text: &str, existing: &[Channel], all: &[Channel]) -> St
                     .iter()
                     .all(|c| l.contains(&format!("feature = \"{}\"", c.id)));
                 let has_new = l.contains(&format!("feature = \"{new_feature}\""));
-                if l.contains("cfg(all(") && names_all && !has_new {
-                    if let Some(pos) = l.find("))]") {
-                        let mut changed = l.to_owned();
-                        changed.insert_str(pos, &format!(", feature = \"{new_feature}\""));
-                        return changed;
-                    }
+                if l.contains("cfg(all(")
+                    && names_all
+                    && !has_new
+                    && let Some(pos) = l.find("))]")
+                {
+                    let mut changed = l.to_owned();
+                    changed.insert_str(pos, &format!(", feature = \"{new_feature}\""));
+                    return changed;
                 }
                 l.to_owned()
             })

@@ -225,10 +225,10 @@ fn describe_plain(obj: &Map<String, Value>, defs: &Map<String, Value>, depth: us
             types.push("array".into());
         } else if let Some(c) = obj.get("const") {
             types.push(json_type(c).into());
-        } else if let Some(Value::Array(e)) = obj.get("enum") {
-            if let Some(first) = e.iter().find(|v| !v.is_null()) {
-                types.push(json_type(first).into());
-            }
+        } else if let Some(Value::Array(e)) = obj.get("enum")
+            && let Some(first) = e.iter().find(|v| !v.is_null())
+        {
+            types.push(json_type(first).into());
         }
     }
     let mut d = Desc {
@@ -238,28 +238,28 @@ fn describe_plain(obj: &Map<String, Value>, defs: &Map<String, Value>, depth: us
     if types.iter().any(|t| t == "object") && obj.contains_key("properties") {
         d.object = Some(Value::Object(obj.clone()));
     }
-    if types.iter().any(|t| t == "array") {
-        if let Some(items) = obj.get("items") {
-            let item = describe(items, defs, depth + 1);
-            let ty = types
-                .iter()
-                .map(|t| {
-                    if t == "array" {
-                        format!("array of {}", item.ty)
-                    } else {
-                        t.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" or ");
-            if item.object.is_none() && item.items.is_none() && !item.limits.is_empty() {
-                d.limits
-                    .push(format!("each item: {}", item.limits.join(", ")));
-            }
-            d.ty = ty;
-            d.items = Some(Box::new(item));
-            return d;
+    if types.iter().any(|t| t == "array")
+        && let Some(items) = obj.get("items")
+    {
+        let item = describe(items, defs, depth + 1);
+        let ty = types
+            .iter()
+            .map(|t| {
+                if t == "array" {
+                    format!("array of {}", item.ty)
+                } else {
+                    t.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" or ");
+        if item.object.is_none() && item.items.is_none() && !item.limits.is_empty() {
+            d.limits
+                .push(format!("each item: {}", item.limits.join(", ")));
         }
+        d.ty = ty;
+        d.items = Some(Box::new(item));
+        return d;
     }
     d.ty = if types.is_empty() {
         "any".into()

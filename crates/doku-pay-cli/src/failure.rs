@@ -53,10 +53,10 @@ impl From<Error> for Failure {
             }
             other => other.to_string(),
         };
-        if let Error::Doku(d) = &e {
-            if !d.raw.is_empty() {
-                message.push_str(&format!("\n  body: {}", d.raw));
-            }
+        if let Error::Doku(d) = &e
+            && !d.raw.is_empty()
+        {
+            message.push_str(&format!("\n  body: {}", d.raw));
         }
         Self { code, message }
     }

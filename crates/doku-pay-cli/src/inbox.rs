@@ -166,12 +166,12 @@ async fn replay(
         .into_iter()
         .filter(|e| key.as_ref().is_none_or(|k| *k == e.key))
         .collect();
-    if let Some(k) = &key {
-        if entries.is_empty() {
-            return Err(Failure::input(format!(
-                "no pending notification with key `{k}` (done ones are not replayed)"
-            )));
-        }
+    if let Some(k) = &key
+        && entries.is_empty()
+    {
+        return Err(Failure::input(format!(
+            "no pending notification with key `{k}` (done ones are not replayed)"
+        )));
     }
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))

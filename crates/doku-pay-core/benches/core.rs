@@ -25,7 +25,7 @@ use divan::{Bencher, black_box};
 use doku_pay_core::notification::Envelope;
 use doku_pay_core::signature::Components;
 use doku_pay_core::{ClientId, NotificationVerifier, SecretKey};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use sha2::{Digest, Sha256};
 
 fn main() {

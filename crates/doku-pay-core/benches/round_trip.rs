@@ -18,7 +18,7 @@ use base64::Engine as _;
 use doku_pay_core::clock::format_timestamp;
 use doku_pay_core::{Api, Credentials, Environment, RequestId, Sent};
 use doku_pay_testkit::{CLIENT_ID as CLIENT, MockDoku, SECRET};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use sha2::{Digest, Sha256};
 
 const PATH: &str = "/akulaku-peer-to-peer/v2/generate-order";

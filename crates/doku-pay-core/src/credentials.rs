@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit as _, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 

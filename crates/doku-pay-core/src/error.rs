@@ -211,10 +211,9 @@ impl Error {
         | Self::Undecodable {
             raw, next_action, ..
         } = &mut self
+            && next_action.is_none()
         {
-            if next_action.is_none() {
-                *next_action = read(raw).map(Box::new);
-            }
+            *next_action = read(raw).map(Box::new);
         }
         self
     }

@@ -320,10 +320,10 @@ fn require_path(root: &mut Value, path: &str) {
                 obj.insert("type".into(), json!("object"));
             }
             let required = obj.entry("required").or_insert_with(|| json!([]));
-            if let Some(list) = required.as_array_mut() {
-                if !list.iter().any(|v| v == name) {
-                    list.push(json!(name));
-                }
+            if let Some(list) = required.as_array_mut()
+                && !list.iter().any(|v| v == name)
+            {
+                list.push(json!(name));
             }
         }
         let Some(child) = obj.get_mut("properties").and_then(|p| p.get_mut(name)) else {
@@ -530,10 +530,10 @@ fn check_field(v: &mut Validator, rule: &FieldRule, path: &str, value: Option<&V
         Kind::Url => match value.as_str() {
             None => v.push(path, "absolute http(s) URL"),
             Some(s) => {
-                if v.url(path, s) {
-                    if let Some(max) = max {
-                        v.max_chars(path, s, max);
-                    }
+                if v.url(path, s)
+                    && let Some(max) = max
+                {
+                    v.max_chars(path, s, max);
                 }
             }
         },
@@ -580,10 +580,10 @@ fn check_field(v: &mut Validator, rule: &FieldRule, path: &str, value: Option<&V
 }
 
 fn max_digits(v: &mut Validator, path: &str, digits: &str, max: Option<usize>) {
-    if let Some(max) = max {
-        if digits.len() > max {
-            v.push(path, format!("max {max} digits"));
-        }
+    if let Some(max) = max
+        && digits.len() > max
+    {
+        v.push(path, format!("max {max} digits"));
     }
 }
 
@@ -625,10 +625,10 @@ fn check_cross(v: &mut Validator, body: &Value, rule: &CrossRule) {
             other,
             rule: text,
         } => {
-            if let (Some(a), Some(b)) = (text_at(body, field), text_at(body, other)) {
-                if a == b {
-                    v.push(field, text);
-                }
+            if let (Some(a), Some(b)) = (text_at(body, field), text_at(body, other))
+                && a == b
+            {
+                v.push(field, text);
             }
         }
     }

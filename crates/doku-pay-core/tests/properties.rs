@@ -34,7 +34,7 @@ fn reference_amount(negative: bool, int: &str, frac: &str, exp: i32) -> Result<u
             .and_then(|p| significand.checked_mul(p))
     } else {
         match 10u128.checked_pow(scale.unsigned_abs()) {
-            Some(d) if significand % d == 0 => Some(significand / d),
+            Some(d) if significand.is_multiple_of(d) => Some(significand / d),
             _ => return Err(AmountError::Fraction),
         }
     };

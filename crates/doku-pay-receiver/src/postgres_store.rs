@@ -393,7 +393,7 @@ impl PostgresStore {
             if applied.contains(version) {
                 continue;
             }
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(fail)?;
+            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(fail)?;
             sqlx::query("INSERT INTO doku_inbox_migrations (version) VALUES ($1)")
                 .bind(version)
                 .execute(&mut *tx)
@@ -458,17 +458,25 @@ impl PostgresStore {
         filter: InboxFilter,
         limit: i64,
     ) -> Result<Vec<InboxEntry>, StoreError> {
-        let (clause, state) = match filter {
-            InboxFilter::All => ("TRUE", None),
-            InboxFilter::Pending => ("state <> 'done'", None),
-            InboxFilter::State(s) => ("state = $2", Some(s)),
+        // One whole statement per filter: no SQL is put together at run time.
+        macro_rules! listing {
+            ($clause:literal) => {
+                concat!(
+                    "SELECT key, client_id, request_id, path, request_timestamp, signature,
+                            channel_code, body, state, attempts, last_error, received_at,
+                            completed_at
+                     FROM doku_inbox WHERE ",
+                    $clause,
+                    " ORDER BY received_at, key LIMIT $1"
+                )
+            };
+        }
+        let (sql, state) = match filter {
+            InboxFilter::All => (listing!("TRUE"), None),
+            InboxFilter::Pending => (listing!("state <> 'done'"), None),
+            InboxFilter::State(s) => (listing!("state = $2"), Some(s)),
         };
-        let sql = format!(
-            "SELECT key, client_id, request_id, path, request_timestamp, signature, channel_code,
-                    body, state, attempts, last_error, received_at, completed_at
-             FROM doku_inbox WHERE {clause} ORDER BY received_at, key LIMIT $1"
-        );
-        let mut q = sqlx::query(&sql).bind(limit.max(0));
+        let mut q = sqlx::query(sql).bind(limit.max(0));
         if let Some(s) = state {
             q = q.bind(s);
         }

@@ -141,16 +141,17 @@ pub async fn reconcile<S: CheckStatus + ?Sized>(
 fn classify(status: StatusResult, query: &str, expected: Amount) -> ReconcileOutcome {
     // The query names the invoice unless it is the payment request's Request-Id.
     let queried_by_request_id = status.original_request_id.as_deref() == Some(query);
-    if let Some(actual) = &status.invoice_number {
-        if !queried_by_request_id && actual != query {
-            return ReconcileOutcome::Mismatch {
-                mismatch: Mismatch::Invoice {
-                    expected: query.to_owned(),
-                    actual: actual.clone(),
-                },
-                status,
-            };
-        }
+    if let Some(actual) = &status.invoice_number
+        && !queried_by_request_id
+        && actual != query
+    {
+        return ReconcileOutcome::Mismatch {
+            mismatch: Mismatch::Invoice {
+                expected: query.to_owned(),
+                actual: actual.clone(),
+            },
+            status,
+        };
     }
     match status.status {
         PaymentStatus::Success => {

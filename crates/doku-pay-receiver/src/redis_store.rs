@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use ::redis::{Client, Script};
+use ::redis::{Client, IntoConnectionInfo as _, Script};
 use async_trait::async_trait;
 
 use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, StoreError};
@@ -146,16 +146,19 @@ impl RedisStore<ConnectionManager> {
     /// more than one only helps where one connection's reading and writing, on one of the
     /// runtime's threads, is the bottleneck.
     pub async fn connect_with(url: &str, connections: usize) -> Result<Self, StoreError> {
-        let client = Client::open(url).map_err(|e| backend("invalid Redis URL", &e))?;
+        // Claims and completions are small writes waiting for an answer: Nagle's algorithm
+        // would hold them back behind the previous one's acknowledgement.
+        let info = url
+            .into_connection_info()
+            .map_err(|e| backend("invalid Redis URL", &e))?
+            .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
+        let client = Client::open(info).map_err(|e| backend("invalid Redis URL", &e))?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Self::RESPONSE_TIMEOUT)
-            .set_response_timeout(Self::RESPONSE_TIMEOUT)
+            .set_connection_timeout(Some(Self::RESPONSE_TIMEOUT))
+            .set_response_timeout(Some(Self::RESPONSE_TIMEOUT))
             // Reconnection attempts back off from 100 ms up to 2 s, forever.
             .set_number_of_retries(3)
-            .set_max_delay(2_000)
-            // Claims and completions are small writes waiting for an answer: Nagle's
-            // algorithm would hold them back behind the previous one's acknowledgement.
-            .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
+            .set_max_delay(Duration::from_secs(2));
         let mut conns = Vec::with_capacity(connections.max(1));
         for _ in 0..connections.max(1) {
             let conn = client

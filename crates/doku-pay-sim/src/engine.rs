@@ -796,18 +796,20 @@ impl Engine {
                         },
                     );
                 }
-                if early_notify && answer.status == 200 {
-                    if let Some(idx) = answer.order {
-                        job = self
-                            .complete_locked(&mut store, idx, OrderStatus::Paid)
-                            .ok()
-                            .flatten();
-                    }
+                if early_notify
+                    && answer.status == 200
+                    && let Some(idx) = answer.order
+                {
+                    job = self
+                        .complete_locked(&mut store, idx, OrderStatus::Paid)
+                        .ok()
+                        .flatten();
                 }
-                if answer.status == 200 && route.op == Operation::Create {
-                    if let (Some(sync), Some(idx)) = (synchronous, answer.order) {
-                        waiting = Some((sync, idx, store.generation));
-                    }
+                if answer.status == 200
+                    && route.op == Operation::Create
+                    && let (Some(sync), Some(idx)) = (synchronous, answer.order)
+                {
+                    waiting = Some((sync, idx, store.generation));
                 }
                 (answer.status, answer.body)
             }
@@ -817,13 +819,12 @@ impl Engine {
             notify::spawn(self.notifier.clone(), job, Some(tx));
             let _ = rx.await;
         }
-        if let Some((sync, idx, generation)) = waiting {
-            if let Some(body) = self
+        if let Some((sync, idx, generation)) = waiting
+            && let Some(body) = self
                 .answer_synchronously(route.channel, &auth, sync, idx, generation)
                 .await
-            {
-                answer_body = body;
-            }
+        {
+            answer_body = body;
         }
         if status != 409
             && status != 422

@@ -203,10 +203,10 @@ async fn run(
         }
     }
     let mut store = lock(&st.store);
-    if store.generation == job.generation {
-        if let Some(d) = store.delivery_mut(job.order, job.delivery) {
-            d.finished = true;
-        }
+    if store.generation == job.generation
+        && let Some(d) = store.delivery_mut(job.order, job.delivery)
+    {
+        d.finished = true;
     }
 }
 
