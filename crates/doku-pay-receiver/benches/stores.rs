@@ -194,20 +194,27 @@ fn main() {
             drive(url, warm, concurrency).await;
         }
     });
-    let redis_via = if redis_unix {
-        " over its Unix socket"
+    // How each store's server measured here is set up (only those that run).
+    let measured = |name: &str| urls.iter().any(|(n, _)| *n == name);
+    let mut servers = Vec::new();
+    if measured("redis") {
+        let via = if redis_unix { " over its Unix socket" } else { "" };
+        servers.push(format!("redis appendfsync {appendfsync}{via}"));
+    }
+    if measured("postgres") {
+        servers.push(match &pg_server {
+            Some(_) => format!("postgres {pg_settings:?}, {wal}"),
+            None => "postgres external, its own settings".to_owned(),
+        });
+    }
+    let servers = if servers.is_empty() {
+        String::new()
     } else {
-        ""
-    };
-    let pg_described = if pg_server.is_some() {
-        format!("{pg_settings:?}, {wal}")
-    } else {
-        "external, its own settings".to_owned()
+        format!(" ({})", servers.join(", "))
     };
     println!(
         "{requests} requests per run, {concurrency} connections, loopback, {rounds} rounds, \
-         durability {durability} (redis appendfsync {appendfsync}{redis_via}, postgres \
-         {pg_described})"
+         durability {durability}{servers}"
     );
     // Per server: the best round's rate and p99, the worst round's p99, the errors.
     let mut best: Vec<(String, f64, Duration, Duration, usize)> = Vec::new();
