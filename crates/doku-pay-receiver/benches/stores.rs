@@ -198,7 +198,11 @@ fn main() {
     let measured = |name: &str| urls.iter().any(|(n, _)| *n == name);
     let mut servers = Vec::new();
     if measured("redis") {
-        let via = if redis_unix { " over its Unix socket" } else { "" };
+        let via = if redis_unix {
+            " over its Unix socket"
+        } else {
+            ""
+        };
         servers.push(format!("redis appendfsync {appendfsync}{via}"));
     }
     if measured("postgres") {
