@@ -79,7 +79,7 @@ fn presign(prefix: &str, n: usize) -> Vec<Req> {
 }
 
 async fn drive(urls: &[String], reqs: Arc<Vec<Req>>, concurrency: usize) -> (f64, Duration, usize) {
-    let client = reqwest::Client::builder()
+    let client = doku_pay_core::transport::http_client_builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .expect("client");

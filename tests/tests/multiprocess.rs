@@ -196,7 +196,7 @@ where
     invoices.extend((0..FAIL_ONCE).map(|i| format!("FAILONCE-{i}")));
     invoices.extend((invoices.len()..n).map(|i| format!("INV-{i:06}")));
     let secret = SecretKey::new(SECRET).unwrap();
-    let http = reqwest::Client::builder()
+    let http = doku_pay_core::transport::http_client_builder()
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap();

@@ -173,7 +173,7 @@ async fn replay(
             "no pending notification with key `{k}` (done ones are not replayed)"
         )));
     }
-    let http = reqwest::Client::builder()
+    let http = doku_pay::transport::http_client_builder()
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| Failure::refused(format!("cannot build an HTTP client: {e}")))?;

@@ -41,7 +41,9 @@ fn main() {
     let api =
         Api::new(Credentials::new(CLIENT, SECRET, Environment::custom(&base).unwrap()).unwrap())
             .unwrap();
-    let http = reqwest::Client::new();
+    let http = doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let url = format!("{base}{PATH}");
     let body = request_body();
 

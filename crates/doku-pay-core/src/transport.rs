@@ -39,6 +39,45 @@ pub const CHECK_STATUS_PATH: &str = "/orders/v1/status/";
 
 pub use crate::signature::headers;
 
+/// A `reqwest` client builder with the TLS this crate uses: rustls on *ring*, Mozilla's root
+/// certificates (`webpki-roots`, so no system store is needed), HTTP/2 and HTTP/1.1.
+///
+/// Every client the crate family builds starts here. Build yours here too when you give
+/// one to [`ApiBuilder::http_client`] (for a proxy or your own timeouts) and your
+/// application has not installed a default rustls `CryptoProvider`: the `reqwest` these
+/// crates enable carries no provider of its own (its `rustls` feature would bring
+/// aws-lc-rs), and `reqwest` panics when it builds a client with neither.
+///
+/// ```
+/// let http = doku_pay_core::transport::http_client_builder()
+///     .connect_timeout(std::time::Duration::from_secs(3))
+///     .build()
+///     .expect("client");
+/// # drop(http);
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().tls_backend_preconfigured(tls_config().clone())
+}
+
+/// The rustls configuration of [`http_client_builder`], made once.
+fn tls_config() -> &'static rustls::ClientConfig {
+    static CONFIG: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            // ring implements every protocol version rustls enables by default.
+            .unwrap_or_else(|e| unreachable!("ring lacks a default TLS version: {e}"))
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config
+    })
+}
+
 /// When and how often a request is retried. Only safe failures are retried: connection
 /// refused (nothing sent), 5xx and 429, always with the same Request-Id and bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,7 +263,9 @@ impl ApiBuilder {
         self
     }
 
-    /// Uses this `reqwest` client (its own timeouts apply too).
+    /// Uses this `reqwest` client (its own timeouts apply too). Build it from
+    /// [`http_client_builder`] unless your application gives `reqwest` TLS of its own (its
+    /// `rustls` or `native-tls` feature, or an installed default rustls `CryptoProvider`).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -244,7 +285,7 @@ impl ApiBuilder {
         let base_path = parsed.path().trim_end_matches('/').to_owned();
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
+            None => http_client_builder()
                 .connect_timeout(self.config.connect_timeout)
                 .user_agent(concat!("doku-rs/", env!("CARGO_PKG_VERSION")))
                 .build()

@@ -415,6 +415,17 @@ async fn generated_request_ids_are_uuid_v4_and_reused_across_retries() {
     assert_eq!(uuid.get_version_num(), 4);
 }
 
+/// Posts to `base`, which must fail before anything is sent; answers the error.
+async fn unreachable_post(base: &str) -> Error {
+    let got = api(base, true)
+        .post::<_, Answer>("/x", &serde_json::json!({}), None)
+        .await;
+    assert_eq!(outcome(&got), "unreachable");
+    let err = got.unwrap_err();
+    assert_eq!(err.delivery(), doku_pay_core::Delivery::NotSent);
+    err
+}
+
 #[tokio::test]
 async fn connection_refused_is_not_sent() {
     // Bind then drop a listener to get a port nothing listens on.
@@ -422,13 +433,7 @@ async fn connection_refused_is_not_sent() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let api = api(&format!("http://127.0.0.1:{port}"), true);
-    let got = api
-        .post::<_, Answer>("/x", &serde_json::json!({}), None)
-        .await;
-    assert_eq!(outcome(&got), "unreachable");
-    let err = got.unwrap_err();
-    assert_eq!(err.delivery(), doku_pay_core::Delivery::NotSent);
+    let err = unreachable_post(&format!("http://127.0.0.1:{port}")).await;
     // The HTTP client's own error is kept as the source, for downcasting, without the URL.
     let source = std::error::Error::source(&err).expect("a source");
     let http = source
@@ -436,6 +441,60 @@ async fn connection_refused_is_not_sent() {
         .expect("the HTTP client's error");
     assert!(http.is_connect());
     assert!(http.url().is_none(), "the URL is removed");
+}
+
+/// A TLS server on 127.0.0.1 with a self-signed certificate (`fixtures/tls`, made once with
+/// `openssl req -x509 -newkey ec ... -subj /CN=127.0.0.1` with the extensions
+/// `subjectAltName=IP:127.0.0.1`, `basicConstraints=critical,CA:FALSE`,
+/// `extendedKeyUsage=serverAuth`;
+/// its key protects nothing), answering every connection's handshake until the test ends.
+fn self_signed_tls_server() -> u16 {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let cert = CertificateDer::from_pem_file(format!("{dir}/cert.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/key.pem")).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { return };
+            let mut tls = rustls::ServerConnection::new(std::sync::Arc::clone(&config)).unwrap();
+            // Runs until the client gives up (it refuses the certificate).
+            while tls.complete_io(&mut tcp).is_ok() && tls.is_handshaking() {}
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn https_checks_the_certificate_against_mozillas_roots() {
+    // The default client speaks TLS through its own rustls-on-ring configuration (it would
+    // panic without a crypto provider) and refuses a certificate no trusted root signed:
+    // nothing is sent.
+    let port = self_signed_tls_server();
+    let err = unreachable_post(&format!("https://127.0.0.1:{port}")).await;
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.contains("invalid peer certificate: UnknownIssuer")),
+        "{chain:#?}"
+    );
 }
 
 #[tokio::test]

@@ -323,7 +323,7 @@ impl Engine {
             return Err(SimError::Config("too many endpoints".into()));
         }
         let faults = Faults::resolve(config.faults.clone(), &routes);
-        let http = reqwest::Client::builder()
+        let http = doku_pay_core::transport::http_client_builder()
             .user_agent("doku-pay-sim")
             .build()
             .map_err(|e| SimError::Config(format!("HTTP client: {e}")))?;

@@ -306,7 +306,9 @@ impl Default for Req<'_> {
 /// Sends a signed request (POST with a body, GET without) and checks the answer's signature
 /// whenever it carries one.
 async fn send(sim: &SimHandle, path: &str, body: Option<&[u8]>, req: Req<'_>) -> Raw {
-    let http = reqwest::Client::new();
+    let http = doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let url = format!("{}{path}", sim.base_url());
     let rid = req.request_id.clone().unwrap_or_default();
     let ts = req.timestamp.clone().unwrap_or_default();
@@ -1360,7 +1362,9 @@ async fn fault_notification_before_response() {
 async fn faults_by_control_api_and_check_status_key() {
     let e = env().await;
     create(&e.sim, "INV-C").await;
-    let http = reqwest::Client::new();
+    let http = doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let url = |p: &str| format!("{}{p}", e.sim.base_url());
     let faults = json!({"seed": 9, "endpoints": {"/orders/v1/status": {"error_rate": 1.0}}});
     let r = http
@@ -1519,7 +1523,11 @@ async fn config_errors_and_routing() {
     assert_eq!(sim.channel_ids(), ["testpay"]);
     assert_eq!(sim.endpoints(), [CREATE, CANCEL, REFUND]);
     // Unknown paths answer a DOKU-style 404.
-    let r = reqwest::get(format!("{}/nope", sim.base_url()))
+    let r = doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client")
+        .get(format!("{}/nope", sim.base_url()))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
@@ -1764,7 +1772,11 @@ async fn url_credentials_are_never_shown() {
         let url = d[0].url.as_deref().unwrap();
         assert!(url.starts_with(&format!("http://{host}")), "{inv}: {url}");
         let snapshot = format!("{:?}", sim.order(inv).unwrap());
-        let served = reqwest::get(format!("{}/_sim/orders/{inv}", sim.base_url()))
+        let served = doku_pay_core::transport::http_client_builder()
+            .build()
+            .expect("HTTP client")
+            .get(format!("{}/_sim/orders/{inv}", sim.base_url()))
+            .send()
             .await
             .unwrap()
             .text()

@@ -127,7 +127,9 @@ async fn post(sim: &SimHandle, body: &[u8], request_id: &str) -> (u16, Value) {
     let ts = format_timestamp(time::OffsetDateTime::now_utc());
     let sig = Components::request(ID, request_id, &ts, PATH, Some(body))
         .sign(&SecretKey::new(SECRET).unwrap());
-    let resp = reqwest::Client::new()
+    let resp = doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("{}{PATH}", sim.base_url()))
         .header("Client-Id", ID)
         .header("Request-Id", request_id)

@@ -55,7 +55,7 @@ pub(crate) struct Report {
 }
 
 pub(crate) async fn drive(url: &str, reqs: Arc<Vec<Signed>>, concurrency: usize) -> Report {
-    let client = reqwest::Client::builder()
+    let client = doku_pay_core::transport::http_client_builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .expect("client");
