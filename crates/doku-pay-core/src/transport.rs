@@ -48,6 +48,12 @@ pub use crate::signature::headers;
 /// crates enable carries no provider of its own (its `rustls` feature would bring
 /// aws-lc-rs), and `reqwest` panics when it builds a client with neither.
 ///
+/// The TLS configuration is fixed: on this builder `reqwest` ignores its own TLS options
+/// (`add_root_certificate`, `identity`, `danger_accept_invalid_certs`, `min_tls_version`,
+/// `tls_sni`, ...), and a later `tls_backend_rustls()` drops the configuration again. For
+/// other roots or a client certificate, give `reqwest` TLS of your own (its `rustls` or
+/// `native-tls` feature) and build the client from `reqwest::Client::builder()`.
+///
 /// ```
 /// let http = doku_pay_core::transport::http_client_builder()
 ///     .connect_timeout(std::time::Duration::from_secs(3))

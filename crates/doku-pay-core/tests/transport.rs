@@ -443,11 +443,9 @@ async fn connection_refused_is_not_sent() {
     assert!(http.url().is_none(), "the URL is removed");
 }
 
-/// A TLS server on 127.0.0.1 with a self-signed certificate (`fixtures/tls`, made once with
-/// `openssl req -x509 -newkey ec ... -subj /CN=127.0.0.1` with the extensions
-/// `subjectAltName=IP:127.0.0.1`, `basicConstraints=critical,CA:FALSE`,
-/// `extendedKeyUsage=serverAuth`;
-/// its key protects nothing), answering every connection's handshake until the test ends.
+/// A TLS server on 127.0.0.1 with a self-signed certificate for that address, valid
+/// 2000-2126 (`fixtures/tls`, written by its `make.py`; the key protects nothing), answering
+/// every connection's handshake until the test ends.
 fn self_signed_tls_server() -> u16 {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
