@@ -11,7 +11,7 @@ use doku_pay_core::signature::BodyDigest;
 use doku_pay_core::{ClientId, Notification, SecretKey};
 use doku_pay_receiver::{
     BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
-    RedisStore, inbox_handler,
+    RedisStore, StoreError, inbox_handler,
 };
 use doku_pay_testkit::servers::{PostgresServer, RedisServer};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
@@ -247,6 +247,41 @@ async fn a_redis_store_connects_through_a_unix_socket() {
     assert_eq!(tcp.claim(&k).await.unwrap(), Claimed::InFlight);
     assert!(unix.complete(&k, token).await.unwrap());
     assert_eq!(tcp.claim(&k).await.unwrap(), Claimed::Done);
+}
+
+/// A Redis that stops answering (frozen with `SIGSTOP`: its connections stay open) fails the
+/// command after `RESPONSE_TIMEOUT` with a backend error (503), never hangs the delivery;
+/// once it answers again, so does the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_answering_fails_the_command_instead_of_hanging() {
+    let Some(redis) = RedisServer::start("a_redis_that_stops_answering") else {
+        return;
+    };
+    let store = RedisStore::connect(&redis.url()).await.unwrap();
+    let pid = redis.pid().unwrap().to_string();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    let frozen = tokio::time::timeout(Duration::from_secs(30), store.claim(&key(1))).await;
+    signal("-CONT");
+    match frozen {
+        Ok(Err(StoreError::Backend(why))) => assert!(why.contains("no answer within"), "{why}"),
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+    let mut again = store.claim(&key(2)).await;
+    for _ in 0..50 {
+        if again.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        again = store.claim(&key(2)).await;
+    }
+    assert!(matches!(again, Ok(Claimed::New(_))), "{again:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

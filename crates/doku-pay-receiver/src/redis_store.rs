@@ -69,11 +69,12 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// with [`RedisStore::with_connection`] over a cluster connection of the `redis` crate
 /// (its `cluster-async` feature).
 ///
-/// **Failures.** A command that fails or does not answer within the response timeout (1 s
-/// by default) is a [`StoreError::Backend`]: the receiver answers 503, acknowledging
-/// nothing, and DOKU retries later. [`RedisStore::connect`] uses a
-/// [`ConnectionManager`], which reconnects by itself (with exponential backoff) once Redis
-/// is back. The error text names no address or password.
+/// **Failures.** A command that fails or does not answer within
+/// [`RedisStore::RESPONSE_TIMEOUT`] (1 s, a wait for a reconnection included) is a
+/// [`StoreError::Backend`]: the receiver answers 503, acknowledging nothing, and DOKU
+/// retries later. [`RedisStore::connect`] uses a [`ConnectionManager`], which reconnects by
+/// itself (with exponential backoff) once Redis is back. The error text names no address or
+/// password.
 ///
 /// **Durability.** Exactly-once holds only while Redis keeps its keys: a Redis restarted
 /// without persistence forgets every claim and completion, and a retry arriving after that
@@ -125,7 +126,8 @@ impl RedisStore<ConnectionManager> {
     pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
     /// Default prefix of every key.
     pub const DEFAULT_PREFIX: &'static str = "doku:dedupe:";
-    /// How long a command may take before it fails (and the receiver answers 503).
+    /// How long a command may take, a wait for a reconnection included, before it fails (and
+    /// the receiver answers 503); also the connection timeout.
     pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 
     /// Connects to the Redis at `url` (`redis://[:password@]host:port[/db]`, or
@@ -155,8 +157,12 @@ impl RedisStore<ConnectionManager> {
         let client = Client::open(info).map_err(|e| backend("invalid Redis URL", &e))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Self::RESPONSE_TIMEOUT))
-            .set_response_timeout(Some(Self::RESPONSE_TIMEOUT))
-            // Reconnection attempts back off from 100 ms up to 2 s, forever.
+            // The store bounds each command itself, a wait for a reconnection included (the
+            // manager's own response timeout does not cover that wait).
+            .set_response_timeout(None)
+            // A reconnection tries 4 times, waiting about 100-200, 200-400 and 400-800 ms
+            // between tries (exponential, jittered); a command failing after that starts
+            // another, so the manager reconnects by itself however long Redis is away.
             .set_number_of_retries(3)
             .set_max_delay(Duration::from_secs(2));
         let mut conns = Vec::with_capacity(connections.max(1));
@@ -227,13 +233,16 @@ where
     ) -> Result<i64, StoreError> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
         let mut conn = self.conns[i].clone();
-        script
-            .key(self.redis_key(key))
-            .arg(args.0)
-            .arg(args.1)
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| backend("Redis command failed", &e))
+        let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
+        let mut invocation = script.key(self.redis_key(key));
+        invocation.arg(args.0).arg(args.1);
+        match tokio::time::timeout(limit, invocation.invoke_async(&mut conn)).await {
+            Ok(answer) => answer.map_err(|e| backend("Redis command failed", &e)),
+            Err(_) => Err(StoreError::Backend(format!(
+                "Redis command failed: no answer within {} ms",
+                limit.as_millis()
+            ))),
+        }
     }
 }
 
