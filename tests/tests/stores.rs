@@ -13,7 +13,7 @@ use doku_pay_receiver::{
     BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
     RedisStore, StoreError, inbox_handler,
 };
-use doku_pay_testkit::servers::{PostgresServer, RedisServer};
+use doku_pay_testkit::servers::{PostgresServer, RedisServer, signal};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 /// The lease of the stores the expiry scenarios run against: short, so that expiry is tested
@@ -258,17 +258,10 @@ async fn a_redis_that_stops_answering_fails_the_command_instead_of_hanging() {
         return;
     };
     let store = RedisStore::connect(&redis.url()).await.unwrap();
-    let pid = redis.pid().unwrap().to_string();
-    let signal = |sig: &str| {
-        let ok = std::process::Command::new("kill")
-            .args([sig, &pid])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill {sig} {pid}");
-    };
-    signal("-STOP");
+    let pid = redis.pid().unwrap();
+    signal(pid, "STOP");
     let frozen = tokio::time::timeout(Duration::from_secs(30), store.claim(&key(1))).await;
-    signal("-CONT");
+    signal(pid, "CONT");
     match frozen {
         Ok(Err(StoreError::Backend(why))) => assert!(why.contains("no answer within"), "{why}"),
         other => panic!("expected a backend error, got {other:?}"),
