@@ -197,10 +197,7 @@ impl Harness {
 
     /// Posts raw bytes to the receiver as DOKU would.
     async fn post(&self, headers: &HeaderMap, body: Bytes) -> (u16, String) {
-        let mut rb = doku_pay_core::transport::http_client_builder()
-            .build()
-            .expect("HTTP client")
-            .post(&self.receiver_url);
+        let mut rb = doku_pay_testkit::http_client().post(&self.receiver_url);
         for name in ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"] {
             if let Some(v) = headers.get(name) {
                 rb = rb.header(name, v.to_str().unwrap());

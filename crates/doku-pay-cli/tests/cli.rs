@@ -571,9 +571,7 @@ fn listen_prints_verified_and_rejects_forged() {
             .build()
             .unwrap();
         rt.block_on(async {
-            doku_pay_core::transport::http_client_builder()
-                .build()
-                .expect("HTTP client")
+            doku_pay_testkit::http_client()
                 .post(format!("http://{addr}/hooks/doku"))
                 .header("Client-Id", "MCH-0001-10791114622547")
                 .header("Request-Id", "7a1c9f00-0000-4000-8000-000000000001")

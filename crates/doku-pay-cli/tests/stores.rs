@@ -97,9 +97,7 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
         .enable_all()
         .build()
         .unwrap();
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     // The same delivery to both, twice each.
     for url in [&url_a, &url_b, &url_a, &url_b] {
         let mut req = client.post(url.as_str()).body(b_body.clone());

@@ -229,9 +229,7 @@ async fn table_of_requests() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
 
     let tampered = {
         let mut r = Req::good("r-tampered");
@@ -689,9 +687,7 @@ async fn twenty_simultaneous_copies_call_the_handler_once_and_all_get_200() {
         }
     }))
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-concurrent");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -730,9 +726,7 @@ async fn without_waiting_copies_in_flight_get_503_and_a_later_retry_gets_200() {
         .in_flight_wait(Duration::ZERO),
     )
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-inflight");
     let first = {
         let (client, base, req) = (client.clone(), base.clone(), req.clone());
@@ -777,9 +771,7 @@ async fn concurrent_copies_when_the_first_handler_call_fails_are_handled_once() 
         }
     }))
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-concurrent-fail");
     let tasks: Vec<_> = (0..10)
         .map(|_| {
@@ -834,9 +826,7 @@ async fn a_failing_handler_gets_500_without_its_error_and_the_retry_is_handled_o
         }
     }))
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-fails-once");
     let (status, text) = req.send(&client, &base).await;
     assert_eq!(status, 500);
@@ -862,9 +852,7 @@ async fn a_panicking_handler_gets_500_and_the_retry_is_handled() {
         }
     }))
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-panics-once");
     assert_eq!(req.send(&client, &base).await.0, 500);
     assert_eq!(req.send(&client, &base).await, ok());
@@ -899,9 +887,7 @@ async fn the_handler_finishes_even_if_doku_hangs_up() {
     );
     wait_until(|| done.load(Ordering::SeqCst) == 1).await;
     // Its completion was recorded: DOKU's retry is a duplicate.
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(done.load(Ordering::SeqCst), 1);
 }
@@ -932,9 +918,7 @@ async fn unknown_channel_goes_to_the_fallback_once() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::signed(
         MCH_A,
         SK_A,
@@ -966,12 +950,7 @@ async fn an_explicit_registry_replaces_the_global_one() {
         .unwrap();
     let base = serve(receiver.router()).await;
     let answer = Req::good("r-registry")
-        .send(
-            &doku_pay_core::transport::http_client_builder()
-                .build()
-                .expect("HTTP client"),
-            &base,
-        )
+        .send(&doku_pay_testkit::http_client(), &base)
         .await;
     // Not a channel of this registry: the handler gets the envelope (no channel id).
     assert_eq!(answer, ok());
@@ -995,9 +974,7 @@ async fn an_unrouted_notification_is_acknowledged_only_after_the_handler_took_it
         }
     }))
     .await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::signed(
         MCH_A,
         SK_A,
@@ -1039,9 +1016,7 @@ async fn a_handled_notification_is_forgotten_after_the_ttl() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::good("r-ttl");
     assert_eq!(req.send(&client, &base).await, ok());
     clock.advance(Duration::from_secs(3599));
@@ -1100,9 +1075,7 @@ async fn a_full_store_answers_503_until_entries_expire() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     assert_eq!(Req::good("r-cap-1").send(&client, &base).await.0, 200);
     assert_eq!(Req::good("r-cap-2").send(&client, &base).await.0, 200);
     assert_eq!(
@@ -1126,9 +1099,7 @@ async fn the_timestamp_window_uses_the_injected_clock() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     clock.advance(Duration::from_secs(300));
     assert_eq!(Req::good("r-win-1").send(&client, &base).await, ok());
     clock.advance(Duration::from_secs(1));
@@ -1180,9 +1151,7 @@ async fn a_failing_store_answers_503_and_never_calls_the_handler() {
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let res = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client")
+    let res = doku_pay_testkit::http_client()
         .post(format!("{base}{PATH}"))
         .headers({
             let r = Req::good("r-down");
@@ -1547,9 +1516,7 @@ async fn a_panicking_channel_mapping_answers_500_and_keeps_the_connection_usable
         .build()
         .unwrap();
     let base = serve(receiver.router()).await;
-    let client = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client");
+    let client = doku_pay_testkit::http_client();
     let req = Req::signed(
         MCH_A,
         SK_A,
@@ -1951,9 +1918,7 @@ fn every_answer_is_counted_and_timed_by_status_and_outcome() {
             .build()
             .unwrap();
             let base = serve(receiver.router()).await;
-            let client = doku_pay_core::transport::http_client_builder()
-                .build()
-                .expect("HTTP client");
+            let client = doku_pay_testkit::http_client();
             let req = Req::good("r-metrics");
             assert_eq!(req.send(&client, &base).await.0, 500);
             assert_eq!(req.send(&client, &base).await.0, 200);

@@ -226,6 +226,14 @@ macro_rules! fixtures {
     };
 }
 
+/// An HTTP client for tests, with the crates' own TLS
+/// ([`doku_pay_core::transport::http_client_builder`]).
+pub fn http_client() -> reqwest::Client {
+    doku_pay_core::transport::http_client_builder()
+        .build()
+        .expect("HTTP client")
+}
+
 /// Sets the value at a JSON pointer (creating nothing: the parent must exist), or removes it
 /// when `value` is `None`.
 pub fn set(doc: &mut Value, pointer: &str, value: Option<Value>) {

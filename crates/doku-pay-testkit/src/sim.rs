@@ -200,9 +200,7 @@ pub async fn post_raw(sim: &SimHandle, path: &str, body: &[u8], request_id: &str
     let secret = SecretKey::new(SECRET).expect("secret");
     let ts = format_timestamp(SystemClock.now());
     let sig = Components::request(CLIENT_ID, request_id, &ts, path, Some(body)).sign(&secret);
-    let resp = doku_pay_core::transport::http_client_builder()
-        .build()
-        .expect("HTTP client")
+    let resp = crate::http_client()
         .post(format!("{}{path}", sim.base_url()))
         .header("Client-Id", CLIENT_ID)
         .header("Request-Id", request_id)
