@@ -249,7 +249,7 @@ impl CreateAnswer {
             return Err(not_an_answer(&sent, self.what, &missing));
         };
         check_echoes(&sent, &body, request, self.echoes)?;
-        let status = lenient::payment_status(&status);
+        let status = PaymentStatus::from_doku(&status);
         Ok(Payment {
             channel: channel.id.to_owned(),
             request_id: sent.request_id,
@@ -286,7 +286,7 @@ impl CreateAnswer {
     pub fn redirect_in(&self, raw: &str) -> Option<NextAction> {
         let body: Value = serde_json::from_str(raw).ok()?;
         let status = first(&body, self.status)
-            .map_or(PaymentStatus::Pending, |s| lenient::payment_status(&s));
+            .map_or(PaymentStatus::Pending, |s| PaymentStatus::from_doku(&s));
         self.next_action(&body, &status)
     }
 
@@ -332,11 +332,11 @@ impl OperationAnswer {
     }
 
     fn payment_status(&self, body: &Value) -> PaymentStatus {
-        lenient::payment_status(&first(body, self.payment_status).unwrap_or_default())
+        PaymentStatus::from_doku(&first(body, self.payment_status).unwrap_or_default())
     }
 
     fn status(&self, body: &Value) -> OperationStatus {
-        lenient::operation_status(&first(body, self.status).unwrap_or_default())
+        OperationStatus::from_doku(&first(body, self.status).unwrap_or_default())
     }
 
     fn date(&self, body: &Value) -> Option<OffsetDateTime> {

@@ -17,15 +17,17 @@
 //!   table types the field as a string (one entry under a name the channel chooses).
 //! * [`or_default`]: any `Deserialize + Default` type; a value of another shape is the
 //!   default.
-//! * [`payment_status`] / [`operation_status`]: statuses compared case-insensitively, as
-//!   DOKU's own plugins do; an unknown value is kept as sent.
+//!
+//! Statuses need no reader of their own: [`PaymentStatus::from_doku`](crate::PaymentStatus::from_doku)
+//! and [`OperationStatus::from_doku`](crate::OperationStatus::from_doku) (and their `Deserialize`)
+//! already ignore case and surrounding blanks, and keep an unknown value as sent.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::amount::Amount;
-use crate::model::{Identifier, OperationStatus, PaymentStatus};
+use crate::model::Identifier;
 
 /// The JSON Schema of one `{name, value}` entry of an answer, as [`name_values`] reads it:
 /// both parts optional. Use it as `#[schemars(with = "Vec<lenient::NameValueEntry>")]` on a
@@ -116,24 +118,6 @@ pub fn name_values_named<'de, D: Deserializer<'de>>(
     Ok(name_values_from(&Value::deserialize(d)?, scalar_name))
 }
 
-/// A payment status compared case-insensitively (surrounding blanks ignored); an unknown
-/// value is kept as sent.
-pub fn payment_status(s: &str) -> PaymentStatus {
-    match PaymentStatus::from_doku(&s.trim().to_ascii_uppercase()) {
-        PaymentStatus::Unknown(_) => PaymentStatus::Unknown(s.to_owned()),
-        known => known,
-    }
-}
-
-/// An operation status (`cancel.status`, `refund.status`) compared case-insensitively; an
-/// unknown value is kept as sent.
-pub fn operation_status(s: &str) -> OperationStatus {
-    match OperationStatus::from_doku(&s.trim().to_ascii_uppercase()) {
-        OperationStatus::Unknown(_) => OperationStatus::Unknown(s.to_owned()),
-        known => known,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,17 +143,5 @@ mod tests {
         for (v, want) in rows {
             assert_eq!(name_values_from(&v, "S"), want, "{v}");
         }
-    }
-
-    #[test]
-    fn statuses_ignore_case() {
-        assert_eq!(payment_status("pending"), PaymentStatus::Pending);
-        assert_eq!(payment_status(" Success "), PaymentStatus::Success);
-        assert_eq!(payment_status("odd"), PaymentStatus::Unknown("odd".into()));
-        assert_eq!(operation_status("failed"), OperationStatus::Failed);
-        assert_eq!(
-            operation_status("Odd"),
-            OperationStatus::Unknown("Odd".into())
-        );
     }
 }

@@ -455,19 +455,23 @@ impl RefundRequest {
 impl PaymentStatus {
     /// Maps DOKU's wire value.
     ///
-    /// Case-insensitive, as DOKU's own plugins compare (`success` is [`Self::Success`]);
-    /// anything else is kept verbatim as [`Self::Unknown`].
+    /// Case-insensitive, as DOKU's own plugins compare (`success` is [`Self::Success`]), and
+    /// blind to surrounding whitespace (`" SUCCESS\n"` is [`Self::Success`] too); anything
+    /// else is kept verbatim, as sent, as [`Self::Unknown`]. Every reader of a status (a
+    /// notification, Check Status, a channel's answer, serde) goes through this one function.
     ///
     /// ```
     /// use doku_pay_core::PaymentStatus;
     /// assert_eq!(PaymentStatus::from_doku("Success"), PaymentStatus::Success);
+    /// assert_eq!(PaymentStatus::from_doku(" SUCCESS\n"), PaymentStatus::Success);
     /// assert_eq!(PaymentStatus::from_doku("canceled"), PaymentStatus::Cancelled);
     /// assert_eq!(PaymentStatus::from_doku("ON_HOLD").as_str(), "ON_HOLD");
     /// ```
     pub fn from_doku(s: &str) -> Self {
         // Compared in place (no table of statuses built per call): this runs for every
         // notification.
-        let is = |wire: &str| wire.eq_ignore_ascii_case(s);
+        let wire = s.trim();
+        let is = |known: &str| known.eq_ignore_ascii_case(wire);
         if is("SUCCESS") {
             Self::Success
         } else if is("PENDING") {
@@ -518,11 +522,20 @@ impl PaymentStatus {
 
 impl OperationStatus {
     /// Maps DOKU's wire value.
-    /// Case-insensitive; anything else is kept verbatim as [`Self::Unknown`].
+    ///
+    /// Case-insensitive and blind to surrounding whitespace, as [`PaymentStatus::from_doku`];
+    /// anything else is kept verbatim, as sent, as [`Self::Unknown`].
+    ///
+    /// ```
+    /// use doku_pay_core::OperationStatus;
+    /// assert_eq!(OperationStatus::from_doku(" success "), OperationStatus::Success);
+    /// assert_eq!(OperationStatus::from_doku("QUEUED").as_str(), "QUEUED");
+    /// ```
     pub fn from_doku(s: &str) -> Self {
-        if s.eq_ignore_ascii_case("SUCCESS") {
+        let wire = s.trim();
+        if wire.eq_ignore_ascii_case("SUCCESS") {
             Self::Success
-        } else if s.eq_ignore_ascii_case("FAILED") {
+        } else if wire.eq_ignore_ascii_case("FAILED") {
             Self::Failed
         } else {
             Self::Unknown(s.to_owned())

@@ -317,6 +317,18 @@ fn statuses_round_trip() {
         ("Pending", PaymentStatus::Pending, "PENDING", false),
         ("failed", PaymentStatus::Failed, "FAILED", false),
         ("Canceled", PaymentStatus::Cancelled, "CANCELLED", true),
+        // Surrounding whitespace ignored: a padded SUCCESS must never read as unknown (a
+        // handler ignoring unknown statuses would acknowledge a paid order as nothing).
+        (" SUCCESS", PaymentStatus::Success, "SUCCESS", true),
+        ("SUCCESS\n", PaymentStatus::Success, "SUCCESS", true),
+        ("\tpending ", PaymentStatus::Pending, "PENDING", false),
+        // Unknown values are kept as sent, padding included.
+        (
+            " ON HOLD ",
+            PaymentStatus::Unknown(" ON HOLD ".into()),
+            " ON HOLD ",
+            false,
+        ),
         (
             "SOMETHING_NEW",
             PaymentStatus::Unknown("SOMETHING_NEW".into()),
@@ -338,10 +350,14 @@ fn statuses_round_trip() {
         ("SUCCESS", OperationStatus::Success),
         ("success", OperationStatus::Success),
         ("Failed", OperationStatus::Failed),
+        (" SUCCESS\n", OperationStatus::Success),
         ("DONE", OperationStatus::Unknown("DONE".into())),
+        (" Odd", OperationStatus::Unknown(" Odd".into())),
     ];
     for (wire, status) in ops {
         assert_eq!(&OperationStatus::from_doku(wire), status, "{wire}");
+        let parsed: OperationStatus = serde_json::from_value(serde_json::json!(wire)).unwrap();
+        assert_eq!(&parsed, status, "{wire}");
     }
 }
 
