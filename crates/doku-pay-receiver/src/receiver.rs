@@ -298,7 +298,11 @@ impl fmt::Debug for Receiver {
 pub struct ReceiverBuilder {
     path: String,
     verifier: NotificationVerifier,
-    has_merchants: bool,
+    /// The builder methods that configured `verifier` so far (a `verifier` call after them
+    /// would discard what they set).
+    configured: Vec<&'static str>,
+    /// Set when `verifier` replaced settings made before it: `build` refuses.
+    discarded: Option<String>,
     store: Option<Arc<dyn DedupeStore>>,
     registry: Option<Arc<Registry>>,
     handler: AppHandler,
@@ -320,22 +324,28 @@ impl ReceiverBuilder {
     /// `Client-Id` header selects the secret).
     pub fn merchant(mut self, client_id: ClientId, secret: SecretKey) -> Self {
         self.verifier = self.verifier.merchant(client_id, secret);
-        self.has_merchants = true;
+        self.configured.push("merchant");
         self
     }
 
     /// Accepts notifications for these credentials' merchant.
     pub fn credentials(mut self, credentials: &Credentials) -> Self {
         self.verifier = self.verifier.credentials(credentials);
-        self.has_merchants = true;
+        self.configured.push("credentials");
         self
     }
 
-    /// Uses this verifier (its merchants, body limit, timestamp window and clock) instead of
-    /// the one built by the other methods.
+    /// Uses this verifier: its merchants, body limit, timestamp window and clock. The
+    /// methods that configure the verifier ([`merchant`](Self::merchant),
+    /// [`max_body_bytes`](Self::max_body_bytes), ...) may follow it and change it; before
+    /// it, what they set would be replaced, so [`build`](Self::build) refuses that order
+    /// rather than drop a merchant or a limit silently.
     pub fn verifier(mut self, verifier: NotificationVerifier) -> Self {
+        if !self.configured.is_empty() && self.discarded.is_none() {
+            self.configured.dedup();
+            self.discarded = Some(self.configured.join("`, `"));
+        }
         self.verifier = verifier;
-        self.has_merchants = true;
         self
     }
 
@@ -343,6 +353,7 @@ impl ReceiverBuilder {
     /// being read past the limit.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.verifier = self.verifier.max_body_bytes(limit);
+        self.configured.push("max_body_bytes");
         self
     }
 
@@ -357,12 +368,14 @@ impl ReceiverBuilder {
     /// belongs to the store.
     pub fn timestamp_window(mut self, window: Duration) -> Self {
         self.verifier = self.verifier.timestamp_window(window);
+        self.configured.push("timestamp_window");
         self
     }
 
     /// The clock for the timestamp window.
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.verifier = self.verifier.clock(clock);
+        self.configured.push("clock");
         self
     }
 
@@ -422,10 +435,18 @@ impl ReceiverBuilder {
     }
 
     /// Builds the receiver. Fails if the path is not an absolute path usable as an axum
-    /// route, or no merchant is configured.
+    /// route, if no merchant is configured (the receiver would answer every notification 401,
+    /// and DOKU would give up on them), or if [`verifier`](Self::verifier) came after
+    /// methods whose settings it replaced.
     pub fn build(self) -> Result<Receiver, Error> {
         check_path(&self.path)?;
-        if !self.has_merchants {
+        if let Some(discarded) = self.discarded {
+            return Err(Error::Config(format!(
+                "notification receiver: `verifier` replaces what `{discarded}` set before it; \
+                 call those on the NotificationVerifier, or after `verifier`"
+            )));
+        }
+        if self.verifier.client_ids().len() == 0 {
             return Err(Error::Config(
                 "notification receiver has no merchant credentials".into(),
             ));
@@ -492,7 +513,8 @@ impl Receiver {
         ReceiverBuilder {
             path: path.into(),
             verifier: NotificationVerifier::new(),
-            has_merchants: false,
+            configured: Vec::new(),
+            discarded: None,
             store: None,
             registry: None,
             handler,

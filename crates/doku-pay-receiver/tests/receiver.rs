@@ -10,12 +10,13 @@ use async_trait::async_trait;
 use doku_pay_core::clock::format_timestamp;
 use doku_pay_core::signature::{BodyDigest, Components};
 use doku_pay_core::{
-    Amount, ChannelDescriptor, ClientId, Error, Notification, Operation, Payment, PaymentChannel,
-    PaymentRequest, PaymentStatus, Registry, SecretKey, VerifiedNotification,
+    Amount, ChannelDescriptor, ClientId, Error, Notification, NotificationVerifier, Operation,
+    Payment, PaymentChannel, PaymentRequest, PaymentStatus, Registry, SecretKey,
+    VerifiedNotification,
 };
 use doku_pay_receiver::{
     BoxError, ClaimToken, Claimed, DedupeKey, DedupeStore, ManualClock, MemoryStore, Mismatch,
-    Receiver, StoreError, expect_payment,
+    Receiver, ReceiverBuilder, StoreError, expect_payment,
 };
 use doku_pay_testkit::{NotificationOnly, notification_only_descriptor};
 use proptest::prelude::*;
@@ -1184,10 +1185,57 @@ fn configuration_errors_are_reported_not_panicked() {
             "{path}: {err}"
         );
     }
-    let err = Receiver::builder(PATH, rec.ok_handler())
-        .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("no merchant"), "{err}");
+    let client = || ClientId::new(MCH_A).unwrap();
+    let secret = || secret(SK_A);
+    let builder = || Receiver::builder(PATH, rec.ok_handler());
+    // A builder, and the part of its error (None: it builds).
+    let rows: Vec<(ReceiverBuilder, Option<&str>)> = vec![
+        (builder(), Some("no merchant")),
+        (
+            builder().verifier(NotificationVerifier::new()),
+            Some("no merchant"),
+        ),
+        (
+            builder()
+                .max_body_bytes(1024)
+                .timestamp_window(Duration::from_secs(60)),
+            Some("no merchant"),
+        ),
+        (
+            builder().verifier(NotificationVerifier::new().merchant(client(), secret())),
+            None,
+        ),
+        // Settings after `verifier` change the verifier it gave.
+        (
+            builder()
+                .verifier(NotificationVerifier::new())
+                .merchant(client(), secret())
+                .max_body_bytes(1024),
+            None,
+        ),
+        // Before it, they would be dropped without a word: refused.
+        (
+            builder()
+                .merchant(client(), secret())
+                .max_body_bytes(1024)
+                .verifier(NotificationVerifier::new().merchant(client(), secret())),
+            Some("`verifier` replaces what `merchant`, `max_body_bytes` set before it"),
+        ),
+        (
+            builder()
+                .timestamp_window(Duration::from_secs(60))
+                .verifier(NotificationVerifier::new().merchant(client(), secret()))
+                .merchant(client(), secret()),
+            Some("`verifier` replaces what `timestamp_window` set before it"),
+        ),
+    ];
+    for (i, (builder, want)) in rows.into_iter().enumerate() {
+        match (builder.build(), want) {
+            (Ok(_), None) => {}
+            (Err(e), Some(part)) => assert!(e.to_string().contains(part), "row {i}: {e}"),
+            (got, want) => panic!("row {i}: got {:?}, want {want:?}", got.err()),
+        }
+    }
 }
 
 /// One change of a valid, signed request.
