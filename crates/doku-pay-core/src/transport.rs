@@ -28,7 +28,7 @@ use tracing::Instrument as _;
 use crate::call::{Call, Sent};
 use crate::channel::{Endpoint, PaymentChannel, Retry};
 use crate::clock::{SharedClock, SystemClock, format_timestamp};
-use crate::credentials::{Credentials, Merchant};
+use crate::credentials::{Credentials, Environment, Merchant};
 use crate::error::{DokuError, Error};
 use crate::model::{PaymentStatus, RequestId, StatusResult};
 use crate::notification::Envelope;
@@ -285,7 +285,13 @@ impl ApiBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Api, Error> {
-        let base_url = self.credentials.environment.base_url().to_owned();
+        // `Environment::Custom` can be built without `Environment::custom`'s checks: they run
+        // again here, so a trailing `/`, a query or a user name in the URL never reaches a
+        // request (or a span) whatever way the environment was made.
+        let base_url = match &self.credentials.environment {
+            Environment::Custom(url) => Environment::custom(url.as_str())?.base_url().to_owned(),
+            known => known.base_url().to_owned(),
+        };
         let parsed = reqwest::Url::parse(&base_url)
             .map_err(|e| Error::Config(format!("base URL `{base_url}`: {e}")))?;
         let base_path = parsed.path().trim_end_matches('/').to_owned();
@@ -390,6 +396,11 @@ impl Api {
     /// The settings.
     pub fn config(&self) -> &TransportConfig {
         &self.inner.config
+    }
+
+    /// The base URL requests go to, without a trailing `/` (the environment's, checked).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
     }
 
     /// The merchant these credentials belong to, as channels see it (no secret exposed).

@@ -2,7 +2,7 @@
 
 use doku_pay_core::clock::{format_timestamp, parse_doku_datetime, parse_timestamp};
 use doku_pay_core::{
-    Amount, AmountError, Credentials, Environment, Method, NextAction, OperationStatus,
+    Amount, AmountError, Api, Credentials, Environment, Method, NextAction, OperationStatus,
     PaymentStatus, RequestId,
 };
 use time::macros::datetime;
@@ -245,6 +245,20 @@ fn environments() {
             (Ok(env), Ok(url)) => assert_eq!(env.base_url(), *url, "{s}"),
             (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{s}: {e}"),
             (got, exp) => panic!("{s}: got {got:?}, expected {exp:?}"),
+        }
+        // `Environment::Custom` built by hand, without `Environment::custom`'s checks: a
+        // client refuses it, or uses it normalised, exactly as if it had been parsed.
+        if matches!(*s, "sandbox" | "production") {
+            continue;
+        }
+        let credentials = Credentials {
+            environment: Environment::Custom((*s).to_owned()),
+            ..Credentials::new("MCH-1", "SK-1", Environment::Sandbox).unwrap()
+        };
+        match (Api::new(credentials), expected) {
+            (Ok(api), Ok(url)) => assert_eq!(api.base_url(), *url, "Custom({s})"),
+            (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "Custom({s}): {e}"),
+            (got, exp) => panic!("Custom({s}): got {got:?}, expected {exp:?}"),
         }
     }
     assert_eq!(
