@@ -80,13 +80,24 @@ pub(crate) fn check_header_token(name: &str, value: &str, max: usize) -> Result<
 
 /// A merchant's Secret Key.
 ///
-/// Held in a [`secrecy::SecretString`] (zeroed on drop) together with an HMAC-SHA256 state keyed
-/// with it, so signing does not re-derive the key each time. Prints as `[redacted]`.
+/// Held in a [`secrecy::SecretString`] together with an HMAC-SHA256 state keyed with it, so
+/// signing does not re-derive the key each time; both are zeroed on drop, and so is each copy
+/// of the keyed state a signature uses. Prints as `[redacted]`.
 #[derive(Clone)]
 pub struct SecretKey {
     secret: SecretString,
     keyed: Hmac<Sha256>,
 }
+
+// The keyed state is as good as the key for forging signatures: it must be wiped on drop.
+// `Hmac<Sha256>` is two SHA-256 cores and a block buffer, each wiped on drop with the
+// `zeroize` features of hmac and sha2 (set in the workspace's Cargo.toml); this stops the
+// build if a feature goes missing.
+const _: fn() = || {
+    fn wiped_on_drop<T: hmac::digest::zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<<Sha256 as hmac::digest::block_api::EagerHash>::Core>();
+    wiped_on_drop::<Sha256>();
+};
 
 impl SecretKey {
     /// Wraps a secret key. An empty key is refused.
