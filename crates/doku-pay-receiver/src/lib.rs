@@ -24,8 +24,9 @@
 //!    `Ok`; an error answers 500 so that DOKU retries, and the notification is not marked
 //!    done.
 //!
-//! **The handler must be idempotent per (invoice, status).** Deduplication lasts only the store's time to live (24 hours by default), and DOKU does not document
-//! whether a re-notification of the same payment keeps its `Request-Id`: the same payment
+//! **The handler must be idempotent per (invoice, status).** Deduplication lasts only the
+//! store's time to live (24 hours by default), and DOKU does not document whether a
+//! re-notification of the same payment keeps its `Request-Id`: the same payment
 //! outcome can reach the handler more than once. Make "mark paid" a conditional update that
 //! does nothing the second time. With a [timestamp
 //! window](ReceiverBuilder::timestamp_window), keep the store's time to live at least twice
@@ -36,9 +37,11 @@
 //!
 //! Forged, tampered or malformed requests get a 4xx with a short reason, never a 5xx, and no
 //! input makes it panic. A verified notification whose channel mapping panics (a channel
-//! crate's bug) gets 500, so that DOKU retries once it is fixed. A verified notification of a channel no linked crate registers is
-//! acknowledged (so DOKU stops retrying), logged, and passed to an optional
-//! [`FallbackHandler`].
+//! crate's bug) gets 500, so that DOKU retries once it is fixed. A verified notification of
+//! a channel no linked crate registers goes to the handler like any other, with `channel:
+//! None` (step 3), or, if one is set, to a [`FallbackHandler`] as the raw
+//! [`VerifiedNotification`](doku_pay_core::VerifiedNotification); either way it is
+//! acknowledged only when that code returns `Ok`.
 //!
 //! `serve::serve` (feature `serve`) serves it in production: read timeouts, a connection
 //! limit and a bounded graceful shutdown on SIGTERM / SIGINT.

@@ -63,6 +63,13 @@ pub trait ChannelSamples: Send + Sync + 'static {
 /// (filled in per call), and what the customer does; cancel and refund as the defaults build
 /// them from the payment. Enough for most channels.
 ///
+/// # Panics
+///
+/// [`payment_request`](ChannelSamples::payment_request) panics, naming the rule, when
+/// `payment` is not a JSON object or not a unified [`PaymentRequest`] once the invoice
+/// number is in: a channel crate's constant, not input, which its own simulator tests and
+/// `doku demo` (every linked channel) read.
+///
 /// ```
 /// use doku_pay_sim::{ChannelSamples, CustomerAction, JsonSamples};
 /// static SAMPLES: JsonSamples = JsonSamples {
@@ -82,10 +89,11 @@ pub struct JsonSamples {
 
 impl ChannelSamples for JsonSamples {
     fn payment_request(&self, invoice_number: &str) -> PaymentRequest {
-        let mut value: serde_json::Value = serde_json::from_str(self.payment)
-            .unwrap_or_else(|e| panic!("a channel's sample is not JSON: {e}"));
-        value["invoice_number"] = invoice_number.into();
-        serde_json::from_value(value)
+        let mut value: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(self.payment)
+                .unwrap_or_else(|e| panic!("a channel's sample is not a JSON object: {e}"));
+        value.insert("invoice_number".into(), invoice_number.into());
+        serde_json::from_value(serde_json::Value::Object(value))
             .unwrap_or_else(|e| panic!("a channel's sample is not a unified PaymentRequest: {e}"))
     }
 

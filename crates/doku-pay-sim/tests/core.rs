@@ -1510,6 +1510,46 @@ async fn config_errors_and_routing() {
             "{dbg}"
         );
     }
+    // A plugin endpoint path the router cannot serve as written is a configuration error,
+    // never a panic inside axum.
+    struct Pathed(&'static ChannelDescriptor);
+    impl SimChannel for Pathed {
+        fn descriptor(&self) -> &'static ChannelDescriptor {
+            self.0
+        }
+        fn decode_create(&self, req: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
+            TestPay.decode_create(req)
+        }
+        fn create_response(&self, o: &OrderView<'_>) -> Value {
+            TestPay.create_response(o)
+        }
+    }
+    for path in [
+        "testpay/create",
+        "/testpay/:id",
+        "/testpay/{id}",
+        "/testpay/*rest",
+        "/testpay/create?x=1",
+        "/testpay//create",
+        "/test pay",
+        "/_sim/create",
+    ] {
+        let endpoints = Box::leak(Box::new([Endpoint::post(Operation::Create, path)]));
+        let descriptor = Box::leak(Box::new(ChannelDescriptor {
+            endpoints,
+            ..DESCRIPTOR
+        }));
+        let err = Simulator::builder(SimConfig::default())
+            .channel(Pathed(descriptor))
+            .start()
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{path}: started"));
+        assert!(
+            err.to_string().contains("is not a plain absolute path"),
+            "{path}: {err}"
+        );
+    }
     // The secret never prints.
     let c = SimConfig::default().merchant(MerchantConfig::new("A", "SK-very-secret"));
     assert!(!format!("{c:?}").contains("SK-very-secret"));
