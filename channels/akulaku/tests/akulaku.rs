@@ -636,7 +636,7 @@ async fn create_cancel_refund_round_trip() {
             assert!(url.starts_with("https://test-mall.akulaku.com/v2/openPay.html?"));
             assert!(form_fields.is_empty());
         }
-        None => panic!("a PENDING order redirects to payment.url"),
+        other => panic!("a PENDING order redirects to payment.url: {other:?}"),
     }
     assert_eq!(payment.raw, fixture("generate-order-response.json"));
 

@@ -5,7 +5,7 @@
 doku_pay_testkit::fixtures!();
 use doku_pay_akulaku::{Akulaku, CANCEL_PATH, CREATE_PATH, REFUND_PATH};
 use doku_pay_core::{
-    CancelRequest, Error, Identifier, NextAction, PaymentRequest, RefundAmount, RefundRequest,
+    CancelRequest, Error, Identifier, PaymentRequest, RefundAmount, RefundRequest,
 };
 use doku_pay_testkit::{MockDoku, set};
 use serde_json::{Value, json};
@@ -91,7 +91,9 @@ async fn answer(op: Op, body: &Value) -> Result<Seen, Error> {
                 op_status: None,
                 message: None,
                 identifiers: pairs(&p.identifiers),
-                redirect: p.next_action.map(|NextAction::Redirect { url, .. }| url),
+                redirect: p
+                    .next_action
+                    .and_then(|n| n.redirect_url().map(str::to_owned)),
             }
         }
         Op::Cancel => {

@@ -54,6 +54,11 @@ impl Amount {
             .and_then(|v| Amount::new(v).ok())
     }
 
+    /// Difference, or `None` below zero (what is left to refund of a payment, say).
+    pub fn checked_sub(self, other: Amount) -> Option<Amount> {
+        self.0.checked_sub(other.0).map(Amount)
+    }
+
     /// Product with a quantity, or `None` above [`Amount::MAX`].
     pub fn checked_mul(self, quantity: u64) -> Option<Amount> {
         self.0
@@ -75,8 +80,30 @@ impl TryFrom<u64> for Amount {
     }
 }
 
+impl TryFrom<i64> for Amount {
+    type Error = AmountError;
+    /// A negative value is [`AmountError::Negative`].
+    fn try_from(v: i64) -> Result<Self, AmountError> {
+        u64::try_from(v).map_or(Err(AmountError::Negative), Amount::new)
+    }
+}
+
+impl From<u32> for Amount {
+    /// Every `u32` fits: it has at most 10 digits.
+    fn from(v: u32) -> Self {
+        Amount(u64::from(v))
+    }
+}
+
+impl From<Amount> for u64 {
+    fn from(a: Amount) -> u64 {
+        a.0
+    }
+}
+
 /// Why a value is not a whole-rupiah amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AmountError {
     /// Below zero.
     #[error("amount must not be negative")]

@@ -68,7 +68,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// DOKU answered with an error.
-    #[error("{0}")]
+    #[error(transparent)]
     Doku(Box<DokuError>),
     /// DOKU's answer could not be trusted: its signature did not verify, or it names another
     /// invoice number or amount than the request. The order may exist at DOKU: the body and
@@ -235,8 +235,9 @@ impl From<Violations> for Error {
 
 /// What kind of refusal DOKU's HTTP status means (`../shared/doku-api.md`, section 7,
 /// Errors).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DokuErrorKind {
     /// 400 / 422.
     InvalidRequest,
@@ -352,6 +353,8 @@ impl fmt::Display for DokuError {
         Ok(())
     }
 }
+
+impl std::error::Error for DokuError {}
 
 impl From<DokuError> for Error {
     fn from(e: DokuError) -> Self {

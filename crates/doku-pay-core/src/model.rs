@@ -73,6 +73,12 @@ impl FromStr for RequestId {
     }
 }
 
+impl AsRef<str> for RequestId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl<'de> Deserialize<'de> for RequestId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -210,8 +216,15 @@ pub(crate) mod method_serde {
 }
 
 /// How the customer is sent on to pay.
+///
+/// Every channel linked today answers with a [`Redirect`](Self::Redirect); the enum is
+/// `#[non_exhaustive]` so that another kind of action (a QR code, a code to show) can come
+/// without breaking a `match`: give it an arm that shows the customer an error or asks
+/// Check Status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[schemars(description = "How the customer is sent on to pay.")]
+#[non_exhaustive]
 pub enum NextAction {
     /// Send the customer to `url` with `method`; for `POST`, as a self-submitting form
     /// carrying `form_fields`.
@@ -226,6 +239,16 @@ pub enum NextAction {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         form_fields: Vec<Identifier>,
     },
+}
+
+impl NextAction {
+    /// The URL the customer is sent to, for a [`Redirect`](Self::Redirect); `None` for an
+    /// action that is not a redirect.
+    pub fn redirect_url(&self) -> Option<&str> {
+        match self {
+            Self::Redirect { url, .. } => Some(url),
+        }
+    }
 }
 
 /// The result of creating a payment. A decline is `status: FAILED`, not an error.

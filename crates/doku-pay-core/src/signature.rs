@@ -367,6 +367,7 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], SignatureError> {
 
 /// Why a signature did not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignatureError {
     /// The value does not start with `HMACSHA256=`.
     #[error("signature must start with `HMACSHA256=`")]

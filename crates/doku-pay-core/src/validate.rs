@@ -45,6 +45,32 @@ impl Violations {
     pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
         self.0.iter()
     }
+
+    /// How many rules were broken.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no rule was broken (never the case for one returned as an error).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Violations {
+    type Item = &'a Violation;
+    type IntoIter = std::slice::Iter<'a, Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 impl fmt::Display for Violations {

@@ -2,8 +2,8 @@
 
 use doku_pay_core::clock::{format_timestamp, parse_doku_datetime, parse_timestamp};
 use doku_pay_core::{
-    Amount, AmountError, Api, Credentials, Environment, Method, NextAction, OperationStatus,
-    PaymentStatus, RequestId,
+    Amount, AmountError, Api, ClientId, Credentials, Environment, Method, NextAction,
+    OperationStatus, PaymentStatus, RequestId,
 };
 use time::macros::datetime;
 
@@ -108,6 +108,48 @@ fn amount_serialises_as_integer_and_checks_arithmetic() {
         Amount::new(1_000_000_000_000),
         Err(AmountError::TooManyDigits)
     );
+    // What is left to refund: never below zero.
+    assert_eq!(
+        a.checked_sub(Amount::new(10_000).unwrap()),
+        Amount::new(20_000).ok()
+    );
+    assert_eq!(a.checked_sub(a), Some(Amount::ZERO));
+    assert_eq!(Amount::ZERO.checked_sub(Amount::new(1).unwrap()), None);
+    // Conversions: from every u32, from i64 and u64 checked, back to u64.
+    assert_eq!(Amount::from(u32::MAX).rupiah(), 4_294_967_295);
+    assert_eq!(Amount::try_from(-1_i64), Err(AmountError::Negative));
+    assert_eq!(Amount::try_from(i64::MAX), Err(AmountError::TooManyDigits));
+    assert_eq!(Amount::try_from(150_000_i64), Amount::new(150_000));
+    assert_eq!(u64::from(Amount::MAX), 999_999_999_999);
+}
+
+/// Ids read from configuration are checked as their constructors check them; DOKU's
+/// refusal is a standard error.
+#[test]
+fn ids_and_errors_behave_as_std_types() {
+    let id: ClientId = serde_json::from_str(r#""MCH-0001""#).unwrap();
+    assert_eq!(
+        (id.as_ref(), id.to_string()),
+        ("MCH-0001", "MCH-0001".to_owned())
+    );
+    for bad in [r#""""#, r#""MCH 0001""#, r#""MCH-\n""#] {
+        let err = serde_json::from_str::<ClientId>(bad).unwrap_err();
+        assert!(err.to_string().contains("Client-Id"), "{bad}: {err}");
+    }
+    let rid: RequestId = serde_json::from_str(r#""req-1""#).unwrap();
+    assert_eq!(rid.as_ref(), "req-1");
+    let doku = doku_pay_core::DokuError::from_response(
+        rid,
+        400,
+        br#"{"error":{"code":"invalid_parameter","message":"bad amount"}}"#,
+    );
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(doku.clone());
+    assert_eq!(
+        boxed.to_string(),
+        "DOKU answered HTTP 400 to Request-Id req-1 code invalid_parameter: bad amount"
+    );
+    let wrapped = doku_pay_core::Error::from(doku);
+    assert_eq!(wrapped.to_string(), boxed.to_string());
 }
 
 #[test]
@@ -392,7 +434,9 @@ fn redirect_methods_in_json() {
         let got = serde_json::from_value::<NextAction>(json);
         match (got, want) {
             (Ok(next), Ok(method)) => {
-                let NextAction::Redirect { method: m, .. } = &next;
+                let NextAction::Redirect { method: m, .. } = &next else {
+                    panic!("{wire:?}: {next:?} is not a redirect");
+                };
                 assert_eq!(m, method, "{wire:?}");
                 assert_eq!(
                     serde_json::to_value(&next).unwrap()["method"],
