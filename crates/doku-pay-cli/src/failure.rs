@@ -31,6 +31,13 @@ impl Failure {
         }
     }
 
+    pub(crate) fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            code: UNKNOWN,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn print(&self) {
         eprintln!("error: {}", self.message);
     }

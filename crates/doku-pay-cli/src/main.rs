@@ -10,8 +10,10 @@
 //! * `doku sim`: the local DOKU simulator, standalone.
 //! * `doku inbox list | replay`: the PostgreSQL inbox of `doku listen --store postgres://...`.
 //!
-//! Exit codes: 0 success; 1 DOKU answered with an error or a check failed; 2 bad input or
-//! usage, nothing sent; 3 outcome unknown (retry with the same Request-Id or check status).
+//! Exit codes: 0 success; 1 DOKU answered with an error, declined the payment or answered a
+//! cancel or refund `FAILED`, or a check failed; 2 bad input or usage, nothing sent; 3
+//! outcome unknown (retry with the same Request-Id or check status), or a cancel or refund
+//! status this library does not know.
 
 mod demo;
 mod failure;
@@ -46,7 +48,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the end-to-end demo offline: simulator, receiver, both channels, every operation.
+    /// Run the end-to-end demo offline: simulator, receiver, every linked channel, every operation it offers.
     Demo(demo::DemoArgs),
     /// List the registered channels and their capabilities.
     Channels,

@@ -2,8 +2,8 @@
 
 use clap::Args;
 use doku_pay::{
-    CancelRequest, Cancellation, ChannelDescriptor, Payment, PaymentRequest, Refund, RefundRequest,
-    Registry, StatusResult,
+    CancelRequest, Cancellation, ChannelDescriptor, OperationStatus, Payment, PaymentRequest,
+    PaymentStatus, Refund, RefundRequest, Registry, StatusResult,
 };
 use serde::Serialize;
 
@@ -82,10 +82,32 @@ pub(crate) async fn create(a: OpArgs, json: bool) -> Result<(), Failure> {
     let target = connect(&a.creds).await?;
     let payment = target.client.create(&a.channel, &req).await?;
     if json {
-        return print_json(&payment);
+        print_json(&payment)?;
+    } else {
+        print_payment(&payment);
     }
-    print_payment(&payment);
+    if payment.status == PaymentStatus::Failed {
+        return Err(Failure::refused(format!(
+            "payment {} FAILED (declined): create it again with a new invoice number",
+            payment.invoice_number
+        )));
+    }
     Ok(())
+}
+
+/// The exit of a cancel or refund that DOKU answered: `FAILED` is a refusal (exit 1), an
+/// operation status this library does not know is no proof either way (exit 3: ask Check
+/// Status).
+fn settled(what: &str, invoice: &str, status: &OperationStatus) -> Result<(), Failure> {
+    match status {
+        OperationStatus::Success => Ok(()),
+        OperationStatus::Failed => Err(Failure::refused(format!(
+            "DOKU refused the {what} of {invoice} (FAILED)"
+        ))),
+        other => Err(Failure::unknown(format!(
+            "the {what} of {invoice} is `{other}`, not known to be done: `doku status {invoice}`"
+        ))),
+    }
 }
 
 pub(crate) fn print_payment(p: &Payment) {
@@ -127,10 +149,11 @@ pub(crate) async fn cancel(a: OpArgs, json: bool) -> Result<(), Failure> {
     let target = connect(&a.creds).await?;
     let c = target.client.cancel(&a.channel, &req).await?;
     if json {
-        return print_json(&c);
+        print_json(&c)?;
+    } else {
+        print_cancellation(&c);
     }
-    print_cancellation(&c);
-    Ok(())
+    settled("cancel", &c.invoice_number, &c.cancel_status)
 }
 
 pub(crate) fn print_cancellation(c: &Cancellation) {
@@ -150,10 +173,11 @@ pub(crate) async fn refund(a: OpArgs, json: bool) -> Result<(), Failure> {
     let target = connect(&a.creds).await?;
     let r = target.client.refund(&a.channel, &req).await?;
     if json {
-        return print_json(&r);
+        print_json(&r)?;
+    } else {
+        print_refund(&r);
     }
-    print_refund(&r);
-    Ok(())
+    settled("refund", &r.invoice_number, &r.refund_status)
 }
 
 pub(crate) fn print_refund(r: &Refund) {

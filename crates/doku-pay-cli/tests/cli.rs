@@ -99,6 +99,7 @@ fn offline_commands() {
     let order_json = std::fs::read_to_string(&order).unwrap();
     let bad_signatures = fixture("faults-bad-signature.json");
     let duplicates = fixture("faults-duplicate-notifications.json");
+    let early = fixture("faults-notify-before-response.json");
     let rows = vec![
         Row {
             stdout: &[
@@ -149,6 +150,14 @@ fn offline_commands() {
         Row {
             stdout: &["steps checked out"],
             ..row(vec!["demo", "--faults", &duplicates], 0)
+        },
+        Row {
+            // Paid and notified before the create answer: the customer has nothing to do.
+            stdout: &[
+                "already paid: notified before the create answer",
+                "steps checked out",
+            ],
+            ..row(vec!["demo", "--faults", &early], 0)
         },
         Row {
             stderr: &["is not a valid FaultConfig"],
@@ -539,6 +548,19 @@ fn standalone_simulator_with_right_and_wrong_secret() {
             env: right.clone(),
             stdout: &["\"status\": \"FAILED\""],
             ..row(vec!["status", "INV-CLI-0001", "--json"], 0)
+        },
+        // A second cancel: answered, FAILED, a refusal (exit 1), the answer still printed.
+        Row {
+            env: right.clone(),
+            stdout: &["cancel of akulaku payment INV-CLI-0001: FAILED"],
+            stderr: &["DOKU refused the cancel of INV-CLI-0001 (FAILED)"],
+            ..row(vec!["cancel", "akulaku", "--request", &cancel], 1)
+        },
+        Row {
+            env: right.clone(),
+            stdout: &["\"cancel_status\": \"FAILED\""],
+            stderr: &["DOKU refused the cancel"],
+            ..row(vec!["cancel", "akulaku", "--request", &cancel, "--json"], 1)
         },
     ];
     for r in &rows {
