@@ -146,7 +146,7 @@ pub(crate) fn generate() -> Result<BTreeMap<String, String>, String> {
         }
         files.insert(
             format!("docs/channels/{}.md", d.id),
-            channel_page(d, &wires),
+            channel_page(d, channel.notification_identifiers(), &wires),
         );
         channels.push((channel, wires));
     }
@@ -255,7 +255,11 @@ fn operation_name(op: Operation) -> &'static str {
     }
 }
 
-fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
+fn channel_page(
+    d: &ChannelDescriptor,
+    notification_identifiers: &[&str],
+    wires: &[Wire],
+) -> String {
     let c = &d.capabilities;
     let mut s = String::new();
     let _ = writeln!(s, "{GENERATED_NOTE}");
@@ -327,9 +331,19 @@ fn channel_page(d: &ChannelDescriptor, wires: &[Wire]) -> String {
         if d.supports(Operation::Refund) {
             ops.push("refund a paid one");
         }
+        // Where the identifiers a later operation sends come from: the create answer, or the
+        // notification when the channel reads them there (the create answer has none).
+        let source = if notification_identifiers.is_empty() {
+            "the identifiers the `Payment` returned".to_owned()
+        } else {
+            format!(
+                "the identifiers the payment's `Notification` carried (read from `{}`; the `Payment` has none)",
+                notification_identifiers.join("`, `")
+            )
+        };
         let _ = writeln!(
             s,
-            "{step}. Afterwards you may {}, passing the identifiers the `Payment` returned.",
+            "{step}. Afterwards you may {}, passing {source}.",
             ops.join(" and ")
         );
     }

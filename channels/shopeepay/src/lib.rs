@@ -16,7 +16,9 @@
 //!    [`Notification::identifiers`](doku_pay_core::Notification::identifiers): keep it, the
 //!    refund needs it.
 //! 5. Refund (full only): `POST /shopeepay-emoney/v2/refund` with the invoice number and those
-//!    identifiers ([`RefundRequest::identifiers`](doku_pay_core::RefundRequest::identifiers)).
+//!    identifiers ([`RefundRequest::identifiers`](doku_pay_core::RefundRequest::identifiers);
+//!    [`RefundRequest::full_after`](doku_pay_core::RefundRequest::full_after) builds it from
+//!    the payment and its notification).
 //!
 //! # Mapping
 //!

@@ -289,8 +289,9 @@ pub struct CancelRequest {
     pub request_id: Option<RequestId>,
     /// Invoice number of the payment.
     pub invoice_number: String,
-    /// The payment's merchant reference (defaults to the invoice number where a channel needs
-    /// one).
+    /// The payment's merchant reference, as the `Payment` returned it
+    /// (`CancelRequest::for_payment` copies it). Channels whose cancel names the payment by it
+    /// require it (no default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_reference: Option<String>,
     /// Identifiers returned by create.
@@ -367,10 +368,12 @@ pub struct RefundRequest {
     pub request_id: Option<RequestId>,
     /// Invoice number of the payment.
     pub invoice_number: String,
-    /// The payment's merchant reference (defaults to the invoice number).
+    /// The payment's merchant reference, as the `Payment` returned it (`RefundRequest::full`
+    /// copies it). Channels whose refund names the payment by it require it (no default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_reference: Option<String>,
-    /// Identifiers returned by create.
+    /// Identifiers of the payment: those create returned, or, on channels that send them
+    /// only in the notification (ShopeePay), the `Notification`'s.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifiers: Vec<Identifier>,
     /// A new, unique reference for this refund.
@@ -472,6 +475,21 @@ impl RefundRequest {
             refund_reference: refund_reference.into(),
             amount: RefundAmount::Full,
         }
+    }
+
+    /// [`RefundRequest::full`] with the identifiers the payment's `notification` carried,
+    /// when it carries any (channels such as ShopeePay send the identifiers a refund needs
+    /// only there); else the create answer's.
+    pub fn full_after(
+        payment: &Payment,
+        notification: &Notification,
+        refund_reference: impl Into<String>,
+    ) -> Self {
+        let mut req = Self::full(payment, refund_reference);
+        if !notification.identifiers.is_empty() {
+            req.identifiers.clone_from(&notification.identifiers);
+        }
+        req
     }
 }
 

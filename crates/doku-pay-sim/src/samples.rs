@@ -38,21 +38,21 @@ pub trait ChannelSamples: Send + Sync + 'static {
 
     /// The full refund of `payment` (created from [`ChannelSamples::payment_request`], paid,
     /// its payment `notification` received), under the new `refund_reference`; asked only
-    /// when the channel's descriptor offers refunds. The default is [`RefundRequest::full`],
-    /// with the notification's identifiers when it carries any (what a channel such as
-    /// ShopeePay refunds with), else the create answer's; `None` when the samples have no
-    /// refund.
+    /// when the channel's descriptor offers refunds. The default is
+    /// [`RefundRequest::full_after`]: the notification's identifiers when it carries any
+    /// (what a channel such as ShopeePay refunds with), else the create answer's; `None` when
+    /// the samples have no refund.
     fn refund_request(
         &self,
         payment: &Payment,
         notification: &Notification,
         refund_reference: &str,
     ) -> Option<RefundRequest> {
-        let mut req = RefundRequest::full(payment, refund_reference);
-        if !notification.identifiers.is_empty() {
-            req.identifiers.clone_from(&notification.identifiers);
-        }
-        Some(req)
+        Some(RefundRequest::full_after(
+            payment,
+            notification,
+            refund_reference,
+        ))
     }
 
     /// What the customer does after the create answer.
