@@ -115,6 +115,14 @@ async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
         .map_err(|e| Failure::refused(format!("cannot open the inbox: {e}")))
 }
 
+/// A time as RFC 3339 (ISO 8601), `2026-12-01T19:46:50.575262Z`, as the rest of the CLI
+/// prints times.
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 fn print_entry(e: &InboxEntry, json: bool) {
     let body = e.body.as_deref().map(String::from_utf8_lossy);
     if json {
@@ -126,8 +134,8 @@ fn print_entry(e: &InboxEntry, json: bool) {
             "state": e.state,
             "attempts": e.attempts,
             "last_error": e.last_error,
-            "received_at": e.received_at.to_string(),
-            "completed_at": e.completed_at.map(|t| t.to_string()),
+            "received_at": rfc3339(e.received_at),
+            "completed_at": e.completed_at.map(rfc3339),
             "path": e.path,
             "body": body,
         });
@@ -139,7 +147,7 @@ fn print_entry(e: &InboxEntry, json: bool) {
             e.attempts,
             e.key,
             e.channel_code.as_deref().unwrap_or("-"),
-            e.received_at,
+            rfc3339(e.received_at),
             e.last_error
                 .as_deref()
                 .map(|err| format!(" last_error={err:?}"))
@@ -219,6 +227,12 @@ async fn replay(
             "{failed} of {} notification(s) not acknowledged",
             entries.len()
         )));
+    }
+    if !json {
+        eprintln!(
+            "{} notification(s) replayed and acknowledged",
+            entries.len()
+        );
     }
     Ok(())
 }

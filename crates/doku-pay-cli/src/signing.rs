@@ -246,6 +246,6 @@ pub(crate) fn verify(a: VerifyArgs, json: bool) -> Result<(), Failure> {
     }
     match outcome {
         Ok(()) => Ok(()),
-        Err(e) => Err(Failure::refused(format!("signature does not match: {e}"))),
+        Err(e) => Err(Failure::refused(format!("verification failed: {e}"))),
     }
 }

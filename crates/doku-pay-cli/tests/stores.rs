@@ -177,6 +177,14 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
     assert_eq!(rows[0]["request_id"], "rid-replay-1");
     assert_eq!(rows[0]["last_error"], "database down");
     assert_eq!(rows[0]["body"], String::from_utf8(b.clone()).unwrap());
+    // Times in RFC 3339, in UTC.
+    let received = rows[0]["received_at"].as_str().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(received, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+            && received.ends_with('Z'),
+        "{received}"
+    );
 
     // A listener on the same store; the replay reaches it and its handler.
     let (listener, to) = listen(&url);
@@ -186,10 +194,16 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
         String::from_utf8_lossy(&replay.stdout).starts_with("200 ok"),
         "{replay:?}"
     );
-    // Nothing left to replay; replaying again sends nothing and succeeds.
+    assert!(
+        String::from_utf8_lossy(&replay.stderr).contains("1 notification(s) replayed"),
+        "{replay:?}"
+    );
+    // Nothing left to replay; replaying again sends nothing, says so, and succeeds.
     let again = doku(&["inbox", "replay", "--store", &url, "--to", &to]);
     assert!(
-        again.status.success() && again.stdout.is_empty(),
+        again.status.success()
+            && again.stdout.is_empty()
+            && String::from_utf8_lossy(&again.stderr).contains("0 notification(s) replayed"),
         "{again:?}"
     );
 

@@ -25,12 +25,12 @@
 //!    done.
 //!
 //! **The handler must be idempotent per (invoice, status).** Deduplication lasts only the
-//! store's time to live (24 hours by default), and DOKU does not document whether a
-//! re-notification of the same payment keeps its `Request-Id`: the same payment
-//! outcome can reach the handler more than once. Make "mark paid" a conditional update that
-//! does nothing the second time. With a [timestamp
-//! window](ReceiverBuilder::timestamp_window), keep the store's time to live at least twice
-//! the window.
+//! store's time to live (24 hours for `MemoryStore`, 48 for `RedisStore`, the inbox's
+//! retention for `PostgresStore`), and DOKU does not document whether a re-notification of
+//! the same payment keeps its `Request-Id`: the same payment outcome can reach the handler
+//! more than once. Make "mark paid" a conditional update that does nothing the second time.
+//! With a [timestamp window](ReceiverBuilder::timestamp_window), keep the store's time to
+//! live at least twice the window.
 //!
 //! While the handler runs, the receiver renews its claim every third of the store's lease,
 //! so a slow handler is not run a second time by a retry arriving meanwhile.

@@ -18,7 +18,7 @@
 //!
 //! A channel registers itself with `inventory`; its registration only survives linking if the
 //! program references the channel crate. This crate does (`pub use doku_pay_linkaja as linkaja`),
-//! so depending on `doku` is enough for [`Registry::global`] to hold every enabled channel:
+//! so depending on `doku-pay` is enough for [`Registry::global`] to hold every enabled channel:
 //!
 //! ```
 //! let ids = doku_pay::Registry::global().ids();
