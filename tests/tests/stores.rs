@@ -504,7 +504,21 @@ async fn the_postgres_inbox_commits_the_handlers_writes_with_the_completion() {
             assert_eq!(entry.last_error.as_deref(), Some("refused after writing"));
         }
     }
-    let pending = store.list(InboxFilter::Pending, 100).await.unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].request_id, "rid-FAIL-1");
+    // Each filter, and the Request-Ids it selects.
+    let filters: &[(InboxFilter, &[&str])] = &[
+        (InboxFilter::Pending, &["rid-FAIL-1"]),
+        (InboxFilter::Failed, &["rid-FAIL-1"]),
+        (InboxFilter::Done, &["rid-INV-OK"]),
+        (InboxFilter::InFlight, &[]),
+    ];
+    for (filter, want) in filters {
+        let got: Vec<String> = store
+            .list(*filter, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect();
+        assert_eq!(got, *want, "{filter:?}");
+    }
 }

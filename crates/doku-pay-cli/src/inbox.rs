@@ -67,9 +67,9 @@ impl Which {
         match self {
             Which::All => InboxFilter::All,
             Which::Pending => InboxFilter::Pending,
-            Which::Failed => InboxFilter::State("failed"),
-            Which::Inflight => InboxFilter::State("inflight"),
-            Which::Done => InboxFilter::State("done"),
+            Which::Failed => InboxFilter::Failed,
+            Which::Inflight => InboxFilter::InFlight,
+            Which::Done => InboxFilter::Done,
         }
     }
 }

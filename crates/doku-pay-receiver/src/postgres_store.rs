@@ -275,14 +275,21 @@ pub struct InboxEntry {
 
 /// Which inbox rows [`PostgresStore::list`] returns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InboxFilter {
     /// Every row.
     #[default]
     All,
     /// Rows not done: failed, or in flight (possibly with an expired lease).
     Pending,
-    /// Rows in this state (`inflight`, `done` or `failed`).
-    State(&'static str),
+    /// Rows in flight (state `inflight`): a handler holds them, or held them until its lease
+    /// expired.
+    InFlight,
+    /// Rows whose handler failed (state `failed`): DOKU's retry, or `doku inbox replay`,
+    /// runs them again.
+    Failed,
+    /// Rows handled (state `done`).
+    Done,
 }
 
 fn db(what: &str, e: &sqlx::Error) -> StoreError {
@@ -471,16 +478,15 @@ impl PostgresStore {
                 )
             };
         }
-        let (sql, state) = match filter {
-            InboxFilter::All => (listing!("TRUE"), None),
-            InboxFilter::Pending => (listing!("state <> 'done'"), None),
-            InboxFilter::State(s) => (listing!("state = $2"), Some(s)),
+        let sql = match filter {
+            InboxFilter::All => listing!("TRUE"),
+            InboxFilter::Pending => listing!("state <> 'done'"),
+            InboxFilter::InFlight => listing!("state = 'inflight'"),
+            InboxFilter::Failed => listing!("state = 'failed'"),
+            InboxFilter::Done => listing!("state = 'done'"),
         };
-        let mut q = sqlx::query(sql).bind(limit.max(0));
-        if let Some(s) = state {
-            q = q.bind(s);
-        }
-        let rows = q
+        let rows = sqlx::query(sql)
+            .bind(limit.max(0))
             .fetch_all(&self.pool)
             .await
             .map_err(|e| db("cannot list the inbox", &e))?;
