@@ -365,6 +365,64 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], SignatureError> {
     }
 }
 
+/// The headers DOKU sends with a notification (`Client-Id`, `Request-Id`,
+/// `Request-Timestamp`, `Signature`), signed with the merchant's `secret` over the receiver's
+/// own `path` and the raw `body`: what a test of a notification handler posts, or hands to
+/// [`NotificationVerifier::verify`](crate::NotificationVerifier::verify), to stand in for
+/// DOKU.
+///
+/// ```
+/// use doku_pay_core::signature::notification_headers;
+/// use doku_pay_core::{ClientId, NotificationVerifier, RequestId, SecretKey};
+///
+/// let (client, secret) = (ClientId::new("MCH-TEST-1").unwrap(), SecretKey::new("SK-TEST").unwrap());
+/// let body = br#"{"order":{"invoice_number":"INV-1","amount":10000},"transaction":{"status":"SUCCESS"}}"#;
+/// let headers = notification_headers(
+///     &client,
+///     &secret,
+///     &RequestId::new_v4(),
+///     "2021-01-27T03:24:24Z",
+///     "/payments/notifications",
+///     body,
+/// );
+/// let verified = NotificationVerifier::new()
+///     .merchant(client, secret)
+///     .verify(&headers, "/payments/notifications", body)
+///     .unwrap();
+/// assert_eq!(verified.client_id(), "MCH-TEST-1");
+/// ```
+pub fn notification_headers(
+    client_id: &crate::ClientId,
+    secret: &SecretKey,
+    request_id: &crate::RequestId,
+    timestamp: &str,
+    path: &str,
+    body: &[u8],
+) -> http::HeaderMap {
+    let signature = Components::notification(
+        client_id.as_str(),
+        request_id.as_str(),
+        timestamp,
+        path,
+        body,
+    )
+    .sign(secret);
+    let mut headers = http::HeaderMap::with_capacity(4);
+    // Every value is visible ASCII: ids are checked when made, a signature is base64, and a
+    // timestamp that is not a header value is left out (the verifier then names it missing).
+    for (name, value) in [
+        ("client-id", client_id.as_str()),
+        ("request-id", request_id.as_str()),
+        ("request-timestamp", timestamp),
+        ("signature", signature.as_str()),
+    ] {
+        if let Ok(value) = http::HeaderValue::from_str(value) {
+            headers.insert(http::HeaderName::from_static(name), value);
+        }
+    }
+    headers
+}
+
 /// Why a signature did not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

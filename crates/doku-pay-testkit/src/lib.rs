@@ -279,20 +279,19 @@ pub fn notification_headers(
 /// Signs a notification body for `own_path` and verifies it, as a receiver would.
 pub fn verified_notification(body: &[u8], own_path: &str) -> doku_pay_core::VerifiedNotification {
     let secret = SecretKey::new(SECRET).expect("secret");
-    let request_id = "479b663f-5c9d-400d-8e80-3e548a8f7639";
-    let timestamp = "2021-01-27T03:24:24Z";
-    let signature =
-        Components::notification(CLIENT_ID, request_id, timestamp, own_path, body).sign(&secret);
-    let mut headers = HeaderMap::new();
-    headers.insert("Client-Id", HeaderValue::from_static(CLIENT_ID));
-    headers.insert("Request-Id", HeaderValue::from_static(request_id));
-    headers.insert("Request-Timestamp", HeaderValue::from_static(timestamp));
-    headers.insert("Signature", HeaderValue::from_str(&signature).expect("sig"));
+    let client = doku_pay_core::ClientId::new(CLIENT_ID).expect("client id");
+    let request_id =
+        doku_pay_core::RequestId::new("479b663f-5c9d-400d-8e80-3e548a8f7639").expect("request id");
+    let headers = doku_pay_core::signature::notification_headers(
+        &client,
+        &secret,
+        &request_id,
+        "2021-01-27T03:24:24Z",
+        own_path,
+        body,
+    );
     doku_pay_core::NotificationVerifier::new()
-        .merchant(
-            doku_pay_core::ClientId::new(CLIENT_ID).expect("client id"),
-            secret,
-        )
+        .merchant(client, secret)
         .verify(&headers, own_path, body)
         .expect("verifies")
 }
