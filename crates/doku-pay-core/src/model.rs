@@ -600,6 +600,13 @@ macro_rules! string_enum_serde {
                 f.write_str(self.as_str())
             }
         }
+        impl std::str::FromStr for $t {
+            type Err = std::convert::Infallible;
+            /// As `from_doku`: never fails, an unknown value is kept as `Unknown`.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_doku(s))
+            }
+        }
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())

@@ -396,6 +396,7 @@ fn statuses_round_trip() {
     for (wire, status, out, is_final) in cases {
         let parsed: PaymentStatus = serde_json::from_value(serde_json::json!(wire)).unwrap();
         assert_eq!(&parsed, status, "{wire}");
+        assert_eq!(wire.parse::<PaymentStatus>().as_ref(), Ok(status), "{wire}");
         assert_eq!(parsed.is_final(), *is_final, "{wire}");
         assert_eq!(
             serde_json::to_value(&parsed).unwrap(),
@@ -414,6 +415,7 @@ fn statuses_round_trip() {
         assert_eq!(&OperationStatus::from_doku(wire), status, "{wire}");
         let parsed: OperationStatus = serde_json::from_value(serde_json::json!(wire)).unwrap();
         assert_eq!(&parsed, status, "{wire}");
+        assert_eq!(wire.parse::<OperationStatus>().as_ref(), Ok(status), "{wire}");
     }
 }
 

@@ -73,7 +73,7 @@ pub(crate) fn note_bytes(note: &str) -> usize {
 }
 
 /// One notification (one Request-Id) and its delivery attempts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Delivery {
     /// The notification's own Request-Id (the same on every attempt and duplicate).
     pub request_id: String,
@@ -107,7 +107,7 @@ impl Delivery {
 }
 
 /// One HTTP attempt to deliver a notification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Attempt {
     /// 1 for the first attempt, then 2, 3, 4 (a duplicate delivery repeats the number).
     pub number: u32,
@@ -173,7 +173,7 @@ pub(crate) struct Store {
 }
 
 /// Sizes of what is stored.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct StoreStats {
     /// Orders stored.
     pub orders: usize,
@@ -389,7 +389,7 @@ impl Store {
 }
 
 /// A snapshot of one order, as the control API shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OrderSnapshot {
     /// The merchant's Client-Id.
     pub client_id: String,

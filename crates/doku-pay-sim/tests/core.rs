@@ -1424,7 +1424,20 @@ async fn faults_by_control_api_and_check_status_key() {
         .await
         .unwrap();
     assert_eq!(d[0]["attempts"][0]["status"], 200);
-    let s: Value = http
+    // A test driving a standalone simulator reads the answers into the crate's own types,
+    // equal to what the handle gives.
+    let deliveries: Vec<doku_pay_sim::Delivery> = serde_json::from_value(d).unwrap();
+    assert_eq!(deliveries, e.sim.deliveries("INV-C").unwrap());
+    let order: doku_pay_sim::OrderSnapshot = http
+        .get(url("/_sim/orders/INV-C"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order, e.sim.order("INV-C").unwrap());
+    let s: doku_pay_sim::StoreStats = http
         .get(url("/_sim/stats"))
         .send()
         .await
@@ -1432,7 +1445,8 @@ async fn faults_by_control_api_and_check_status_key() {
         .json()
         .await
         .unwrap();
-    assert_eq!(s["orders"], 1);
+    assert_eq!(s, e.sim.stats());
+    assert_eq!(s.orders, 1);
     let r = http.post(url("/_sim/reset")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(e.sim.stats().orders, 0);
