@@ -657,7 +657,9 @@ string_enum_serde!(
 
 /// JSON text kept exactly as received (a notification's body): never re-parsed on the
 /// receiver's path, so a field of any shape, nesting or escape that DOKU adds reaches the
-/// application unchanged. Serialises as the JSON it holds.
+/// application unchanged. Serialises as the JSON it holds, through serde_json only: with
+/// another serde format (bincode, MessagePack, YAML) it would not read back, so store
+/// [`RawJson::as_str`] there, or the whole value as JSON text.
 ///
 /// ```
 /// use doku_pay_core::model::RawJson;
