@@ -324,28 +324,30 @@ fn channel_page(
     );
     if d.supports(Operation::Cancel) || d.supports(Operation::Refund) {
         step += 1;
-        let mut ops = Vec::new();
-        if d.supports(Operation::Cancel) {
-            ops.push("cancel a pending payment");
-        }
-        if d.supports(Operation::Refund) {
-            ops.push("refund a paid one");
-        }
-        // Where the identifiers a later operation sends come from: the create answer, or the
-        // notification when the channel reads them there (the create answer has none).
-        let source = if notification_identifiers.is_empty() {
-            "the identifiers the `Payment` returned".to_owned()
-        } else {
-            format!(
-                "the identifiers the payment's `Notification` carried (read from `{}`; the `Payment` has none)",
-                notification_identifiers.join("`, `")
-            )
-        };
-        let _ = writeln!(
-            s,
-            "{step}. Afterwards you may {}, passing {source}.",
-            ops.join(" and ")
+        // Where the identifiers an operation sends come from: the create answer, or, for a
+        // refund on a channel whose notification carries them, the notification (a create
+        // answer may lack them; a cancel comes before any notification).
+        const FROM_PAYMENT: &str = "the identifiers the `Payment` returned";
+        let from_notification = format!(
+            "the identifiers of the payment's `Notification` (read from `{}`), which the create answer may lack (`RefundRequest::full_after`)",
+            notification_identifiers.join("`, `")
         );
+        let refund_source = if notification_identifiers.is_empty() {
+            FROM_PAYMENT
+        } else {
+            from_notification.as_str()
+        };
+        let text = match (d.supports(Operation::Cancel), d.supports(Operation::Refund)) {
+            (true, true) if refund_source != FROM_PAYMENT => format!(
+                "cancel a pending payment, passing {FROM_PAYMENT}, and refund a paid one, passing {refund_source}"
+            ),
+            (true, true) => {
+                format!("cancel a pending payment and refund a paid one, passing {FROM_PAYMENT}")
+            }
+            (true, false) => format!("cancel a pending payment, passing {FROM_PAYMENT}"),
+            _ => format!("refund a paid one, passing {refund_source}"),
+        };
+        let _ = writeln!(s, "{step}. Afterwards you may {text}.");
     }
     let _ = writeln!(s);
     if !d.notes.is_empty() {

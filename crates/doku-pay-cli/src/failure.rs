@@ -2,11 +2,11 @@
 
 use doku_pay::{Delivery, Error};
 
-/// Exit code: DOKU answered with an error, or a check failed.
+/// Exit code: DOKU answered with an error or answered `FAILED`, or a check failed.
 pub(crate) const REFUSED: u8 = 1;
 /// Exit code: bad input or usage; nothing was sent.
 pub(crate) const BAD_INPUT: u8 = 2;
-/// Exit code: the outcome is unknown.
+/// Exit code: the outcome is unknown (no answer, or an answer that leaves it open).
 pub(crate) const UNKNOWN: u8 = 3;
 
 /// A command's failure.

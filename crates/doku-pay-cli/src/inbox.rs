@@ -118,8 +118,8 @@ async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
 /// A time as RFC 3339 (ISO 8601), `2026-12-01T19:46:50.575262Z`, as the rest of the CLI
 /// prints times.
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
+    // PostgreSQL's `timestamptz` comes back in UTC.
+    t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
 

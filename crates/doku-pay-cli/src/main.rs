@@ -10,10 +10,10 @@
 //! * `doku sim`: the local DOKU simulator, standalone.
 //! * `doku inbox list | replay`: the PostgreSQL inbox of `doku listen --store postgres://...`.
 //!
-//! Exit codes: 0 success; 1 DOKU answered with an error, declined the payment or answered a
-//! cancel or refund `FAILED`, or a check failed; 2 bad input or usage, nothing sent; 3
-//! outcome unknown (retry with the same Request-Id or check status), or a cancel or refund
-//! status this library does not know.
+//! Exit codes: 0 success; 1 DOKU answered with an error, or answered a create, cancel or
+//! refund `FAILED`, or a check failed; 2 bad input or usage, nothing sent; 3 outcome unknown
+//! (no answer: retry with the same Request-Id or check status; or an answer that leaves it
+//! open: a create `TIMEOUT`, a status this library does not know).
 
 mod demo;
 mod failure;

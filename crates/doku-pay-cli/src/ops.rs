@@ -86,26 +86,46 @@ pub(crate) async fn create(a: OpArgs, json: bool) -> Result<(), Failure> {
     } else {
         print_payment(&payment);
     }
-    if payment.status == PaymentStatus::Failed {
-        return Err(Failure::refused(format!(
-            "payment {} FAILED (declined): create it again with a new invoice number",
-            payment.invoice_number
-        )));
-    }
-    Ok(())
+    created(&payment)
 }
 
-/// The exit of a cancel or refund that DOKU answered: `FAILED` is a refusal (exit 1), an
-/// operation status this library does not know is no proof either way (exit 3: ask Check
-/// Status).
-fn settled(what: &str, invoice: &str, status: &OperationStatus) -> Result<(), Failure> {
+/// The exit of a create that DOKU answered: `FAILED` (declined) is a refusal (exit 1);
+/// `TIMEOUT` or a status this library does not know leaves the outcome open (exit 3: ask
+/// Check Status); pending, paid or redirecting is done.
+fn created(payment: &Payment) -> Result<(), Failure> {
+    let invoice = &payment.invoice_number;
+    match &payment.status {
+        PaymentStatus::Failed => Err(Failure::refused(format!(
+            "payment {invoice} FAILED (declined): create it again with a new invoice number"
+        ))),
+        PaymentStatus::Timeout | PaymentStatus::Unknown(_) => Err(Failure::unknown(format!(
+            "payment {invoice} is `{}`, not known to be created: `doku status {invoice}`",
+            payment.status
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The exit of a cancel or refund that DOKU answered, from its operation status, or, when
+/// the answer carries none DOKU's readers know, from the payment status it reports
+/// (`done`: `CANCELLED` for a cancel, `REFUNDED` for a refund): `FAILED` is a refusal (exit
+/// 1); anything else is no proof either way (exit 3: ask Check Status).
+fn settled(
+    what: &str,
+    invoice: &str,
+    status: &OperationStatus,
+    payment: &PaymentStatus,
+    done: &PaymentStatus,
+) -> Result<(), Failure> {
     match status {
         OperationStatus::Success => Ok(()),
         OperationStatus::Failed => Err(Failure::refused(format!(
             "DOKU refused the {what} of {invoice} (FAILED)"
         ))),
+        _ if payment == done => Ok(()),
         other => Err(Failure::unknown(format!(
-            "the {what} of {invoice} is `{other}`, not known to be done: `doku status {invoice}`"
+            "the {what} of {invoice} is `{other}` (payment {payment}), not known to be done: \
+             `doku status {invoice}`"
         ))),
     }
 }
@@ -153,7 +173,13 @@ pub(crate) async fn cancel(a: OpArgs, json: bool) -> Result<(), Failure> {
     } else {
         print_cancellation(&c);
     }
-    settled("cancel", &c.invoice_number, &c.cancel_status)
+    settled(
+        "cancel",
+        &c.invoice_number,
+        &c.cancel_status,
+        &c.payment_status,
+        &PaymentStatus::Cancelled,
+    )
 }
 
 pub(crate) fn print_cancellation(c: &Cancellation) {
@@ -177,7 +203,13 @@ pub(crate) async fn refund(a: OpArgs, json: bool) -> Result<(), Failure> {
     } else {
         print_refund(&r);
     }
-    settled("refund", &r.invoice_number, &r.refund_status)
+    settled(
+        "refund",
+        &r.invoice_number,
+        &r.refund_status,
+        &r.payment_status,
+        &PaymentStatus::Refunded,
+    )
 }
 
 pub(crate) fn print_refund(r: &Refund) {
@@ -215,5 +247,68 @@ pub(crate) fn print_status(s: &StatusResult) {
     }
     if let Some(r) = &s.original_request_id {
         println!("  original Request-Id: {r}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::{REFUSED, UNKNOWN};
+
+    /// The exit code of a cancel answered with this operation and payment status.
+    fn cancel_exit(op: &str, payment: &str) -> u8 {
+        settled(
+            "cancel",
+            "INV-1",
+            &OperationStatus::from_doku(op),
+            &PaymentStatus::from_doku(payment),
+            &PaymentStatus::Cancelled,
+        )
+        .map_or_else(|f| f.code, |()| 0)
+    }
+
+    #[test]
+    fn cancel_and_refund_exit_codes() {
+        let rows = [
+            ("SUCCESS", "CANCELLED", 0),
+            ("SUCCESS", "", 0),
+            // No operation status in the answer: the payment status it reports decides.
+            ("", "CANCELLED", 0),
+            ("", "PENDING", UNKNOWN),
+            ("FAILED", "SUCCESS", REFUSED),
+            ("FAILED", "CANCELLED", REFUSED),
+            ("QUEUED", "PENDING", UNKNOWN),
+        ];
+        for (op, payment, want) in rows {
+            assert_eq!(cancel_exit(op, payment), want, "{op:?} {payment:?}");
+        }
+    }
+
+    #[test]
+    fn create_exit_codes() {
+        let payment = |status: &str| Payment {
+            channel: "akulaku".into(),
+            request_id: doku_pay::RequestId::new("R-1").unwrap(),
+            replayed: false,
+            invoice_number: "INV-1".into(),
+            amount: doku_pay::Amount::new(10_000).unwrap(),
+            status: PaymentStatus::from_doku(status),
+            merchant_reference: None,
+            next_action: None,
+            identifiers: Vec::new(),
+            raw: serde_json::Value::Null,
+        };
+        let rows = [
+            ("PENDING", 0),
+            ("SUCCESS", 0),
+            ("REDIRECT", 0),
+            ("FAILED", REFUSED),
+            ("TIMEOUT", UNKNOWN),
+            ("ON_HOLD", UNKNOWN),
+        ];
+        for (status, want) in rows {
+            let got = created(&payment(status)).map_or_else(|f| f.code, |()| 0);
+            assert_eq!(got, want, "{status}");
+        }
     }
 }

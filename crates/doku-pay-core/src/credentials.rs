@@ -174,11 +174,13 @@ impl Environment {
     pub fn custom(base_url: impl Into<String>) -> Result<Self, ConfigError> {
         let url: String = base_url.into();
         let trimmed = url.trim_end_matches('/');
+        // Errors quote the URL without what a user name and password would be.
+        let shown = without_userinfo(trimmed);
         let parsed = url::Url::parse(trimmed)
-            .map_err(|e| ConfigError(format!("environment URL `{trimmed}`: {e}")))?;
+            .map_err(|e| ConfigError(format!("environment URL `{shown}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(ConfigError(format!(
-                "environment URL `{trimmed}` must be http:// or https:// with a host"
+                "environment URL `{shown}` must be http:// or https:// with a host"
             )));
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -188,7 +190,7 @@ impl Environment {
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(ConfigError(format!(
-                "environment URL `{trimmed}` must not carry a query or fragment"
+                "environment URL `{shown}` must not carry a query or fragment"
             )));
         }
         Ok(Self::Custom(trimmed.to_owned()))
@@ -201,6 +203,21 @@ impl Environment {
             Self::Production => PRODUCTION_BASE_URL,
             Self::Custom(url) => url,
         }
+    }
+}
+
+/// `url` with anything between `://` and the last `@` of its authority replaced by `***`:
+/// the text an error may quote, whether or not the URL parses.
+fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
     }
 }
 

@@ -594,7 +594,7 @@ impl NotificationVerifier {
         self.merchant(c.client_id.clone(), c.secret_key.clone())
     }
 
-    /// The Client-Ids of the merchants this verifier accepts, in order. Empty for
+    /// The Client-Ids of the merchants this verifier accepts, sorted. Empty for
     /// [`NotificationVerifier::new`]: such a verifier refuses every notification.
     pub fn client_ids(&self) -> impl ExactSizeIterator<Item = &str> {
         self.keys.keys().map(String::as_str)

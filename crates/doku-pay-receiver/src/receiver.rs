@@ -342,8 +342,13 @@ impl ReceiverBuilder {
     /// rather than drop a merchant or a limit silently.
     pub fn verifier(mut self, verifier: NotificationVerifier) -> Self {
         if !self.configured.is_empty() && self.discarded.is_none() {
-            self.configured.dedup();
-            self.discarded = Some(self.configured.join("`, `"));
+            let mut named: Vec<&str> = Vec::new();
+            for m in &self.configured {
+                if !named.contains(m) {
+                    named.push(m);
+                }
+            }
+            self.discarded = Some(named.join("`, `"));
         }
         self.verifier = verifier;
         self
@@ -446,7 +451,7 @@ impl ReceiverBuilder {
                  call those on the NotificationVerifier, or after `verifier`"
             )));
         }
-        if self.verifier.client_ids().len() == 0 {
+        if self.verifier.client_ids().next().is_none() {
             return Err(Error::Config(
                 "notification receiver has no merchant credentials".into(),
             ));
