@@ -274,6 +274,11 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
     t.record(step, None, "up", notify_url.clone());
 
     let client = Client::new(creds).map_err(|e| t.fail("client", e.to_string()))?;
+    // Whether the simulator already holds this order as paid, before the customer could pay.
+    let paid_early = |invoice: &str| {
+        sim.order(invoice)
+            .is_ok_and(|o| o.status == OrderStatus::Paid)
+    };
     let channels = channels(t)?;
     let mut orders = 0usize;
 
@@ -348,10 +353,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
             let step = format!("{}: customer pays (simulator)", c.id());
             // Under the `notify_before_response` fault the order was paid (and notified)
             // before the create answer: the customer has nothing left to do.
-            if sim
-                .order(&p.invoice_number)
-                .is_ok_and(|o| o.status == OrderStatus::Paid)
-            {
+            if paid_early(&p.invoice_number) {
                 t.record(
                     &step,
                     None,
@@ -506,10 +508,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         );
 
         let step = format!("{}: cancel second payment", c.id());
-        if sim
-            .order(&second.invoice_number)
-            .is_ok_and(|o| o.status == OrderStatus::Paid)
-        {
+        if paid_early(&second.invoice_number) {
             // `notify_before_response`: paid before its create answer, nothing to cancel.
             t.record(
                 &step,

@@ -1415,36 +1415,23 @@ async fn faults_by_control_api_and_check_status_key() {
         .wait_for_deliveries("INV-C", CAP, |d| d[0].finished)
         .await
         .unwrap();
-    let d: Value = http
-        .get(url("/_sim/orders/INV-C/deliveries?client_id=MCH-A-0001"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    /// GETs `url` and reads its JSON answer as `T`.
+    async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: String) -> T {
+        http.get(url).send().await.unwrap().json().await.unwrap()
+    }
+    let d: Value = get_json(
+        &http,
+        url("/_sim/orders/INV-C/deliveries?client_id=MCH-A-0001"),
+    )
+    .await;
     assert_eq!(d[0]["attempts"][0]["status"], 200);
     // A test driving a standalone simulator reads the answers into the crate's own types,
     // equal to what the handle gives.
     let deliveries: Vec<doku_pay_sim::Delivery> = serde_json::from_value(d).unwrap();
     assert_eq!(deliveries, e.sim.deliveries("INV-C").unwrap());
-    let order: doku_pay_sim::OrderSnapshot = http
-        .get(url("/_sim/orders/INV-C"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let order: doku_pay_sim::OrderSnapshot = get_json(&http, url("/_sim/orders/INV-C")).await;
     assert_eq!(order, e.sim.order("INV-C").unwrap());
-    let s: doku_pay_sim::StoreStats = http
-        .get(url("/_sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: doku_pay_sim::StoreStats = get_json(&http, url("/_sim/stats")).await;
     assert_eq!(s, e.sim.stats());
     assert_eq!(s.orders, 1);
     let r = http.post(url("/_sim/reset")).send().await.unwrap();
