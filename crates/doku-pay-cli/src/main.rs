@@ -106,7 +106,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            f.print();
+            f.print(json);
             ExitCode::from(f.code)
         }
     }

@@ -220,8 +220,26 @@ fn offline_commands() {
             ..row(vec!["create", "akulaku", "--request", &bad], 2)
         },
         Row {
+            // Under --json the broken rules come as one JSON object on stderr.
+            stderr: &[
+                r#"{"error":{"#,
+                r#""exit_code":2"#,
+                r#""message":"not sent: invalid request:"#,
+                r#""violations":[{"field":"line_items[0].sku","rule":"required"}"#,
+            ],
+            ..row(vec!["create", "akulaku", "--request", &bad, "--json"], 2)
+        },
+        Row {
             stderr: &["no channel `nope` is registered"],
             ..row(vec!["create", "nope", "--request", &order], 2)
+        },
+        Row {
+            stderr: &[
+                r#"{"error":{"#,
+                r#""exit_code":2"#,
+                r#""message":"not sent: no channel `nope` is registered""#,
+            ],
+            ..row(vec!["create", "nope", "--request", &order, "--json"], 2)
         },
         Row {
             stderr: &["channel `linkaja` does not support cancel"],
@@ -533,6 +551,19 @@ fn standalone_simulator_with_right_and_wrong_secret() {
             env: right.clone(),
             stderr: &["DOKU answered HTTP 422", "duplicate_invoice_number"],
             ..row(vec!["create", "akulaku", "--request", &order], 1)
+        },
+        Row {
+            env: right.clone(),
+            stderr: &[
+                r#"{"error":{"#,
+                r#""code":"duplicate_invoice_number""#,
+                r#""kind":"invalid_request""#,
+                r#""status":422"#,
+                r#""exit_code":1"#,
+                r#""raw":"{"#,
+                r#""request_id":""#,
+            ],
+            ..row(vec!["create", "akulaku", "--request", &order, "--json"], 1)
         },
         Row {
             env: right.clone(),
