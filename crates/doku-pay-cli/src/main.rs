@@ -52,6 +52,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// List the registered channels and their capabilities.
     Channels,
+    /// Print a unified PaymentRequest a channel accepts (its simulator sample), for `create`.
+    Sample(ops::SampleArgs),
     /// Create a payment from a unified PaymentRequest (JSON file, or - for stdin).
     Create(ops::OpArgs),
     /// Cancel a payment from a unified CancelRequest (JSON file, or - for stdin).
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo(a) => demo::run(a, json).await,
             Command::Channels => ops::channels(json),
+            Command::Sample(a) => ops::sample(a),
             Command::Create(a) => ops::create(a, json).await,
             Command::Cancel(a) => ops::cancel(a, json).await,
             Command::Refund(a) => ops::refund(a, json).await,

@@ -23,6 +23,16 @@ pub(crate) struct OpArgs {
     pub(crate) creds: CredArgs,
 }
 
+/// Arguments of `sample`.
+#[derive(Debug, Args)]
+pub(crate) struct SampleArgs {
+    /// Channel id, as listed by `doku channels`.
+    pub(crate) channel: String,
+    /// The invoice number to put in it.
+    #[arg(long, default_value = "INV-SAMPLE-0001")]
+    pub(crate) invoice: String,
+}
+
 /// Arguments of `status`.
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
@@ -74,6 +84,22 @@ pub(crate) fn channels(json: bool) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Prints a unified PaymentRequest that `channel` accepts: the sample its simulator plugin
+/// gives `doku demo`, as JSON (with or without `--json`), ready for `doku create`.
+pub(crate) fn sample(a: SampleArgs) -> Result<(), Failure> {
+    known_channel(&a.channel)?;
+    let plugin = doku_pay::sim::registered()
+        .into_iter()
+        .find(|p| p.descriptor().id == a.channel)
+        .ok_or_else(|| {
+            Failure::input(format!("channel `{}` has no simulator plugin", a.channel))
+        })?;
+    let samples = plugin
+        .samples()
+        .ok_or_else(|| Failure::input(format!("channel `{}` supplies no samples", a.channel)))?;
+    print_json(&samples.payment_request(&a.invoice))
 }
 
 pub(crate) async fn create(a: OpArgs, json: bool) -> Result<(), Failure> {

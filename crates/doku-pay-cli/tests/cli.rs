@@ -296,6 +296,39 @@ fn offline_commands() {
 }
 
 /// The shared vectors, through `sign` and `verify`.
+/// `doku sample` gives, for every linked channel, a request that `doku create` takes as it
+/// is (on the embedded simulator), with the invoice number asked for.
+#[test]
+fn every_channels_sample_creates_a_payment() {
+    let channels = run(&["channels", "--json"], &[], None);
+    let channels: serde_json::Value = serde_json::from_slice(&channels.stdout).unwrap();
+    let ids: Vec<&str> = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    for id in ids {
+        let sample = run(&["sample", id, "--invoice", "INV-SAMPLE-9"], &[], None);
+        assert!(sample.status.success(), "sample {id}: {sample:?}");
+        let text = String::from_utf8(sample.stdout).unwrap();
+        assert!(
+            text.contains(r#""invoice_number": "INV-SAMPLE-9""#),
+            "{id}: {text}"
+        );
+        check(&Row {
+            stdin: Some(&text),
+            stdout: &["payment INV-SAMPLE-9:"],
+            ..row(vec!["create", id, "--request", "-"], 0)
+        });
+    }
+    check(&Row {
+        stderr: &["no channel `nope` is registered"],
+        ..row(vec!["sample", "nope"], 2)
+    });
+}
+
 #[test]
 fn sign_and_verify_reproduce_the_vectors() {
     let dir = std::env::temp_dir().join(format!("doku-pay-cli-sign-{}", std::process::id()));
