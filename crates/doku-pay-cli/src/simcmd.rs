@@ -91,11 +91,16 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
     eprintln!("DOKU simulator listening at {}", sim.base_url());
     eprintln!("  merchants: {}", ids.join(", "));
     for e in sim.endpoints() {
-        eprintln!("  {e}");
+        eprintln!("  POST {e}");
     }
     eprintln!(
-        "  control API under {}/_sim/ ; Ctrl-C or SIGTERM to stop",
-        sim.base_url()
+        "  GET  {}{{invoice number or Request-Id}} (Check Status)",
+        doku_pay::transport::CHECK_STATUS_PATH
+    );
+    eprintln!(
+        "  control API under {base}/_sim/: the customer pays with POST {base}/_sim/orders/{{invoice}}/paid \
+         (or failed, expired); Ctrl-C or SIGTERM to stop",
+        base = sim.base_url()
     );
     shutdown_signal().await;
     sim.shutdown().await;
