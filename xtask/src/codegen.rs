@@ -337,7 +337,18 @@ fn channel_page(
         } else {
             from_notification.as_str()
         };
+        // A channel whose cancel and refund send no identifiers (none in its mapping) needs
+        // none from the caller.
+        let sends_identifiers = d
+            .mapping
+            .iter()
+            .any(|(unified, _)| *unified == "identifiers");
         let text = match (d.supports(Operation::Cancel), d.supports(Operation::Refund)) {
+            (true, true) if !sends_identifiers => {
+                "cancel a pending payment and refund a paid one".to_owned()
+            }
+            (true, false) if !sends_identifiers => "cancel a pending payment".to_owned(),
+            _ if !sends_identifiers => "refund a paid one".to_owned(),
             (true, true) if refund_source != FROM_PAYMENT => format!(
                 "cancel a pending payment, passing {FROM_PAYMENT}, and refund a paid one, passing {refund_source}"
             ),

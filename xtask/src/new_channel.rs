@@ -1,7 +1,7 @@
 //! `cargo xtask new-channel <name> --code <DOKU_CHANNEL_CODE> --kind emoney|paylater
 //! [--redirect url|form|none] [--display-name NAME] [--timeout SECS] [--checksum]`.
 //!
-//! Creates `channels/<name>` (package `doku-<name>`) from the templates under
+//! Creates `channels/<name>` (package `doku-pay-<name>`) from the templates under
 //! `xtask/templates/channel/`: a descriptor, the unified-to-wire `MAPPING`, wire models with
 //! `validate()` and matching schema limits, a lenient answer reader, the registration, a
 //! `PaymentChannel` implementation whose operations are pure functions returning `Call`s, a
@@ -18,12 +18,12 @@
 //!
 //! It then wires the crate in, so that its registration links:
 //!
-//! * the root `Cargo.toml`: `doku-<name> = { path = "channels/<name>" }` in
+//! * the root `Cargo.toml`: `doku-pay-<name> = { path = "channels/<name>", version }` in
 //!   `[workspace.dependencies]`, beside the other channels;
-//! * `crates/doku-pay/Cargo.toml`: `doku-<name> = { workspace = true, optional = true }`, a
-//!   feature of the channel's name (added to `default`) and `doku-<name>?/sim` in the `sim`
+//! * `crates/doku-pay/Cargo.toml`: `doku-pay-<name> = { workspace = true, optional = true }`, a
+//!   feature of the channel's name (added to `default`) and `doku-pay-<name>?/sim` in the `sim`
 //!   feature;
-//! * `crates/doku-pay/src/lib.rs`: `pub use doku_<name> as <name>;`, the descriptor in
+//! * `crates/doku-pay/src/lib.rs`: `pub use doku_pay_<name> as <name>;`, the descriptor in
 //!   `linked_channels()` (which keeps the crate linked) and the feature table row;
 //! * the facade's literal lists of every default channel id and channel code (in its source
 //!   and tests), which gain the new channel in id order.
@@ -599,7 +599,7 @@ fn has_key(doc: &DocumentMut, table: &[&str], key: &str) -> bool {
     item.get(key).is_some()
 }
 
-/// The root manifest with `doku-<name> = { path = "channels/<name>" }` in
+/// The root manifest with `doku-pay-<name> = { path = "channels/<name>", version }` in
 /// `[workspace.dependencies]` (after the other channels' lines) and, unless a glob covers it,
 /// the crate in `members`.
 fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
@@ -650,8 +650,8 @@ fn wire_workspace(text: &str, n: &Names, existing: &[Channel]) -> Result<String,
 }
 
 /// The facade manifest with the channel's dependency (`{ workspace = true, optional = true }`)
-/// and feature (a comment and `<name> = ["dep:doku-<name>"]`), each after the other
-/// channels' lines, the feature in `default`, and `doku-<name>?/sim` in `sim` before
+/// and feature (a comment and `<name> = ["dep:doku-pay-<name>"]`), each after the other
+/// channels' lines, the feature in `default`, and `doku-pay-<name>?/sim` in `sim` before
 /// `dep:doku-pay-sim`.
 fn wire_manifest(text: &str, n: &Names, existing: &[Channel]) -> Result<String, String> {
     let mut doc: DocumentMut = text
