@@ -257,6 +257,19 @@ impl ApiBuilder {
         self
     }
 
+    /// Time allowed to open a connection (default 10 s). Applies to the client this builder
+    /// makes; one given with [`http_client`](Self::http_client) keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Largest answer body read (default 4 MiB); a larger one is an error.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.config.max_response_bytes = limit;
+        self
+    }
+
     /// Retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.config.retry = retry;

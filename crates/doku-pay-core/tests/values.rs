@@ -324,6 +324,23 @@ fn environments() {
         Environment::Sandbox,
         "production is never the default"
     );
+    // Every transport setting has a builder method: no struct literal needed.
+    let api = Api::builder(Credentials::new("MCH-1", "SK-1", Environment::Sandbox).unwrap())
+        .timeout(std::time::Duration::from_secs(90))
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .max_response_bytes(1 << 20)
+        .verify_response_signature(false)
+        .retry(doku_pay_core::RetryPolicy::NONE)
+        .build()
+        .unwrap();
+    let want = doku_pay_core::TransportConfig {
+        timeout: std::time::Duration::from_secs(90),
+        connect_timeout: std::time::Duration::from_secs(3),
+        max_response_bytes: 1 << 20,
+        verify_response_signature: false,
+        retry: doku_pay_core::RetryPolicy::NONE,
+    };
+    assert_eq!(api.config(), &want);
 }
 
 #[test]
