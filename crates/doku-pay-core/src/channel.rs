@@ -14,6 +14,26 @@ use crate::model::{
 };
 use crate::notification::{NotificationError, VerifiedNotification};
 
+/// Whether `path` is a plain absolute path that a router takes literally: visible ASCII, no
+/// empty segment, no query or fragment, and none of the characters axum reads as a capture
+/// or a wildcard (`{`, `}`, `*`, `:`; axum panics on some of them). What an endpoint's path
+/// and a receiver's notification path must be.
+///
+/// ```
+/// use doku_pay_core::channel::is_plain_path;
+/// assert!(is_plain_path("/akulaku-peer-to-peer/v2/generate-order"));
+/// for bad in ["payments", "/a?b=1", "/{id}", "/a/:id", "/a/*rest", "/a b", "/a//b", ""] {
+///     assert!(!is_plain_path(bad), "{bad}");
+/// }
+/// ```
+pub fn is_plain_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.contains("//")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'{' | b'}' | b'*' | b':'))
+}
+
 /// E-money wallet or paylater (buy now, pay later).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

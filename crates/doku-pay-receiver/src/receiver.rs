@@ -298,11 +298,10 @@ impl fmt::Debug for Receiver {
 pub struct ReceiverBuilder {
     path: String,
     verifier: NotificationVerifier,
-    /// The builder methods that configured `verifier` so far (a `verifier` call after them
-    /// would discard what they set).
+    /// The builder methods that configured `verifier` since the last `verifier` call.
     configured: Vec<&'static str>,
-    /// Set when `verifier` replaced settings made before it: `build` refuses.
-    discarded: Option<String>,
+    /// Those whose settings a `verifier` call replaced: `build` refuses when there are any.
+    replaced: Vec<&'static str>,
     store: Option<Arc<dyn DedupeStore>>,
     registry: Option<Arc<Registry>>,
     handler: AppHandler,
@@ -341,15 +340,7 @@ impl ReceiverBuilder {
     /// it, what they set would be replaced, so [`build`](Self::build) refuses that order
     /// rather than drop a merchant or a limit silently.
     pub fn verifier(mut self, verifier: NotificationVerifier) -> Self {
-        if !self.configured.is_empty() && self.discarded.is_none() {
-            let mut named: Vec<&str> = Vec::new();
-            for m in &self.configured {
-                if !named.contains(m) {
-                    named.push(m);
-                }
-            }
-            self.discarded = Some(named.join("`, `"));
-        }
+        self.replaced.append(&mut self.configured);
         self.verifier = verifier;
         self
     }
@@ -445,10 +436,17 @@ impl ReceiverBuilder {
     /// methods whose settings it replaced.
     pub fn build(self) -> Result<Receiver, Error> {
         check_path(&self.path)?;
-        if let Some(discarded) = self.discarded {
+        if !self.replaced.is_empty() {
+            let mut named: Vec<&str> = Vec::new();
+            for m in &self.replaced {
+                if !named.contains(m) {
+                    named.push(m);
+                }
+            }
             return Err(Error::Config(format!(
-                "notification receiver: `verifier` replaces what `{discarded}` set before it; \
-                 call those on the NotificationVerifier, or after `verifier`"
+                "notification receiver: `verifier` replaces what `{}` set before it; \
+                 call those on the NotificationVerifier, or after `verifier`",
+                named.join("`, `")
             )));
         }
         if self.verifier.client_ids().next().is_none() {
@@ -472,12 +470,7 @@ impl ReceiverBuilder {
 }
 
 fn check_path(path: &str) -> Result<(), Error> {
-    let ok = path.starts_with('/')
-        && !path.contains("//")
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'{' | b'}' | b'*' | b':'));
-    if ok {
+    if doku_pay_core::channel::is_plain_path(path) {
         Ok(())
     } else {
         Err(Error::Config(format!(
@@ -519,7 +512,7 @@ impl Receiver {
             path: path.into(),
             verifier: NotificationVerifier::new(),
             configured: Vec::new(),
-            discarded: None,
+            replaced: Vec::new(),
             store: None,
             registry: None,
             handler,

@@ -295,15 +295,9 @@ impl Engine {
                     continue;
                 }
                 // What axum's router would refuse with a panic (a `{capture}`, a `*` or a
-                // `:` segment) or read as something else (a query), refused as an error.
-                let plain = e.path.starts_with('/')
-                    && !e.path.starts_with("/_sim")
-                    && !e.path.contains("//")
-                    && e.path.bytes().all(|b| {
-                        b.is_ascii_graphic()
-                            && !matches!(b, b'?' | b'#' | b'{' | b'}' | b'*' | b':')
-                    });
-                if !plain {
+                // `:` segment) or read as something else (a query), refused as an error; the
+                // control API keeps `/_sim`.
+                if !doku_pay_core::channel::is_plain_path(e.path) || e.path.starts_with("/_sim") {
                     return Err(SimError::Config(format!(
                         "channel `{}`: endpoint path `{}` is not a plain absolute path",
                         c.descriptor().id,
