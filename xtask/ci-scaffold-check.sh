@@ -76,6 +76,10 @@ grep -q "&doku_pay_$redirect::DESCRIPTOR," crates/doku-pay/src/lib.rs
 grep -q 'display_name: "ZZ Push Payment"' "channels/$push/src/lib.rs"
 grep -q 'display_name: "ZZREDIRECT"' "channels/$redirect/src/lib.rs"
 grep -q 'timeout_secs(90)' "channels/$push/src/lib.rs"
+# The fuzz workspace links every channel through the facade and builds --locked: its lock
+# file must already hold the new crates.
+cargo metadata --locked --offline --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
+grep -q "name = \"doku-pay-$form\"" fuzz/Cargo.lock
 
 echo "== scaffold check: the scaffolds are formatted"
 cargo fmt --all -- --check

@@ -42,33 +42,6 @@ struct Channel {
     refund: Option<(RefundRequest, &'static OperationAnswer)>,
 }
 
-/// How each channel reads its answers (its `wire` module's descriptions): the promises this
-/// target checks a read result against.
-fn descriptions(
-    id: &str,
-) -> (
-    &'static CreateAnswer,
-    Option<&'static OperationAnswer>,
-    Option<&'static OperationAnswer>,
-) {
-    match id {
-        "akulaku" => {
-            use doku_pay_akulaku::wire::{CANCEL_ANSWER, CREATE_ANSWER, REFUND_ANSWER};
-            (&CREATE_ANSWER, Some(&CANCEL_ANSWER), Some(&REFUND_ANSWER))
-        }
-        "dokuwallet" => (&doku_pay_dokuwallet::wire::CREATE_ANSWER, None, None),
-        "indodana" => (&doku_pay_indodana::wire::CREATE_ANSWER, None, None),
-        "kredivo" => (&doku_pay_kredivo::wire::CREATE_ANSWER, None, None),
-        "linkaja" => (&doku_pay_linkaja::wire::CREATE_ANSWER, None, None),
-        "ovo" => (&doku_pay_ovo::wire::PAYMENT_ANSWER, None, None),
-        "shopeepay" => {
-            use doku_pay_shopeepay::wire::{CREATE_ANSWER, REFUND_ANSWER};
-            (&CREATE_ANSWER, None, Some(&REFUND_ANSWER))
-        }
-        other => panic!("channel `{other}` is registered but this target does not know it"),
-    }
-}
-
 fn merchant() -> Merchant {
     Merchant::new(
         ClientId::new(CLIENT).unwrap(),
@@ -91,7 +64,7 @@ fn channels() -> &'static [Channel] {
             ids,
             "every channel has its simulator plugin"
         );
-        assert_eq!(ids.len(), 7, "{ids:?}");
+        assert_eq!(ids.len(), doku_pay::linked_channels().len(), "{ids:?}");
         plugins.iter().map(|p| sample(registry, &**p)).collect()
     })
 }
@@ -101,7 +74,13 @@ fn sample(registry: &'static Registry, plugin: &dyn SimChannel) -> Channel {
     let id = descriptor.id;
     let channel = registry.get(id).unwrap();
     let samples = plugin.samples().expect("every channel has samples");
-    let (create_answer, cancel_answer, refund_answer) = descriptions(id);
+    // How the channel reads its answers: the promises this target checks a result against.
+    let wire = channel
+        .wire_models()
+        .unwrap_or_else(|| panic!("channel `{id}` states no wire tables"));
+    let create_answer = wire.create.answer;
+    let cancel_answer = wire.cancel.map(|w| w.answer);
+    let refund_answer = wire.refund.map(|w| w.answer);
     assert_eq!(
         descriptor.supports(Operation::Cancel),
         cancel_answer.is_some()

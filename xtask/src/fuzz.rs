@@ -12,7 +12,7 @@
 //! | `notification` | `NotificationVerifier::verify` on arbitrary headers and body, and on the body signed | forged input never accepted; signed input accepted exactly when the envelope reads |
 //! | `envelope` | `Envelope::from_json_bytes` | serde_json (grammar, UTF-8, `Value`) |
 //! | `amount_timestamp` | `Amount`, `clock::parse_timestamp` | the number's exact digits, `time`'s RFC 3339 |
-//! | `unified_request` | `validate::decode_json::<PaymentRequest>`, LinkAja's `to_wire`, `Rules::check` | a built wire body passes its rules |
+//! | `unified_request` | `validate::decode_json::<PaymentRequest>`, every registered channel's `create`, `Rules::check` | a built wire body is JSON and passes the channel's create table; a refusal is a validation error |
 //! | `answers` | every registered channel's create, cancel and refund readers (`Call::read`) on an arbitrary status and body; `DokuError::from_response` | what `answer.rs` promises: echoes equal the request, required fields and a status present, a redirect only while open, the body kept |
 //! | `sim_request` | every simulator plugin's `decode_create` / `decode_cancel` / `decode_refund` | the channel's `Rules::check` (same violations), the body's invoice and amount |
 //! | `receiver` | `NotificationService::call` (tower) with a `MemoryStore`, raw and signed | 2xx only for a signed notification the handler took; unsigned input never reaches it |

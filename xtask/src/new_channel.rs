@@ -428,6 +428,7 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
     to_format.extend(rust_files(&dir.join("tests"))?);
     to_format.extend(touched);
     format_files(&to_format);
+    lock_fuzz_workspace(root);
 
     println!();
     println!(
@@ -468,6 +469,36 @@ fn write_if_changed(path: &Path, old: &str, new: &str) -> Result<bool, String> {
     fs::write(path, new).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("updated {}", path.display());
     Ok(true)
+}
+
+/// Records the new crate in `fuzz/Cargo.lock`: the fuzz workspace links every channel through
+/// the facade and builds `--locked`. Offline, and adding only the new entry (the new crate's
+/// dependencies are all locked already). A failure is reported, not fatal.
+fn lock_fuzz_workspace(root: &Path) {
+    let manifest = root.join("fuzz/Cargo.toml");
+    if !manifest.is_file() {
+        return;
+    }
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "metadata",
+                "--offline",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .stdout(std::process::Stdio::null())
+            .status();
+    match status {
+        Ok(s) if s.success() => {
+            println!("updated fuzz/Cargo.lock (the fuzz targets take the new channel)")
+        }
+        _ => eprintln!(
+            "warning: could not update fuzz/Cargo.lock; run `cargo metadata --offline --manifest-path fuzz/Cargo.toml`"
+        ),
+    }
 }
 
 /// Runs `rustfmt` (edition 2024; `$RUSTFMT` overrides the program) over `files` and the

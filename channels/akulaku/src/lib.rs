@@ -274,21 +274,7 @@ impl PaymentChannel for Akulaku {
         answer::refund(&DESCRIPTOR, &REFUND_ANSWER, req, Self::refund_to_wire(req)?)
     }
 
-    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        use wire::{CANCEL_RULES, GENERATE_ORDER_RULES, REFUND_RULES};
-        vec![
-            (
-                "GenerateOrderRequest",
-                GENERATE_ORDER_RULES.schema("GenerateOrderRequest"),
-            ),
-            (
-                "GenerateOrderResponse",
-                CREATE_ANSWER.schema("GenerateOrderResponse"),
-            ),
-            ("CancelRequest", CANCEL_RULES.schema("CancelRequest")),
-            ("CancelResponse", CANCEL_ANSWER.schema("CancelResponse")),
-            ("RefundRequest", REFUND_RULES.schema("RefundRequest")),
-            ("RefundResponse", REFUND_ANSWER.schema("RefundResponse")),
-        ]
+    fn wire_models(&self) -> Option<&'static doku_pay_core::WireModels> {
+        Some(&wire::WIRE)
     }
 }

@@ -183,3 +183,26 @@ pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
     identifiers: "refund.identifier",
     reference: Some("refund.merchant_unique_reference"),
 };
+
+/// Every table above, by operation: what the generated schemas, the fuzz targets and the
+/// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
+pub static WIRE: doku_pay_core::WireModels = doku_pay_core::WireModels {
+    create: doku_pay_core::WireOperation::new(
+        "GenerateOrderRequest",
+        &GENERATE_ORDER_RULES,
+        "GenerateOrderResponse",
+        &CREATE_ANSWER,
+    ),
+    cancel: Some(doku_pay_core::WireOperation::new(
+        "CancelRequest",
+        &CANCEL_RULES,
+        "CancelResponse",
+        &CANCEL_ANSWER,
+    )),
+    refund: Some(doku_pay_core::WireOperation::new(
+        "RefundRequest",
+        &REFUND_RULES,
+        "RefundResponse",
+        &REFUND_ANSWER,
+    )),
+};

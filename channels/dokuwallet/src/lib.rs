@@ -159,16 +159,7 @@ impl PaymentChannel for DokuWallet {
         answer::create(&DESCRIPTOR, &wire::CREATE_ANSWER, req, Self::to_wire(req))
     }
 
-    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        vec![
-            (
-                "PaymentRequest",
-                wire::CREATE_RULES.schema("PaymentRequest"),
-            ),
-            (
-                "PaymentResponse",
-                wire::CREATE_ANSWER.schema("PaymentResponse"),
-            ),
-        ]
+    fn wire_models(&self) -> Option<&'static doku_pay_core::WireModels> {
+        Some(&wire::WIRE)
     }
 }

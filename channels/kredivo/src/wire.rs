@@ -66,3 +66,13 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     redirect: Some(Redirect::get(&["payment.url"])),
     redirect_means_pending: false,
 };
+
+/// Every table above, by operation: what the generated schemas, the fuzz targets and the
+/// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
+pub static WIRE: doku_pay_core::WireModels =
+    doku_pay_core::WireModels::create_only(doku_pay_core::WireOperation::new(
+        "PaymentRequest",
+        &CREATE_RULES,
+        "PaymentResponse",
+        &CREATE_ANSWER,
+    ));

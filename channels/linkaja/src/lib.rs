@@ -202,13 +202,7 @@ impl PaymentChannel for LinkAja {
         answer::create(&DESCRIPTOR, &CREATE_ANSWER, req, Self::to_wire(req))
     }
 
-    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        vec![
-            (
-                "PaymentRequest",
-                wire::CREATE_RULES.schema("PaymentRequest"),
-            ),
-            ("PaymentResponse", CREATE_ANSWER.schema("PaymentResponse")),
-        ]
+    fn wire_models(&self) -> Option<&'static doku_pay_core::WireModels> {
+        Some(&wire::WIRE)
     }
 }

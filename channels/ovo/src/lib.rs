@@ -125,16 +125,7 @@ impl PaymentChannel for Ovo {
         answer::create(&DESCRIPTOR, &wire::PAYMENT_ANSWER, req, body)
     }
 
-    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        vec![
-            (
-                "PaymentRequest",
-                wire::PAYMENT_RULES.schema("PaymentRequest"),
-            ),
-            (
-                "PaymentResponse",
-                wire::PAYMENT_ANSWER.schema("PaymentResponse"),
-            ),
-        ]
+    fn wire_models(&self) -> Option<&'static doku_pay_core::WireModels> {
+        Some(&wire::WIRE)
     }
 }

@@ -45,3 +45,13 @@ pub static PAYMENT_ANSWER: CreateAnswer = CreateAnswer {
     redirect: None,
     redirect_means_pending: false,
 };
+
+/// Every table above, by operation: what the generated schemas, the fuzz targets and the
+/// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
+pub static WIRE: doku_pay_core::WireModels =
+    doku_pay_core::WireModels::create_only(doku_pay_core::WireOperation::new(
+        "PaymentRequest",
+        &PAYMENT_RULES,
+        "PaymentResponse",
+        &PAYMENT_ANSWER,
+    ));

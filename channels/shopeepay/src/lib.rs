@@ -164,15 +164,7 @@ impl PaymentChannel for ShopeePay {
         &["shopeepay_payment.identifier"]
     }
 
-    fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        vec![
-            ("OrderRequest", wire::CREATE_RULES.schema("OrderRequest")),
-            ("OrderResponse", wire::CREATE_ANSWER.schema("OrderResponse")),
-            ("RefundRequest", wire::REFUND_RULES.schema("RefundRequest")),
-            (
-                "RefundResponse",
-                wire::REFUND_ANSWER.schema("RefundResponse"),
-            ),
-        ]
+    fn wire_models(&self) -> Option<&'static doku_pay_core::WireModels> {
+        Some(&wire::WIRE)
     }
 }

@@ -76,3 +76,21 @@ pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
     identifiers: "shopeepay_payment.identifier",
     reference: None,
 };
+
+/// Every table above, by operation: what the generated schemas, the fuzz targets and the
+/// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
+pub static WIRE: doku_pay_core::WireModels = doku_pay_core::WireModels {
+    create: doku_pay_core::WireOperation::new(
+        "OrderRequest",
+        &CREATE_RULES,
+        "OrderResponse",
+        &CREATE_ANSWER,
+    ),
+    cancel: None,
+    refund: Some(doku_pay_core::WireOperation::new(
+        "RefundRequest",
+        &REFUND_RULES,
+        "RefundResponse",
+        &REFUND_ANSWER,
+    )),
+};

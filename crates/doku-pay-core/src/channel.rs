@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::answer::{CreateAnswer, OperationAnswer};
 use crate::call::Call;
 pub use crate::call::{Endpoint, Retry};
 use crate::credentials::Merchant;
@@ -13,6 +14,7 @@ use crate::model::{
     CancelRequest, Cancellation, Notification, Payment, PaymentRequest, Refund, RefundRequest,
 };
 use crate::notification::{NotificationError, VerifiedNotification};
+use crate::rules::Rules;
 
 /// Whether `path` is a plain absolute path that a router takes literally: visible ASCII, no
 /// empty segment, no query or fragment, and none of the characters axum reads as a capture
@@ -199,6 +201,145 @@ impl ChannelDescriptor {
     }
 }
 
+/// One operation's wire tables: the guide's request table, how the answer is read, and the
+/// names of their generated JSON Schemas.
+#[derive(Debug)]
+pub struct WireOperation<A: 'static> {
+    /// The request's schema name, like `GenerateOrderRequest`.
+    pub request: &'static str,
+    /// The guide's request table, checked before anything is sent (and by the simulator).
+    pub rules: &'static Rules,
+    /// The answer's schema name, like `GenerateOrderResponse`.
+    pub response: &'static str,
+    /// How the answer is read.
+    pub answer: &'static A,
+}
+
+// By hand: derived, they would require `A: Clone`/`Copy`, though only references are held.
+impl<A> Clone for WireOperation<A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A> Copy for WireOperation<A> {}
+
+impl<A> WireOperation<A> {
+    /// The tables of one operation: the request's schema name and table, the answer's schema
+    /// name and reading.
+    pub const fn new(
+        request: &'static str,
+        rules: &'static Rules,
+        response: &'static str,
+        answer: &'static A,
+    ) -> Self {
+        Self {
+            request,
+            rules,
+            response,
+            answer,
+        }
+    }
+}
+
+/// A channel's wire tables for every operation it offers ([`PaymentChannel::wire_models`]):
+/// what the generated JSON Schemas, the simulator's checks and the fuzz targets read, so that
+/// a new channel is covered by each of them without being named anywhere.
+///
+/// ```
+/// use doku_pay_core::answer::CreateAnswer;
+/// use doku_pay_core::channel::{WireModels, WireOperation};
+/// use doku_pay_core::rules::{FieldRule, Rules};
+///
+/// static RULES: Rules = Rules {
+///     fields: &[FieldRule::text("order.invoice_number").required().max_chars(64)],
+///     cross: &[],
+/// };
+/// static ANSWER: CreateAnswer = CreateAnswer {
+///     what: "a made-up create answer",
+///     required: &[],
+///     status: &["transaction.status"],
+///     echoes: &["order.invoice_number"],
+///     reference: None,
+///     identifiers: &[],
+///     scalar_name: "",
+///     redirect: None,
+///     redirect_means_pending: false,
+/// };
+/// static WIRE: WireModels = WireModels::create_only(WireOperation::new(
+///     "PaymentRequest", &RULES, "PaymentResponse", &ANSWER,
+/// ));
+/// let names: Vec<&str> = WIRE.schemas().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["PaymentRequest", "PaymentResponse"]);
+/// assert!(WIRE.rules(doku_pay_core::Operation::Cancel).is_none());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct WireModels {
+    /// Create.
+    pub create: WireOperation<CreateAnswer>,
+    /// Cancel, where the channel offers it.
+    pub cancel: Option<WireOperation<OperationAnswer>>,
+    /// Refund, where the channel offers it.
+    pub refund: Option<WireOperation<OperationAnswer>>,
+}
+
+impl WireModels {
+    /// The tables of a channel that only creates payments.
+    pub const fn create_only(create: WireOperation<CreateAnswer>) -> Self {
+        Self {
+            create,
+            cancel: None,
+            refund: None,
+        }
+    }
+
+    /// The request table of `op`, if the channel has one.
+    pub fn rules(&self, op: Operation) -> Option<&'static Rules> {
+        match op {
+            Operation::Create => Some(self.create.rules),
+            Operation::Cancel => self.cancel.map(|w| w.rules),
+            Operation::Refund | Operation::PartialRefund => self.refund.map(|w| w.rules),
+        }
+    }
+
+    /// Every table's JSON Schema with its name: create's request and answer, then cancel's,
+    /// then refund's.
+    pub fn schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
+        let mut out = vec![
+            (
+                self.create.request,
+                self.create.rules.schema(self.create.request),
+            ),
+            (
+                self.create.response,
+                self.create.answer.schema(self.create.response),
+            ),
+        ];
+        for w in [self.cancel, self.refund].into_iter().flatten() {
+            out.push((w.request, w.rules.schema(w.request)));
+            out.push((w.response, w.answer.schema(w.response)));
+        }
+        out
+    }
+
+    /// Whether these tables cover exactly the operations `descriptor` offers (a table for an
+    /// operation the channel lacks, or none for one it offers, is an error naming it).
+    pub fn check_against(&self, descriptor: &ChannelDescriptor) -> Result<(), String> {
+        for op in [Operation::Cancel, Operation::Refund] {
+            let (offered, tabled) = (descriptor.supports(op), self.rules(op).is_some());
+            if offered != tabled {
+                return Err(format!(
+                    "{}: {op} is {} but its wire tables are {}",
+                    descriptor.id,
+                    if offered { "offered" } else { "not offered" },
+                    if tabled { "given" } else { "missing" },
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A DOKU payment channel: what it sends and how it reads DOKU's answers, as pure functions.
 ///
 /// A channel does no I/O. Each operation turns a unified request and the [`Merchant`] (the
@@ -240,10 +381,21 @@ pub trait PaymentChannel: Send + Sync + 'static {
         Err(self.descriptor().unsupported(Operation::Refund))
     }
 
+    /// The channel's wire tables (request rules and answer readings) for each operation it
+    /// offers: the generated JSON Schemas, the fuzz targets and the conformance checks read
+    /// them, so a channel that states them is covered without being named anywhere. The
+    /// default is none (a channel without tables, such as a test's notification-only one).
+    fn wire_models(&self) -> Option<&'static WireModels> {
+        None
+    }
+
     /// JSON Schemas of the channel's wire models, named like `GenerateOrderRequest`, for the
-    /// generated docs. The default is none.
+    /// generated docs. The default is [`WireModels::schemas`] of
+    /// [`PaymentChannel::wire_models`], none without them.
     fn wire_schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
-        Vec::new()
+        self.wire_models()
+            .map(WireModels::schemas)
+            .unwrap_or_default()
     }
 
     /// Where this channel's notification carries identifiers a later operation needs (the

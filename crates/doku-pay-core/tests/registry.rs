@@ -265,3 +265,122 @@ fn a_channel_never_maps_another_channels_notification() {
         Some("plain")
     );
 }
+
+mod wire_models {
+    use doku_pay_core::answer::{CreateAnswer, OperationAnswer};
+    use doku_pay_core::rules::{FieldRule, Rules};
+    use doku_pay_core::{ChannelDescriptor, RefundSupport, WireModels, WireOperation};
+
+    static RULES: Rules = Rules {
+        fields: &[FieldRule::text("order.invoice_number").required()],
+        cross: &[],
+    };
+    static CREATE: CreateAnswer = CreateAnswer {
+        what: "a test answer",
+        required: &[],
+        status: &["transaction.status"],
+        echoes: &[],
+        reference: None,
+        identifiers: &[],
+        scalar_name: "",
+        redirect: None,
+        redirect_means_pending: false,
+    };
+    static OPERATION: OperationAnswer = OperationAnswer {
+        what: "a test operation answer",
+        status: &["transaction.status"],
+        payment_status: &[],
+        echoes: &[],
+        invoice_number: "order.invoice_number",
+        amount: "order.amount",
+        date: &[],
+        expires_at: None,
+        message: "message",
+        identifiers: "identifiers",
+        reference: None,
+    };
+    const OP: WireOperation<OperationAnswer> =
+        WireOperation::new("OpRequest", &RULES, "OpResponse", &OPERATION);
+
+    const fn models(cancel: bool, refund: bool) -> WireModels {
+        WireModels {
+            create: WireOperation::new("PaymentRequest", &RULES, "PaymentResponse", &CREATE),
+            cancel: if cancel { Some(OP) } else { None },
+            refund: if refund { Some(OP) } else { None },
+        }
+    }
+
+    static NONE: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::None);
+    static CANCEL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::None);
+    static FULL: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::FullOnly);
+    static PARTIAL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::Partial);
+
+    /// Tables that cover exactly the offered operations pass; one too many or too few is an
+    /// error naming the channel and the operation.
+    #[test]
+    fn tables_cover_exactly_the_offered_operations() {
+        let rows: &[(&ChannelDescriptor, bool, bool, Result<(), &str>)] = &[
+            (&NONE, false, false, Ok(())),
+            (&CANCEL, true, false, Ok(())),
+            (&FULL, false, true, Ok(())),
+            (&PARTIAL, true, true, Ok(())),
+            (
+                &NONE,
+                true,
+                false,
+                Err("t: cancel is not offered but its wire tables are given"),
+            ),
+            (
+                &NONE,
+                false,
+                true,
+                Err("t: refund is not offered but its wire tables are given"),
+            ),
+            (
+                &CANCEL,
+                false,
+                false,
+                Err("t: cancel is offered but its wire tables are missing"),
+            ),
+            (
+                &PARTIAL,
+                true,
+                false,
+                Err("t: refund is offered but its wire tables are missing"),
+            ),
+        ];
+        for (i, (descriptor, cancel, refund, expected)) in rows.iter().enumerate() {
+            let got = models(*cancel, *refund).check_against(descriptor);
+            assert_eq!(got, expected.map_err(str::to_owned), "row {i}");
+        }
+    }
+
+    #[test]
+    fn schemas_come_in_operation_order_and_rules_by_operation() {
+        use doku_pay_core::Operation;
+        let all = models(true, true);
+        let names: Vec<&str> = all.schemas().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "PaymentRequest",
+                "PaymentResponse",
+                "OpRequest",
+                "OpResponse",
+                "OpRequest",
+                "OpResponse"
+            ]
+        );
+        let create_only = models(false, false);
+        assert_eq!(create_only.schemas().len(), 2);
+        for op in [
+            Operation::Cancel,
+            Operation::Refund,
+            Operation::PartialRefund,
+        ] {
+            assert!(create_only.rules(op).is_none(), "{op}");
+            assert!(all.rules(op).is_some(), "{op}");
+        }
+        assert!(create_only.rules(Operation::Create).is_some());
+    }
+}

@@ -130,7 +130,8 @@ pub fn assert_offers_only(channel: &dyn PaymentChannel, offered: &[Operation]) {
 
 /// Asserts that `descriptor` has the `id` and DOKU `channel_code` given (written out by the
 /// test, so that a typo in the descriptor is caught), that the global registry finds its
-/// channel under both, and that the channel's wire schemas are named `schemas`, in order.
+/// channel under both, that the channel's wire schemas are named `schemas`, in order, and that
+/// its wire tables cover exactly the operations it offers.
 pub fn assert_registered(
     descriptor: &'static ChannelDescriptor,
     id: &str,
@@ -149,4 +150,9 @@ pub fn assert_registered(
     assert_eq!(by_code.descriptor().id, descriptor.id);
     let names: Vec<&str> = channel.wire_schemas().iter().map(|(n, _)| *n).collect();
     assert_eq!(names, schemas, "{}: wire schemas", descriptor.id);
+    let wire = channel
+        .wire_models()
+        .unwrap_or_else(|| panic!("{}: no wire tables (`wire_models`)", descriptor.id));
+    wire.check_against(descriptor)
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -191,3 +191,23 @@ fn notifications_route_to_their_channel_by_channel_id() {
         Err(doku_pay::NotificationError::UnknownChannel(_))
     ));
 }
+
+#[test]
+fn every_linked_channel_has_wire_tables_for_exactly_what_it_offers() {
+    // What the generated schemas and the fuzz targets read: a channel without them, or with
+    // one for an operation it lacks, would go unfuzzed or be fuzzed against the wrong table.
+    for channel in doku_pay::Registry::global().all() {
+        let d = channel.descriptor();
+        let wire = channel
+            .wire_models()
+            .unwrap_or_else(|| panic!("{}: no wire tables", d.id));
+        wire.check_against(d).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = channel.wire_schemas().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names.len(),
+            2 * (1 + usize::from(wire.cancel.is_some()) + usize::from(wire.refund.is_some())),
+            "{}",
+            d.id
+        );
+    }
+}
