@@ -8,8 +8,9 @@
 //! and checksum are set right (so the fuzzer gets past OVO's); the rest is the body. Never a
 //! panic; an operation the channel does not offer is unsupported whatever the body; a body
 //! that is not a JSON object is malformed; an object the table refuses is refused with
-//! exactly the table's violations; an object the table accepts is decoded (OVO may still
-//! refuse a wrong `client.id` or checksum, and only those), into the invoice number and
+//! exactly the table's violations; an object the table accepts is decoded (a channel whose
+//! body carries credentials, `SimChannel::body_credentials`, may still refuse wrong ones, and
+//! only those), into the invoice number and
 //! amount the body carries, the amount exactly the body's whole number and what the client's
 //! `Amount` reads there, where it reads one.
 #![no_main]
@@ -98,14 +99,13 @@ fuzz_target!(|data: &[u8]| {
     let p = &plugins[usize::from(*c) % plugins.len()];
     let id = p.plugin.descriptor().id;
     let op = usize::from(flags % 3);
-    // OVO's body carries the Client-Id and a checksum keyed with the secret: set them right
-    // on request, so that its table is reached.
+    // A body that carries the merchant's credentials (OVO's `client.id` and checksum keyed
+    // with the secret): set them right on request, so that the channel's table is reached.
+    let credentials = p.plugin.body_credentials();
     let fixed;
-    let body = match serde_json::from_slice::<Value>(body) {
-        Ok(mut v @ Value::Object(_)) if flags & 0x80 != 0 && id == "ovo" => {
-            v["client"] = serde_json::json!({"id": CLIENT});
-            let sum = doku_pay::ovo::check_sum(merchant(), &v);
-            v["security"] = serde_json::json!({"check_sum": sum});
+    let body = match (serde_json::from_slice::<Value>(body), credentials) {
+        (Ok(mut v @ Value::Object(_)), Some(c)) if flags & 0x80 != 0 => {
+            c.sign(merchant(), &mut v);
             fixed = serde_json::to_vec(&v).unwrap();
             &fixed[..]
         }
@@ -150,12 +150,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        (Ok(()), Err(Rejection::Invalid(v))) if id == "ovo" && flags & 0x80 == 0 => {
+        (Ok(()), Err(Rejection::Invalid(v))) if flags & 0x80 == 0 && credentials.is_some() => {
+            let fields = credentials.map(|c| c.fields()).unwrap_or_default();
             for broken in v.iter() {
-                assert!(
-                    ["client.id", "security.check_sum"].contains(&broken.field.as_str()),
-                    "{broken}"
-                );
+                assert!(fields.contains(&broken.field.as_str()), "{broken}");
             }
         }
         (Ok(()), Err(e)) => panic!("{id} refused what its table accepts: {e:?}"),

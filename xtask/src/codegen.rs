@@ -443,7 +443,7 @@ fn channel_page(
     if wires.is_empty() {
         let _ = writeln!(
             s,
-            "The channel publishes no wire schemas (`PaymentChannel::wire_schemas` returns none)."
+            "The channel publishes no wire schemas (`PaymentChannel::wire_models` returns none)."
         );
         let _ = writeln!(s);
     } else {

@@ -9,12 +9,19 @@ use std::time::Duration;
 use doku_pay_core::ChannelDescriptor;
 use doku_pay_sim::rules;
 use doku_pay_sim::{
-    ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome, Rejection,
-    SimChannel, SimRegistration, SimRequest, Synchronous,
+    BodyCredentials, ChannelSamples, CustomerAction, JsonSamples, NewOrder, OrderView, Outcome,
+    Rejection, SimChannel, SimRegistration, SimRequest, Synchronous,
 };
 use serde_json::{Value, json};
 
 use crate::wire::PAYMENT_RULES;
+
+/// OVO's in-body credentials: `client.id`, and `security.check_sum` ([`crate::check_sum`]).
+pub const CREDENTIALS: BodyCredentials = BodyCredentials {
+    client_id: "client.id",
+    check_sum: "security.check_sum",
+    compute: crate::check_sum,
+};
 
 /// The OVO id whose push the simulated customer declines.
 pub const DECLINING_OVO_ID: &str = "081200000000";
@@ -38,15 +45,8 @@ impl SimChannel for OvoSim {
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
         let b = rules::check(request.body(), &PAYMENT_RULES)?;
+        CREDENTIALS.check(request, &b)?;
         let text = |path| rules::text_at(&b, path).unwrap_or_default();
-        let mut v = doku_pay_core::validate::Validator::new();
-        if text("client.id") != request.client_id() {
-            v.push("client.id", "must equal the Client-Id header");
-        }
-        if text("security.check_sum") != crate::check_sum(request.merchant(), &b) {
-            v.push("security.check_sum", "does not match");
-        }
-        v.finish()?;
         let outcome = match doku_pay_core::answer::text(&b, "ovo_info.ovo_id").as_deref() {
             Some(DECLINING_OVO_ID) => Outcome::Failed,
             _ => Outcome::Paid,
@@ -59,6 +59,10 @@ impl SimChannel for OvoSim {
             synchronous,
             ..NewOrder::default()
         })
+    }
+
+    fn body_credentials(&self) -> Option<BodyCredentials> {
+        Some(CREDENTIALS)
     }
 
     fn create_response(&self, o: &OrderView<'_>) -> Value {

@@ -206,11 +206,11 @@ impl ChannelDescriptor {
 #[derive(Debug)]
 pub struct WireOperation<A: 'static> {
     /// The request's schema name, like `GenerateOrderRequest`.
-    pub request: &'static str,
+    pub request_schema: &'static str,
     /// The guide's request table, checked before anything is sent (and by the simulator).
     pub rules: &'static Rules,
     /// The answer's schema name, like `GenerateOrderResponse`.
-    pub response: &'static str,
+    pub response_schema: &'static str,
     /// How the answer is read.
     pub answer: &'static A,
 }
@@ -228,23 +228,26 @@ impl<A> WireOperation<A> {
     /// The tables of one operation: the request's schema name and table, the answer's schema
     /// name and reading.
     pub const fn new(
-        request: &'static str,
+        request_schema: &'static str,
         rules: &'static Rules,
-        response: &'static str,
+        response_schema: &'static str,
         answer: &'static A,
     ) -> Self {
         Self {
-            request,
+            request_schema,
             rules,
-            response,
+            response_schema,
             answer,
         }
     }
 }
 
 /// A channel's wire tables for every operation it offers ([`PaymentChannel::wire_models`]):
-/// what the generated JSON Schemas, the simulator's checks and the fuzz targets read, so that
+/// what the generated JSON Schemas, the fuzz targets and the conformance checks read, so that
 /// a new channel is covered by each of them without being named anywhere.
+///
+/// Channel crates build it as a literal (or with [`WireModels::create_only`]), so a new
+/// operation would be a new field: a breaking change, made with the operation itself.
 ///
 /// ```
 /// use doku_pay_core::answer::CreateAnswer;
@@ -293,7 +296,9 @@ impl WireModels {
         }
     }
 
-    /// The request table of `op`, if the channel has one.
+    /// The request table of `op`, if these tables have one. A partial refund uses the refund
+    /// table (and endpoint); whether the channel offers `op` is the descriptor's to say
+    /// ([`ChannelDescriptor::supports`]).
     pub fn rules(&self, op: Operation) -> Option<&'static Rules> {
         match op {
             Operation::Create => Some(self.create.rules),
@@ -305,40 +310,71 @@ impl WireModels {
     /// Every table's JSON Schema with its name: create's request and answer, then cancel's,
     /// then refund's.
     pub fn schemas(&self) -> Vec<(&'static str, schemars::Schema)> {
+        let create = &self.create;
         let mut out = vec![
             (
-                self.create.request,
-                self.create.rules.schema(self.create.request),
+                create.request_schema,
+                create.rules.schema(create.request_schema),
             ),
             (
-                self.create.response,
-                self.create.answer.schema(self.create.response),
+                create.response_schema,
+                create.answer.schema(create.response_schema),
             ),
         ];
         for w in [self.cancel, self.refund].into_iter().flatten() {
-            out.push((w.request, w.rules.schema(w.request)));
-            out.push((w.response, w.answer.schema(w.response)));
+            out.push((w.request_schema, w.rules.schema(w.request_schema)));
+            out.push((w.response_schema, w.answer.schema(w.response_schema)));
         }
         out
     }
 
-    /// Whether these tables cover exactly the operations `descriptor` offers (a table for an
-    /// operation the channel lacks, or none for one it offers, is an error naming it).
-    pub fn check_against(&self, descriptor: &ChannelDescriptor) -> Result<(), String> {
-        for op in [Operation::Cancel, Operation::Refund] {
-            let (offered, tabled) = (descriptor.supports(op), self.rules(op).is_some());
-            if offered != tabled {
-                return Err(format!(
-                    "{}: {op} is {} but its wire tables are {}",
-                    descriptor.id,
-                    if offered { "offered" } else { "not offered" },
-                    if tabled { "given" } else { "missing" },
-                ));
+    /// Whether these tables cover exactly the operations `descriptor` serves (offered in its
+    /// capabilities, with an endpoint: [`ChannelDescriptor::require`]): the first operation
+    /// served without tables, or tabled but not served, is the error.
+    pub fn check_against(&self, descriptor: &ChannelDescriptor) -> Result<(), WireMismatch> {
+        for operation in [Operation::Create, Operation::Cancel, Operation::Refund] {
+            let served = descriptor.require(operation).is_ok();
+            if served != self.rules(operation).is_some() {
+                return Err(WireMismatch {
+                    channel: descriptor.id,
+                    operation,
+                    served,
+                });
             }
         }
         Ok(())
     }
 }
+
+/// Wire tables that do not match the descriptor's operations ([`WireModels::check_against`]):
+/// a channel crate's defect, found by its tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireMismatch {
+    /// The channel's id.
+    pub channel: &'static str,
+    /// The operation.
+    pub operation: Operation,
+    /// Whether the descriptor serves it (then its tables are missing; otherwise they are
+    /// given for an operation it does not serve).
+    pub served: bool,
+}
+
+impl fmt::Display for WireMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (served, tables) = if self.served {
+            ("served", "missing")
+        } else {
+            ("not served", "given")
+        };
+        write!(
+            f,
+            "{}: {} is {served} by the descriptor but its wire tables are {tables}",
+            self.channel, self.operation
+        )
+    }
+}
+
+impl std::error::Error for WireMismatch {}
 
 /// A DOKU payment channel: what it sends and how it reads DOKU's answers, as pure functions.
 ///

@@ -45,7 +45,7 @@ pub use builder::PaymentRequestBuilder;
 pub use call::{Call, Sent};
 pub use channel::{
     Capabilities, ChannelDescriptor, ChannelKind, Endpoint, Operation, PaymentChannel,
-    RedirectStyle, RefundSupport, WireModels, WireOperation,
+    RedirectStyle, RefundSupport, WireMismatch, WireModels, WireOperation,
 };
 #[cfg(feature = "client")]
 pub use client::Client;

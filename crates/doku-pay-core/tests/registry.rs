@@ -311,15 +311,37 @@ mod wire_models {
     }
 
     static NONE: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::None);
+    static NO_ENDPOINTS: ChannelDescriptor = ChannelDescriptor {
+        endpoints: &[],
+        ..super::descriptor("t", "T", true, RefundSupport::Partial)
+    };
     static CANCEL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::None);
     static FULL: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::FullOnly);
     static PARTIAL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::Partial);
+    /// Cancel in the capabilities, without its endpoint: not served.
+    static CANCEL_WITHOUT_ENDPOINT: ChannelDescriptor = ChannelDescriptor {
+        endpoints: &[super::Endpoint::post(super::Operation::Create, "/t/create")],
+        ..super::descriptor("t", "T", true, RefundSupport::None)
+    };
 
-    /// Tables that cover exactly the offered operations pass; one too many or too few is an
+    /// Tables that cover exactly the served operations pass; one too many or too few is an
     /// error naming the channel and the operation.
     #[test]
     fn tables_cover_exactly_the_offered_operations() {
         let rows: &[(&ChannelDescriptor, bool, bool, Result<(), &str>)] = &[
+            (&CANCEL_WITHOUT_ENDPOINT, false, false, Ok(())),
+            (
+                &CANCEL_WITHOUT_ENDPOINT,
+                true,
+                false,
+                Err("t: cancel is not served by the descriptor but its wire tables are given"),
+            ),
+            (
+                &NO_ENDPOINTS,
+                false,
+                false,
+                Err("t: create is not served by the descriptor but its wire tables are given"),
+            ),
             (&NONE, false, false, Ok(())),
             (&CANCEL, true, false, Ok(())),
             (&FULL, false, true, Ok(())),
@@ -328,30 +350,34 @@ mod wire_models {
                 &NONE,
                 true,
                 false,
-                Err("t: cancel is not offered but its wire tables are given"),
+                Err("t: cancel is not served by the descriptor but its wire tables are given"),
             ),
             (
                 &NONE,
                 false,
                 true,
-                Err("t: refund is not offered but its wire tables are given"),
+                Err("t: refund is not served by the descriptor but its wire tables are given"),
             ),
             (
                 &CANCEL,
                 false,
                 false,
-                Err("t: cancel is offered but its wire tables are missing"),
+                Err("t: cancel is served by the descriptor but its wire tables are missing"),
             ),
             (
                 &PARTIAL,
                 true,
                 false,
-                Err("t: refund is offered but its wire tables are missing"),
+                Err("t: refund is served by the descriptor but its wire tables are missing"),
             ),
         ];
         for (i, (descriptor, cancel, refund, expected)) in rows.iter().enumerate() {
             let got = models(*cancel, *refund).check_against(descriptor);
-            assert_eq!(got, expected.map_err(str::to_owned), "row {i}");
+            assert_eq!(
+                got.map_err(|e| e.to_string()),
+                expected.map_err(str::to_owned),
+                "row {i}"
+            );
         }
     }
 

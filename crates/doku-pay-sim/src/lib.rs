@@ -103,8 +103,8 @@ pub use error::SimError;
 pub use handle::{SimHandle, SimulatorBuilder};
 pub use notify::RETRY_SCHEDULE_SECS;
 pub use plugin::{
-    CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel, SimRegistration,
-    SimRequest, Synchronous, decode_with, registered,
+    BodyCredentials, CancelOrder, NewOrder, OrderView, RefundOrder, Rejection, SimChannel,
+    SimRegistration, SimRequest, Synchronous, decode_with, registered,
 };
 pub use samples::{ChannelSamples, CustomerAction, JsonSamples};
 pub use status::{OrderStatus, Outcome};

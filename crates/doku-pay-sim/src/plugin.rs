@@ -189,6 +189,114 @@ pub trait SimChannel: Send + Sync + 'static {
     fn samples(&self) -> Option<&'static dyn ChannelSamples> {
         None
     }
+
+    /// The merchant's credentials the channel's request bodies carry besides the signed
+    /// headers (OVO's `client.id` and `security.check_sum`), which its `decode_*` checks with
+    /// [`BodyCredentials::check`] once the guide's table passed. Tests and fuzz targets set
+    /// them with [`BodyCredentials::sign`] to get an edited body past that check. The default,
+    /// and the right answer for most channels, is none.
+    fn body_credentials(&self) -> Option<BodyCredentials> {
+        None
+    }
+}
+
+/// Credentials carried in a request body (see [`SimChannel::body_credentials`]): the field
+/// holding the merchant's Client-Id, which must equal the `Client-Id` header, and the field
+/// holding a digest keyed with the merchant's secret.
+///
+/// ```
+/// use doku_pay_core::{ClientId, Merchant, SecretKey};
+/// use doku_pay_sim::BodyCredentials;
+/// use serde_json::{Value, json};
+///
+/// fn digest(m: &Merchant, body: &Value) -> String {
+///     m.sha256_hex_with_secret(body["order"]["invoice_number"].as_str().unwrap_or(""))
+/// }
+/// let credentials = BodyCredentials {
+///     client_id: "client.id",
+///     check_sum: "security.check_sum",
+///     compute: digest,
+/// };
+/// let merchant = Merchant::new(ClientId::new("MCH-1").unwrap(), SecretKey::new("SK-1").unwrap());
+/// let mut body = json!({"order": {"invoice_number": "INV-1"}});
+/// credentials.sign(&merchant, &mut body);
+/// assert_eq!(body["client"]["id"], "MCH-1");
+/// assert!(credentials.verify(&merchant, &body).is_ok());
+/// body["order"]["invoice_number"] = json!("INV-2");
+/// let broken = credentials.verify(&merchant, &body).unwrap_err();
+/// assert_eq!(broken.iter().map(|v| v.field.as_str()).collect::<Vec<_>>(), ["security.check_sum"]);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct BodyCredentials {
+    /// The field that carries the merchant's Client-Id (`client.id`).
+    pub client_id: &'static str,
+    /// The field that carries the keyed digest (`security.check_sum`).
+    pub check_sum: &'static str,
+    /// The digest of a body for a merchant, as the client computes it (the channel crate's
+    /// `check_sum`).
+    pub compute: fn(&Merchant, &Value) -> String,
+}
+
+impl BodyCredentials {
+    /// Both fields, as a broken rule names them.
+    pub fn fields(&self) -> [&'static str; 2] {
+        [self.client_id, self.check_sum]
+    }
+
+    /// The broken rules of `body`'s credentials for `merchant`: a Client-Id other than the
+    /// merchant's, a digest other than [`BodyCredentials::compute`]'s.
+    pub fn verify(&self, merchant: &Merchant, body: &Value) -> Result<(), Violations> {
+        let mut v = doku_pay_core::validate::Validator::new();
+        if crate::rules::text_at(body, self.client_id) != Some(merchant.client_id().as_str()) {
+            v.push(self.client_id, "must equal the Client-Id header");
+        }
+        let expected = (self.compute)(merchant, body);
+        if crate::rules::text_at(body, self.check_sum) != Some(expected.as_str()) {
+            v.push(self.check_sum, "does not match");
+        }
+        v.finish()
+    }
+
+    /// [`BodyCredentials::verify`] for the request's authenticated merchant, as a rejection.
+    pub fn check(&self, request: &SimRequest<'_>, body: &Value) -> Result<(), Rejection> {
+        Ok(self.verify(request.merchant(), body)?)
+    }
+
+    /// Sets both fields of `body` as the client does for `merchant`: the Client-Id first,
+    /// then the digest of the body carrying it. Objects on the way are created (a value that
+    /// is not an object is replaced by one); a `body` that is not an object is left as it is.
+    pub fn sign(&self, merchant: &Merchant, body: &mut Value) {
+        set_at(
+            body,
+            self.client_id,
+            Value::from(merchant.client_id().as_str()),
+        );
+        let sum = (self.compute)(merchant, body);
+        set_at(body, self.check_sum, Value::from(sum));
+    }
+}
+
+/// Sets the dotted `path` of `body` to `value`, creating objects on the way; nothing if
+/// `body` is not an object.
+fn set_at(body: &mut Value, path: &str, value: Value) {
+    if !body.is_object() {
+        return;
+    }
+    let mut node = body;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        let Value::Object(map) = node else {
+            return;
+        };
+        if parts.peek().is_none() {
+            map.insert(part.to_owned(), value);
+            return;
+        }
+        node = map.entry(part).or_insert_with(|| Value::Object(Map::new()));
+    }
 }
 
 /// `{"order":{"invoice_number","amount"}}`: the default answer body.

@@ -1951,3 +1951,66 @@ async fn byte_budget_takes_back_changes_whose_answer_does_not_fit() {
     assert!(sim.order("INV-1").is_err());
     assert_eq!(sim.stats().orders, 1);
 }
+
+/// `BodyCredentials`: `sign` sets both fields whatever the body holds on their way (a body
+/// that is not an object is left alone), and `verify` then passes; `verify` names exactly
+/// the fields that are wrong.
+#[test]
+fn body_credentials_sign_and_verify() {
+    use doku_pay_core::{ClientId, Merchant, SecretKey};
+    use doku_pay_sim::BodyCredentials;
+
+    fn digest(m: &Merchant, body: &Value) -> String {
+        m.sha256_hex_with_secret(&body["order"]["amount"].to_string())
+    }
+    let c = BodyCredentials {
+        client_id: "client.id",
+        check_sum: "security.check_sum",
+        compute: digest,
+    };
+    let m = Merchant::new(
+        ClientId::new("MCH-1").unwrap(),
+        SecretKey::new("SK-1").unwrap(),
+    );
+    let other = Merchant::new(
+        ClientId::new("MCH-2").unwrap(),
+        SecretKey::new("SK-2").unwrap(),
+    );
+    let signed_rows = [
+        json!({"order": {"amount": 10}}),
+        json!({"order": {"amount": 10}, "client": "MCH-1", "security": 7}),
+        json!({"order": {"amount": 10}, "client": {"id": "X", "name": "kept"}}),
+        json!({}),
+    ];
+    for (i, mut body) in signed_rows.into_iter().enumerate() {
+        c.sign(&m, &mut body);
+        assert_eq!(body["client"]["id"], "MCH-1", "row {i}");
+        assert_eq!(c.verify(&m, &body), Ok(()), "row {i}: {body}");
+        let broken: Vec<String> = c
+            .verify(&other, &body)
+            .unwrap_err()
+            .iter()
+            .map(|v| v.field.clone())
+            .collect();
+        assert_eq!(broken, ["client.id", "security.check_sum"], "row {i}");
+    }
+    let mut kept = json!({"order": {"amount": 10}, "client": {"id": "X", "name": "kept"}});
+    c.sign(&m, &mut kept);
+    assert_eq!(kept["client"]["name"], "kept");
+    for mut not_object in [json!([1]), json!("x"), Value::Null] {
+        let before = not_object.clone();
+        c.sign(&m, &mut not_object);
+        assert_eq!(not_object, before);
+        assert_eq!(c.verify(&m, &not_object).unwrap_err().len(), 2);
+    }
+    let mut tampered = json!({"order": {"amount": 10}});
+    c.sign(&m, &mut tampered);
+    tampered["order"]["amount"] = json!(11);
+    let broken: Vec<String> = c
+        .verify(&m, &tampered)
+        .unwrap_err()
+        .iter()
+        .map(|v| v.field.clone())
+        .collect();
+    assert_eq!(broken, ["security.check_sum"]);
+}
