@@ -42,8 +42,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::call::{Call, Sent};
-use crate::channel::ChannelDescriptor;
 use crate::clock::parse_doku_datetime;
+use crate::descriptor::ChannelDescriptor;
 use crate::error::Error;
 use crate::lenient;
 use crate::model::{

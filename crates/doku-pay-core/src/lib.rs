@@ -28,6 +28,7 @@ pub mod channel;
 pub mod client;
 pub mod clock;
 pub mod credentials;
+mod descriptor;
 pub mod error;
 pub mod lenient;
 pub mod model;
