@@ -4,13 +4,13 @@
 //! meaning: "the same table a channel's client checks before sending is checked here over
 //! the raw request").
 //!
-//! The first bytes pick the channel and the operation, and whether an in-body `client.id`
-//! and checksum are set right (so the fuzzer gets past OVO's); the rest is the body. Never a
-//! panic; an operation the channel does not offer is unsupported whatever the body; a body
-//! that is not a JSON object is malformed; an object the table refuses is refused with
-//! exactly the table's violations; an object the table accepts is decoded (a channel whose
-//! body carries credentials, `SimChannel::body_credentials`, may still refuse wrong ones, and
-//! only those), into the invoice number and
+//! The first bytes pick the channel and the operation, and whether the body's credentials
+//! (`SimChannel::body_credentials`, OVO's `client.id` and checksum) are set right, so that
+//! the fuzzer gets past a channel's check of them; the rest is the body. Never a panic; an
+//! operation the channel does not offer is unsupported whatever the body; a body that is not
+//! a JSON object is malformed; an object the table refuses is refused with exactly the
+//! table's violations; an object the table accepts is decoded (a channel whose body carries
+//! credentials may still refuse wrong ones, and only those), into the invoice number and
 //! amount the body carries, the amount exactly the body's whole number and what the client's
 //! `Amount` reads there, where it reads one.
 #![no_main]
@@ -104,8 +104,8 @@ fuzz_target!(|data: &[u8]| {
     let credentials = p.plugin.body_credentials();
     let fixed;
     let body = match (serde_json::from_slice::<Value>(body), credentials) {
-        (Ok(mut v @ Value::Object(_)), Some(c)) if flags & 0x80 != 0 => {
-            c.sign(merchant(), &mut v);
+        (Ok(mut v @ Value::Object(_)), Some(creds)) if flags & 0x80 != 0 => {
+            creds.sign(merchant(), &mut v);
             fixed = serde_json::to_vec(&v).unwrap();
             &fixed[..]
         }

@@ -207,19 +207,23 @@ fn bodies(root: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(inputs)
 }
 
-/// The channels the `answers` and `sim_request` targets pick from by their first byte (every
-/// registered channel, in id order, as the targets order them).
-const CHANNELS: u8 = 7;
+/// How many channels the `answers` and `sim_request` targets pick from by their first byte:
+/// every channel the facade links (and so the fuzz crate, through it), in id order, as the
+/// targets order them.
+fn channel_count() -> u8 {
+    u8::try_from(doku_pay::linked_channels().len()).unwrap_or(u8::MAX)
+}
 
 /// The seed inputs of `target`, from the bodies: as they are for the targets that read a
 /// body alone; behind the channel, operation and status bytes (200) of `answers`; behind
-/// `sim_request`'s channel and operation byte (with OVO's checksum set right); as a signed
+/// `sim_request`'s channel and operation byte (with the body's credentials,
+/// `SimChannel::body_credentials`, set right); as a signed
 /// POST of the receiver's request form (`flags`, `METHOD PATH`, headers, empty line, body).
 fn framed(target: &str, bodies: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let prefixed = |prefix: &dyn Fn(u8, u8) -> Vec<u8>| -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for body in bodies {
-            for channel in 0..CHANNELS {
+            for channel in 0..channel_count() {
                 for op in 0..3 {
                     let mut input = prefix(channel, op);
                     input.extend_from_slice(body);

@@ -145,17 +145,27 @@ impl WireModels {
         out
     }
 
-    /// Whether these tables cover exactly the operations `descriptor` serves (offered in its
-    /// capabilities, with an endpoint: [`ChannelDescriptor::require`]): the first operation
-    /// served without tables, or tabled but not served, is the error.
+    /// Whether these tables cover exactly the operations `descriptor` serves: each of cancel
+    /// and refund offered in the capabilities exactly when it has an endpoint, create with an
+    /// endpoint, and tables for exactly the operations served. The first mismatch is the
+    /// error.
     pub fn check_against(&self, descriptor: &ChannelDescriptor) -> Result<(), WireMismatch> {
+        let channel = descriptor.id;
         for operation in [Operation::Create, Operation::Cancel, Operation::Refund] {
-            let served = descriptor.require(operation).is_ok();
-            if served != self.rules(operation).is_some() {
-                return Err(WireMismatch {
-                    channel: descriptor.id,
+            // Every channel creates; `supports(Create)` is only whether its endpoint exists.
+            let offered = operation == Operation::Create || descriptor.supports(operation);
+            if offered != descriptor.endpoint(operation).is_some() {
+                return Err(WireMismatch::Endpoint {
+                    channel,
                     operation,
-                    served,
+                    offered,
+                });
+            }
+            if offered != self.rules(operation).is_some() {
+                return Err(WireMismatch::Tables {
+                    channel,
+                    operation,
+                    served: offered,
                 });
             }
         }
@@ -163,31 +173,67 @@ impl WireModels {
     }
 }
 
-/// Wire tables that do not match the descriptor's operations ([`WireModels::check_against`]):
-/// a channel crate's defect, found by its tests.
+/// A descriptor and wire tables that disagree ([`WireModels::check_against`]): a channel
+/// crate's defect, found by its tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WireMismatch {
-    /// The channel's id.
-    pub channel: &'static str,
-    /// The operation.
-    pub operation: Operation,
-    /// Whether the descriptor serves it (then its tables are missing; otherwise they are
-    /// given for an operation it does not serve).
-    pub served: bool,
+#[non_exhaustive]
+pub enum WireMismatch {
+    /// The capabilities offer the operation but no endpoint serves it (`offered`), or an
+    /// endpoint serves what the capabilities do not offer.
+    Endpoint {
+        /// The channel's id.
+        channel: &'static str,
+        /// The operation.
+        operation: Operation,
+        /// Whether the capabilities offer it.
+        offered: bool,
+    },
+    /// The descriptor serves the operation but its tables are missing (`served`), or they
+    /// are given for an operation it does not serve.
+    Tables {
+        /// The channel's id.
+        channel: &'static str,
+        /// The operation.
+        operation: Operation,
+        /// Whether the descriptor serves it.
+        served: bool,
+    },
 }
 
 impl fmt::Display for WireMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (served, tables) = if self.served {
-            ("served", "missing")
-        } else {
-            ("not served", "given")
-        };
-        write!(
-            f,
-            "{}: {} is {served} by the descriptor but its wire tables are {tables}",
-            self.channel, self.operation
-        )
+        match self {
+            Self::Endpoint {
+                channel,
+                operation: Operation::Create,
+                ..
+            } => write!(f, "{channel}: the descriptor has no create endpoint"),
+            Self::Endpoint {
+                channel,
+                operation,
+                offered: true,
+            } => write!(f, "{channel}: {operation} is offered but has no endpoint"),
+            Self::Endpoint {
+                channel, operation, ..
+            } => write!(
+                f,
+                "{channel}: {operation} has an endpoint but the capabilities do not offer it"
+            ),
+            Self::Tables {
+                channel,
+                operation,
+                served: true,
+            } => write!(
+                f,
+                "{channel}: {operation} is served but its wire tables are missing"
+            ),
+            Self::Tables {
+                channel, operation, ..
+            } => write!(
+                f,
+                "{channel}: {operation} is not served but its wire tables are given"
+            ),
+        }
     }
 }
 

@@ -310,38 +310,46 @@ mod wire_models {
         }
     }
 
-    static NONE: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::None);
-    static NO_ENDPOINTS: ChannelDescriptor = ChannelDescriptor {
-        endpoints: &[],
-        ..super::descriptor("t", "T", true, RefundSupport::Partial)
-    };
-    static CANCEL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::None);
-    static FULL: ChannelDescriptor = super::descriptor("t", "T", false, RefundSupport::FullOnly);
-    static PARTIAL: ChannelDescriptor = super::descriptor("t", "T", true, RefundSupport::Partial);
-    /// Cancel in the capabilities, without its endpoint: not served.
-    static CANCEL_WITHOUT_ENDPOINT: ChannelDescriptor = ChannelDescriptor {
-        endpoints: &[super::Endpoint::post(super::Operation::Create, "/t/create")],
-        ..super::descriptor("t", "T", true, RefundSupport::None)
-    };
+    use super::{Endpoint, Operation};
 
-    /// Tables that cover exactly the served operations pass; one too many or too few is an
-    /// error naming the channel and the operation.
+    const CREATE_EP: Endpoint = Endpoint::post(Operation::Create, "/t/create");
+    const CANCEL_EP: Endpoint = Endpoint::post(Operation::Cancel, "/t/cancel");
+    const REFUND_EP: Endpoint = Endpoint::post(Operation::Refund, "/t/refund");
+    static ONLY_CREATE: [Endpoint; 1] = [CREATE_EP];
+    static WITH_CANCEL: [Endpoint; 2] = [CREATE_EP, CANCEL_EP];
+    static WITH_REFUND: [Endpoint; 2] = [CREATE_EP, REFUND_EP];
+    static ALL: [Endpoint; 3] = [CREATE_EP, CANCEL_EP, REFUND_EP];
+
+    /// A descriptor whose capabilities offer `cancel` and `refund`, with `endpoints`.
+    const fn served(
+        cancel: bool,
+        refund: RefundSupport,
+        endpoints: &'static [Endpoint],
+    ) -> ChannelDescriptor {
+        ChannelDescriptor {
+            endpoints,
+            ..super::descriptor("t", "T", cancel, refund)
+        }
+    }
+
+    static NONE: ChannelDescriptor = served(false, RefundSupport::None, &ONLY_CREATE);
+    static CANCEL: ChannelDescriptor = served(true, RefundSupport::None, &WITH_CANCEL);
+    static FULL: ChannelDescriptor = served(false, RefundSupport::FullOnly, &WITH_REFUND);
+    static PARTIAL: ChannelDescriptor = served(true, RefundSupport::Partial, &ALL);
+    static NO_ENDPOINTS: ChannelDescriptor = served(false, RefundSupport::None, &[]);
+    /// Cancel in the capabilities, without its endpoint.
+    static CANCEL_WITHOUT_ENDPOINT: ChannelDescriptor =
+        served(true, RefundSupport::None, &ONLY_CREATE);
+    /// Refund's endpoint without refund in the capabilities.
+    static REFUND_ENDPOINT_NOT_OFFERED: ChannelDescriptor =
+        served(false, RefundSupport::None, &WITH_REFUND);
+
+    /// Capabilities, endpoints and tables that agree pass; an operation offered without an
+    /// endpoint (or the reverse), or tables one too many or too few, is an error naming the
+    /// channel and the operation.
     #[test]
-    fn tables_cover_exactly_the_offered_operations() {
+    fn tables_and_endpoints_cover_exactly_the_served_operations() {
         let rows: &[(&ChannelDescriptor, bool, bool, Result<(), &str>)] = &[
-            (&CANCEL_WITHOUT_ENDPOINT, false, false, Ok(())),
-            (
-                &CANCEL_WITHOUT_ENDPOINT,
-                true,
-                false,
-                Err("t: cancel is not served by the descriptor but its wire tables are given"),
-            ),
-            (
-                &NO_ENDPOINTS,
-                false,
-                false,
-                Err("t: create is not served by the descriptor but its wire tables are given"),
-            ),
             (&NONE, false, false, Ok(())),
             (&CANCEL, true, false, Ok(())),
             (&FULL, false, true, Ok(())),
@@ -350,25 +358,49 @@ mod wire_models {
                 &NONE,
                 true,
                 false,
-                Err("t: cancel is not served by the descriptor but its wire tables are given"),
+                Err("t: cancel is not served but its wire tables are given"),
             ),
             (
                 &NONE,
                 false,
                 true,
-                Err("t: refund is not served by the descriptor but its wire tables are given"),
+                Err("t: refund is not served but its wire tables are given"),
             ),
             (
                 &CANCEL,
                 false,
                 false,
-                Err("t: cancel is served by the descriptor but its wire tables are missing"),
+                Err("t: cancel is served but its wire tables are missing"),
             ),
             (
                 &PARTIAL,
                 true,
                 false,
-                Err("t: refund is served by the descriptor but its wire tables are missing"),
+                Err("t: refund is served but its wire tables are missing"),
+            ),
+            (
+                &NO_ENDPOINTS,
+                false,
+                false,
+                Err("t: the descriptor has no create endpoint"),
+            ),
+            (
+                &CANCEL_WITHOUT_ENDPOINT,
+                false,
+                false,
+                Err("t: cancel is offered but has no endpoint"),
+            ),
+            (
+                &CANCEL_WITHOUT_ENDPOINT,
+                true,
+                false,
+                Err("t: cancel is offered but has no endpoint"),
+            ),
+            (
+                &REFUND_ENDPOINT_NOT_OFFERED,
+                false,
+                true,
+                Err("t: refund has an endpoint but the capabilities do not offer it"),
             ),
         ];
         for (i, (descriptor, cancel, refund, expected)) in rows.iter().enumerate() {

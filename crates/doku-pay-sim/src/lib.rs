@@ -13,7 +13,8 @@
 //!   `inventory`, or [`SimulatorBuilder::channel`]).
 //! * **Plugins see the merchant**: a [`SimRequest`] carries the body, the headers and the
 //!   authenticated merchant ([`doku_pay_core::Merchant`]: Client-Id, secret-keyed digests), so a
-//!   plugin checks an in-body checksum or `client.id` against the `Client-Id` header.
+//!   plugin checks an in-body checksum or `client.id` against the `Client-Id` header, stated
+//!   as data in a [`BodyCredentials`] that tests and fuzzing sign edited bodies with.
 //! * **Synchronous answers**: a push channel's create ([`NewOrder::synchronous`]) is answered
 //!   after the customer's delay (time-scaled; [`SimConfig::answer_delay_ms`] per channel)
 //!   with the completed order.

@@ -233,7 +233,8 @@ pub struct BodyCredentials {
     /// The field that carries the keyed digest (`security.check_sum`).
     pub check_sum: &'static str,
     /// The digest of a body for a merchant, as the client computes it (the channel crate's
-    /// `check_sum`).
+    /// `check_sum`). It must not read the `check_sum` field itself: [`BodyCredentials::sign`]
+    /// computes it over the body before the digest is set.
     pub compute: fn(&Merchant, &Value) -> String,
 }
 

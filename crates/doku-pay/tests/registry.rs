@@ -193,7 +193,7 @@ fn notifications_route_to_their_channel_by_channel_id() {
 }
 
 #[test]
-fn every_linked_channel_has_wire_tables_for_exactly_what_it_offers() {
+fn every_linked_channel_has_endpoints_and_wire_tables_for_exactly_what_it_offers() {
     // What the generated schemas and the fuzz targets read: a channel without them, or with
     // one for an operation it lacks, would go unfuzzed or be fuzzed against the wrong table.
     for channel in doku_pay::Registry::global().all() {
