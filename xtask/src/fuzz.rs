@@ -1,7 +1,7 @@
-//! `cargo xtask fuzz [--seconds N] [--target NAME]`: builds the `fuzz/` crate's libFuzzer
-//! targets with nightly and SanitizerCoverage (the flags cargo-fuzz passes, without needing
-//! cargo-fuzz), seeds each target's corpus, and runs every target (or one) for `N` seconds
-//! with the DOKU dictionary (`fuzz/doku.dict`). A crash fails the command and names the input
+//! `cargo xtask fuzz [--seconds N] [--target NAME] [--jobs J]`: builds the `fuzz/` crate's
+//! libFuzzer targets with nightly and SanitizerCoverage (the flags cargo-fuzz passes, without
+//! needing cargo-fuzz), seeds each target's corpus, and runs every target (or one) for `N`
+//! seconds, `J` at once (one per core by default), with the DOKU dictionary (`fuzz/doku.dict`). A crash fails the command and names the input
 //! libFuzzer saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture
 //! under the crate's `tests/` and fix the cause.
 //!
@@ -20,7 +20,7 @@
 //! Seeds (`write_seeds`): the bodies of the signature vectors, every channel's JSON
 //! fixtures and the wire bodies the channels build from their unified fixtures, each framed
 //! as the target reads its input (channel, operation and status bytes; the receiver's
-//! request form). `.ci/run` runs every target 8 s so that none rots; a long run is
+//! request form). `.ci/run` runs every target 6 s so that none rots; a long run is
 //! `cargo xtask fuzz --seconds 1800`.
 
 use std::path::{Path, PathBuf};
@@ -38,8 +38,14 @@ const RUSTFLAGS: &str = "--cfg fuzzing -Cpasses=sancov-module \
 
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
-/// Builds and runs the targets; `Err` names every target that crashed.
-pub(crate) fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<(), String> {
+/// Builds and runs the targets, `jobs` at once (one per core by default: each target is one
+/// process on one core); `Err` names every target that crashed.
+pub(crate) fn run(
+    root: &Path,
+    seconds: u64,
+    only: Option<&str>,
+    jobs: Option<usize>,
+) -> Result<(), String> {
     let fuzz = root.join("fuzz");
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -62,49 +68,48 @@ pub(crate) fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<(), S
     let seeds = target_dir.join("seeds");
     let count = write_seeds(root, &seeds, &targets)?;
     println!("fuzz: {count} seed inputs");
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1);
+    let dict = fuzz.join("doku.dict");
     let mut crashed = Vec::new();
-    for name in &targets {
-        let corpus = target_dir.join("corpus").join(name);
-        let artifacts = target_dir.join("artifacts").join(name);
-        for dir in [&corpus, &artifacts] {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let binary = target_dir.join(TRIPLE).join("release").join(name);
-        let started = Instant::now();
-        let output = Command::new(&binary)
-            .arg(format!("-max_total_time={seconds}"))
-            .arg(format!("-dict={}", fuzz.join("doku.dict").display()))
-            .arg(format!("-artifact_prefix={}/", artifacts.display()))
-            .arg("-print_final_stats=1")
-            .arg(&corpus)
-            .arg(seeds.join(name))
-            .output()
-            .map_err(|e| format!("{}: {e}", binary.display()))?;
-        let log = String::from_utf8_lossy(&output.stderr);
-        let runs = log
-            .lines()
-            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
-            .map_or("?", str::trim);
-        let coverage = log
-            .lines()
-            .rev()
-            .find_map(|l| {
-                l.split_once(" cov: ")
-                    .map(|(_, r)| r.split(' ').next().unwrap_or("?"))
-            })
-            .unwrap_or("?");
-        println!(
-            "fuzz: {name}: {runs} executions in {:.0?}, coverage {coverage} edges, {}",
-            started.elapsed(),
-            if output.status.success() {
-                "no crash"
-            } else {
-                "CRASHED"
+    for batch in targets.chunks(jobs) {
+        // One thread per target of the batch, each waiting for its process (and draining its
+        // output, so that no process stalls on a full pipe).
+        let results = std::thread::scope(|scope| {
+            let runs: Vec<_> = batch
+                .iter()
+                .map(|name| {
+                    let (target_dir, seeds, dict) = (&target_dir, &seeds, &dict);
+                    scope.spawn(move || run_target(name, target_dir, seeds, dict, seconds))
+                })
+                .collect();
+            runs.into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a fuzz runner panicked".into()))
+                })
+                .collect::<Vec<_>>()
+        });
+        for result in results {
+            let run = result?;
+            println!(
+                "fuzz: {}: {} executions in {:.0?}, coverage {} edges, {}",
+                run.name,
+                run.executions,
+                run.elapsed,
+                run.coverage,
+                if run.crashed { "CRASHED" } else { "no crash" }
+            );
+            if run.crashed {
+                eprintln!("{}", run.log);
+                crashed.push(format!(
+                    "{} (input saved in {})",
+                    run.name,
+                    run.artifacts.display()
+                ));
             }
-        );
-        if !output.status.success() {
-            eprintln!("{log}");
-            crashed.push(format!("{name} (input saved in {})", artifacts.display()));
         }
     }
     if crashed.is_empty() {
@@ -112,6 +117,67 @@ pub(crate) fn run(root: &Path, seconds: u64, only: Option<&str>) -> Result<(), S
     } else {
         Err(format!("fuzz targets crashed: {}", crashed.join(", ")))
     }
+}
+
+/// What one target's run found.
+struct TargetRun {
+    name: String,
+    executions: String,
+    coverage: String,
+    elapsed: std::time::Duration,
+    crashed: bool,
+    log: String,
+    artifacts: PathBuf,
+}
+
+/// Runs the target `name` for `seconds` over its corpus and seeds.
+fn run_target(
+    name: &str,
+    target_dir: &Path,
+    seeds: &Path,
+    dict: &Path,
+    seconds: u64,
+) -> Result<TargetRun, String> {
+    let corpus = target_dir.join("corpus").join(name);
+    let artifacts = target_dir.join("artifacts").join(name);
+    for dir in [&corpus, &artifacts] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let binary = target_dir.join(TRIPLE).join("release").join(name);
+    let started = Instant::now();
+    let output = Command::new(&binary)
+        .arg(format!("-max_total_time={seconds}"))
+        .arg(format!("-dict={}", dict.display()))
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .arg("-print_final_stats=1")
+        .arg(&corpus)
+        .arg(seeds.join(name))
+        .output()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    let executions = log
+        .lines()
+        .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+        .map_or("?", str::trim)
+        .to_owned();
+    let coverage = log
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.split_once(" cov: ")
+                .map(|(_, r)| r.split(' ').next().unwrap_or("?"))
+        })
+        .unwrap_or("?")
+        .to_owned();
+    Ok(TargetRun {
+        name: name.to_owned(),
+        executions,
+        coverage,
+        elapsed: started.elapsed(),
+        crashed: !output.status.success(),
+        log,
+        artifacts,
+    })
 }
 
 /// The targets: `fuzz/fuzz_targets/*.rs`, or the one asked for.

@@ -12,9 +12,9 @@
 //!   and the `doku-pay` facade.
 //! * `cargo xtask msrv` checks that nothing the workspace builds needs a newer Rust than its
 //!   declared `rust-version`.
-//! * `cargo xtask fuzz [--seconds N] [--target NAME]` builds the `fuzz/` crate's libFuzzer
-//!   targets with nightly and runs each (seven: `xtask/src/fuzz.rs` lists them) for N seconds
-//!   (20 by default); a crash fails it.
+//! * `cargo xtask fuzz [--seconds N] [--target NAME] [--jobs J]` builds the `fuzz/` crate's
+//!   libFuzzer targets with nightly and runs each (seven: `xtask/src/fuzz.rs` lists them) for
+//!   N seconds (20 by default), J at once (one per core by default); a crash fails it.
 //!
 //! The generator knows no channel by name: it iterates [`doku_pay::Registry::global`], which
 //! holds every channel the facade links with its default features.
@@ -62,6 +62,9 @@ enum Command {
         /// Only this target (a file stem of `fuzz/fuzz_targets/`).
         #[arg(long)]
         target: Option<String>,
+        /// Targets run at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Scaffolds `channels/<name>` as a new channel crate and wires it into the facade.
     NewChannel {
@@ -145,7 +148,11 @@ fn main() -> ExitCode {
     let result = workspace_root().and_then(|root| match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
         Command::Msrv => msrv::run(),
-        Command::Fuzz { seconds, target } => fuzz::run(&root, seconds, target.as_deref()),
+        Command::Fuzz {
+            seconds,
+            target,
+            jobs,
+        } => fuzz::run(&root, seconds, target.as_deref(), jobs),
         Command::NewChannel {
             name,
             code,
