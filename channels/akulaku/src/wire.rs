@@ -6,6 +6,7 @@
 
 use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::{WireModels, WireOperation};
 
 /// The identifier naming DOKU's order id (`payment.identifier[]`).
 pub const ORDER_ID: &str = "ORDER_ID";
@@ -186,23 +187,13 @@ pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the
 /// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
-pub static WIRE: doku_pay_core::WireModels = doku_pay_core::WireModels {
-    create: doku_pay_core::WireOperation::new(
+pub static WIRE: WireModels = WireModels {
+    create: WireOperation::new(
         "GenerateOrderRequest",
         &GENERATE_ORDER_RULES,
         "GenerateOrderResponse",
         &CREATE_ANSWER,
     ),
-    cancel: Some(doku_pay_core::WireOperation::new(
-        "CancelRequest",
-        &CANCEL_RULES,
-        "CancelResponse",
-        &CANCEL_ANSWER,
-    )),
-    refund: Some(doku_pay_core::WireOperation::new(
-        "RefundRequest",
-        &REFUND_RULES,
-        "RefundResponse",
-        &REFUND_ANSWER,
-    )),
+    cancel: Some(WireOperation::cancel(&CANCEL_RULES, &CANCEL_ANSWER)),
+    refund: Some(WireOperation::refund(&REFUND_RULES, &REFUND_ANSWER)),
 };

@@ -6,6 +6,7 @@
 
 use doku_pay_core::answer::{CreateAnswer, Redirect};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::{WireModels, WireOperation};
 
 /// The request's rules: the four visible rows of DOKU's table, and the sample's other fields
 /// with their sample's types only (`doku-channels.md` section 2.4).
@@ -66,10 +67,5 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the
 /// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
-pub static WIRE: doku_pay_core::WireModels =
-    doku_pay_core::WireModels::create_only(doku_pay_core::WireOperation::new(
-        "PaymentRequest",
-        &CREATE_RULES,
-        "PaymentResponse",
-        &CREATE_ANSWER,
-    ));
+pub static WIRE: WireModels =
+    WireModels::create_only(WireOperation::payment(&CREATE_RULES, &CREATE_ANSWER));

@@ -5,6 +5,7 @@
 
 use doku_pay_core::answer::{CreateAnswer, Redirect};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
+use doku_pay_core::{WireModels, WireOperation};
 
 /// The create request's rules: the six visible rows of DOKU's table, `order.amount` (in every
 /// sample, and the sum rule's total) and the fields sent only when given.
@@ -69,10 +70,5 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the
 /// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
-pub static WIRE: doku_pay_core::WireModels =
-    doku_pay_core::WireModels::create_only(doku_pay_core::WireOperation::new(
-        "PaymentRequest",
-        &CREATE_RULES,
-        "PaymentResponse",
-        &CREATE_ANSWER,
-    ));
+pub static WIRE: WireModels =
+    WireModels::create_only(WireOperation::payment(&CREATE_RULES, &CREATE_ANSWER));

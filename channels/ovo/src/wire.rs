@@ -6,6 +6,7 @@
 
 use doku_pay_core::answer::CreateAnswer;
 use doku_pay_core::rules::{FieldRule, Rules};
+use doku_pay_core::{WireModels, WireOperation};
 
 /// The guide's table: all five fields mandatory.
 pub static PAYMENT_RULES: Rules = Rules {
@@ -48,10 +49,5 @@ pub static PAYMENT_ANSWER: CreateAnswer = CreateAnswer {
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the
 /// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
-pub static WIRE: doku_pay_core::WireModels =
-    doku_pay_core::WireModels::create_only(doku_pay_core::WireOperation::new(
-        "PaymentRequest",
-        &PAYMENT_RULES,
-        "PaymentResponse",
-        &PAYMENT_ANSWER,
-    ));
+pub static WIRE: WireModels =
+    WireModels::create_only(WireOperation::payment(&PAYMENT_RULES, &PAYMENT_ANSWER));

@@ -6,6 +6,7 @@
 
 use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
 use doku_pay_core::rules::{FieldRule, Rules};
+use doku_pay_core::{WireModels, WireOperation};
 
 /// The identifier naming ShopeePay's payment reference (from the notification).
 pub const PAYMENT_REFERENCE_ID: &str = "PAYMENT_REFERENCE_ID";
@@ -79,18 +80,13 @@ pub static REFUND_ANSWER: OperationAnswer = OperationAnswer {
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the
 /// conformance checks read ([`PaymentChannel::wire_models`](doku_pay_core::PaymentChannel::wire_models)).
-pub static WIRE: doku_pay_core::WireModels = doku_pay_core::WireModels {
-    create: doku_pay_core::WireOperation::new(
+pub static WIRE: WireModels = WireModels {
+    create: WireOperation::new(
         "OrderRequest",
         &CREATE_RULES,
         "OrderResponse",
         &CREATE_ANSWER,
     ),
     cancel: None,
-    refund: Some(doku_pay_core::WireOperation::new(
-        "RefundRequest",
-        &REFUND_RULES,
-        "RefundResponse",
-        &REFUND_ANSWER,
-    )),
+    refund: Some(WireOperation::refund(&REFUND_RULES, &REFUND_ANSWER)),
 };

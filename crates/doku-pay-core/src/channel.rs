@@ -59,6 +59,25 @@ impl<A> WireOperation<A> {
     }
 }
 
+impl WireOperation<CreateAnswer> {
+    /// A create's tables under the usual names, `PaymentRequest` and `PaymentResponse`.
+    pub const fn payment(rules: &'static Rules, answer: &'static CreateAnswer) -> Self {
+        Self::new("PaymentRequest", rules, "PaymentResponse", answer)
+    }
+}
+
+impl WireOperation<OperationAnswer> {
+    /// A cancel's tables under the usual names, `CancelRequest` and `CancelResponse`.
+    pub const fn cancel(rules: &'static Rules, answer: &'static OperationAnswer) -> Self {
+        Self::new("CancelRequest", rules, "CancelResponse", answer)
+    }
+
+    /// A refund's tables under the usual names, `RefundRequest` and `RefundResponse`.
+    pub const fn refund(rules: &'static Rules, answer: &'static OperationAnswer) -> Self {
+        Self::new("RefundRequest", rules, "RefundResponse", answer)
+    }
+}
+
 /// A channel's wire tables for every operation it offers ([`PaymentChannel::wire_models`]):
 /// what the generated JSON Schemas, the fuzz targets and the conformance checks read, so that
 /// a new channel is covered by each of them without being named anywhere.
@@ -86,9 +105,7 @@ impl<A> WireOperation<A> {
 ///     redirect: None,
 ///     redirect_means_pending: false,
 /// };
-/// static WIRE: WireModels = WireModels::create_only(WireOperation::new(
-///     "PaymentRequest", &RULES, "PaymentResponse", &ANSWER,
-/// ));
+/// static WIRE: WireModels = WireModels::create_only(WireOperation::payment(&RULES, &ANSWER));
 /// let names: Vec<&str> = WIRE.schemas().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["PaymentRequest", "PaymentResponse"]);
 /// assert!(WIRE.rules(doku_pay_core::Operation::Cancel).is_none());
