@@ -291,6 +291,101 @@ async fn redis_store_conformance() {
     .await;
 }
 
+/// A connection that counts the `SET ... NX ... GET` commands it sends and, `older_than_7`,
+/// refuses them as a Redis older than 7.0 does: such a command goes to the real server as
+/// `SET key value NX XX`, which every Redis refuses with a syntax error.
+#[derive(Clone)]
+struct SetGetCounter {
+    conn: redis::aio::ConnectionManager,
+    older_than_7: bool,
+    set_gets: Arc<AtomicUsize>,
+}
+
+impl redis::aio::ConnectionLike for SetGetCounter {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        let args: Vec<&[u8]> = cmd
+            .args_iter()
+            .filter_map(|a| match a {
+                redis::Arg::Simple(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let set_get = args.len() > 2
+            && args[0].eq_ignore_ascii_case(b"SET")
+            && args.iter().any(|a| a.eq_ignore_ascii_case(b"GET"));
+        if set_get {
+            self.set_gets.fetch_add(1, Ordering::SeqCst);
+        }
+        if !(set_get && self.older_than_7) {
+            return self.conn.req_packed_command(cmd);
+        }
+        let mut refused = redis::cmd("SET");
+        refused.arg(args[1]).arg(args[2]).arg("NX").arg("XX");
+        Box::pin(async move { self.conn.req_packed_command(&refused).await })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        self.conn.req_packed_commands(pipeline, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.get_db()
+    }
+}
+
+/// A claim is one `SET ... NX PX ... GET` on Redis 7.0 and later. On an older Redis, which
+/// refuses it, the store claims through a script instead, found out on the first claim
+/// (answered, not failed) and never asked again. Every scenario holds either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_claims_with_set_nx_get_or_on_an_older_redis_with_a_script() {
+    let Some(redis) = RedisServer::start("redis_store_claims_with_set_nx_get") else {
+        return;
+    };
+    for older_than_7 in [false, true] {
+        let name = if older_than_7 {
+            "redis < 7.0"
+        } else {
+            "redis 7"
+        };
+        let set_gets = Arc::new(AtomicUsize::new(0));
+        let conn = redis::Client::open(redis.url())
+            .unwrap()
+            .get_connection_manager()
+            .await
+            .unwrap();
+        let store = RedisStore::with_connection(SetGetCounter {
+            conn,
+            older_than_7,
+            set_gets: Arc::clone(&set_gets),
+        });
+        assert!(
+            matches!(store.claim(&key(0)).await, Ok(Claimed::New(_))),
+            "{name}: first claim"
+        );
+        assert_eq!(set_gets.load(Ordering::SeqCst), 1, "{name}: first claim");
+        conformance(
+            name,
+            Arc::new(store.clone().lease(LEASE)),
+            Arc::new(store.lease(LONG_LEASE)),
+        )
+        .await;
+        let after = set_gets.load(Ordering::SeqCst);
+        if older_than_7 {
+            assert_eq!(after, 1, "{name}: SET NX GET asked again");
+        } else {
+            assert!(after > SCENARIOS.len(), "{name}: only {after} SET NX GET");
+        }
+    }
+}
+
 /// The stores benchmark measures PostgreSQL as a server that has run for a while: with WAL
 /// segment files recycled for reuse, so no commit waits for a new one to be made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,8 +2,9 @@
 //! `redis`).
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -12,8 +13,9 @@ use async_trait::async_trait;
 
 use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, StoreError};
 
-/// `claim`: the key is set to the claim's value only if absent, with the lease as expiry;
-/// otherwise the existing value tells done from in flight. 1 new, 2 done, 3 in flight.
+/// `claim` on a Redis older than 7.0, which refuses `SET` with both `NX` and `GET`: the key
+/// is set to the claim's value only if absent, with the lease as expiry; otherwise the
+/// existing value tells done from in flight. 1 new, 2 done, 3 in flight.
 const CLAIM: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 if redis.call('GET', KEYS[1]) == 'done' then return 2 end
@@ -58,8 +60,10 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// braces make the whole key its own Redis Cluster hash tag), whose value is
 /// `inflight:{token}` while claimed and `done` once handled:
 ///
-/// * `claim` is `SET key inflight:{token} NX PX {lease}` (and, if the key exists, a `GET`
-///   to tell done from in flight), one Lua script, one round trip;
+/// * `claim` is `SET key inflight:{token} NX PX {lease} GET`, one command, one round trip:
+///   it sets the key only if absent and answers the value it found, which tells done from
+///   in flight (on a Redis older than 7.0, which refuses `NX` with `GET`, the same as a Lua
+///   script, found out on the first claim);
 /// * `renew`, `complete` and `release` are token-checked Lua scripts (compare and act,
 ///   atomically), so a holder whose lease expired and was taken over changes nothing;
 /// * a handled key is kept for the retry horizon ([`RedisStore::DEFAULT_TTL`], 48 hours:
@@ -96,6 +100,9 @@ pub struct RedisStore<C = ConnectionManager> {
     prefix: String,
     ttl: Duration,
     lease: Duration,
+    /// Whether the server takes `SET ... NX GET` (Redis 7.0 and later); cleared, for every
+    /// clone, the first time it refuses it.
+    set_get: Arc<AtomicBool>,
     scripts: Scripts,
 }
 
@@ -192,6 +199,7 @@ where
             prefix: RedisStore::<ConnectionManager>::DEFAULT_PREFIX.to_owned(),
             ttl: RedisStore::<ConnectionManager>::DEFAULT_TTL,
             lease: RedisStore::<ConnectionManager>::DEFAULT_LEASE,
+            set_get: Arc::new(AtomicBool::new(true)),
             scripts: Scripts {
                 claim: Script::new(CLAIM),
                 renew: Script::new(RENEW),
@@ -225,25 +233,54 @@ where
         format!("{}{{{key}}}", self.prefix)
     }
 
+    /// The next connection, in turn.
+    fn conn(&self) -> C {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        self.conns[i].clone()
+    }
+
+    /// Sends `cmd` and waits at most [`RedisStore::RESPONSE_TIMEOUT`] for its answer.
+    async fn query<T: ::redis::FromRedisValue>(
+        &self,
+        cmd: &::redis::Cmd,
+    ) -> Result<Result<T, ::redis::RedisError>, StoreError> {
+        let mut conn = self.conn();
+        bounded(cmd.query_async(&mut conn)).await
+    }
+
     async fn run(
         &self,
         script: &Script,
         key: &DedupeKey,
         args: (&str, u64),
     ) -> Result<i64, StoreError> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
-        let mut conn = self.conns[i].clone();
-        let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
+        let mut conn = self.conn();
         let mut invocation = script.key(self.redis_key(key));
         invocation.arg(args.0).arg(args.1);
-        match tokio::time::timeout(limit, invocation.invoke_async(&mut conn)).await {
-            Ok(answer) => answer.map_err(|e| backend("Redis command failed", &e)),
-            Err(_) => Err(StoreError::Backend(format!(
-                "Redis command failed: no answer within {} ms",
-                limit.as_millis()
-            ))),
-        }
+        bounded(invocation.invoke_async(&mut conn))
+            .await?
+            .map_err(|e| backend("Redis command failed", &e))
     }
+}
+
+/// `answer`, unless it takes longer than [`RedisStore::RESPONSE_TIMEOUT`].
+async fn bounded<T>(
+    answer: impl Future<Output = Result<T, ::redis::RedisError>>,
+) -> Result<Result<T, ::redis::RedisError>, StoreError> {
+    let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
+    tokio::time::timeout(limit, answer).await.map_err(|_| {
+        StoreError::Backend(format!(
+            "Redis command failed: no answer within {} ms",
+            limit.as_millis()
+        ))
+    })
+}
+
+/// Whether Redis refused a command's syntax (as one older than 7.0 refuses `SET` with both
+/// `NX` and `GET`).
+fn refused_syntax(e: &::redis::RedisError) -> bool {
+    e.kind() == ::redis::ErrorKind::Server(::redis::ServerErrorKind::ResponseError)
+        && e.detail().is_some_and(|d| d.contains("syntax error"))
 }
 
 fn millis(d: Duration) -> u64 {
@@ -267,14 +304,30 @@ where
 {
     async fn claim(&self, key: &DedupeKey) -> Result<Claimed, StoreError> {
         let token = ClaimToken::new(crate::store::random_token());
-        match self
-            .run(
-                &self.scripts.claim,
-                key,
-                (&value(token), millis(self.lease)),
-            )
-            .await?
-        {
+        let value = value(token);
+        let lease = millis(self.lease);
+        if self.set_get.load(Ordering::Relaxed) {
+            let mut cmd = ::redis::cmd("SET");
+            cmd.arg(self.redis_key(key))
+                .arg(&value)
+                .arg("NX")
+                .arg("PX")
+                .arg(lease)
+                .arg("GET");
+            match self.query::<Option<Vec<u8>>>(&cmd).await? {
+                Ok(None) => return Ok(Claimed::New(token)),
+                Ok(Some(found)) if found == b"done" => return Ok(Claimed::Done),
+                Ok(Some(_)) => return Ok(Claimed::InFlight),
+                Err(e) if refused_syntax(&e) => {
+                    tracing::info!(
+                        "Redis refuses SET with NX and GET (older than 7.0): claiming through a script"
+                    );
+                    self.set_get.store(false, Ordering::Relaxed);
+                }
+                Err(e) => return Err(backend("Redis command failed", &e)),
+            }
+        }
+        match self.run(&self.scripts.claim, key, (&value, lease)).await? {
             1 => Ok(Claimed::New(token)),
             2 => Ok(Claimed::Done),
             _ => Ok(Claimed::InFlight),
