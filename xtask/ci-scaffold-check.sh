@@ -41,6 +41,11 @@ if [[ "${SCAFFOLD_LOCKED:-1}" == "1" ]]; then
   locked=(--offline)
 fi
 
+# The fuzz workspace's dependencies (libfuzzer-sys) in Cargo's cache, as every other locked
+# dependency is once the workspace has built: the offline runs below must find them whether or
+# not the fuzz targets were built on this machine before.
+(cd "$repo" && cargo fetch --locked --manifest-path fuzz/Cargo.toml)
+
 ws="$tmp/ws"
 echo "== scaffold check: copying the workspace to $ws"
 # Everything but build output and VCS data; ../shared beside the repo is linked beside the

@@ -472,32 +472,35 @@ fn write_if_changed(path: &Path, old: &str, new: &str) -> Result<bool, String> {
 }
 
 /// Records the new crate in `fuzz/Cargo.lock`: the fuzz workspace links every channel through
-/// the facade and builds `--locked`. Offline, and adding only the new entry (the new crate's
-/// dependencies are all locked already). A failure is reported, not fatal.
+/// the facade and builds `--locked`. Adds only the new entry (the new crate's dependencies
+/// are all locked already): offline first, then online where the fuzz workspace's own
+/// dependencies (`libfuzzer-sys`) were never downloaded here. A failure is reported, not
+/// fatal.
 fn lock_fuzz_workspace(root: &Path) {
     let manifest = root.join("fuzz/Cargo.toml");
     if !manifest.is_file() {
         return;
     }
-    let status =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "metadata",
-                "--offline",
-                "--format-version",
-                "1",
-                "--manifest-path",
-            ])
+    let metadata = |offline: bool| {
+        let mut cmd =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.arg("metadata");
+        if offline {
+            cmd.arg("--offline");
+        }
+        cmd.args(["--format-version", "1", "--manifest-path"])
             .arg(&manifest)
             .stdout(std::process::Stdio::null())
-            .status();
-    match status {
-        Ok(s) if s.success() => {
-            println!("updated fuzz/Cargo.lock (the fuzz targets take the new channel)")
-        }
-        _ => eprintln!(
-            "warning: could not update fuzz/Cargo.lock; run `cargo metadata --offline --manifest-path fuzz/Cargo.toml`"
-        ),
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if metadata(true) || metadata(false) {
+        println!("updated fuzz/Cargo.lock (the fuzz targets take the new channel)")
+    } else {
+        eprintln!(
+            "warning: could not update fuzz/Cargo.lock; run `cargo metadata --manifest-path fuzz/Cargo.toml`"
+        )
     }
 }
 
