@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-/// A boxed underlying error: what [`Error::Unreachable`] and [`Error::OutcomeUnknown`] keep as
-/// their `source()`.
+/// A boxed underlying error: what [`Error::Unreachable`] and [`Error::OutcomeUnknown`] keep
+/// (see [`Error::underlying`]).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 use crate::model::Operation;
@@ -48,10 +48,10 @@ pub enum Error {
         request_id: RequestId,
         /// Why.
         reason: String,
-        /// The underlying error, for `std::error::Error::source` and downcasting (the HTTP
-        /// client's error, with the URL removed).
-        #[source]
-        source: Option<BoxError>,
+        /// The underlying error, for downcasting (the HTTP client's error, with the URL
+        /// removed). Its text is already in `reason`, so it is not this error's `source()`:
+        /// a report that walks the chain shows it once.
+        underlying: Option<BoxError>,
     },
     /// Sent, outcome unknown (timeout or connection lost after sending). Retry with the same
     /// Request-Id (DOKU answers a replay with the original answer) or call Check Status.
@@ -63,9 +63,10 @@ pub enum Error {
         request_id: RequestId,
         /// Why.
         reason: String,
-        /// The underlying error, when there is one (the HTTP client's, with the URL removed).
-        #[source]
-        source: Option<BoxError>,
+        /// The underlying error, when there is one, for downcasting (the HTTP client's, with
+        /// the URL removed). Its text is already in `reason`, so it is not this error's
+        /// `source()`.
+        underlying: Option<BoxError>,
     },
     /// DOKU answered with an error.
     #[error(transparent)]
@@ -101,7 +102,15 @@ pub enum Error {
     },
     /// A notification was rejected.
     #[error("notification rejected: {0}")]
-    Notification(#[from] NotificationError),
+    Notification(NotificationError),
+}
+
+// By hand, not `#[from]`: that would also make the notification error this one's `source()`,
+// and a report walking the chain would show its text twice.
+impl From<NotificationError> for Error {
+    fn from(e: NotificationError) -> Self {
+        Self::Notification(e)
+    }
 }
 
 impl From<crate::credentials::ConfigError> for Error {
@@ -132,7 +141,7 @@ impl Error {
     /// ```
     /// use doku_pay_core::{Error, RequestId};
     /// let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").unwrap();
-    /// let e = Error::OutcomeUnknown { request_id: id.clone(), reason: "timed out".into(), source: None };
+    /// let e = Error::OutcomeUnknown { request_id: id.clone(), reason: "timed out".into(), underlying: None };
     /// assert_eq!(e.retry_with(), Some(&id));
     /// assert!(!Error::Config("no secret".into()).is_retryable());
     /// ```
@@ -177,6 +186,27 @@ impl Error {
             | Self::Untrusted { request_id, .. }
             | Self::Undecodable { request_id, .. } => Some(request_id),
             Self::Doku(e) => Some(&e.request_id),
+            _ => None,
+        }
+    }
+
+    /// The error underneath an [`Error::Unreachable`] or [`Error::OutcomeUnknown`], for
+    /// downcasting (the HTTP client's error, without the URL). Not this error's `source()`:
+    /// its text is already in this error's message.
+    ///
+    /// ```
+    /// use doku_pay_core::{Error, RequestId};
+    /// let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").unwrap();
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let e = Error::Unreachable { request_id: id, reason: io.to_string(), underlying: Some(Box::new(io)) };
+    /// assert!(e.underlying().unwrap().is::<std::io::Error>());
+    /// assert!(std::error::Error::source(&e).is_none());
+    /// ```
+    pub fn underlying(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            Self::Unreachable { underlying, .. } | Self::OutcomeUnknown { underlying, .. } => {
+                underlying.as_deref()
+            }
             _ => None,
         }
     }
@@ -385,7 +415,7 @@ mod tests {
                 Error::Unreachable {
                     request_id: id.clone(),
                     reason: "refused".into(),
-                    source: None,
+                    underlying: None,
                 },
                 true,
             ),
@@ -394,7 +424,7 @@ mod tests {
                 Error::OutcomeUnknown {
                     request_id: id.clone(),
                     reason: "timeout".into(),
-                    source: None,
+                    underlying: None,
                 },
                 true,
             ),

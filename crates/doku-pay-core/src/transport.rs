@@ -719,13 +719,13 @@ impl Api {
                             reason: format!(
                                 "an earlier attempt was answered 5xx/429, then {reason}"
                             ),
-                            source: Some(Box::new(e)),
+                            underlying: Some(Box::new(e)),
                         }
                     } else {
                         Error::Unreachable {
                             request_id: rid.clone(),
                             reason,
-                            source: Some(Box::new(e)),
+                            underlying: Some(Box::new(e)),
                         }
                     });
                 }
@@ -733,7 +733,7 @@ impl Api {
                     return Err(Error::OutcomeUnknown {
                         request_id: rid.clone(),
                         reason: format!("no answer within {:?}", policy.timeout),
-                        source: Some(Box::new(e.without_url())),
+                        underlying: Some(Box::new(e.without_url())),
                     });
                 }
                 Err(e) => {
@@ -741,7 +741,7 @@ impl Api {
                     return Err(Error::OutcomeUnknown {
                         request_id: rid.clone(),
                         reason: format!("connection lost after sending: {}", error_chain(&e)),
-                        source: Some(Box::new(e)),
+                        underlying: Some(Box::new(e)),
                     });
                 }
                 Ok(mut resp) => {
@@ -753,7 +753,7 @@ impl Api {
                         .map_err(|reason| Error::OutcomeUnknown {
                             request_id: rid.clone(),
                             reason,
-                            source: None,
+                            underlying: None,
                         })?;
                     if (status >= 500 || status == 429) && retry_now {
                         let retry_after = headers

@@ -434,13 +434,25 @@ async fn connection_refused_is_not_sent() {
         l.local_addr().unwrap().port()
     };
     let err = unreachable_post(&format!("http://127.0.0.1:{port}")).await;
-    // The HTTP client's own error is kept as the source, for downcasting, without the URL.
-    let source = std::error::Error::source(&err).expect("a source");
-    let http = source
+    // The HTTP client's own error is kept, for downcasting, without the URL.
+    let http = err
+        .underlying()
+        .expect("the underlying error")
         .downcast_ref::<reqwest::Error>()
         .expect("the HTTP client's error");
     assert!(http.is_connect());
     assert!(http.url().is_none(), "the URL is removed");
+    // Its text is in the message, and only there: a report that walks `source()` (anyhow's
+    // `{:#}`, eyre, tracing-error) shows it once.
+    let mut report = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        report.push_str(": ");
+        report.push_str(&e.to_string());
+        source = e.source();
+    }
+    let cause = "tcp connect error";
+    assert_eq!(report.matches(cause).count(), 1, "{report}");
 }
 
 /// A TLS server on 127.0.0.1 with a self-signed certificate for that address, valid
@@ -482,7 +494,9 @@ async fn https_checks_the_certificate_against_mozillas_roots() {
     let port = self_signed_tls_server();
     let err = unreachable_post(&format!("https://127.0.0.1:{port}")).await;
     let mut chain = Vec::new();
-    let mut source = std::error::Error::source(&err);
+    let mut source = err
+        .underlying()
+        .map(|e| e as &(dyn std::error::Error + 'static));
     while let Some(e) = source {
         chain.push(e.to_string());
         source = e.source();

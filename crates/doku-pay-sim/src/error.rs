@@ -9,7 +9,7 @@ pub enum SimError {
     Config(String),
     /// The listener could not be bound.
     #[error("cannot listen: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// No order has this invoice number (for this merchant).
     #[error("no order `{0}`")]
     NotFound(String),
@@ -50,5 +50,13 @@ impl SimError {
             Self::InvalidState { .. } => "invalid_state",
             Self::Timeout(_) => "timeout",
         }
+    }
+}
+
+// By hand, not `#[from]`: that would also make the I/O error this one's `source()`, and a
+// report walking the chain would show its text twice.
+impl From<std::io::Error> for SimError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
     }
 }
