@@ -1,9 +1,10 @@
 //! `cargo xtask fuzz [--seconds N] [--target NAME] [--jobs J]`: builds the `fuzz/` crate's
 //! libFuzzer targets with nightly and SanitizerCoverage (the flags cargo-fuzz passes, without
 //! needing cargo-fuzz), seeds each target's corpus, and runs every target (or one) for `N`
-//! seconds, `J` at once (one per core by default), with the DOKU dictionary (`fuzz/doku.dict`). A crash fails the command and names the input
-//! libFuzzer saved under `target/fuzz/artifacts/<target>/`: add it as a regression fixture
-//! under the crate's `tests/` and fix the cause.
+//! seconds, `J` at once (one per core by default), with the DOKU dictionary
+//! (`fuzz/doku.dict`). A crash fails the command and names the input libFuzzer saved under
+//! `target/fuzz/artifacts/<target>/`: add it as a regression fixture under the crate's
+//! `tests/` and fix the cause.
 //!
 //! The targets (`fuzz/fuzz_targets/*.rs`, each file's doc comment says what it checks):
 //!

@@ -120,6 +120,11 @@ enum Kind {
     Paylater,
 }
 
+/// A `cargo` command: the Cargo running this xtask (`$CARGO`), or `cargo` from the path.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 /// The workspace root, found at run time: the nearest directory at or above the current one
 /// whose `Cargo.toml` declares `[workspace]` and which holds `xtask/`.
 ///

@@ -10,8 +10,6 @@
 //!   `-D warnings`. The floor is sqlx 0.9's (see ARCHITECTURE.md, "Crate family, publishing,
 //!   MSRV"); edition 2024 alone would need 1.85.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 /// A `major.minor[.patch]` version, compared numerically.
@@ -45,7 +43,7 @@ fn too_new(metadata: &Value, msrv: (u64, u64, u64)) -> Vec<String> {
 
 /// Runs the check.
 pub(crate) fn run() -> Result<(), String> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let output = crate::cargo()
         .args(["metadata", "--format-version", "1", "--locked"])
         .output()
         .map_err(|e| format!("cargo metadata: {e}"))?;

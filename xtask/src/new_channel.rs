@@ -482,8 +482,7 @@ fn lock_fuzz_workspace(root: &Path) {
         return;
     }
     let metadata = |offline: bool| {
-        let mut cmd =
-            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        let mut cmd = crate::cargo();
         cmd.arg("metadata");
         if offline {
             cmd.arg("--offline");

@@ -239,15 +239,6 @@ where
         self.conns[i].clone()
     }
 
-    /// Sends `cmd` and waits at most [`RedisStore::RESPONSE_TIMEOUT`] for its answer.
-    async fn query<T: ::redis::FromRedisValue>(
-        &self,
-        cmd: &::redis::Cmd,
-    ) -> Result<Result<T, ::redis::RedisError>, StoreError> {
-        let mut conn = self.conn();
-        bounded(cmd.query_async(&mut conn)).await
-    }
-
     async fn run(
         &self,
         script: &Script,
@@ -314,7 +305,9 @@ where
                 .arg("PX")
                 .arg(lease)
                 .arg("GET");
-            match self.query::<Option<Vec<u8>>>(&cmd).await? {
+            let found: Result<Option<Vec<u8>>, _> =
+                bounded(cmd.query_async(&mut self.conn())).await?;
+            match found {
                 Ok(None) => return Ok(Claimed::New(token)),
                 Ok(Some(found)) if found == b"done" => return Ok(Claimed::Done),
                 Ok(Some(_)) => return Ok(Claimed::InFlight),
