@@ -434,8 +434,8 @@ fn channel_page(
     }
     let _ = writeln!(s, "| refunds | {} |", refund_text(c.refund));
     let _ = writeln!(s, "| redirect | {} |", redirect_text(c.redirect));
-    let _ = writeln!(s, "| minimum amount | {} |", rupiah(c.min_amount));
-    let _ = writeln!(s, "| maximum amount | {} |", rupiah(c.max_amount));
+    let _ = writeln!(s, "| minimum amount | {} |", rupiah(c.min_amount.rupiah()));
+    let _ = writeln!(s, "| maximum amount | {} |", rupiah(c.max_amount.rupiah()));
     let _ = writeln!(s);
 
     let _ = writeln!(s, "## Wire models");
@@ -550,8 +550,8 @@ fn matrix_page(registry: &Registry, unified: &[Unified]) -> String {
             yes_no(d.supports(Operation::Refund)),
             yes_no(d.supports(Operation::PartialRefund)),
             redirect_text(c.redirect),
-            rupiah(c.min_amount),
-            rupiah(c.max_amount),
+            rupiah(c.min_amount.rupiah()),
+            rupiah(c.max_amount.rupiah()),
             id = d.id,
         );
     }

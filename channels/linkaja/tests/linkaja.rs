@@ -585,7 +585,7 @@ fn descriptor_states_the_capabilities() {
     assert_eq!(d.capabilities.redirect, RedirectStyle::Form);
     assert_eq!(
         (d.capabilities.min_amount, d.capabilities.max_amount),
-        (1, Amount::MAX.rupiah())
+        (Amount::new_const(1), Amount::MAX)
     );
     assert!(d.supports(Operation::Create));
     assert!(!d.supports(Operation::Cancel));

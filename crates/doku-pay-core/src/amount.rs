@@ -42,6 +42,32 @@ impl Amount {
         }
     }
 
+    /// An amount written in the source, checked when compiling: `Amount::new` for a
+    /// constant, such as a channel's [`Capabilities`](crate::Capabilities) limits.
+    ///
+    /// ```
+    /// use doku_pay_core::Amount;
+    /// const MINIMUM: Amount = Amount::new_const(10_000);
+    /// assert_eq!(MINIMUM.rupiah(), 10_000);
+    /// ```
+    ///
+    /// Thirteen digits do not compile:
+    ///
+    /// ```compile_fail
+    /// use doku_pay_core::Amount;
+    /// const TOO_MUCH: Amount = Amount::new_const(1_000_000_000_000);
+    /// ```
+    ///
+    /// # Panics
+    /// Above [`Amount::MAX`]; in a `const` item that is a compile error, never a panic at run
+    /// time. For a value known only at run time, use [`Amount::new`].
+    pub const fn new_const(rupiah: u64) -> Self {
+        match Self::new(rupiah) {
+            Ok(amount) => amount,
+            Err(_) => panic!("an amount has at most 12 digits (Amount::MAX)"),
+        }
+    }
+
     /// The whole rupiah value.
     pub const fn rupiah(self) -> u64 {
         self.0

@@ -87,10 +87,10 @@ pub struct Capabilities {
     pub refund: RefundSupport,
     /// How the customer is redirected.
     pub redirect: RedirectStyle,
-    /// Smallest amount accepted, in rupiah.
-    pub min_amount: u64,
-    /// Largest amount accepted, in rupiah.
-    pub max_amount: u64,
+    /// Smallest amount accepted.
+    pub min_amount: crate::Amount,
+    /// Largest amount accepted.
+    pub max_amount: crate::Amount,
 }
 
 /// Everything static about a channel: identity, capabilities, endpoints.
@@ -165,10 +165,10 @@ impl ChannelDescriptor {
             rule,
         };
         let mut out = Vec::new();
-        if amount.rupiah() < min {
+        if amount < min {
             out.push(broken(format!("must be at least {min} for {}", self.id)));
         }
-        if amount.rupiah() > max {
+        if amount > max {
             out.push(broken(format!("must be at most {max} for {}", self.id)));
         }
         out

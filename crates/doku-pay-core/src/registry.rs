@@ -28,7 +28,7 @@ inventory::collect!(ChannelRegistration);
 ///
 /// ```
 /// use doku_pay_core::channel::{Capabilities, ChannelKind, Endpoint, Operation, RedirectStyle, RefundSupport};
-/// use doku_pay_core::{Call, ChannelDescriptor, Error, Merchant, Payment, PaymentChannel, PaymentRequest, Registry};
+/// use doku_pay_core::{Amount, Call, ChannelDescriptor, Error, Merchant, Payment, PaymentChannel, PaymentRequest, Registry};
 ///
 /// static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
 ///     id: "example",
@@ -41,8 +41,8 @@ inventory::collect!(ChannelRegistration);
 ///         cancel: false,
 ///         refund: RefundSupport::None,
 ///         redirect: RedirectStyle::Url,
-///         min_amount: 1,
-///         max_amount: 999_999_999_999,
+///         min_amount: Amount::new_const(1),
+///         max_amount: Amount::MAX,
 ///     },
 ///     mapping: &[],
 ///     notes: &[],

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use doku_pay_core::channel::Endpoint;
 use doku_pay_core::registry::ChannelRegistration;
 use doku_pay_core::{
-    Call, CancelRequest, Capabilities, ChannelDescriptor, ChannelKind, Client, Credentials,
+    Amount, Call, CancelRequest, Capabilities, ChannelDescriptor, ChannelKind, Client, Credentials,
     Environment, Error, Merchant, Operation, Payment, PaymentChannel, PaymentRequest,
     RedirectStyle, RefundAmount, RefundRequest, RefundSupport, Registry,
 };
@@ -35,8 +35,8 @@ const fn descriptor(
             cancel,
             refund,
             redirect: RedirectStyle::Url,
-            min_amount: 1,
-            max_amount: 999_999_999_999,
+            min_amount: Amount::new_const(1),
+            max_amount: Amount::MAX,
         },
         mapping: &[],
         notes: &[],

@@ -13,8 +13,8 @@ use doku_pay_core::clock::format_timestamp;
 use doku_pay_core::signature::Components;
 use doku_pay_core::validate::Validator;
 use doku_pay_core::{
-    Api, ClientId, Credentials, Environment, Error, NotificationVerifier, RequestId, RetryPolicy,
-    SecretKey,
+    Amount, Api, ClientId, Credentials, Environment, Error, NotificationVerifier, RequestId,
+    RetryPolicy, SecretKey,
 };
 use doku_pay_sim::{
     CancelOrder, EndpointFaults, FaultConfig, MerchantConfig, NewOrder, OrderStatus, OrderView,
@@ -47,8 +47,8 @@ static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         cancel: true,
         refund: RefundSupport::FullOnly,
         redirect: RedirectStyle::Url,
-        min_amount: 1,
-        max_amount: 999_999_999_999,
+        min_amount: Amount::new_const(1),
+        max_amount: Amount::MAX,
     },
     mapping: &[],
     notes: &[],

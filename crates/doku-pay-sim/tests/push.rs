@@ -10,7 +10,7 @@ use doku_pay_core::channel::{
 use doku_pay_core::clock::format_timestamp;
 use doku_pay_core::signature::Components;
 use doku_pay_core::validate::Validator;
-use doku_pay_core::{Merchant, SecretKey};
+use doku_pay_core::{Amount, Merchant, SecretKey};
 use doku_pay_sim::{
     MerchantConfig, NewOrder, OrderStatus, OrderView, Outcome, Rejection, SimChannel, SimConfig,
     SimHandle, SimRequest, Simulator, Synchronous,
@@ -32,8 +32,8 @@ static DESCRIPTOR: ChannelDescriptor = ChannelDescriptor {
         cancel: false,
         refund: RefundSupport::None,
         redirect: RedirectStyle::None,
-        min_amount: 1,
-        max_amount: 999_999_999_999,
+        min_amount: Amount::new_const(1),
+        max_amount: Amount::MAX,
     },
     mapping: &[],
     notes: &[],

@@ -27,7 +27,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use doku_pay_core::signature::Components;
-use doku_pay_core::{Api, Credentials, Environment, RetryPolicy, SecretKey};
+use doku_pay_core::{Amount, Api, Credentials, Environment, RetryPolicy, SecretKey};
 use serde_json::Value;
 
 /// The merchant the mock accepts (the shared vectors' Client-Id).
@@ -315,8 +315,8 @@ pub const fn notification_only_descriptor(
             cancel: false,
             refund: doku_pay_core::RefundSupport::None,
             redirect: doku_pay_core::RedirectStyle::Url,
-            min_amount: 1,
-            max_amount: 999_999_999_999,
+            min_amount: Amount::new_const(1),
+            max_amount: Amount::MAX,
         },
         mapping: &[],
         notes: &[],
