@@ -137,6 +137,10 @@ fn resolve(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Value {
     Value::Object(base)
 }
 
+/// The keywords that say what a value is made of (its items, its fields), as opposed to
+/// the limits `limits_of` reads.
+const STRUCTURE: [&str; 4] = ["items", "properties", "required", "additionalProperties"];
+
 fn is_null_schema(s: &Value) -> bool {
     s.get("type").and_then(Value::as_str) == Some("null")
         || s.get("const").is_some_and(Value::is_null)
@@ -165,9 +169,26 @@ fn describe(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Desc {
         .or_else(|| obj.get("oneOf"))
         .and_then(Value::as_array);
     let mut d = if let Some(branches) = union {
+        // What a branch's values are made of may stand beside the union rather than in the
+        // branch (schemars writes an optional array as `{"anyOf": [{"type": "array"},
+        // {"type": "null"}], "items": ...}`): each branch gets it, unless it has its own.
+        let beside: Vec<(&String, &Value)> = obj
+            .iter()
+            .filter(|(k, _)| STRUCTURE.contains(&k.as_str()))
+            .collect();
         let resolved: Vec<Value> = branches
             .iter()
-            .map(|b| resolve(b, defs, depth + 1))
+            .map(|b| {
+                let mut branch = resolve(b, defs, depth + 1);
+                if !is_null_schema(&branch)
+                    && let Some(fields) = branch.as_object_mut()
+                {
+                    for (k, v) in &beside {
+                        fields.entry(k.as_str()).or_insert_with(|| (*v).clone());
+                    }
+                }
+                branch
+            })
             .collect();
         let non_null: Vec<&Value> = resolved.iter().filter(|b| !is_null_schema(b)).collect();
         if non_null.len() == 1 {
@@ -411,7 +432,8 @@ mod tests {
                     "required": ["line_items", "amount"],
                     "properties": {
                         "amount": {"anyOf": [{"type": "integer", "maximum": 99}, {"type": "string", "pattern": "^[0-9]+$"}], "minimum": 1},
-                        "line_items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Item"}}
+                        "line_items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Item"}},
+                        "extras": {"anyOf": [{"type": "array"}, {"type": "null"}], "minItems": 1, "items": {"$ref": "#/$defs/Item"}}
                     }
                 },
                 "Item": {
@@ -432,6 +454,9 @@ mod tests {
                 "note",
                 "order",
                 "order.amount",
+                "order.extras",
+                "order.extras[].phone",
+                "order.extras[].sku",
                 "order.line_items",
                 "order.line_items[].phone",
                 "order.line_items[].sku"
@@ -445,11 +470,17 @@ mod tests {
             rows[2].limits,
             "as integer: at most 99; as string: digits only, not empty; at least 1"
         );
+        // An optional array (its items beside the union with null) is walked like a
+        // required one.
         assert_eq!(rows[3].ty, "array of object");
+        assert!(!rows[3].required);
         assert_eq!(rows[3].limits, "at least 1 item");
-        assert_eq!(rows[4].ty, "string");
-        assert_eq!(rows[4].limits, "max 16 characters; digits only");
         assert!(rows[5].required);
-        assert_eq!(rows[5].limits, "not empty, max 64 characters");
+        assert_eq!(rows[6].ty, "array of object");
+        assert_eq!(rows[6].limits, "at least 1 item");
+        assert_eq!(rows[7].ty, "string");
+        assert_eq!(rows[7].limits, "max 16 characters; digits only");
+        assert!(rows[8].required);
+        assert_eq!(rows[8].limits, "not empty, max 64 characters");
     }
 }
