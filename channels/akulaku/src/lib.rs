@@ -164,6 +164,7 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("amount", "order.amount"),
     ("line_items", "order.line_items"),
     ("callback_url", "order.callback_url"),
+    ("customer", "customer"),
     ("merchant_reference", "payment.merchant_unique_reference"),
     ("identifiers", "payment.identifier"),
     ("refund_reference", "refund.merchant_unique_reference"),

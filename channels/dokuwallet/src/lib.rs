@@ -105,6 +105,7 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("line_items", "order.line_items"),
     ("callback_url", "order.success_url"),
     ("notification_url", "order.notify_url"),
+    ("additional_info", "additional_info"),
 ];
 
 /// The unified fields DOKU e-Wallet carries besides the invoice number and the amount; any

@@ -136,6 +136,8 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("amount", "order.amount"),
     ("callback_url", "order.callback_url"),
     ("line_items", "order.line_items"),
+    ("customer", "customer"),
+    ("additional_info", "additional_info"),
     (
         "notification_url",
         "additional_info.override_notification_url",
