@@ -44,22 +44,41 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
         Some(path) => read_json(path, "simulator configuration")?,
         None => SimConfig::default(),
     };
-    let mut add = |id: &str, secret: &str| {
-        let mut m = MerchantConfig::new(id, secret);
-        if let Some(url) = &a.notification_url {
-            m = m.notification_url(url.clone());
-        }
-        config.merchants.push(m);
-    };
+    let mut given: Vec<(&str, &str)> = Vec::new();
     for m in &a.merchants {
         // The value is never echoed: without a `:` it may be the secret itself.
         let (id, secret) = m.split_once(':').ok_or_else(|| {
             Failure::input("--merchant takes CLIENT_ID:SECRET_KEY (no `:` in the value given)")
         })?;
-        add(id, secret);
+        given.push((id, secret));
     }
-    if let (Some(id), Some(secret)) = (&a.client_id, &a.secret_key) {
-        add(id, secret);
+    // The environment's merchant is often also given by flag (one shell exporting
+    // DOKU_CLIENT_ID and DOKU_SECRET_KEY for `create` and `listen`): the same merchant twice
+    // is one merchant; the same Client-Id with another key is a mistake to name.
+    if let (Some(id), Some(secret)) = (a.client_id.as_deref(), a.secret_key.as_deref()) {
+        let earlier = config
+            .merchants
+            .iter()
+            .map(|m| (m.client_id.as_str(), m.secret_key.as_str()))
+            .chain(given.iter().copied())
+            .find(|(known, _)| *known == id);
+        match earlier {
+            None => given.push((id, secret)),
+            Some((_, known)) if known == secret => {}
+            Some(_) => {
+                return Err(Failure::input(format!(
+                    "merchant `{id}` is given twice with different secret keys: by \
+                     DOKU_CLIENT_ID / --client-id and by --merchant or --config"
+                )));
+            }
+        }
+    }
+    for (id, secret) in given {
+        let mut m = MerchantConfig::new(id, secret);
+        if let Some(url) = &a.notification_url {
+            m = m.notification_url(url.clone());
+        }
+        config.merchants.push(m);
     }
     if let Some(f) = a.time_factor {
         config.time_factor = f;

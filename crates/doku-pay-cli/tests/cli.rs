@@ -81,7 +81,7 @@ fn check(r: &Row<'_>) {
     for s in r.stderr {
         assert!(se.contains(s), "`doku {name}`: stderr lacks {s:?}\n{se}");
     }
-    for secret in [SECRET, "SK-WRONG-SECRET"] {
+    for secret in [SECRET, "SK-WRONG-SECRET", "SK-OTHER-SECRET"] {
         assert!(
             !so.contains(secret) && !se.contains(secret),
             "`doku {name}` printed a secret"
@@ -98,6 +98,7 @@ fn offline_commands() {
     let trailing = fixture("akulaku-order-trailing.json");
     let order_json = std::fs::read_to_string(&order).unwrap();
     let bad_signatures = fixture("faults-bad-signature.json");
+    let merchant = format!("MCH-CLI-0001:{SECRET}");
     let duplicates = fixture("faults-duplicate-notifications.json");
     let early = fixture("faults-notify-before-response.json");
     let rows = vec![
@@ -278,6 +279,20 @@ fn offline_commands() {
             stderr: &["--merchant takes CLIENT_ID:SECRET_KEY"],
             ..row(
                 vec!["sim", "--addr", "127.0.0.1:0", "--merchant", SECRET],
+                2,
+            )
+        },
+        // The same Client-Id from the environment and by flag with another key: named, and
+        // neither key echoed. (The same merchant both ways is one merchant: the standalone
+        // simulator test starts it so.)
+        Row {
+            env: vec![
+                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+                ("DOKU_SECRET_KEY", "SK-OTHER-SECRET"),
+            ],
+            stderr: &["merchant `MCH-CLI-0001` is given twice with different secret keys"],
+            ..row(
+                vec!["sim", "--addr", "127.0.0.1:0", "--merchant", &merchant],
                 2,
             )
         },
@@ -550,11 +565,19 @@ fn standalone_simulator_with_right_and_wrong_secret() {
     let addr = format!("127.0.0.1:{port}");
     let url = format!("http://{addr}");
     let merchant = format!("MCH-CLI-0001:{SECRET}");
-    let sim = command(&["sim", "--addr", &addr, "--merchant", &merchant], &[])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // As one shell does it: the credentials exported for `create` and `listen`, and the same
+    // merchant given to the simulator by flag.
+    let sim = command(
+        &["sim", "--addr", &addr, "--merchant", &merchant],
+        &[
+            ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+            ("DOKU_SECRET_KEY", SECRET),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let _sim = Running(sim);
     wait_until_listening(port);
     let order = fixture("akulaku-order.json");
