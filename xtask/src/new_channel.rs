@@ -218,6 +218,16 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
         Kind::Emoney => ("EMONEY", "Emoney", "e-money"),
         Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater"),
     };
+    // DOKU's codes start with their service's id: a code of the other kind would get a
+    // `service.id` its notifications never carry.
+    for (other, flag) in [("EMONEY_", "emoney"), ("PEER_TO_PEER_", "paylater")] {
+        if code.starts_with(other) && !other.starts_with(service) {
+            return Err(format!(
+                "--code `{code}` is a code of service {}: pass --kind {flag}",
+                other.trim_end_matches('_')
+            ));
+        }
+    }
     let acquirer = code
         .strip_prefix(service)
         .and_then(|rest| rest.strip_prefix('_'))
@@ -399,11 +409,8 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
         fs::write(&path, render(t.text, &n)).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("created channels/{}/{}", n.name, t.path);
     }
-    write_if_changed(&workspace_path, &workspace, &new_workspace)?;
-    write_if_changed(&manifest_path, &manifest, &new_manifest)?;
-    write_if_changed(&lib_path, &lib, &new_lib)?;
-
-    // The facade's literal lists of every default channel (ids and codes, in id order).
+    // The facade's literal lists of every default channel (ids and codes, in id order), in
+    // its lib.rs (written once, with its manifest's new lines) and its tests.
     let mut all = existing.clone();
     all.push(Channel {
         dir: n.name.clone(),
@@ -411,14 +418,21 @@ pub(crate) fn run(root: &Path, name: &str, code: &str, options: &Options) -> Res
         code: n.code.clone(),
     });
     all.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut list_files = vec![lib_path.clone()];
-    list_files.extend(rust_files(&facade.join("tests"))?);
+    let lists = |text: &str| {
+        extend_cfg_blocks(
+            &extend_literal_lists(text, &existing, &all),
+            &existing,
+            &n.name,
+        )
+    };
+    let new_lib = lists(&new_lib);
+    write_if_changed(root, &workspace_path, &workspace, &new_workspace)?;
+    write_if_changed(root, &manifest_path, &manifest, &new_manifest)?;
+    write_if_changed(root, &lib_path, &lib, &new_lib)?;
     let mut touched = vec![lib_path.clone()];
-    for path in list_files {
+    for path in rust_files(&facade.join("tests"))? {
         let text = read(&path)?;
-        let updated = extend_literal_lists(&text, &existing, &all);
-        let updated = extend_cfg_blocks(&updated, &existing, &n.name);
-        if write_if_changed(&path, &text, &updated)? && !touched.contains(&path) {
+        if write_if_changed(root, &path, &text, &lists(&text))? {
             touched.push(path);
         }
     }
@@ -461,13 +475,17 @@ fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Writes `new` unless it equals `old`; whether it wrote.
-fn write_if_changed(path: &Path, old: &str, new: &str) -> Result<bool, String> {
+/// Writes `new` unless it equals `old`, saying so with the path from the repository's root;
+/// whether it wrote.
+fn write_if_changed(root: &Path, path: &Path, old: &str, new: &str) -> Result<bool, String> {
     if old == new {
         return Ok(false);
     }
     fs::write(path, new).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("updated {}", path.display());
+    println!(
+        "updated {}",
+        path.strip_prefix(root).unwrap_or(path).display()
+    );
     Ok(true)
 }
 
@@ -1071,6 +1089,24 @@ mod tests {
                 ..emoney.clone()
             };
             assert!(names("x", "EMONEY_X", &o).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_code_and_the_kind_agree() {
+        let (emoney, paylater) = (Options::of(Kind::Emoney), Options::of(Kind::Paylater));
+        for (code, options, refused) in [
+            ("EMONEY_DANA", &emoney, None),
+            ("PEER_TO_PEER_DANA", &paylater, None),
+            ("QRIS_DANA", &emoney, None),
+            ("PEER_TO_PEER_GOPAY", &emoney, Some("pass --kind paylater")),
+            ("EMONEY_GOPAY", &paylater, Some("pass --kind emoney")),
+        ] {
+            match (names("x", code, options), refused) {
+                (Ok(n), None) => assert!(n.service == "EMONEY" || n.service == "PEER_TO_PEER"),
+                (Err(e), Some(want)) => assert!(e.contains(want), "{code}: {e}"),
+                (got, want) => panic!("{code}: {:?}, wanted {want:?}", got.map(|n| n.service)),
+            }
         }
     }
 

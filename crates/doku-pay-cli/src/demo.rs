@@ -82,7 +82,7 @@ impl Timeline {
         };
         if !self.json {
             println!(
-                "{:>6} ms  ok  {:<40} {:<10} {}{}",
+                "{:>6} ms  ok  {:<44} {:<10} {}{}",
                 s.at_ms,
                 s.step,
                 s.status,
@@ -108,7 +108,7 @@ impl Timeline {
             detail: why.clone(),
         };
         if !self.json {
-            println!("{:>6} ms  FAIL {:<39} {}", s.at_ms, s.step, why);
+            println!("{:>6} ms  FAIL {:<43} {}", s.at_ms, s.step, why);
         }
         self.steps.push(s);
         Failure::refused(format!("demo step `{step}` did not check out: {why}"))

@@ -62,7 +62,23 @@ pub(crate) fn channels(json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&descriptors);
     }
-    println!("ID         DOKU CHANNEL           KIND      CANCEL  REFUND    REDIRECT NAME");
+    // The two columns of names as wide as their longest, so that any channel lines up.
+    let id_width = descriptors
+        .iter()
+        .map(|d| d.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let code_width = descriptors
+        .iter()
+        .map(|d| d.channel_code.len())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    println!(
+        "{:<id_width$} {:<code_width$} KIND      CANCEL  REFUND    REDIRECT NAME",
+        "ID", "DOKU CHANNEL"
+    );
     for d in descriptors {
         let refund = serde_json::to_value(d.capabilities.refund)
             .ok()
@@ -73,7 +89,7 @@ pub(crate) fn channels(json: bool) -> Result<(), Failure> {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         println!(
-            "{:<10} {:<22} {:<9} {:<7} {:<9} {:<8} {}",
+            "{:<id_width$} {:<code_width$} {:<9} {:<7} {:<9} {:<8} {}",
             d.id,
             d.channel_code,
             d.kind.to_string(),
