@@ -63,18 +63,14 @@ pub(crate) fn channels(json: bool) -> Result<(), Failure> {
         return print_json(&descriptors);
     }
     // The two columns of names as wide as their longest, so that any channel lines up.
-    let id_width = descriptors
-        .iter()
-        .map(|d| d.id.len())
-        .max()
-        .unwrap_or(0)
-        .max(2);
-    let code_width = descriptors
-        .iter()
-        .map(|d| d.channel_code.len())
-        .max()
-        .unwrap_or(0)
-        .max(12);
+    let widest = |name: fn(&ChannelDescriptor) -> &str, header: &str| {
+        descriptors
+            .iter()
+            .map(|d| name(d).len())
+            .fold(header.len(), usize::max)
+    };
+    let id_width = widest(|d| d.id, "ID");
+    let code_width = widest(|d| d.channel_code, "DOKU CHANNEL");
     println!(
         "{:<id_width$} {:<code_width$} KIND      CANCEL  REFUND    REDIRECT NAME",
         "ID", "DOKU CHANNEL"
