@@ -137,9 +137,56 @@ fn resolve(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Value {
     Value::Object(base)
 }
 
-/// The keywords that say what a value is made of (its items, its fields), as opposed to
-/// the limits `limits_of` reads.
-const STRUCTURE: [&str; 4] = ["items", "properties", "required", "additionalProperties"];
+/// The one item of `each`, if it has exactly one.
+fn only<T>(mut each: impl Iterator<Item = T>) -> Option<T> {
+    let first = each.next()?;
+    each.next().is_none().then_some(first)
+}
+
+/// Whether a schema's own `type` allows `ty` (a schema without `type` names none).
+fn declares(schema: &Map<String, Value>, ty: &str) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == ty,
+        Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(ty)),
+        _ => false,
+    }
+}
+
+/// `branch` of a union in `outer`, with the `items`, `properties` and `required` written
+/// beside the union added where the branch can be an array or an object.
+fn with_structure_beside(mut branch: Value, outer: &Map<String, Value>) -> Value {
+    let Some(fields) = branch.as_object_mut() else {
+        return branch;
+    };
+    if declares(fields, "array")
+        && let Some(items) = outer.get("items")
+    {
+        fields.entry("items").or_insert_with(|| items.clone());
+    }
+    if declares(fields, "object") {
+        if let Some(Value::Object(props)) = outer.get("properties")
+            && let Value::Object(own) = fields
+                .entry("properties")
+                .or_insert_with(|| Value::Object(Map::new()))
+        {
+            for (k, v) in props {
+                own.entry(k.as_str()).or_insert_with(|| v.clone());
+            }
+        }
+        if let Some(Value::Array(names)) = outer.get("required")
+            && let Value::Array(own) = fields
+                .entry("required")
+                .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            for n in names {
+                if !own.contains(n) {
+                    own.push(n.clone());
+                }
+            }
+        }
+    }
+    branch
+}
 
 fn is_null_schema(s: &Value) -> bool {
     s.get("type").and_then(Value::as_str) == Some("null")
@@ -171,24 +218,11 @@ fn describe(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Desc {
     let mut d = if let Some(branches) = union {
         // What a branch's values are made of may stand beside the union rather than in the
         // branch (schemars writes an optional array as `{"anyOf": [{"type": "array"},
-        // {"type": "null"}], "items": ...}`): each branch gets it, unless it has its own.
-        let beside: Vec<(&String, &Value)> = obj
-            .iter()
-            .filter(|(k, _)| STRUCTURE.contains(&k.as_str()))
-            .collect();
+        // {"type": "null"}], "items": ...}`): it applies to each branch that can be an array
+        // (`items`) or an object (`properties`, `required`, added to the branch's own).
         let resolved: Vec<Value> = branches
             .iter()
-            .map(|b| {
-                let mut branch = resolve(b, defs, depth + 1);
-                if !is_null_schema(&branch)
-                    && let Some(fields) = branch.as_object_mut()
-                {
-                    for (k, v) in &beside {
-                        fields.entry(k.as_str()).or_insert_with(|| (*v).clone());
-                    }
-                }
-                branch
-            })
+            .map(|b| with_structure_beside(resolve(b, defs, depth + 1), obj))
             .collect();
         let non_null: Vec<&Value> = resolved.iter().filter(|b| !is_null_schema(b)).collect();
         if non_null.len() == 1 {
@@ -209,18 +243,29 @@ fn describe(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Desc {
                 .filter(|p| !p.limits.is_empty())
                 .map(|p| format!("as {}: {}", p.ty, p.limits.join(", ")))
                 .collect();
+            // The nested fields of the one branch that has them (an object, an array); of
+            // several objects (a tagged union) none: each field's rules depend on the branch.
+            let object = only(parts.iter().filter_map(|p| p.object.clone()));
+            let items = only(parts.iter().filter_map(|p| p.items.clone()));
             Desc {
                 ty: tys.join(" or "),
                 limits,
+                object,
+                items,
                 ..Desc::default()
             }
         }
     } else {
         describe_plain(obj, defs, depth)
     };
-    // Keywords beside a union or a `$ref` (such as `minimum`) constrain the field too.
+    // Keywords beside a union or a `$ref` (such as `minimum`) constrain the field too; fields
+    // beside a union whose branches name no object (`anyOf: [{}, null]`, a value of any
+    // type) are still listed, under a field whose type stays what the branches say.
     if union.is_some() {
         d.limits.extend(limits_of(obj));
+        if d.object.is_none() && d.items.is_none() && obj.contains_key("properties") {
+            d.object = Some(Value::Object(obj.clone()));
+        }
     }
     if !description.is_empty() {
         d.description = description;
@@ -433,7 +478,10 @@ mod tests {
                     "properties": {
                         "amount": {"anyOf": [{"type": "integer", "maximum": 99}, {"type": "string", "pattern": "^[0-9]+$"}], "minimum": 1},
                         "line_items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Item"}},
-                        "extras": {"anyOf": [{"type": "array"}, {"type": "null"}], "minItems": 1, "items": {"$ref": "#/$defs/Item"}}
+                        "extras": {"anyOf": [{"type": "array"}, {"type": "null"}], "minItems": 1, "items": {"$ref": "#/$defs/Item"}},
+                        "info": {"anyOf": [{}, {"type": "null"}], "properties": {"url": {"type": "string"}}},
+                        "pick": {"oneOf": [{"type": "object", "properties": {"type": {"const": "full"}}}, {"type": "object", "properties": {"type": {"const": "part"}, "value": {"type": "integer"}}}]},
+                        "meta": {"anyOf": [{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}, {"type": "string"}, {"type": "null"}], "properties": {"b": {"type": "integer"}}, "required": ["b"]}
                     }
                 },
                 "Item": {
@@ -457,9 +505,15 @@ mod tests {
                 "order.extras",
                 "order.extras[].phone",
                 "order.extras[].sku",
+                "order.info",
+                "order.info.url",
                 "order.line_items",
                 "order.line_items[].phone",
-                "order.line_items[].sku"
+                "order.line_items[].sku",
+                "order.meta",
+                "order.meta.a",
+                "order.meta.b",
+                "order.pick"
             ]
         );
         assert_eq!(rows[0].description, "A note.");
@@ -476,11 +530,23 @@ mod tests {
         assert!(!rows[3].required);
         assert_eq!(rows[3].limits, "at least 1 item");
         assert!(rows[5].required);
-        assert_eq!(rows[6].ty, "array of object");
-        assert_eq!(rows[6].limits, "at least 1 item");
-        assert_eq!(rows[7].ty, "string");
-        assert_eq!(rows[7].limits, "max 16 characters; digits only");
-        assert!(rows[8].required);
-        assert_eq!(rows[8].limits, "not empty, max 64 characters");
+        // A value of any type (`{}` or null) with fields beside: still any, fields listed.
+        assert_eq!(
+            (rows[6].ty.as_str(), rows[7].ty.as_str()),
+            ("any", "string")
+        );
+        assert_eq!(rows[8].ty, "array of object");
+        assert_eq!(rows[8].limits, "at least 1 item");
+        assert_eq!(rows[9].ty, "string");
+        assert_eq!(rows[9].limits, "max 16 characters; digits only");
+        assert!(rows[10].required);
+        assert_eq!(rows[10].limits, "not empty, max 64 characters");
+        // An object or a string: the object branch's fields and those beside the union,
+        // each required as its own list says.
+        assert_eq!(rows[11].ty, "object or string");
+        assert!(rows[12].required && rows[13].required);
+        assert_eq!(rows[13].ty, "integer");
+        // Of a tagged union's objects no field is listed: its rules depend on the branch.
+        assert_eq!(rows[14].ty, "object");
     }
 }
