@@ -113,6 +113,14 @@ cargo "${locked[@]}" clippy "${crates[@]}" -p doku-pay --all-targets --all-featu
 echo "== scaffold check: rustdoc -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo "${locked[@]}" doc "${crates[@]}" --no-deps
 
+echo "== scaffold check: generated docs include the new channels (before the tests: they check the docs are up to date)"
+cargo "${locked[@]}" xtask codegen
+for name in "$push" "$redirect" "$form"; do
+  test -f "docs/channels/$name.md"
+  test -f "docs/schemas/$name/PaymentRequest.json"
+  grep -q "\[\`$name\`\]($name.md)" docs/channels/README.md
+done
+
 if [[ "${SCAFFOLD_FULL_TESTS:-0}" == "1" ]]; then
   echo "== scaffold check: cargo test --workspace"
   cargo "${locked[@]}" test --workspace
@@ -120,14 +128,6 @@ else
   echo "== scaffold check: cargo test ${crates[*]} -p doku-pay"
   cargo "${locked[@]}" test "${crates[@]}" -p doku-pay
 fi
-
-echo "== scaffold check: generated docs include the new channels"
-cargo "${locked[@]}" xtask codegen
-for name in "$push" "$redirect" "$form"; do
-  test -f "docs/channels/$name.md"
-  test -f "docs/schemas/$name/PaymentRequest.json"
-  grep -q "\[\`$name\`\]($name.md)" docs/channels/README.md
-done
 
 echo "== scaffold check: doku demo runs each from its samples"
 cargo "${locked[@]}" run -q -p doku-pay-cli -- demo | tee "$tmp/demo.txt"
