@@ -20,7 +20,7 @@ pub(crate) struct SimArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<String>,
     /// A merchant as CLIENT_ID:SECRET_KEY (repeatable). DOKU_CLIENT_ID and DOKU_SECRET_KEY
-    /// add one too.
+    /// add one too, unless the same merchant is already given.
     #[arg(long = "merchant", value_name = "CLIENT_ID:SECRET")]
     merchants: Vec<String>,
     /// Where notifications go, for merchants given by flag or environment.
@@ -52,25 +52,37 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
         })?;
         given.push((id, secret));
     }
-    // The environment's merchant is often also given by flag (one shell exporting
-    // DOKU_CLIENT_ID and DOKU_SECRET_KEY for `create` and `listen`): the same merchant twice
-    // is one merchant; the same Client-Id with another key is a mistake to name.
+    // The environment's merchant is often also given by flag or in the configuration (one
+    // shell exporting DOKU_CLIENT_ID and DOKU_SECRET_KEY for `create` and `listen`): the same
+    // merchant twice is one merchant, notified where --notification-url says; the same
+    // Client-Id with another key, or notified elsewhere, is a mistake to name.
     if let (Some(id), Some(secret)) = (a.client_id.as_deref(), a.secret_key.as_deref()) {
-        let earlier = config
-            .merchants
-            .iter()
-            .map(|m| (m.client_id.as_str(), m.secret_key.as_str()))
-            .chain(given.iter().copied())
-            .find(|(known, _)| *known == id);
-        match earlier {
-            None => given.push((id, secret)),
-            Some((_, known)) if known == secret => {}
-            Some(_) => {
-                return Err(Failure::input(format!(
-                    "merchant `{id}` is given twice with different secret keys: by \
-                     DOKU_CLIENT_ID / --client-id and by --merchant or --config"
-                )));
+        let twice = || {
+            Failure::input(format!(
+                "merchant `{id}` is given twice with different secret keys: by \
+                 DOKU_CLIENT_ID / --client-id and by --merchant or --config"
+            ))
+        };
+        if let Some((_, known)) = given.iter().find(|(known, _)| *known == id) {
+            if *known != secret {
+                return Err(twice());
             }
+        } else if let Some(m) = config.merchants.iter_mut().find(|m| m.client_id == id) {
+            if m.secret_key != secret {
+                return Err(twice());
+            }
+            match (&m.notification_url, &a.notification_url) {
+                (None, Some(url)) => m.notification_url = Some(url.clone()),
+                (Some(configured), Some(url)) if configured != url => {
+                    return Err(Failure::input(format!(
+                        "merchant `{id}` is notified at {configured} by --config and at {url} \
+                         by --notification-url: give one"
+                    )));
+                }
+                _ => {}
+            }
+        } else {
+            given.push((id, secret));
         }
     }
     for (id, secret) in given {

@@ -40,7 +40,21 @@ fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
             input.write_all(s.as_bytes()).unwrap();
         }
     }
-    child.wait_with_output().unwrap()
+    // A command expected to exit that serves instead (a `sim` row whose refusal broke) is
+    // killed after two minutes, so that its row fails on the exit code rather than hangs.
+    let pid = child.id().to_string();
+    let (exited, wait) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            wait.recv_timeout(Duration::from_secs(120))
+        {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = exited.send(());
+    watchdog.join().unwrap();
+    out
 }
 
 struct Row<'a> {
@@ -99,6 +113,7 @@ fn offline_commands() {
     let order_json = std::fs::read_to_string(&order).unwrap();
     let bad_signatures = fixture("faults-bad-signature.json");
     let merchant = format!("MCH-CLI-0001:{SECRET}");
+    let sim_config = fixture("sim-config.json");
     let duplicates = fixture("faults-duplicate-notifications.json");
     let early = fixture("faults-notify-before-response.json");
     let rows = vec![
@@ -282,9 +297,11 @@ fn offline_commands() {
                 2,
             )
         },
-        // The same Client-Id from the environment and by flag with another key: named, and
-        // neither key echoed. (The same merchant both ways is one merchant: the standalone
-        // simulator test starts it so.)
+        // The same Client-Id from the environment and by flag or in the configuration with
+        // another key, or notified elsewhere: named, and neither key echoed. The same
+        // merchant twice is one merchant: the simulator goes on to its address (192.0.2.1,
+        // a documentation address, cannot be bound: the row exits there instead of serving;
+        // the standalone simulator test serves so).
         Row {
             env: vec![
                 ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
@@ -293,6 +310,60 @@ fn offline_commands() {
             stderr: &["merchant `MCH-CLI-0001` is given twice with different secret keys"],
             ..row(
                 vec!["sim", "--addr", "127.0.0.1:0", "--merchant", &merchant],
+                2,
+            )
+        },
+        Row {
+            env: vec![
+                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+                ("DOKU_SECRET_KEY", "SK-OTHER-SECRET"),
+            ],
+            stderr: &["merchant `MCH-CLI-0001` is given twice with different secret keys"],
+            ..row(
+                vec!["sim", "--addr", "127.0.0.1:0", "--config", &sim_config],
+                2,
+            )
+        },
+        Row {
+            env: vec![
+                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+                ("DOKU_SECRET_KEY", SECRET),
+            ],
+            stderr: &[
+                "merchant `MCH-CLI-0001` is notified at http://127.0.0.1:9/configured by \
+                 --config and at http://127.0.0.1:9/other by --notification-url",
+            ],
+            ..row(
+                vec![
+                    "sim",
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--config",
+                    &sim_config,
+                    "--notification-url",
+                    "http://127.0.0.1:9/other",
+                ],
+                2,
+            )
+        },
+        Row {
+            env: vec![
+                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+                ("DOKU_SECRET_KEY", SECRET),
+            ],
+            stderr: &["cannot listen on 192.0.2.1:9"],
+            ..row(
+                vec![
+                    "sim",
+                    "--addr",
+                    "192.0.2.1:9",
+                    "--config",
+                    &sim_config,
+                    "--notification-url",
+                    "http://127.0.0.1:9/configured",
+                    "--merchant",
+                    "MCH-CLI-0002:SK-CLI-TEST-SECRET-0002",
+                ],
                 2,
             )
         },
@@ -550,9 +621,18 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_until_listening(port: u16) {
+/// Waits for `server` to listen on `port`; a server that exited instead fails the test with
+/// what it said on stderr.
+fn wait_until_listening(server: &mut Running, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            let mut said = String::new();
+            if let Some(mut stderr) = server.0.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+            }
+            panic!("the server exited ({status}) instead of listening on {port}:\n{said}");
+        }
         assert!(Instant::now() < deadline, "nothing listens on {port}");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -578,8 +658,8 @@ fn standalone_simulator_with_right_and_wrong_secret() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    let _sim = Running(sim);
-    wait_until_listening(port);
+    let mut sim = Running(sim);
+    wait_until_listening(&mut sim, port);
     let order = fixture("akulaku-order.json");
     let cancel = fixture("cancel.json");
     let right = vec![
@@ -672,7 +752,7 @@ fn listen_prints_verified_and_rejects_forged() {
     .spawn()
     .unwrap();
     let mut listener = Running(child);
-    wait_until_listening(port);
+    wait_until_listening(&mut listener, port);
     let body = "{\n  \"service\": {\"id\": \"PEER_TO_PEER\"},\n  \"acquirer\": {\"id\": \"AKULAKU\"},\n  \"channel\": {\"id\": \"PEER_TO_PEER_AKULAKU\"},\n  \"order\": {\"invoice_number\": \"INV-20210707-0001\", \"amount\": 90000},\n  \"transaction\": {\"status\": \"SUCCESS\", \"date\": \"2021-07-07T09:00:00Z\", \"original_request_id\": \"baec7d95-f30a-4b78-b711-6ebe0ccdf50b\"},\n  \"customer\": {\"name\": \"Anton Budiman éè 日本\"}\n}";
     let post = |sig: &str, body: &str| -> u16 {
         let rt = tokio::runtime::Builder::new_current_thread()
