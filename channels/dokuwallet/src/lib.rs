@@ -104,6 +104,7 @@ pub const MAPPING: &[(&str, &str)] = &[
     ("amount", "order.amount"),
     ("line_items", "order.line_items"),
     ("callback_url", "order.success_url"),
+    ("callback_url", "order.failed_url"),
     ("notification_url", "order.notify_url"),
     ("additional_info", "additional_info"),
 ];

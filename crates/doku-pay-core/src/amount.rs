@@ -53,7 +53,7 @@ impl Amount {
     ///
     /// Thirteen digits do not compile:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0080
     /// use doku_pay_core::Amount;
     /// const TOO_MUCH: Amount = Amount::new_const(1_000_000_000_000);
     /// ```
