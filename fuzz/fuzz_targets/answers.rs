@@ -233,6 +233,10 @@ fn read_create(ch: &Channel, status: u16, body: &[u8]) {
             || (description.redirect_means_pending && redirect_url.is_some()),
         "a payment without a status"
     );
+    // A create request's SUCCESS is not a paid payment.
+    if description.status_of == answer::StatusOf::Request {
+        assert_ne!(p.status, PaymentStatus::Success);
+    }
     if let Some(NextAction::Redirect { url, .. }) = &p.next_action {
         assert!(!p.status.is_final() && p.status != PaymentStatus::Failed);
         assert_eq!(Some(url), redirect_url.as_ref());

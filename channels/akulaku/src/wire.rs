@@ -4,7 +4,7 @@
 //! the wire. The same tables check what the client sends, what the simulator receives, and
 //! make the published JSON Schemas ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
-use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
+use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect, StatusOf};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -149,6 +149,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     scalar_name: "",
     redirect: Some(Redirect::get(&["payment.url"])),
     redirect_means_pending: false,
+    status_of: StatusOf::Payment,
 };
 
 /// Cancel's answer; `payment.date` is the order's expiry.

@@ -4,7 +4,7 @@
 //! checks what the client sends and what the simulator receives, and makes the published
 //! JSON Schema.
 
-use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::answer::{CreateAnswer, Redirect, StatusOf};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -63,6 +63,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         "doku_wallet_payment_page.url",
     ])),
     redirect_means_pending: true,
+    status_of: StatusOf::Payment,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

@@ -4,7 +4,7 @@
 //! simulator receives, and makes the published JSON Schema ([`doku_pay_core::rules`],
 //! [`doku_pay_core::answer`]).
 
-use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::answer::{CreateAnswer, Redirect, StatusOf};
 use doku_pay_core::rules::{CrossRule, FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -67,6 +67,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     scalar_name: "",
     redirect: Some(Redirect::get(&["payment.url"])),
     redirect_means_pending: false,
+    status_of: StatusOf::Payment,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

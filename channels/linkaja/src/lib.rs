@@ -55,7 +55,11 @@
 //! (the table's `parameter`) are read as an array of `{name, value}` (the sample) or as a
 //! string (the table's type; one entry named `TERMINAL_ID`, resp. `Message`, the names the
 //! sample uses), and an entry without `value` (as in the guide's own sample) has an empty
-//! value. `emoney_payment.status` is compared case-insensitively.
+//! value. `emoney_payment.status` is compared case-insensitively. It is the status "of the
+//! create order request" (the guide: `PENDING` or `SUCCESS`), not of the payment: `SUCCESS`
+//! says the order was made, so the payment is pending and the customer is still sent to pay
+//! ([`StatusOf::Request`](doku_pay_core::answer::StatusOf::Request)); the notification or
+//! Check Status says when it is paid.
 //!
 //! The response's `order.amount` may be a JSON number or a string such as `"10000.00"`;
 //! a fraction of a rupiah is not an amount. An answer without the three result fields, such
@@ -128,6 +132,7 @@ pub const NOTES: &[&str] = &[
     "The customer is sent to `emoney_payment.redirect_url_http` with `redirect_method_http`; a POST carries `redirect_parameter` as form fields (`doku_pay_linkaja::redirect_form_html` writes the self-submitting form).",
     "A missing `redirect_method_http` is read as POST: the guide's only sample is POST and the redirect carries form parameters.",
     "No sum rule on the line items: the guide's own sample does not add up to its amount.",
+    "`emoney_payment.status` is the create order request's status (the guide: `PENDING`, `SUCCESS`): `SUCCESS` means the order was made, so the payment is pending and the redirect kept; only the notification or Check Status says it is paid.",
 ];
 
 /// Unified field → wire field: errors name the unified field.

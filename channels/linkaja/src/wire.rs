@@ -4,7 +4,7 @@
 //! published JSON Schema ([`doku_pay_core::rules`], [`doku_pay_core::answer`]).
 
 use doku_pay_core::Method;
-use doku_pay_core::answer::{CreateAnswer, Redirect};
+use doku_pay_core::answer::{CreateAnswer, Redirect, StatusOf};
 use doku_pay_core::rules::{FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -70,6 +70,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         fields_scalar_name: "Message",
     }),
     redirect_means_pending: false,
+    status_of: StatusOf::Request,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

@@ -146,6 +146,21 @@ async fn every_sample_and_legitimate_variant_is_a_payment() {
                 redirect("POST", &message),
             ),
         ),
+        // The guide's `emoney_payment.status` is the create order request's ("PENDING,
+        // SUCCESS"): SUCCESS says the order was made, not paid. Still pending, the customer
+        // still sent to pay.
+        (
+            "SUCCESS: the create request succeeded",
+            &req,
+            edited(&ok, &[("/emoney_payment/status", Some(json!("SUCCESS")))]),
+            seen(&terminal, redirect("POST", &message)),
+        ),
+        (
+            "success in lower case",
+            &req,
+            edited(&ok, &[("/emoney_payment/status", Some(json!(" success ")))]),
+            seen(&terminal, redirect("POST", &message)),
+        ),
         // Status and method in lower case.
         (
             "status in lower case",

@@ -4,7 +4,7 @@
 //! docs). The same table checks what the client sends and what the simulator receives, and
 //! makes the published JSON Schema.
 
-use doku_pay_core::answer::CreateAnswer;
+use doku_pay_core::answer::{CreateAnswer, StatusOf};
 use doku_pay_core::rules::{FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -45,6 +45,7 @@ pub static PAYMENT_ANSWER: CreateAnswer = CreateAnswer {
     scalar_name: "",
     redirect: None,
     redirect_means_pending: false,
+    status_of: StatusOf::Payment,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

@@ -4,7 +4,7 @@
 //! check what the client sends and what the simulator receives, and make the published JSON
 //! Schemas.
 
-use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect};
+use doku_pay_core::answer::{CreateAnswer, OperationAnswer, Redirect, StatusOf};
 use doku_pay_core::rules::{FieldRule, Rules};
 use doku_pay_core::{WireModels, WireOperation};
 
@@ -57,6 +57,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         "payment.url",
     ])),
     redirect_means_pending: true,
+    status_of: StatusOf::Payment,
 };
 
 /// Where the refund answer carries the result (not published: "HTTP 200, SUCCESS").

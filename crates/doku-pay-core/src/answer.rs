@@ -16,7 +16,7 @@
 //! echoed field that differs from what was sent makes the answer [`Error::Untrusted`].
 //!
 //! ```
-//! use doku_pay_core::answer::{CreateAnswer, Redirect};
+//! use doku_pay_core::answer::{CreateAnswer, Redirect, StatusOf};
 //! static ANSWER: CreateAnswer = CreateAnswer {
 //!     what: "an Example payment answer",
 //!     required: &["order.invoice_number"],
@@ -27,6 +27,7 @@
 //!     scalar_name: "",
 //!     redirect: Some(Redirect::get(&["payment.url"])),
 //!     redirect_means_pending: false,
+//!     status_of: StatusOf::Payment,
 //! };
 //! let raw = r#"{"order": {"invoice_number": "INV-1"}, "payment": {"status": "pending",
 //!               "url": "https://pay.example/1"}}"#;
@@ -107,6 +108,21 @@ pub struct CreateAnswer {
     /// For an answer DOKU does not publish: without a status, an answer carrying a redirect
     /// URL is a pending payment (rather than undecodable).
     pub redirect_means_pending: bool,
+    /// What the status describes: the payment, or the create request itself (as LinkAja's
+    /// guide documents its `emoney_payment.status`).
+    pub status_of: StatusOf,
+}
+
+/// What a create answer's status describes, as the channel's guide documents it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusOf {
+    /// The payment ("the current payment status"): `SUCCESS` is paid, final.
+    Payment,
+    /// The create request ("status of the create order request"): `SUCCESS` says the order
+    /// was made, not that it was paid, so the payment is pending and its redirect kept (the
+    /// notification or Check Status says when it is paid); any other status is read as the
+    /// payment's (`FAILED`: nothing to pay).
+    Request,
 }
 
 /// How a channel's cancel or refund answer is read (see the [module](self)).
@@ -249,7 +265,7 @@ impl CreateAnswer {
             return Err(not_an_answer(&sent, self.what, &missing));
         };
         check_echoes(&sent, &body, request, self.echoes)?;
-        let status = PaymentStatus::from_doku(&status);
+        let status = self.payment_status(&status);
         Ok(Payment {
             channel: channel.id.to_owned(),
             request_id: sent.request_id,
@@ -262,6 +278,14 @@ impl CreateAnswer {
             status,
             raw: body,
         })
+    }
+
+    /// The payment's status for the answer's status `wire` (see [`StatusOf`]).
+    fn payment_status(&self, wire: &str) -> PaymentStatus {
+        match (self.status_of, PaymentStatus::from_doku(wire)) {
+            (StatusOf::Request, PaymentStatus::Success) => PaymentStatus::Pending,
+            (_, status) => status,
+        }
     }
 
     /// The redirect in an answer with `status`: none once the payment failed or is final.
@@ -285,8 +309,8 @@ impl CreateAnswer {
     /// contradicting answer to an order that may exist): what [`Error::next_action`] keeps.
     pub fn redirect_in(&self, raw: &str) -> Option<NextAction> {
         let body: Value = serde_json::from_str(raw).ok()?;
-        let status = first(&body, self.status)
-            .map_or(PaymentStatus::Pending, |s| PaymentStatus::from_doku(&s));
+        let status =
+            first(&body, self.status).map_or(PaymentStatus::Pending, |s| self.payment_status(&s));
         self.next_action(&body, &status)
     }
 

@@ -86,7 +86,7 @@ impl WireOperation<OperationAnswer> {
 /// operation would be a new field: a breaking change, made with the operation itself.
 ///
 /// ```
-/// use doku_pay_core::answer::CreateAnswer;
+/// use doku_pay_core::answer::{CreateAnswer, StatusOf};
 /// use doku_pay_core::channel::{WireModels, WireOperation};
 /// use doku_pay_core::rules::{FieldRule, Rules};
 ///
@@ -104,6 +104,7 @@ impl WireOperation<OperationAnswer> {
 ///     scalar_name: "",
 ///     redirect: None,
 ///     redirect_means_pending: false,
+///     status_of: StatusOf::Payment,
 /// };
 /// static WIRE: WireModels = WireModels::create_only(WireOperation::payment(&RULES, &ANSWER));
 /// let names: Vec<&str> = WIRE.schemas().into_iter().map(|(n, _)| n).collect();

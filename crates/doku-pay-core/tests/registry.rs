@@ -267,7 +267,7 @@ fn a_channel_never_maps_another_channels_notification() {
 }
 
 mod wire_models {
-    use doku_pay_core::answer::{CreateAnswer, OperationAnswer};
+    use doku_pay_core::answer::{CreateAnswer, OperationAnswer, StatusOf};
     use doku_pay_core::rules::{FieldRule, Rules};
     use doku_pay_core::{ChannelDescriptor, RefundSupport, WireModels, WireOperation};
 
@@ -285,6 +285,7 @@ mod wire_models {
         scalar_name: "",
         redirect: None,
         redirect_means_pending: false,
+        status_of: StatusOf::Payment,
     };
     static OPERATION: OperationAnswer = OperationAnswer {
         what: "a test operation answer",
