@@ -5,6 +5,7 @@
 //! | [`Error::Validation`], [`Error::Unsupported`], [`Error::Config`], [`Error::UnknownChannel`], [`Error::Unreachable`] | no | fix the input or configuration; nothing was charged |
 //! | [`Error::OutcomeUnknown`] | maybe | do **not** create a new request: retry with the same Request-Id, or ask Check Status |
 //! | [`Error::Doku`] | yes, DOKU refused | read the status / code / message; 5xx and 429 may be retried with the same Request-Id |
+//! | [`Error::Doku`] with HTTP 409 | maybe: DOKU already has this Request-Id, and this answer is not trusted as the original one | as an unknown outcome: do **not** create a new request; Check Status with the Request-Id |
 //! | [`Error::Untrusted`], [`Error::Undecodable`] | yes, answer unusable | treat like an unknown outcome: Check Status; the raw body ([`Error::raw`]) and any redirect it carries ([`Error::next_action`]) are kept |
 //!
 //! A declined payment (`FAILED`) is data in the result, not an error.
@@ -124,7 +125,8 @@ impl From<crate::credentials::ConfigError> for Error {
 pub enum Delivery {
     /// Nothing was sent; safe to fix and send anew.
     NotSent,
-    /// It may have been processed; only retry with the same Request-Id.
+    /// It may have been processed: never send it anew under another Request-Id; retry
+    /// with the same one where [`Error::retry_with`] gives it, or ask Check Status.
     Unknown,
     /// DOKU received and answered it.
     Answered,
@@ -173,7 +175,10 @@ impl Error {
             Self::OutcomeUnknown { .. } | Self::Untrusted { .. } | Self::Undecodable { .. } => {
                 Delivery::Unknown
             }
-            Self::Doku(e) if e.status >= 500 => Delivery::Unknown,
+            // A 409 is DOKU's answer to a Request-Id it already has (doku-api.md section 3):
+            // the original request reached it, and this answer, not trusted as the
+            // original's, does not say how it ended.
+            Self::Doku(e) if e.status >= 500 || e.status == 409 => Delivery::Unknown,
             Self::Doku(_) => Delivery::Answered,
         }
     }
@@ -275,7 +280,8 @@ pub enum DokuErrorKind {
     Unauthorized,
     /// 404.
     NotFound,
-    /// 409 whose body is not the original answer (a conflicting replay).
+    /// 409 not taken for the original answer (unsigned, or not its shape): DOKU already has
+    /// the Request-Id, so the outcome is unknown ([`Error::delivery`]).
     Conflict,
     /// 429.
     RateLimited,
@@ -396,8 +402,11 @@ impl From<DokuError> for Error {
 mod tests {
     use super::*;
 
+    /// Each error, whether a retry with its Request-Id may change it, and whether the request
+    /// reached DOKU.
     #[test]
     fn only_what_a_retry_can_change_is_retryable() {
+        use Delivery::{Answered, NotSent, Unknown};
         let id = RequestId::new("7a1c9f00-0000-4000-8000-000000000001").expect("id");
         let doku = |status| Error::from(DokuError::from_response(id.clone(), status, b"{}"));
         let unusable = |raw: &str| Error::Untrusted {
@@ -406,10 +415,20 @@ mod tests {
             raw: raw.into(),
             next_action: None,
         };
-        let rows: Vec<(&str, Error, bool)> = vec![
-            ("invalid", Error::Validation(Violations(Vec::new())), false),
-            ("config", Error::Config("x".into()), false),
-            ("unknown channel", Error::UnknownChannel("x".into()), false),
+        let rows: Vec<(&str, Error, bool, Delivery)> = vec![
+            (
+                "invalid",
+                Error::Validation(Violations(Vec::new())),
+                false,
+                NotSent,
+            ),
+            ("config", Error::Config("x".into()), false, NotSent),
+            (
+                "unknown channel",
+                Error::UnknownChannel("x".into()),
+                false,
+                NotSent,
+            ),
             (
                 "unreachable",
                 Error::Unreachable {
@@ -418,6 +437,7 @@ mod tests {
                     underlying: None,
                 },
                 true,
+                NotSent,
             ),
             (
                 "outcome unknown",
@@ -427,19 +447,24 @@ mod tests {
                     underlying: None,
                 },
                 true,
+                Unknown,
             ),
-            ("DOKU 503", doku(503), true),
-            ("DOKU 429", doku(429), true),
-            ("DOKU 400", doku(400), false),
-            ("DOKU 409", doku(409), false),
-            ("untrusted answer", unusable("{}"), false),
+            ("DOKU 503", doku(503), true, Unknown),
+            ("DOKU 429", doku(429), true, Answered),
+            ("DOKU 400", doku(400), false, Answered),
+            ("DOKU 401", doku(401), false, Answered),
+            // DOKU has this Request-Id: the original request reached it, its outcome is not
+            // in an answer not trusted as the original's. Sending it again gets a 409 again.
+            ("DOKU 409", doku(409), false, Unknown),
+            ("untrusted answer", unusable("{}"), false, Unknown),
         ];
-        for (name, e, retryable) in rows {
+        for (name, e, retryable, delivery) in rows {
             assert_eq!(e.is_retryable(), retryable, "{name}");
             assert_eq!(e.retry_with().is_some(), retryable, "{name}");
             if let Some(rid) = e.retry_with() {
                 assert_eq!(rid, &id, "{name}");
             }
+            assert_eq!(e.delivery(), delivery, "{name}");
         }
     }
 }

@@ -796,7 +796,8 @@ impl Api {
         let success = (200..300).contains(&status);
         if (success || status == 409) && verify {
             if status == 409 && !signed {
-                // An unsigned 409 cannot be trusted as the original answer: a refusal.
+                // An unsigned 409 cannot be trusted as the original answer: DOKU's error,
+                // whose delivery is unknown (DOKU has the Request-Id; `Error::delivery`).
                 return Err(DokuError::from_response(rid, status, &body).into());
             }
             self.verify_response(target, &rid, &headers, &body)?;

@@ -186,10 +186,11 @@ fn outcome(r: &Result<Sent<Answer>, Error>) -> String {
             "ok {} replayed={} attempts={}",
             s.body.order.invoice_number, s.replayed, s.attempts
         ),
-        Err(Error::Doku(e)) => format!(
-            "doku {} {:?} code={} message={}",
+        Err(error @ Error::Doku(e)) => format!(
+            "doku {} {:?} {:?} code={} message={}",
             e.status,
             e.kind,
+            error.delivery(),
             e.code.as_deref().unwrap_or("-"),
             e.message.as_deref().unwrap_or("-")
         ),
@@ -254,7 +255,7 @@ async fn post_cases() {
             name: "5xx until retries run out",
             script: vec![Unsigned(502, r#"{"error":{"message":"bad gateway"}}"#)],
             verify: true,
-            expect: "doku 502 Server code=- message=bad gateway",
+            expect: "doku 502 Server Unknown code=- message=bad gateway",
             requests: 3,
         },
         Case {
@@ -306,14 +307,14 @@ async fn post_cases() {
                 r#"{"error":{"code":"invalid_parameter","message":"order.amount is invalid","type":"validation"}}"#,
             )],
             verify: true,
-            expect: "doku 400 InvalidRequest code=invalid_parameter message=order.amount is invalid",
+            expect: "doku 400 InvalidRequest Answered code=invalid_parameter message=order.amount is invalid",
             requests: 1,
         },
         Case {
             name: "unsigned 401 with a message list",
             script: vec![Unsigned(401, r#"{"message":["Invalid Header Signature"]}"#)],
             verify: true,
-            expect: "doku 401 Unauthorized code=- message=Invalid Header Signature",
+            expect: "doku 401 Unauthorized Answered code=- message=Invalid Header Signature",
             requests: 1,
         },
         Case {
@@ -333,7 +334,16 @@ async fn post_cases() {
                 r#"{"error":{"code":"conflict","message":"Request-Id reused with another body"}}"#,
             )],
             verify: true,
-            expect: "doku 409 Conflict code=conflict message=Request-Id reused with another body",
+            expect: "doku 409 Conflict Unknown code=conflict message=Request-Id reused with another body",
+            requests: 1,
+        },
+        // The original answer replayed without a signature: not trusted as the payment,
+        // and not a refusal either. DOKU has the Request-Id; how it ended is unknown.
+        Case {
+            name: "409 with the original answer, unsigned",
+            script: vec![Unsigned(409, OK_BODY)],
+            verify: true,
+            expect: "doku 409 Conflict Unknown code=- message=-",
             requests: 1,
         },
         Case {
@@ -347,7 +357,7 @@ async fn post_cases() {
             name: "non-JSON error page",
             script: vec![Unsigned(404, "<html>not found</html>")],
             verify: true,
-            expect: "doku 404 NotFound code=- message=-",
+            expect: "doku 404 NotFound Answered code=- message=-",
             requests: 1,
         },
     ];
