@@ -114,3 +114,40 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// Every command that takes a secret, by flag (the environment reaches the same fields):
+    /// the parsed arguments' `Debug` never shows it.
+    #[test]
+    fn no_secret_in_the_arguments_debug() {
+        let secret = "SK-ARGS-DEBUG-SECRET";
+        let merchant = format!("MCH-1:{secret}");
+        let rows: Vec<Vec<&str>> = vec![
+            vec![
+                "create",
+                "akulaku",
+                "--request",
+                "-",
+                "--secret-key",
+                secret,
+            ],
+            vec!["status", "INV-1", "--secret-key", secret],
+            vec!["listen", "--secret-key", secret],
+            vec!["sign", "--path", "/p", "--secret-key", secret],
+            vec!["verify", "--path", "/p", "--secret-key", secret],
+            vec!["sim", "--merchant", &merchant, "--secret-key", secret],
+        ];
+        for args in rows {
+            let cli = Cli::try_parse_from(std::iter::once("doku").chain(args.iter().copied()))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let shown = format!("{cli:?}");
+            assert!(!shown.contains(secret), "{args:?}: {shown}");
+            assert!(shown.contains("[redacted]"), "{args:?}: {shown}");
+        }
+    }
+}

@@ -49,7 +49,7 @@ pub(crate) struct SigInput {
     kind: Kind,
     /// Secret Key (prefer the environment variable: flags show in process lists).
     #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
+    secret_key: Option<crate::target::Secret>,
 }
 
 /// Arguments of `sign`.
@@ -124,7 +124,7 @@ fn resolve(input: SigInput, timestamp_required: bool) -> Result<Resolved, Failur
     let secret = input
         .secret_key
         .ok_or_else(|| Failure::input("no secret key: set DOKU_SECRET_KEY or --secret-key"))
-        .and_then(|s| SecretKey::new(s).map_err(|e| Failure::input(e.to_string())))?;
+        .and_then(|s| SecretKey::new(s.expose()).map_err(|e| Failure::input(e.to_string())))?;
     let client_id = input.client_id.or(from_file.client_id).ok_or_else(|| {
         Failure::input("no Client-Id: give --client-id, DOKU_CLIENT_ID or --headers")
     })?;

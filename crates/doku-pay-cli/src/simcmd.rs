@@ -9,6 +9,7 @@ use doku_pay_receiver::serve::{serve, shutdown_signal};
 use crate::failure::Failure;
 use crate::input::read_json;
 use crate::listen::ServeArgs;
+use crate::target::Secret;
 
 /// Arguments of `sim`.
 #[derive(Debug, Args)]
@@ -22,7 +23,7 @@ pub(crate) struct SimArgs {
     /// A merchant as CLIENT_ID:SECRET_KEY (repeatable). DOKU_CLIENT_ID and DOKU_SECRET_KEY
     /// add one too, unless the same merchant is already given.
     #[arg(long = "merchant", value_name = "CLIENT_ID:SECRET")]
-    merchants: Vec<String>,
+    merchants: Vec<Secret>,
     /// Where notifications go, for merchants given by flag or environment.
     #[arg(long, value_name = "URL")]
     notification_url: Option<String>,
@@ -34,7 +35,7 @@ pub(crate) struct SimArgs {
     client_id: Option<String>,
     /// Merchant Secret Key.
     #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
+    secret_key: Option<Secret>,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -47,7 +48,7 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
     let mut given: Vec<(&str, &str)> = Vec::new();
     for m in &a.merchants {
         // The value is never echoed: without a `:` it may be the secret itself.
-        let (id, secret) = m.split_once(':').ok_or_else(|| {
+        let (id, secret) = m.expose().split_once(':').ok_or_else(|| {
             Failure::input("--merchant takes CLIENT_ID:SECRET_KEY (no `:` in the value given)")
         })?;
         given.push((id, secret));
@@ -56,7 +57,10 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
     // shell exporting DOKU_CLIENT_ID and DOKU_SECRET_KEY for `create` and `listen`): the same
     // merchant twice is one merchant, notified where --notification-url says; the same
     // Client-Id with another key, or notified elsewhere, is a mistake to name.
-    if let (Some(id), Some(secret)) = (a.client_id.as_deref(), a.secret_key.as_deref()) {
+    if let (Some(id), Some(secret)) = (
+        a.client_id.as_deref(),
+        a.secret_key.as_ref().map(Secret::expose),
+    ) {
         let twice = || {
             Failure::input(format!(
                 "merchant `{id}` is given twice with different secret keys: by \

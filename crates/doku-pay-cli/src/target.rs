@@ -1,10 +1,37 @@
 //! Where commands send requests: DOKU with the given credentials, or an embedded simulator.
 
+use std::fmt;
+
 use clap::Args;
 use doku_pay::sim::{MerchantConfig, SimConfig, SimHandle, Simulator};
 use doku_pay::{Client, Credentials, Environment};
 
 use crate::failure::Failure;
+
+/// A secret given by flag or environment: `Debug` prints `[redacted]`, so that no
+/// argument struct can show it.
+#[derive(Clone)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
 
 /// Merchant credentials and environment.
 #[derive(Debug, Clone, Args)]
@@ -14,7 +41,7 @@ pub(crate) struct CredArgs {
     pub(crate) client_id: Option<String>,
     /// Merchant Secret Key (prefer the environment variable: flags show in process lists).
     #[arg(long, env = "DOKU_SECRET_KEY", hide_env_values = true)]
-    pub(crate) secret_key: Option<String>,
+    pub(crate) secret_key: Option<Secret>,
     /// `sandbox` (default), `production`, or a base URL such as http://127.0.0.1:7070.
     #[arg(long = "env", env = "DOKU_ENV", value_name = "ENV")]
     pub(crate) environment: Option<String>,
@@ -39,7 +66,7 @@ impl CredArgs {
                         Failure::input(doku_pay::Error::from(e).to_string())
                     })?,
                 };
-                Credentials::new(id.as_str(), secret.as_str(), environment)
+                Credentials::new(id.as_str(), secret.expose(), environment)
                     .map(Some)
                     .map_err(|e| Failure::input(e.to_string()))
             }
