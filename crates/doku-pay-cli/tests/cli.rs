@@ -114,6 +114,17 @@ fn offline_commands() {
     let bad_signatures = fixture("faults-bad-signature.json");
     let merchant = format!("MCH-CLI-0001:{SECRET}");
     let sim_config = fixture("sim-config.json");
+    // The environment's merchant for `sim`, with the key of `merchant` and `sim_config`, or
+    // another.
+    let same_key = vec![
+        ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+        ("DOKU_SECRET_KEY", SECRET),
+    ];
+    let other_key = vec![
+        ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
+        ("DOKU_SECRET_KEY", "SK-OTHER-SECRET"),
+    ];
+    const TWICE: &str = "merchant `MCH-CLI-0001` is given twice with different secret keys";
     let duplicates = fixture("faults-duplicate-notifications.json");
     let early = fixture("faults-notify-before-response.json");
     let rows = vec![
@@ -303,32 +314,23 @@ fn offline_commands() {
         // a documentation address, cannot be bound: the row exits there instead of serving;
         // the standalone simulator test serves so).
         Row {
-            env: vec![
-                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
-                ("DOKU_SECRET_KEY", "SK-OTHER-SECRET"),
-            ],
-            stderr: &["merchant `MCH-CLI-0001` is given twice with different secret keys"],
+            env: other_key.clone(),
+            stderr: &[TWICE],
             ..row(
                 vec!["sim", "--addr", "127.0.0.1:0", "--merchant", &merchant],
                 2,
             )
         },
         Row {
-            env: vec![
-                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
-                ("DOKU_SECRET_KEY", "SK-OTHER-SECRET"),
-            ],
-            stderr: &["merchant `MCH-CLI-0001` is given twice with different secret keys"],
+            env: other_key.clone(),
+            stderr: &[TWICE],
             ..row(
                 vec!["sim", "--addr", "127.0.0.1:0", "--config", &sim_config],
                 2,
             )
         },
         Row {
-            env: vec![
-                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
-                ("DOKU_SECRET_KEY", SECRET),
-            ],
+            env: same_key.clone(),
             stderr: &[
                 "merchant `MCH-CLI-0001` is notified at http://127.0.0.1:9/configured by \
                  --config and at http://127.0.0.1:9/other by --notification-url",
@@ -347,10 +349,7 @@ fn offline_commands() {
             )
         },
         Row {
-            env: vec![
-                ("DOKU_CLIENT_ID", "MCH-CLI-0001"),
-                ("DOKU_SECRET_KEY", SECRET),
-            ],
+            env: same_key.clone(),
             stderr: &["cannot listen on 192.0.2.1:9"],
             ..row(
                 vec![
