@@ -96,6 +96,7 @@ pub const NOTES: &[&str] = &[
     "`order.auto_redirect` is sent as `false`, as DOKU's own PHP library does; its row is not visible.",
     "DOKU's request table is cut off after four rows: only those rules are enforced (line items optional, summing to the amount when given; `quantity` required in an item because the sum is made of it).",
     "No cancel or refund is documented for DOKU e-Wallet (Non-SNAP).",
+    "[decision] DOKU's pages do not show what the create answer's status describes: as LinkAja's (\"status of the create order request\"), a `SUCCESS` there is read as the order made, not paid: the payment stays pending, its redirect kept, until the notification or Check Status (read as paid, an unpaid order could ship; read as pending, a paid one only waits for its notification).",
 ];
 
 /// Unified field → wire field: a broken rule of the wire request names the unified field.

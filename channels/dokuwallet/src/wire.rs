@@ -63,7 +63,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         "doku_wallet_payment_page.url",
     ])),
     redirect_means_pending: true,
-    status_of: StatusOf::Payment,
+    status_of: StatusOf::Request,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

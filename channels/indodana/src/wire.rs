@@ -67,7 +67,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
     scalar_name: "",
     redirect: Some(Redirect::get(&["payment.url"])),
     redirect_means_pending: false,
-    status_of: StatusOf::Payment,
+    status_of: StatusOf::Request,
 };
 
 /// Every table above, by operation: what the generated schemas, the fuzz targets and the

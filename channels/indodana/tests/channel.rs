@@ -108,6 +108,14 @@ fn answers_are_read_leniently() {
             "PENDING",
             true,
         ),
+        // A create answer's SUCCESS is the order made, not paid (a [decision]: DOKU's page
+        // does not say, LinkAja's says so): pending, the redirect kept.
+        (
+            "SUCCESS: the order made",
+            json!({"payment": {"status": "SUCCESS", "url": "https://pay.example/k/1"}}),
+            "PENDING",
+            true,
+        ),
         (
             "status in lower case, amount as a string, unknown fields",
             json!({"order": {"invoice_number": INVOICE, "amount": "100000.00"},

@@ -87,6 +87,7 @@ pub const NOTES: &[&str] = &[
     "Customer, address and `peer_to_peer_info` rows are not visible: the unified `customer.*` and `merchant_reference` are refused as not offered rather than sent in an invented shape. `notification_url` is sent as `additional_info.override_notification_url`, DOKU's per-request override common to its Non-SNAP payment requests (an absolute http(s) URL).",
     "The answer is not published beyond \"obtain `payment.url`\": it is read leniently, by analogy with DOKU's Akulaku generate-order answer. The status is `payment.status` (required; without it the answer is undecodable and any `payment.url` it carries is kept), the redirect `payment.url` (GET), identifiers `payment.identifier`; `order.invoice_number` and `order.amount`, when echoed, must be the request's (otherwise untrusted: ask Check Status).",
     "The notification is not published: `service.id` `PEER_TO_PEER` and `acquirer.id` `KREDIVO` follow Akulaku's paylater notification; the envelope is mapped as for every channel. The minimum amount of 1 is the framework's (DOKU states none).",
+    "[decision] DOKU's pages do not show what the create answer's status describes: as LinkAja's (\"status of the create order request\"), a `SUCCESS` there is read as the order made, not paid: the payment stays pending, its redirect kept, until the notification or Check Status (read as paid, an unpaid order could ship; read as pending, a paid one only waits for its notification).",
 ];
 
 /// Unified field → wire field: a broken rule of the wire request names the unified field

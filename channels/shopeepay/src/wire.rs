@@ -57,7 +57,7 @@ pub static CREATE_ANSWER: CreateAnswer = CreateAnswer {
         "payment.url",
     ])),
     redirect_means_pending: true,
-    status_of: StatusOf::Payment,
+    status_of: StatusOf::Request,
 };
 
 /// Where the refund answer carries the result (not published: "HTTP 200, SUCCESS").

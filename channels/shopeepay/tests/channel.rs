@@ -71,11 +71,13 @@ fn maps_the_response_fixture_to_a_payment() {
 fn answers_are_read_leniently() {
     // DOKU's answer, and what the caller gets.
     let rows: Vec<(&str, Value, &str)> = vec![
+        // A create answer's SUCCESS is the order made, not paid (a [decision]: DOKU's page
+        // does not say, LinkAja's says so): pending until the notification.
         (
             "status in lower case, amount as a string, unknown fields",
             json!({"order": {"invoice_number": "INV-20260101-0001", "amount": "150000.00"},
                    "payment": {"status": "success", "x": 1}, "y": [1]}),
-            "SUCCESS",
+            "PENDING",
         ),
         (
             "fields in unexpected shapes",
