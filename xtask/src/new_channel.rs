@@ -218,6 +218,11 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
         Kind::Emoney => ("EMONEY", "Emoney", "e-money"),
         Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater"),
     };
+    if matches!(code, "EMONEY" | "PEER_TO_PEER") {
+        return Err(format!(
+            "--code `{code}` is a service id: give the channel's own code, such as {code}_DANA"
+        ));
+    }
     // DOKU's codes start with their service's id: a code of the other kind would get a
     // `service.id` its notifications never carry.
     for (other, flag) in [("EMONEY_", "emoney"), ("PEER_TO_PEER_", "paylater")] {
@@ -1101,6 +1106,8 @@ mod tests {
             ("QRIS_DANA", &emoney, Ok("EMONEY")),
             ("PEER_TO_PEER_GOPAY", &emoney, Err("pass --kind paylater")),
             ("EMONEY_GOPAY", &paylater, Err("pass --kind emoney")),
+            ("EMONEY", &emoney, Err("is a service id")),
+            ("PEER_TO_PEER", &paylater, Err("is a service id")),
         ] {
             match (names("x", code, options), want) {
                 (Ok(n), Ok(service)) => assert_eq!(n.service, service, "{code}"),
