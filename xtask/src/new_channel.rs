@@ -214,9 +214,10 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
             "--code `{code}` must be DOKU's channel code in UPPER_SNAKE, such as EMONEY_SHOPEEPAY"
         ));
     }
-    let (service, kind_variant, kind_text) = match options.kind {
-        Kind::Emoney => ("EMONEY", "Emoney", "e-money"),
-        Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater"),
+    // With the other kind's service and flag.
+    let (service, kind_variant, kind_text, (other, other_flag)) = match options.kind {
+        Kind::Emoney => ("EMONEY", "Emoney", "e-money", ("PEER_TO_PEER", "paylater")),
+        Kind::Paylater => ("PEER_TO_PEER", "Paylater", "paylater", ("EMONEY", "emoney")),
     };
     if matches!(code, "EMONEY" | "PEER_TO_PEER") {
         return Err(format!(
@@ -225,13 +226,13 @@ pub(crate) fn names(name: &str, code: &str, options: &Options) -> Result<Names, 
     }
     // DOKU's codes start with their service's id: a code of the other kind would get a
     // `service.id` its notifications never carry.
-    for (other, flag) in [("EMONEY_", "emoney"), ("PEER_TO_PEER_", "paylater")] {
-        if code.starts_with(other) && !other.starts_with(service) {
-            return Err(format!(
-                "--code `{code}` is a code of service {}: pass --kind {flag}",
-                other.trim_end_matches('_')
-            ));
-        }
+    if code
+        .strip_prefix(other)
+        .is_some_and(|rest| rest.starts_with('_'))
+    {
+        return Err(format!(
+            "--code `{code}` is a code of service {other}: pass --kind {other_flag}"
+        ));
     }
     let acquirer = code
         .strip_prefix(service)

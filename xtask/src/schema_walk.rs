@@ -143,13 +143,18 @@ fn only<T>(mut each: impl Iterator<Item = T>) -> Option<T> {
     each.next().is_none().then_some(first)
 }
 
-/// Whether a schema's own `type` allows `ty` (a schema without `type` names none).
-fn declares(schema: &Map<String, Value>, ty: &str) -> bool {
+/// The types a schema's own `type` names (`"string"`, or a list), none without `type`.
+fn declared_types(schema: &Map<String, Value>) -> Vec<&str> {
     match schema.get("type") {
-        Some(Value::String(t)) => t == ty,
-        Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(ty)),
-        _ => false,
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
     }
+}
+
+/// Whether a schema's own `type` allows `ty`.
+fn declares(schema: &Map<String, Value>, ty: &str) -> bool {
+    declared_types(schema).contains(&ty)
 }
 
 /// `branch` of a union in `outer`, with the `items`, `properties` and `required` written
@@ -274,15 +279,7 @@ fn describe(schema: &Value, defs: &Map<String, Value>, depth: usize) -> Desc {
 }
 
 fn describe_plain(obj: &Map<String, Value>, defs: &Map<String, Value>, depth: usize) -> Desc {
-    let mut types: Vec<String> = match obj.get("type") {
-        Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut types: Vec<String> = declared_types(obj).into_iter().map(String::from).collect();
     types.retain(|t| t != "null");
     if types.is_empty() {
         if obj.contains_key("properties") {
