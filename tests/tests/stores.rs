@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use doku_pay_core::signature::BodyDigest;
 use doku_pay_core::{ClientId, Notification, SecretKey};
+use doku_pay_receiver::store::{OpenOptions, open_with};
 use doku_pay_receiver::{
     BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
     RedisStore, StoreError, inbox_handler,
 };
-use doku_pay_testkit::servers::{PostgresServer, RedisServer, signal};
+use doku_pay_testkit::servers::{PostgresServer, RedisCluster, RedisServer, signal};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 /// The lease of the stores the expiry scenarios run against: short, so that expiry is tested
@@ -291,6 +292,29 @@ async fn redis_store_conformance() {
     .await;
 }
 
+/// The same table on a Redis Cluster of three masters: one store opened from its
+/// `redis-cluster://` URL, the other through `RedisStore::connect_cluster`. Each key is its
+/// own hash tag, so the keys spread over the three nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_store_conformance() {
+    let Some(cluster) = RedisCluster::start("redis_cluster_store_conformance") else {
+        return;
+    };
+    let short = open_with(&cluster.url(), OpenOptions::default().lease(LEASE))
+        .await
+        .unwrap();
+    let long = RedisStore::connect_cluster(cluster.node_urls())
+        .await
+        .unwrap()
+        .lease(LONG_LEASE);
+    conformance("redis cluster", short, Arc::new(long)).await;
+    let keys = cluster.keys_per_node();
+    assert!(
+        keys.iter().all(|&n| n > 0),
+        "every node holds some of the keys: {keys:?}"
+    );
+}
+
 /// A connection that counts the `SET ... NX ... GET` commands it sends and, `older_than_7`,
 /// refuses them as a Redis older than 7.0 does: such a command goes to the real server as
 /// `SET key value NX XX`, which every Redis refuses with a syntax error.
@@ -536,6 +560,81 @@ async fn redis_outage_answers_503_and_the_receiver_recovers_by_itself() {
         "ok: already handled"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+/// A Redis Cluster node down: the notifications whose keys it holds are answered 503 and
+/// not handled (the others may go through); once it is back (its append-only file and
+/// `nodes.conf` restore it), DOKU's retries are handled, each once, and what was handled
+/// before is still known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_cluster_node_down_answers_503_and_the_receiver_recovers() {
+    let Some(mut cluster) = RedisCluster::start("a_redis_cluster_node_down_answers_503") else {
+        return;
+    };
+    let store = RedisStore::connect_cluster(cluster.node_urls())
+        .await
+        .unwrap();
+    let handled = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = Arc::clone(&handled);
+    let receiver = Arc::new(
+        merchant(Receiver::builder(PATH, move |n: Notification| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.lock().unwrap().push(n.invoice_number);
+                Ok::<(), BoxError>(())
+            }
+        }))
+        .store(Arc::new(store))
+        .build()
+        .unwrap(),
+    );
+    let deliveries: Vec<(http::HeaderMap, Vec<u8>)> = (0..30)
+        .map(|i| {
+            let b = body(&format!("INV-C{i}"));
+            (headers(&format!("rid-cluster-{i}"), &b), b)
+        })
+        .collect();
+    let before = &deliveries[..10];
+    for (h, b) in before {
+        assert_eq!(receiver.process(h, b).await.status, 200);
+    }
+
+    cluster.stop_node(0);
+    // While node 0 is down: 503 (not handled) or 200 (handled: a key on another node).
+    let answers = futures_util::future::join_all(
+        deliveries[10..].iter().map(|(h, b)| receiver.process(h, b)),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|a| a.status == 200 || a.status == 503),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().any(|a| a.status == 503),
+        "node 0 holds a third of the slots: {answers:?}"
+    );
+    cluster.start_node(0).unwrap();
+
+    // Node 0 is back: DOKU retries every delivery until 2xx.
+    for (h, b) in &deliveries {
+        let mut answer = receiver.process(h, b).await;
+        for _ in 0..100 {
+            if answer.status == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            answer = receiver.process(h, b).await;
+        }
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    for (h, b) in before {
+        assert_eq!(receiver.process(h, b).await.reason, "ok: already handled");
+    }
+    let mut handled = handled.lock().unwrap().clone();
+    handled.sort();
+    let mut want: Vec<String> = (0..30).map(|i| format!("INV-C{i}")).collect();
+    want.sort();
+    assert_eq!(handled, want, "each notification handled exactly once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,8 +29,9 @@ pub(crate) struct ListenArgs {
     /// The path of your notification URL (it is part of what DOKU signs).
     #[arg(long, default_value = "/payments/notifications")]
     path: String,
-    /// Where claims and completions are kept: `memory`, `redis://[:password@]host:port/`
-    /// or `postgres://user[:password]@host/db` (shared by several listeners).
+    /// Where claims and completions are kept: `memory`, `redis://[:password@]host:port/`,
+    /// `redis-cluster://[:password@]host:port,host:port...` or
+    /// `postgres://user[:password]@host/db` (shared by several listeners).
     #[arg(
         long,
         env = "DOKU_STORE",

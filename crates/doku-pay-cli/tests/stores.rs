@@ -1,7 +1,7 @@
 //! `doku listen --store` with real stores started by the test: two listeners on one Redis
-//! print a notification delivered to both once; and with PostgreSQL, `doku inbox list |
-//! replay`: a notification whose handler failed is listed as pending with its error,
-//! replayed byte for byte to a listener, and then done.
+//! (and on one Redis Cluster) print a notification delivered to both once; and with
+//! PostgreSQL, `doku inbox list | replay`: a notification whose handler failed is listed as
+//! pending with its error, replayed byte for byte to a listener, and then done.
 
 use std::io::Read as _;
 use std::net::TcpStream;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use doku_pay_core::{ClientId, NotificationVerifier, SecretKey};
 use doku_pay_receiver::{Claimed, DedupeKey, DedupeStore, Delivery, PostgresStore};
-use doku_pay_testkit::servers::{PostgresServer, RedisServer, free_port};
+use doku_pay_testkit::servers::{PostgresServer, RedisCluster, RedisServer, free_port};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
 
 const BIN: &str = env!("CARGO_BIN_EXE_doku");
@@ -76,19 +76,31 @@ fn printed(mut l: Running) -> String {
     out
 }
 
+/// Two listeners on one Redis, then on one Redis Cluster (`--store redis-cluster://...`):
+/// the same delivery to both, twice each, is printed once.
 #[test]
 fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
         return;
     };
-    let (a, url_a) = listen(&redis.url());
-    let (b, url_b) = listen(&redis.url());
-    let b_body = body("INV-REDIS-1");
+    let Some(cluster) = RedisCluster::start("two_listeners_on_one_redis_cluster") else {
+        return;
+    };
+    for (name, store) in [("redis", redis.url()), ("redis cluster", cluster.url())] {
+        two_listeners_print_once(name, &store);
+    }
+}
+
+fn two_listeners_print_once(name: &str, store: &str) {
+    let (a, url_a) = listen(store);
+    let (b, url_b) = listen(store);
+    let invoice = format!("INV-{}", name.replace(' ', "-").to_uppercase());
+    let b_body = body(&invoice);
     let secret = SecretKey::new(SECRET).unwrap();
     let headers = notification_headers(
         CLIENT_ID,
         &secret,
-        "rid-redis-1",
+        &format!("rid-{invoice}"),
         "2021-07-07T09:00:00Z",
         PATH,
         &b_body,
@@ -105,11 +117,14 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
             req = req.header(*n, v);
         }
         let status = rt.block_on(async { req.send().await.unwrap().status().as_u16() });
-        assert_eq!(status, 200);
+        assert_eq!(status, 200, "{name}");
     }
     let out = format!("{}{}", printed(a), printed(b));
-    assert_eq!(out.lines().count(), 1, "printed once: {out}");
-    assert!(out.contains("\"invoice_number\":\"INV-REDIS-1\""), "{out}");
+    assert_eq!(out.lines().count(), 1, "{name}: printed once: {out}");
+    assert!(
+        out.contains(&format!("\"invoice_number\":\"{invoice}\"")),
+        "{name}: {out}"
+    );
 }
 
 fn lines(out: &Output) -> Vec<serde_json::Value> {

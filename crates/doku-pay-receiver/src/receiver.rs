@@ -383,7 +383,8 @@ impl ReceiverBuilder {
     }
 
     /// The deduplication store `url` names ([`store::open`](crate::store::open): `memory`,
-    /// `redis://...` with feature `redis`, `postgres://...` with feature `postgres`),
+    /// `redis://...` with feature `redis`, `redis-cluster://...` with feature
+    /// `redis-cluster`, `postgres://...` with feature `postgres`),
     /// connected now. The error never repeats the URL.
     ///
     /// ```

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+#[cfg(feature = "redis-cluster")]
+use ::redis::cluster_async::ClusterConnection;
 use ::redis::{Client, IntoConnectionInfo as _, Script};
 use async_trait::async_trait;
 
@@ -69,9 +71,9 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// * a handled key is kept for the retry horizon ([`RedisStore::DEFAULT_TTL`], 48 hours:
 ///   DOKU's last retry comes 12 hours after the first attempt), configurable.
 ///
-/// Every script touches one key, so the store works unchanged on Redis Cluster: build it
-/// with [`RedisStore::with_connection`] over a cluster connection of the `redis` crate
-/// (its `cluster-async` feature).
+/// Every command touches one key, so the store works unchanged on Redis Cluster:
+/// [`RedisStore::connect_cluster`] (feature `redis-cluster`), or a `redis-cluster://` URL
+/// in [`crate::store::open`].
 ///
 /// **Failures.** A command that fails or does not answer within
 /// [`RedisStore::RESPONSE_TIMEOUT`] (1 s, a wait for a reconnection included) is a
@@ -184,6 +186,89 @@ impl RedisStore<ConnectionManager> {
         store.conns.extend(conns);
         Ok(store)
     }
+}
+
+#[cfg(feature = "redis-cluster")]
+impl RedisStore<ClusterConnection> {
+    /// Connects to the Redis Cluster that `nodes` (one or more of its nodes,
+    /// `redis://[[user]:password@]host:port`) belong to, through the `redis` crate's cluster
+    /// client: it learns the cluster's slots from them, sends each command to the node
+    /// holding its key, follows `MOVED` and `ASK` redirections and reconnects to a node by
+    /// itself (feature `redis-cluster`). Every command touches one key, its own hash tag, so
+    /// the notifications spread over the cluster's nodes. Fails if a URL is invalid, the
+    /// nodes disagree on credentials, or the cluster cannot be reached now.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), doku_pay_receiver::StoreError> {
+    /// use doku_pay_receiver::RedisStore;
+    /// let store = RedisStore::connect_cluster(["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"])
+    ///     .await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub async fn connect_cluster<I, S>(nodes: I) -> Result<Self, StoreError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        if nodes.is_empty() {
+            return Err(StoreError::Config(
+                "a Redis Cluster store needs at least one node".into(),
+            ));
+        }
+        let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
+        let client = ::redis::cluster::ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+            .connection_timeout(limit)
+            // Each attempt is bounded; the store bounds the whole command itself, as over
+            // one server (a redirection or a reconnection included).
+            .response_timeout(limit)
+            .overall_response_timeout(None)
+            .tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true))
+            .retries(3)
+            .build()
+            .map_err(|e| backend("invalid Redis Cluster nodes", &e))?;
+        let conn = client
+            .get_async_connection()
+            .await
+            .map_err(|e| backend("cannot connect to the Redis Cluster", &e))?;
+        Ok(Self::with_connection(conn))
+    }
+}
+
+/// The node URLs of a `redis-cluster://[[user]:password@]host:port[,host:port...][/]` store
+/// URL: `redis://[credentials@]host:port/` for each node, the credentials shared. Errors
+/// never repeat the URL (it may carry a password).
+#[cfg(feature = "redis-cluster")]
+pub(crate) fn cluster_nodes(url: &str) -> Result<Vec<String>, StoreError> {
+    let invalid = |why: &str| {
+        StoreError::Config(format!(
+            "invalid Redis Cluster URL: {why} (expected \
+             redis-cluster://[[user]:password@]host:port[,host:port...])"
+        ))
+    };
+    let rest = url
+        .strip_prefix("redis-cluster://")
+        .ok_or_else(|| invalid("it does not start with redis-cluster://"))?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (credentials, hosts) = match rest.rsplit_once('@') {
+        Some((credentials, hosts)) => (Some(credentials), hosts),
+        None => (None, rest),
+    };
+    let mut nodes = Vec::new();
+    for host in hosts.split(',') {
+        let host = host.trim();
+        if host.is_empty() {
+            return Err(invalid("a node is empty"));
+        }
+        if host.contains(['/', '?', '#', '@']) {
+            return Err(invalid("a node is more than host:port"));
+        }
+        nodes.push(match credentials {
+            Some(c) => format!("redis://{c}@{host}/"),
+            None => format!("redis://{host}/"),
+        });
+    }
+    Ok(nodes)
 }
 
 impl<C> RedisStore<C>
@@ -358,5 +443,67 @@ where
             .run(&self.scripts.release, key, (&value(token), 0))
             .await?;
         Ok(n == 1)
+    }
+}
+
+#[cfg(all(test, feature = "redis-cluster"))]
+mod tests {
+    use super::cluster_nodes;
+
+    /// `redis-cluster://` URLs: each row the URL and its node URLs, or the start of the
+    /// error's text (which must never repeat the password).
+    #[test]
+    fn cluster_urls() {
+        let rows: &[(&str, Result<&[&str], &str>)] = &[
+            (
+                "redis-cluster://10.0.0.1:6379",
+                Ok(&["redis://10.0.0.1:6379/"]),
+            ),
+            (
+                "redis-cluster://10.0.0.1:7000,10.0.0.2:7001/",
+                Ok(&["redis://10.0.0.1:7000/", "redis://10.0.0.2:7001/"]),
+            ),
+            (
+                "redis-cluster://:s3cret@a:1, b:2",
+                Ok(&["redis://:s3cret@a:1/", "redis://:s3cret@b:2/"]),
+            ),
+            (
+                "redis-cluster://app:p%40ss@[::1]:7000,[::1]:7001",
+                Ok(&[
+                    "redis://app:p%40ss@[::1]:7000/",
+                    "redis://app:p%40ss@[::1]:7001/",
+                ]),
+            ),
+            (
+                "redis-cluster://",
+                Err("invalid Redis Cluster URL: a node is empty"),
+            ),
+            (
+                "redis-cluster://:s3cret@a:1,,b:2",
+                Err("invalid Redis Cluster URL: a node is empty"),
+            ),
+            (
+                "redis-cluster://:s3cret@a:1/0",
+                Err("invalid Redis Cluster URL: a node is more than host:port"),
+            ),
+            (
+                "redis://:s3cret@a:1",
+                Err("invalid Redis Cluster URL: it does not start with redis-cluster://"),
+            ),
+        ];
+        for (url, want) in rows {
+            let got = cluster_nodes(url).map_err(|e| e.to_string());
+            match (want, &got) {
+                (Ok(want), Ok(got)) => assert_eq!(got, want, "{url}"),
+                (Err(want), Err(got)) => {
+                    assert!(got.contains(want), "{url}: {got}");
+                    assert!(
+                        !got.contains("s3cret"),
+                        "{url}: the error repeats the password"
+                    );
+                }
+                _ => panic!("{url}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 }

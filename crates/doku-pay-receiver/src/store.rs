@@ -635,6 +635,7 @@ impl DedupeStore for MemoryStore {
 /// | --- | --- |
 /// | `memory` | a [`MemoryStore`] with its defaults |
 /// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
+/// | `redis-cluster://[[user]:password@]host:port,host:port...` | a `RedisStore` on a Redis Cluster, through these nodes (feature `redis-cluster`) |
 /// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
 ///
 /// Errors never repeat the URL (it may carry a password).
@@ -701,6 +702,18 @@ pub async fn open_with(
             }
             Ok(Arc::new(s))
         }
+        #[cfg(feature = "redis-cluster")]
+        "redis-cluster" => {
+            let nodes = crate::redis_store::cluster_nodes(url)?;
+            let mut s = crate::RedisStore::connect_cluster(nodes).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => {
             let mut s = crate::PostgresStore::connect(url).await?;
@@ -711,16 +724,18 @@ pub async fn open_with(
         }
         #[cfg(not(feature = "redis"))]
         "redis" | "redis+unix" => Err(not_built("redis")),
+        #[cfg(not(feature = "redis-cluster"))]
+        "redis-cluster" => Err(not_built("redis-cluster")),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
         _ => Err(StoreError::Config(format!(
-            "unknown store `{}`: expected memory, redis://... or postgres://...",
+            "unknown store `{}`: expected memory, redis://..., redis-cluster://... or postgres://...",
             scheme.chars().take(20).collect::<String>()
         ))),
     }
 }
 
-#[cfg(not(all(feature = "redis", feature = "postgres")))]
+#[cfg(not(all(feature = "redis", feature = "redis-cluster", feature = "postgres")))]
 fn not_built(feature: &str) -> StoreError {
     StoreError::Config(format!(
         "this build has no {feature} store (doku-pay-receiver's `{feature}` feature)"

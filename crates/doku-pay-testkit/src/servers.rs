@@ -113,6 +113,8 @@ pub struct RedisServer {
     dir: TempDir,
     binary: PathBuf,
     appendfsync: String,
+    /// More arguments for `redis-server` (a cluster node's).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
@@ -123,7 +125,7 @@ impl RedisServer {
 
     /// [`RedisServer::start`] with this `appendfsync` policy (`always`, `everysec`, `no`).
     pub fn start_with(test: &str, appendfsync: &str) -> Option<Self> {
-        match Self::try_start(appendfsync) {
+        match Self::try_start(appendfsync, &[]) {
             Ok(s) => Some(s),
             Err(why) => {
                 skip(test, &why);
@@ -132,7 +134,7 @@ impl RedisServer {
         }
     }
 
-    fn try_start(appendfsync: &str) -> Result<Self, String> {
+    fn try_start(appendfsync: &str, extra: &[&str]) -> Result<Self, String> {
         let binary = find_binary("redis-server", &[])
             .ok_or("redis-server is not installed (Debian package redis-server)")?;
         let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
@@ -142,6 +144,7 @@ impl RedisServer {
             dir,
             binary,
             appendfsync: appendfsync.to_owned(),
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.spawn()?;
         Ok(server)
@@ -162,6 +165,7 @@ impl RedisServer {
             .arg("--unixsocket")
             .arg(self.socket())
             .args(["--unixsocketperm", "700"])
+            .args(&self.extra)
             .arg("--dir")
             .arg(self.dir.path())
             .arg("--logfile")
@@ -235,6 +239,124 @@ impl Drop for RedisServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// A Redis Cluster of this test's own: three `redis-server` masters (append-only,
+/// `appendfsync always`), their 16,384 slots split between them by `redis-cli --cluster
+/// create`.
+#[derive(Debug)]
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+    cli: PathBuf,
+}
+
+impl RedisCluster {
+    /// Starts one and waits until every node answers `cluster_state:ok`, or reports (see
+    /// [`skip`]) that `test` cannot run and answers `None`.
+    pub fn start(test: &str) -> Option<Self> {
+        match Self::try_start() {
+            Ok(c) => Some(c),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<Self, String> {
+        let cli = find_binary("redis-cli", &[])
+            .ok_or("redis-cli is not installed (Debian package redis-tools, with redis-server)")?;
+        let node = [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            "2000",
+        ];
+        let nodes = (0..3)
+            .map(|_| RedisServer::try_start("always", &node))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cluster = Self { nodes, cli };
+        let created = Command::new(&cluster.cli)
+            .args(["--cluster", "create"])
+            .args(cluster.addresses())
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run redis-cli: {e}"))?;
+        if !created.status.success() {
+            return Err(format!(
+                "redis-cli --cluster create failed: {}",
+                String::from_utf8_lossy(&created.stdout)
+            ));
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            let ok = (0..cluster.nodes.len()).all(|i| {
+                cluster
+                    .cli(i, &["CLUSTER", "INFO"])
+                    .is_some_and(|info| info.contains("cluster_state:ok"))
+            });
+            if ok {
+                return Ok(cluster);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err("the Redis Cluster did not reach cluster_state:ok within 20 s".into())
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect()
+    }
+
+    /// `redis-cli -p {node's port} {args}`: its output, if it succeeded.
+    fn cli(&self, node: usize, args: &[&str]) -> Option<String> {
+        let out = Command::new(&self.cli)
+            .args(["-h", "127.0.0.1", "-p", &self.nodes[node].port.to_string()])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `redis://127.0.0.1:{port}/` of each node.
+    pub fn node_urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// `redis-cluster://127.0.0.1:{port},...`: every node, as a store URL.
+    pub fn url(&self) -> String {
+        format!("redis-cluster://{}", self.addresses().join(","))
+    }
+
+    /// How many keys each node holds (`DBSIZE`), in node order.
+    pub fn keys_per_node(&self) -> Vec<u64> {
+        (0..self.nodes.len())
+            .map(|i| {
+                self.cli(i, &["DBSIZE"])
+                    .and_then(|n| n.trim().parse().ok())
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// Stops node `i` (see [`RedisServer::stop`]).
+    pub fn stop_node(&mut self, i: usize) {
+        self.nodes[i].stop();
+    }
+
+    /// Starts node `i` again on its port and directory (its append-only file and
+    /// `nodes.conf` restore its keys and its place in the cluster).
+    pub fn start_node(&mut self, i: usize) -> Result<(), String> {
+        self.nodes[i].restart()
     }
 }
 
