@@ -62,6 +62,21 @@ struct Timeline {
     started: Instant,
     steps: Vec<Step>,
     json: bool,
+    /// The step column's width: the longest step's.
+    width: usize,
+}
+
+/// The longest step after a channel's id.
+const LONGEST_STEP: &str = ": partial refund is refused unsent";
+
+/// The step column's width for the channels linked into this binary.
+fn step_width() -> usize {
+    let longest_id = doku_pay::sim::registered()
+        .iter()
+        .map(|p| p.descriptor().id.len())
+        .max()
+        .unwrap_or(0);
+    (longest_id + LONGEST_STEP.len()).max("receive notification".len())
 }
 
 impl Timeline {
@@ -82,7 +97,7 @@ impl Timeline {
         };
         if !self.json {
             println!(
-                "{:>6} ms  ok  {:<44} {:<10} {}{}",
+                "{:>6} ms  ok  {:<width$} {:<10} {}{}",
                 s.at_ms,
                 s.step,
                 s.status,
@@ -90,7 +105,8 @@ impl Timeline {
                     .as_deref()
                     .map(|r| format!("Request-Id {r}  "))
                     .unwrap_or_default(),
-                s.detail
+                s.detail,
+                width = self.width
             );
         }
         self.steps.push(s);
@@ -108,7 +124,13 @@ impl Timeline {
             detail: why.clone(),
         };
         if !self.json {
-            println!("{:>6} ms  FAIL {:<43} {}", s.at_ms, s.step, why);
+            println!(
+                "{:>6} ms  FAIL {:<width$} {}",
+                s.at_ms,
+                s.step,
+                why,
+                width = self.width.saturating_sub(1)
+            );
         }
         self.steps.push(s);
         Failure::refused(format!("demo step `{step}` did not check out: {why}"))
@@ -206,6 +228,7 @@ pub(crate) async fn run(a: DemoArgs, json: bool) -> Result<(), Failure> {
         started: Instant::now(),
         steps: Vec::new(),
         json,
+        width: step_width(),
     };
     let result = flow(&a, &mut t).await;
     if json {
