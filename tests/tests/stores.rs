@@ -637,6 +637,78 @@ async fn a_redis_cluster_node_down_answers_503_and_the_receiver_recovers() {
     assert_eq!(handled, want, "each notification handled exactly once");
 }
 
+/// A NUL, which PostgreSQL's `text` refuses, in a notification's channel code or in a
+/// handler's error fails neither its own claim nor the claims batched with it (one
+/// statement claims every delivery in flight, so one refused value would answer 503 to
+/// all of them, other merchants' genuine notifications included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_a_notification_or_an_error_fails_no_postgres_claim() {
+    let Some(pg) = PostgresServer::start("a_nul_in_a_notification_fails_no_claim") else {
+        return;
+    };
+    let store = PostgresStore::connect(&pg.url()).await.unwrap();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&handled);
+    let receiver = Arc::new(
+        merchant(Receiver::builder(PATH, move |n: Notification| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                if n.invoice_number.starts_with("FAIL") {
+                    return Err::<(), BoxError>(format!("refused\0{}", n.invoice_number).into());
+                }
+                Ok(())
+            }
+        }))
+        .store(store.clone())
+        .build()
+        .unwrap(),
+    );
+    // Table: invoice, channel id, answer.
+    let mut rows: Vec<(String, &str, u16)> = (0..40)
+        .map(|i| (format!("INV-NUL-{i}"), "EMONEY_LINKAJA", 200))
+        .collect();
+    rows.extend((0..4).map(|i| (format!("INV-NULCODE-{i}"), "X\u{0}", 200)));
+    rows.push(("FAIL-NUL-1".into(), "EMONEY_LINKAJA", 500));
+    let deliveries: Vec<_> = rows
+        .iter()
+        .map(|(invoice, code, _)| {
+            let b = serde_json::to_vec(&serde_json::json!({
+                "channel": {"id": code},
+                "order": {"invoice_number": invoice, "amount": 150000},
+                "transaction": {"status": "SUCCESS"}
+            }))
+            .unwrap();
+            (headers(&format!("rid-{invoice}"), &b), b)
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(deliveries.iter().map(|(h, b)| receiver.process(h, b)))
+            .await;
+    for ((invoice, _, status), answer) in rows.iter().zip(&answers) {
+        assert_eq!(answer.status, *status, "{invoice}: {answer:?}");
+    }
+    assert_eq!(handled.load(Ordering::SeqCst), rows.len());
+    let entries = store.list(InboxFilter::All, 100).await.unwrap();
+    let entry = |invoice: &str| {
+        entries
+            .iter()
+            .find(|e| e.request_id == format!("rid-{invoice}"))
+            .unwrap()
+    };
+    assert_eq!(entry("INV-NULCODE-0").state, "done");
+    assert_eq!(
+        entry("INV-NULCODE-0").channel_code.as_deref(),
+        Some("X\u{FFFD}")
+    );
+    let failed = entry("FAIL-NUL-1");
+    assert_eq!(failed.state, "failed");
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("refused\u{FFFD}FAIL-NUL-1")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_postgres_inbox_commits_the_handlers_writes_with_the_completion() {
     let Some(pg) = PostgresServer::start("the_postgres_inbox_commits") else {

@@ -543,7 +543,7 @@ impl PostgresStore {
                 path: delivery.map(|d| d.path.to_owned()),
                 request_timestamp: n.map(|n| n.timestamp().to_owned()),
                 signature: delivery.map(|d| d.signature.to_owned()),
-                channel_code: n.and_then(|n| n.channel_code()).map(str::to_owned),
+                channel_code: n.and_then(|n| n.channel_code()).map(text),
                 body: n.map(|n| n.raw().to_vec()),
                 token: ClaimToken::new(crate::store::random_token()),
             })
@@ -604,7 +604,7 @@ impl DedupeStore for PostgresStore {
         token: ClaimToken,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let reason: String = reason.chars().take(1000).collect();
+        let reason = text(&reason.chars().take(1000).collect::<String>());
         let done = sqlx::query(RELEASE)
             .bind(key.to_store_key())
             .bind(token_sql(token))
@@ -614,6 +614,13 @@ impl DedupeStore for PostgresStore {
             .map_err(|e| db("cannot release", &e))?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// `s` as PostgreSQL `text` takes it: a NUL, which `text` refuses (failing the whole
+/// statement, and with it every claim batched with this one), becomes U+FFFD. Only for
+/// columns that describe; the raw body is kept byte for byte (`bytea`).
+fn text(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
 }
 
 /// Claims a batch in one statement. A key twice in the batch (the same notification

@@ -650,6 +650,9 @@ pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
     open_with(url, OpenOptions::default()).await
 }
 
+const EXPECTED_STORES: &str =
+    "expected memory, redis://..., redis+unix://..., redis-cluster://... or postgres://...";
+
 /// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -728,9 +731,21 @@ pub async fn open_with(
         "redis-cluster" => Err(not_built("redis-cluster")),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
+        // Named only when it is a scheme: without `://`, `scheme` is the whole URL, which
+        // may be a mistyped one carrying a password.
+        _ if url.contains("://")
+            && !scheme.is_empty()
+            && scheme.len() <= 20
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            Err(StoreError::Config(format!(
+                "unknown store scheme `{scheme}`: {EXPECTED_STORES}"
+            )))
+        }
         _ => Err(StoreError::Config(format!(
-            "unknown store `{}`: expected memory, redis://..., redis-cluster://... or postgres://...",
-            scheme.chars().take(20).collect::<String>()
+            "not a store URL: {EXPECTED_STORES}"
         ))),
     }
 }

@@ -1,0 +1,58 @@
+//! `store::open`: which URL opens which store, and what a wrong one answers. No error may
+//! repeat the URL's password (`s3cret` in every row that has one).
+
+use doku_pay_receiver::store::open;
+
+/// Each row: a URL, and `Ok(())` for a store opened or the text its error must contain.
+#[tokio::test]
+async fn store_urls() {
+    let rows: &[(&str, Result<(), &str>)] = &[
+        ("memory", Ok(())),
+        (
+            "mongodb://app:s3cret@db/app",
+            Err("unknown store scheme `mongodb`: expected memory, redis://"),
+        ),
+        // Mistyped URLs: no `://`, so nothing of them is repeated.
+        (
+            "redis:/:s3cret@db:6379",
+            Err("not a store URL: expected memory"),
+        ),
+        ("redis//:s3cret@db:6379", Err("not a store URL")),
+        ("postgres:app:s3cret@db/app", Err("not a store URL")),
+        ("s3cret://x", Err("unknown store scheme `s3cret`")),
+        ("a:s3cret@h://x", Err("not a store URL")),
+        ("", Err("not a store URL")),
+        // Nothing listens on port 1: the connection fails, naming neither URL nor password.
+        #[cfg(feature = "redis")]
+        (
+            "redis://:s3cret@127.0.0.1:1/",
+            Err("cannot connect to Redis"),
+        ),
+        #[cfg(feature = "redis-cluster")]
+        (
+            "redis-cluster://:s3cret@127.0.0.1:1,127.0.0.1:2",
+            Err("cannot connect to the Redis Cluster"),
+        ),
+        #[cfg(feature = "redis-cluster")]
+        (
+            "redis-cluster://:s3cret@127.0.0.1:1/0",
+            Err("invalid Redis Cluster URL: a node is more than host:port"),
+        ),
+    ];
+    for (url, want) in rows {
+        let got = open(url).await.map(|_| ()).map_err(|e| e.to_string());
+        match (want, &got) {
+            (Ok(()), Ok(())) => {}
+            (Err(want), Err(got)) => {
+                assert!(got.contains(want), "{url}: {got}");
+                if url.contains("s3cret") && !url.starts_with("s3cret") {
+                    assert!(
+                        !got.contains("s3cret"),
+                        "{url}: the error repeats it: {got}"
+                    );
+                }
+            }
+            _ => panic!("{url}: got {got:?}, want {want:?}"),
+        }
+    }
+}
