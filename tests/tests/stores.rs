@@ -637,6 +637,95 @@ async fn a_redis_cluster_node_down_answers_503_and_the_receiver_recovers() {
     assert_eq!(handled, want, "each notification handled exactly once");
 }
 
+/// The inbox's own transaction failing (here its connection is terminated after the
+/// handler wrote) is the store's failure: 503, the handler's writes rolled back, the claim
+/// released; DOKU's retry applies them once. And a receiver built from the inbox refuses
+/// another store, whose claims the inbox's transaction could never complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_inbox_transaction_answers_503_and_the_retry_applies_once() {
+    let Some(pg) = PostgresServer::start("a_failed_inbox_transaction_answers_503") else {
+        return;
+    };
+    let store = PostgresStore::connect(&pg.url()).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE paid (invoice text NOT NULL)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let (seen, pool) = (Arc::clone(&attempts), store.pool().clone());
+    let receiver = merchant(store.receiver(
+        PATH,
+        inbox_handler(move |n: Notification, tx| {
+            let (seen, pool) = (Arc::clone(&seen), pool.clone());
+            Box::pin(async move {
+                sqlx::query("INSERT INTO paid (invoice) VALUES ($1)")
+                    .bind(&n.invoice_number)
+                    .execute(&mut *tx)
+                    .await?;
+                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                    // The first attempt's transaction loses its connection.
+                    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query("SELECT pg_terminate_backend($1)")
+                        .bind(pid)
+                        .execute(&pool)
+                        .await?;
+                }
+                Ok::<(), BoxError>(())
+            })
+        }),
+    ))
+    .build()
+    .unwrap();
+    let b = body("INV-TX");
+    let h = headers("rid-INV-TX", &b);
+    let first = receiver.process(&h, &b).await;
+    assert_eq!(
+        (first.status.as_u16(), first.outcome),
+        (503, doku_pay_receiver::Outcome::StoreFailed),
+        "{first:?}"
+    );
+    let retry = receiver.process(&h, &b).await;
+    assert_eq!(retry.status, 200, "{retry:?}");
+    assert_eq!(receiver.process(&h, &b).await.reason, "ok: already handled");
+    let paid: i64 = sqlx::query_scalar("SELECT count(*) FROM paid WHERE invoice = 'INV-TX'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!((paid, attempts.load(Ordering::SeqCst)), (1, 2));
+
+    for (how, builder) in [
+        (
+            "store",
+            store
+                .receiver(
+                    PATH,
+                    inbox_handler(|_n: Notification, _tx| {
+                        Box::pin(async { Ok::<(), BoxError>(()) })
+                    }),
+                )
+                .store(MemoryStore::new()),
+        ),
+        (
+            "store_url",
+            store
+                .receiver(
+                    PATH,
+                    inbox_handler(|_n: Notification, _tx| {
+                        Box::pin(async { Ok::<(), BoxError>(()) })
+                    }),
+                )
+                .store_url("memory")
+                .await
+                .unwrap(),
+        ),
+    ] {
+        let err = merchant(builder).build().unwrap_err().to_string();
+        assert!(err.contains("replaces the PostgresStore"), "{how}: {err}");
+    }
+}
+
 /// A NUL, which PostgreSQL's `text` refuses, in a notification's channel code or in a
 /// handler's error fails neither its own claim nor the claims batched with it (one
 /// statement claims every delivery in flight, so one refused value would answer 503 to

@@ -414,7 +414,12 @@ impl PostgresStore {
     /// marked done in it, after the handler returned `Ok`, so the handler's writes and the
     /// completion commit together. If the handler fails, the transaction is rolled back and
     /// the claim released (500, DOKU retries); if the claim was lost meanwhile (its lease
-    /// expired and another replica claimed it), it is rolled back too.
+    /// expired and another replica claimed it), it is rolled back too. If the transaction
+    /// itself cannot be opened or committed (PostgreSQL unreachable, the connection lost),
+    /// the store failed: 503, as for a failed claim, and the claim is released.
+    ///
+    /// The builder is bound to this store: `store` or `store_url` on it makes `build` fail
+    /// (claims taken in another store could never be completed in this transaction).
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -439,7 +444,7 @@ impl PostgresStore {
             store: self.clone(),
             handler: Arc::new(handler),
         };
-        Receiver::builder_claimed(path, Arc::new(claimed)).store(self.clone())
+        Receiver::builder_claimed(path, Arc::new(claimed), Arc::new(self.clone()))
     }
 
     /// Marks `key` done inside `tx` if `token`'s claim still holds it; `Ok(false)` (nothing
@@ -790,18 +795,35 @@ impl ClaimedHandler for TransactionalHandler {
         key: &DedupeKey,
         token: ClaimToken,
     ) -> Result<(), BoxError> {
-        let mut conn = self.store.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
+        // The store's own failures are `StoreError`s, which the receiver answers 503 (and
+        // counts as the store's); the handler's errors answer 500.
+        fn store(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+            move |e| db(what, &e)
+        }
+        let mut conn = self
+            .store
+            .pool
+            .acquire()
+            .await
+            .map_err(store("cannot open the inbox transaction"))?;
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(store("cannot open the inbox transaction"))?;
         self.handler.handle(notification, &mut tx).await?;
         if !self.store.complete_in(&mut tx, key, token).await? {
-            tx.rollback().await?;
+            tx.rollback()
+                .await
+                .map_err(store("cannot roll the inbox transaction back"))?;
             return Err(
                 "the claim was lost while the handler ran (its lease expired and another \
                  delivery claimed it); rolled back"
                     .into(),
             );
         }
-        tx.commit().await?;
+        tx.commit()
+            .await
+            .map_err(store("cannot commit the inbox transaction"))?;
         Ok(())
     }
 }

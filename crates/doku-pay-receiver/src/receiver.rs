@@ -303,6 +303,11 @@ pub struct ReceiverBuilder {
     /// Those whose settings a `verifier` call replaced: `build` refuses when there are any.
     replaced: Vec<&'static str>,
     store: Option<Arc<dyn DedupeStore>>,
+    /// Whether the handler completes claims in `store` itself (the PostgreSQL inbox's):
+    /// another store would take claims the handler cannot complete.
+    store_fixed: bool,
+    /// Whether `store` or `store_url` was called on such a builder: `build` refuses.
+    store_replaced: bool,
     registry: Option<Arc<Registry>>,
     handler: AppHandler,
     fallback: Option<Arc<dyn FallbackHandler>>,
@@ -378,6 +383,7 @@ impl ReceiverBuilder {
     /// The deduplication store (default: a [`MemoryStore`] with its defaults). Pass an
     /// `Arc<S>` to keep a handle to it.
     pub fn store(mut self, store: impl DedupeStore) -> Self {
+        self.store_replaced |= self.store_fixed;
         self.store = Some(Arc::new(store));
         self
     }
@@ -403,6 +409,7 @@ impl ReceiverBuilder {
     /// # let _ = receiver; });
     /// ```
     pub async fn store_url(mut self, url: &str) -> Result<Self, crate::StoreError> {
+        self.store_replaced |= self.store_fixed;
         self.store = Some(crate::store::open(url).await?);
         Ok(self)
     }
@@ -455,6 +462,14 @@ impl ReceiverBuilder {
                 "notification receiver has no merchant credentials".into(),
             ));
         }
+        if self.store_replaced {
+            return Err(Error::Config(
+                "notification receiver: `store`/`store_url` replaces the PostgresStore whose \
+                 transaction the inbox handler completes each notification in (claims taken \
+                 elsewhere could never complete); build it from PostgresStore::receiver alone"
+                    .into(),
+            ));
+        }
         Ok(Receiver {
             inner: Arc::new(Inner {
                 path: self.path,
@@ -504,8 +519,12 @@ impl Receiver {
     pub(crate) fn builder_claimed(
         path: impl Into<String>,
         handler: Arc<dyn ClaimedHandler>,
+        store: Arc<dyn DedupeStore>,
     ) -> ReceiverBuilder {
-        Self::builder_with(path, AppHandler::Claimed(handler))
+        let mut builder = Self::builder_with(path, AppHandler::Claimed(handler));
+        builder.store = Some(store);
+        builder.store_fixed = true;
+        builder
     }
 
     fn builder_with(path: impl Into<String>, handler: AppHandler) -> ReceiverBuilder {
@@ -515,6 +534,8 @@ impl Receiver {
             configured: Vec::new(),
             replaced: Vec::new(),
             store: None,
+            store_fixed: false,
+            store_replaced: false,
             registry: None,
             handler,
             fallback: None,
@@ -752,6 +773,18 @@ impl Receiver {
             Ok(Ok(())) => {
                 tracing::info!("DOKU notification handled");
                 Answer::new(StatusCode::OK, OK, outcome)
+            }
+            // The inbox's transaction could not be opened or committed: the store failed,
+            // not the application (nothing was applied; the claim was released).
+            Ok(Err(e)) if e.downcast_ref::<StoreError>().is_some() => {
+                if let Some(e) = e.downcast_ref::<StoreError>() {
+                    inner.health.failed("the inbox transaction", e);
+                }
+                Answer::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    STORE_FAILED,
+                    Outcome::StoreFailed,
+                )
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "notification handler failed; DOKU will retry");
