@@ -322,8 +322,9 @@ async fn every_outcome_of_every_channel_reaches_the_handler_once_and_reconciles(
                 n.original_request_id.as_deref(),
                 Some(p.request_id.as_str())
             );
-            expect_payment(n, &invoice, p.amount).unwrap();
-            assert!(expect_payment(n, &invoice, rupiah(p.amount.rupiah() + 1)).is_err());
+            let merchant = ClientId::new(MERCHANT).unwrap();
+            expect_payment(n, &merchant, &invoice, p.amount).unwrap();
+            assert!(expect_payment(n, &merchant, &invoice, rupiah(p.amount.rupiah() + 1)).is_err());
             created.push((invoice, p, status.clone()));
         }
 

@@ -296,6 +296,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
     });
     t.record(step, None, "up", notify_url.clone());
 
+    let client_id = creds.client_id.clone();
     let client = Client::new(creds).map_err(|e| t.fail("client", e.to_string()))?;
     // Whether the simulator already holds this order as paid, before the customer could pay.
     let paid_early = |invoice: &str| {
@@ -418,7 +419,7 @@ async fn flow(a: &DemoArgs, t: &mut Timeline) -> Result<(), Failure> {
         };
         let (p, channel) = pending.remove(i);
         let step = format!("{channel}: notification verified");
-        if let Err(m) = expect_payment(&n, &p.invoice_number, p.amount) {
+        if let Err(m) = expect_payment(&n, &client_id, &p.invoice_number, p.amount) {
             return Err(t.fail(&step, m.to_string()));
         }
         if n.channel.as_deref() != Some(channel)

@@ -46,8 +46,8 @@
 //! `serve::serve` (feature `serve`) serves it in production: read timeouts, a connection
 //! limit and a bounded graceful shutdown on SIGTERM / SIGINT.
 //!
-//! [`expect_payment`] checks a notification against the invoice and amount the merchant
-//! expected; [`reconcile()`] asks Check Status when a notification is missing or doubtful.
+//! [`expect_payment`] checks a notification against the merchant, invoice and amount of
+//! the order it settles; [`reconcile()`] asks Check Status when a notification is missing or doubtful.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -57,9 +57,11 @@
 //! # fn main() -> Result<(), doku_pay_core::Error> {
 //! let store = Arc::new(MemoryStore::new());
 //! let receiver = Receiver::builder("/payments/notifications", |n: Notification| async move {
-//!     // Look up the order the merchant created, then check the notification is about it.
+//!     // Look up the order this notification's invoice number names (here: made up), then
+//!     // check the notification is about it: its merchant, invoice and amount.
+//!     let (merchant, invoice) = (ClientId::new("MCH-0001")?, "INV-1");
 //!     let expected = Amount::new(150_000).expect("amount");
-//!     expect_payment(&n, &n.invoice_number, expected)?;
+//!     expect_payment(&n, &merchant, invoice, expected)?;
 //!     if n.status == PaymentStatus::Success {
 //!         // mark the order paid, durably, before returning Ok
 //!     }

@@ -429,10 +429,16 @@ impl PostgresStore {
     /// let store = PostgresStore::connect("postgres://app@127.0.0.1/app").await?;
     /// let receiver = store
     ///     .receiver("/payments/notifications", inbox_handler(|n, tx| Box::pin(async move {
-    ///         sqlx::query("UPDATE orders SET paid = true WHERE invoice = $1")
-    ///             .bind(&n.invoice_number)
-    ///             .execute(&mut *tx)
-    ///             .await?;
+    ///         // The order this notification is about: merchant, invoice and amount.
+    ///         sqlx::query(
+    ///             "UPDATE orders SET paid = true
+    ///              WHERE merchant = $1 AND invoice = $2 AND amount = $3",
+    ///         )
+    ///         .bind(&n.client_id)
+    ///         .bind(&n.invoice_number)
+    ///         .bind(i64::try_from(n.amount.rupiah())?)
+    ///         .execute(&mut *tx)
+    ///         .await?;
     ///         Ok::<(), BoxError>(())
     ///     })))
     ///     .merchant(ClientId::new("MCH-0001")?, SecretKey::new("SK-1")?)

@@ -2,12 +2,21 @@
 //! Status when a notification is missing or doubtful.
 
 use async_trait::async_trait;
-use doku_pay_core::{Amount, Error, Notification, PaymentStatus, StatusResult};
+use doku_pay_core::{Amount, ClientId, Error, Notification, PaymentStatus, StatusResult};
 
 /// How a notification or a Check Status answer differs from what the merchant expected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Mismatch {
+    /// Another merchant's notification (a receiver for several merchants accepts each
+    /// one's signature: one merchant's key must not settle another's invoice).
+    #[error("notification is for merchant `{actual}`, expected `{expected}`")]
+    Merchant {
+        /// The merchant the order belongs to.
+        expected: String,
+        /// The Client-Id the notification was signed for.
+        actual: String,
+    },
     /// Another invoice number.
     #[error("invoice number is `{actual}`, expected `{expected}`")]
     Invoice {
@@ -26,26 +35,45 @@ pub enum Mismatch {
     },
 }
 
-/// Checks that a notification is for `invoice` and `amount`, before acting on it (a
-/// notification that verifies is authentic, but the merchant must still check it is about
-/// the order it is about to fulfil, for the full amount).
+/// Checks that a notification is for `merchant`'s `invoice` and `amount`, before acting on
+/// it (a notification that verifies is authentic, but the application must still check it
+/// is about the order it is about to fulfil, for the full amount, and, where one receiver
+/// serves several merchants, signed with the key of the merchant the order belongs to:
+/// invoice numbers are each merchant's own, and any merchant's key signs a notification
+/// the receiver accepts).
 ///
 /// ```
-/// use doku_pay_core::{Amount, Notification, PaymentStatus};
+/// use doku_pay_core::{Amount, ClientId, Notification, PaymentStatus};
 /// use doku_pay_receiver::{Mismatch, expect_payment};
 /// # let n: Notification = serde_json::from_value(serde_json::json!({
 /// #     "channel": "linkaja", "channel_code": "EMONEY_LINKAJA", "client_id": "MCH-1",
 /// #     "request_id": "r-1", "invoice_number": "INV-1", "amount": 150000,
 /// #     "status": "SUCCESS", "raw": {}})).unwrap();
+/// let merchant = ClientId::new("MCH-1").unwrap();
 /// let expected = Amount::new(150_000).unwrap();
-/// assert_eq!(expect_payment(&n, "INV-1", expected), Ok(()));
+/// assert_eq!(expect_payment(&n, &merchant, "INV-1", expected), Ok(()));
 /// assert!(matches!(
-///     expect_payment(&n, "INV-1", Amount::new(150_001).unwrap()),
+///     expect_payment(&n, &merchant, "INV-1", Amount::new(150_001).unwrap()),
 ///     Err(Mismatch::Amount { .. })
+/// ));
+/// assert!(matches!(
+///     expect_payment(&n, &ClientId::new("MCH-2").unwrap(), "INV-1", expected),
+///     Err(Mismatch::Merchant { .. })
 /// ));
 /// # assert_eq!(n.status, PaymentStatus::Success);
 /// ```
-pub fn expect_payment(n: &Notification, invoice: &str, amount: Amount) -> Result<(), Mismatch> {
+pub fn expect_payment(
+    n: &Notification,
+    merchant: &ClientId,
+    invoice: &str,
+    amount: Amount,
+) -> Result<(), Mismatch> {
+    if n.client_id != merchant.as_str() {
+        return Err(Mismatch::Merchant {
+            expected: merchant.as_str().to_owned(),
+            actual: n.client_id.clone(),
+        });
+    }
     if n.invoice_number != invoice {
         return Err(Mismatch::Invoice {
             expected: invoice.to_owned(),
@@ -228,6 +256,11 @@ mod tests {
                     mismatch: Mismatch::Invoice { .. },
                     ..
                 } => "invoice",
+                // Check Status is asked with the merchant's own credentials.
+                ReconcileOutcome::Mismatch {
+                    mismatch: Mismatch::Merchant { .. },
+                    ..
+                } => "merchant",
             };
             assert_eq!(
                 got, *want,

@@ -1326,7 +1326,7 @@ fn damaged_input_never_gets_a_5xx() {
 }
 
 #[test]
-fn expect_payment_checks_invoice_then_amount() {
+fn expect_payment_checks_merchant_invoice_then_amount() {
     let n: Notification = serde_json::from_value(json!({
         "channel": "testpay", "channel_code": "EMONEY_TESTPAY", "client_id": MCH_A,
         "request_id": "r-1", "invoice_number": "INV-1", "amount": 150000,
@@ -1334,15 +1334,23 @@ fn expect_payment_checks_invoice_then_amount() {
     }))
     .unwrap();
     let amount = Amount::new(150_000).unwrap();
-    assert_eq!(expect_payment(&n, "INV-1", amount), Ok(()));
+    let a = ClientId::new(MCH_A).unwrap();
+    assert_eq!(expect_payment(&n, &a, "INV-1", amount), Ok(()));
     assert_eq!(
-        expect_payment(&n, "INV-2", amount),
+        expect_payment(&n, &ClientId::new("MCH-OTHER").unwrap(), "INV-1", amount),
+        Err(Mismatch::Merchant {
+            expected: "MCH-OTHER".into(),
+            actual: MCH_A.into()
+        })
+    );
+    assert_eq!(
+        expect_payment(&n, &a, "INV-2", amount),
         Err(Mismatch::Invoice {
             expected: "INV-2".into(),
             actual: "INV-1".into()
         })
     );
-    let err = expect_payment(&n, "INV-1", Amount::new(15_000).unwrap()).unwrap_err();
+    let err = expect_payment(&n, &a, "INV-1", Amount::new(15_000).unwrap()).unwrap_err();
     assert_eq!(
         err,
         Mismatch::Amount {
