@@ -72,11 +72,27 @@ pub(crate) fn seconds(flag: &str, secs: f64) -> Result<Duration, Failure> {
         .map_err(|_| Failure::input(format!("--{flag} takes a number of seconds, got {secs}")))
 }
 
+/// [`seconds`], refusing zero too: a timeout of zero would close every connection at once.
+fn timeout(flag: &str, secs: f64) -> Result<Duration, Failure> {
+    let d = seconds(flag, secs)?;
+    if d.is_zero() {
+        return Err(Failure::input(format!(
+            "--{flag} must be more than 0 seconds (0 would time every request out at once)"
+        )));
+    }
+    Ok(d)
+}
+
 impl ServeArgs {
     pub(crate) fn config(&self) -> Result<ServeConfig, Failure> {
+        if self.max_connections == 0 {
+            return Err(Failure::input(
+                "--max-connections must be at least 1 (0 would serve nothing)",
+            ));
+        }
         Ok(ServeConfig::default()
-            .header_read_timeout(seconds("header-timeout", self.header_timeout)?)
-            .body_read_timeout(seconds("body-timeout", self.body_timeout)?)
+            .header_read_timeout(timeout("header-timeout", self.header_timeout)?)
+            .body_read_timeout(timeout("body-timeout", self.body_timeout)?)
             .max_connections(self.max_connections)
             .shutdown_grace(seconds("shutdown-grace", self.shutdown_grace)?))
     }
@@ -135,11 +151,24 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         "listening for DOKU notifications for {} on http://{addr}{} (store: {store_kind}; Ctrl-C to stop)",
         creds.client_id, a.path
     );
-    serve(listener, app, config, shutdown_signal())
+    serve(listener, app, config, shutdown_requested())
         .await
         .map_err(|e| Failure::refused(format!("server error: {e}")))?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C), which starts a graceful shutdown; a
+/// second one during it exits at once (status 130), without waiting for what is in flight
+/// (claims held expire with their lease).
+pub(crate) async fn shutdown_requested() {
+    shutdown_signal().await;
+    eprintln!("stopping: waiting for requests in flight (Ctrl-C again to exit now)");
+    tokio::spawn(async {
+        shutdown_signal().await;
+        eprintln!("stopped at once by a second signal");
+        std::process::exit(130);
+    });
 }
 
 /// Reports every answer other than 200 on stderr, with the receiver's short reason.

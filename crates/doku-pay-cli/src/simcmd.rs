@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use clap::Args;
 use doku_pay::sim::{MerchantConfig, SimConfig, Simulator};
-use doku_pay_receiver::serve::{serve, shutdown_signal};
+use doku_pay_receiver::serve::serve;
 
 use crate::failure::Failure;
 use crate::input::read_json;
@@ -137,7 +137,7 @@ pub(crate) async fn run(a: SimArgs) -> Result<(), Failure> {
          (or failed, expired); Ctrl-C or SIGTERM to stop",
         base = sim.base_url()
     );
-    shutdown_signal().await;
+    crate::listen::shutdown_requested().await;
     sim.shutdown().await;
     Ok(())
 }

@@ -370,6 +370,32 @@ fn offline_commands() {
             stderr: &["needs the merchant's credentials"],
             ..row(vec!["listen"], 2)
         },
+        // Serving limits that would serve nothing (`listen` and `sim` share them).
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--header-timeout must be more than 0 seconds"],
+            ..row(vec!["listen", "--header-timeout", "0"], 2)
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--body-timeout must be more than 0 seconds"],
+            ..row(vec!["listen", "--body-timeout", "0.0"], 2)
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--max-connections must be at least 1"],
+            ..row(vec!["listen", "--max-connections", "0"], 2)
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--max-connections must be at least 1"],
+            ..row(vec!["sim", "--max-connections", "0"], 2)
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["not a store URL"],
+            ..row(vec!["listen", "--store", "redis:/:pw@127.0.0.1:6379"], 2)
+        },
         Row {
             stderr: &["unrecognized subcommand"],
             ..row(vec!["frobnicate"], 2)

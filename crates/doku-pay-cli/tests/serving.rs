@@ -1,6 +1,7 @@
 //! `doku listen` served as in production, tried as an attacker and an operator would: slow
-//! connections dripping headers past the connection limit, a body that never ends, and a
-//! SIGTERM with a half-open connection and a request in flight.
+//! connections dripping headers past the connection limit, a body that never ends, a
+//! SIGTERM with a half-open connection and a request in flight, a partial request head at
+//! shutdown, and a second signal.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -148,6 +149,94 @@ fn sigterm_exits_despite_a_half_open_connection() {
             .unwrap();
         assert!(stderr.contains(said), "{command:?}: {stderr}");
         drop(half_open);
+    }
+}
+
+/// Sends `signal` to the listener.
+fn send(l: &Listener, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), l.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits up to `limit` for the listener to exit; `None` if it still runs.
+fn exited_within(l: &mut Listener, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = l.child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// What the listener wrote on stderr (once it exited).
+fn stderr(l: &mut Listener) -> String {
+    let mut out = String::new();
+    l.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
+/// A connection that has sent part of a request head holds the shutdown for about a second
+/// (`HEAD_AFTER_SHUTDOWN`), not for its header timeout nor the whole grace: nothing of
+/// it reached the receiver, and its sender retries.
+#[test]
+fn a_partial_request_head_does_not_hold_the_shutdown() {
+    let mut l = listen(&["--header-timeout", "60", "--shutdown-grace", "30"]);
+    let mut partial = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
+    partial
+        .write_all(b"POST /hooks/doku HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    send(&l, "TERM");
+    let status = exited_within(&mut l, Duration::from_secs(10))
+        .expect("doku listen still running 10 s after SIGTERM");
+    let took = start.elapsed();
+    assert!(status.success(), "{status}");
+    let said = stderr(&mut l);
+    assert!(said.contains("stopped"), "{said}");
+    assert!(
+        !said.contains("still open after the shutdown grace"),
+        "{took:?}: {said}"
+    );
+    drop(partial);
+}
+
+/// A second SIGINT or SIGTERM during the graceful shutdown exits at once (status 130),
+/// without waiting for the request in flight (here, a body still arriving).
+#[test]
+fn a_second_signal_exits_at_once() {
+    for signal in ["INT", "TERM"] {
+        let mut l = listen(&["--body-timeout", "60", "--shutdown-grace", "30"]);
+        let mut in_flight = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
+        in_flight
+            .write_all(&request(&BODY[..BODY.len() / 2]))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        send(&l, signal);
+        assert!(
+            exited_within(&mut l, Duration::from_secs(2)).is_none(),
+            "{signal}: the first signal waits for the request in flight"
+        );
+        send(&l, signal);
+        let status = exited_within(&mut l, Duration::from_secs(5))
+            .unwrap_or_else(|| panic!("{signal}: still running after a second signal"));
+        assert_eq!(status.code(), Some(130), "{signal}");
+        let said = stderr(&mut l);
+        assert!(
+            said.contains("stopped at once by a second signal"),
+            "{signal}: {said}"
+        );
+        drop(in_flight);
     }
 }
 

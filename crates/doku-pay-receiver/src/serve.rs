@@ -9,11 +9,14 @@
 //! [`ServeConfig::header_read_timeout`], and fails a body that is not complete within
 //! [`ServeConfig::body_read_timeout`] (the receiver answers 408).
 //!
-//! On shutdown it stops accepting at once, lets requests in flight finish (their handlers
-//! complete or release their claims) for up to [`ServeConfig::shutdown_grace`], then
-//! returns even if a connection is still open (half-open, or a handler that does not end):
-//! a claim left behind expires with its lease, and DOKU's retry is served by another
-//! replica. A rolling deploy loses nothing.
+//! On shutdown it stops accepting at once, closes idle connections, lets requests in flight
+//! finish (their handlers complete or release their claims) for up to
+//! [`ServeConfig::shutdown_grace`], then returns even if a connection is still open (a
+//! handler that does not end): a claim left behind expires with its lease, and DOKU's retry
+//! is served by another replica. A connection whose request head has not arrived within
+//! [`HEAD_AFTER_SHUTDOWN`] of the shutdown is closed then (nothing of it reached the
+//! receiver; its sender retries), rather than held for the header timeout. A rolling
+//! deploy loses nothing.
 //!
 //! ```no_run
 //! # async fn run(receiver: doku_pay_receiver::Receiver) -> std::io::Result<()> {
@@ -27,6 +30,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -40,7 +44,11 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+
+/// How long, once a shutdown begins, a connection with no request in progress may still
+/// take to deliver a request head before it is closed.
+pub const HEAD_AFTER_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// The limits [`serve`] applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +139,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    // Tells each connection that the shutdown began.
+    let (stopping, stop) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut accept_failing = false;
     let mut at_limit = false;
@@ -181,9 +191,11 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        let busy = Arc::new(AtomicUsize::new(0));
         let service = ConnService {
             app: app.clone(),
             body_timeout: config.body_read_timeout,
+            busy: Arc::clone(&busy),
         };
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -191,12 +203,29 @@ pub async fn serve(
             .header_read_timeout(config.header_read_timeout);
         let conn = builder.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            let _ = conn.await;
+            let mut conn = std::pin::pin!(conn);
+            let stopped = std::pin::pin!(async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            });
+            let stopping = matches!(select(conn.as_mut(), stopped).await, Either::Right(_));
+            if stopping {
+                // Shutting down: the graceful shutdown closes the connection once its
+                // request in progress is answered, or at once if idle; one still waiting
+                // for a request head is closed after `HEAD_AFTER_SHUTDOWN`.
+                let waited = std::pin::pin!(tokio::time::sleep(HEAD_AFTER_SHUTDOWN));
+                if let Either::Right(_) = select(conn.as_mut(), waited).await
+                    && busy.load(Ordering::Acquire) > 0
+                {
+                    let _ = conn.await;
+                }
+            }
             drop(permit);
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
     tracing::info!("shutting down: no new connections; waiting for requests in flight");
     let drained = std::pin::pin!(graceful.shutdown());
     let bound = std::pin::pin!(tokio::time::sleep(config.shutdown_grace));
@@ -254,6 +283,51 @@ impl HttpBody for TimedBody {
 struct ConnService {
     app: Router,
     body_timeout: Duration,
+    /// Requests of this connection in progress: from the head's arrival until the
+    /// answer's body is written (or dropped).
+    busy: Arc<AtomicUsize>,
+}
+
+/// Counts a request in progress while alive.
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An answer's body, keeping its request counted as in progress until written.
+struct AnswerBody {
+    inner: Body,
+    _busy: Busy,
+}
+
+impl HttpBody for AnswerBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -270,9 +344,11 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         });
         let req = Request::from_parts(parts, body);
         let app = self.app.clone();
+        let busy = Busy::new(&self.busy);
         Box::pin(async move {
             use tower::ServiceExt as _;
-            app.oneshot(req).await
+            let answer = app.oneshot(req).await?;
+            Ok(answer.map(|inner| Body::new(AnswerBody { inner, _busy: busy })))
         })
     }
 }
