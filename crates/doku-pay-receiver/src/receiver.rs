@@ -165,26 +165,43 @@ enum AppHandler {
 }
 
 /// Whether the store is failing, so that an outage is logged once when it starts and once
-/// when it ends, not once per request.
+/// when it ends, not once per request. It ends with the first call that succeeds
+/// [`StoreHealth::QUIET`] after the last failure: a partial outage (a Redis Cluster node
+/// down, failing only the keys it holds) is one outage, not one per call in turn.
 #[derive(Default)]
 struct StoreHealth {
     down: AtomicBool,
     failures: AtomicU64,
+    last_failure: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl StoreHealth {
+    /// How long without a failure ends an outage.
+    const QUIET: Duration = Duration::from_secs(5);
+
     fn failed(&self, during: &str, e: &StoreError) {
         self.failures.fetch_add(1, Ordering::Relaxed);
+        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(tokio::time::Instant::now());
         if !self.down.swap(true, Ordering::AcqRel) {
             tracing::error!(error = %e, during,
-                "deduplication store failing: answering 503 until it recovers (logged once per outage)");
+                "deduplication store failing: what it fails is answered 503 until it recovers \
+                 (logged once per outage; recovered after 5 s without a failure)");
         } else {
             tracing::debug!(error = %e, during, "deduplication store still failing");
         }
     }
 
     fn ok(&self) {
-        if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::AcqRel) {
+        if !self.down.load(Ordering::Relaxed) {
+            return;
+        }
+        let quiet = self
+            .last_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|at| at.elapsed() >= Self::QUIET);
+        if quiet && self.down.swap(false, Ordering::AcqRel) {
             let failed = self.failures.swap(0, Ordering::Relaxed);
             tracing::warn!(failed_calls = failed, "deduplication store recovered");
         }

@@ -1,5 +1,5 @@
-//! A store outage is logged once when it starts and once when it ends, not once per
-//! request, while every request during it is answered 503 and nothing is handled; and a
+//! A store outage, whole or partial, is logged once when it starts and once when it ends,
+//! not once per request, while every request during it is answered 503 and nothing is handled; and a
 //! completion that fails during a short outage is retried, so the notification does not stay
 //! claimed.
 
@@ -112,7 +112,8 @@ fn request(rid: &str, invoice: &str) -> (http::HeaderMap, Vec<u8>) {
 
 // One test in this binary: the subscriber is the thread's default, and the current-thread
 // runtime keeps every task on this thread.
-#[tokio::test(flavor = "current_thread")]
+// Paused time: the test moves it past the 5 s without failure that ends an outage.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn an_outage_is_logged_once_answered_503_and_recovered_from() {
     let logs = Logs::default();
     let writer = logs.clone();
@@ -141,7 +142,8 @@ async fn an_outage_is_logged_once_answered_503_and_recovered_from() {
     .build()
     .unwrap();
 
-    // Two outages, each of several requests: one line when each starts, one when it ends.
+    // Two outages, each of several requests: one line when each starts, one when it ends
+    // (the first success 5 s after the last failure).
     for outage in 0..2 {
         store.down.store(true, Ordering::SeqCst);
         let (h, b) = request(&format!("rid-down-{outage}"), "INV-DOWN");
@@ -150,10 +152,15 @@ async fn an_outage_is_logged_once_answered_503_and_recovered_from() {
         }
         store.down.store(false, Ordering::SeqCst);
         assert_eq!(receiver.process(&h, &b).await.status, 200);
+        assert_eq!(logs.count("deduplication store recovered"), outage);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let (h, b) = request(&format!("rid-after-{outage}"), "INV-AFTER");
+        assert_eq!(receiver.process(&h, &b).await.status, 200);
+        assert_eq!(logs.count("deduplication store recovered"), outage + 1);
     }
     assert_eq!(
         calls.load(Ordering::SeqCst),
-        2,
+        4,
         "nothing handled while down"
     );
     assert_eq!(
@@ -161,7 +168,22 @@ async fn an_outage_is_logged_once_answered_503_and_recovered_from() {
         2,
         "once per outage"
     );
-    assert_eq!(logs.count("deduplication store recovered"), 2);
+
+    // A partial outage (a cluster node down: some calls fail, others succeed in between)
+    // is one outage, not one per failing call.
+    for i in 0..10 {
+        store.down.store(i % 2 == 0, Ordering::SeqCst);
+        let (h, b) = request(&format!("rid-partial-{i}"), "INV-PARTIAL");
+        let want = if i % 2 == 0 { 503 } else { 200 };
+        assert_eq!(receiver.process(&h, &b).await.status, want, "{i}");
+    }
+    store.down.store(false, Ordering::SeqCst);
+    tokio::time::advance(Duration::from_secs(5)).await;
+    let (h, b) = request("rid-partial-after", "INV-PARTIAL");
+    assert_eq!(receiver.process(&h, &b).await.status, 200);
+    assert_eq!(logs.count("deduplication store failing"), 3);
+    assert_eq!(logs.count("deduplication store recovered"), 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 10);
 
     // A completion failing twice (a short outage after the handler ran) is retried: the
     // notification is done, and a retry is a duplicate.
@@ -169,5 +191,5 @@ async fn an_outage_is_logged_once_answered_503_and_recovered_from() {
     let (h, b) = request("rid-complete", "INV-COMPLETE");
     assert_eq!(receiver.process(&h, &b).await.status, 200);
     assert_eq!(receiver.process(&h, &b).await.reason, "ok: already handled");
-    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 11);
 }
