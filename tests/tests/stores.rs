@@ -646,6 +646,20 @@ async fn a_failed_inbox_transaction_answers_503_and_the_retry_applies_once() {
     let Some(pg) = PostgresServer::start("a_failed_inbox_transaction_answers_503") else {
         return;
     };
+    // The server's reason, with its SQLSTATE (not the line of its C source).
+    let err = PostgresStore::connect(&format!(
+        "{}/nosuchdb",
+        pg.url().rsplit_once('/').unwrap().0
+    ))
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.ends_with(
+            r#"cannot connect to PostgreSQL: database "nosuchdb" does not exist (SQLSTATE 3D000)"#
+        ),
+        "{err}"
+    );
     let store = PostgresStore::connect(&pg.url()).await.unwrap();
     sqlx::raw_sql("CREATE TABLE paid (invoice text NOT NULL)")
         .execute(store.pool())

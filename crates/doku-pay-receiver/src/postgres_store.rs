@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use doku_pay_core::Notification;
 use futures_util::future::BoxFuture;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Connection as _, PgConnection, Row as _};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions as _, Connection as _, PgConnection, Row as _};
 use time::OffsetDateTime;
 
 use crate::batch::Batcher;
@@ -293,8 +293,18 @@ pub enum InboxFilter {
 }
 
 fn db(what: &str, e: &sqlx::Error) -> StoreError {
-    // sqlx's error texts carry no connection options (no password).
-    StoreError::Backend(format!("{what}: {e}"))
+    // sqlx's error texts carry no connection options (no password). A server's error is
+    // its message and SQLSTATE (sqlx's text adds the line of the server's C source).
+    match e {
+        sqlx::Error::Database(d) => StoreError::Backend(format!(
+            "{what}: {}{}",
+            d.message(),
+            d.code()
+                .map(|c| format!(" (SQLSTATE {c})"))
+                .unwrap_or_default()
+        )),
+        e => StoreError::Backend(format!("{what}: {e}")),
+    }
 }
 
 fn millis(d: Duration) -> i64 {
@@ -322,13 +332,29 @@ impl PostgresStore {
 
     /// [`PostgresStore::connect`] with at most `max_connections` connections.
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?;
+        let connected = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Self::ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
-            .connect(url)
-            .await
-            .map_err(|e| db("cannot connect to PostgreSQL", &e))?;
+            .connect_with(options.clone())
+            .await;
+        let pool = match connected {
+            Ok(pool) => pool,
+            // The pool retries until its timeout and keeps only that: one more attempt of
+            // its own tells why (refused, unknown host, ...).
+            Err(sqlx::Error::PoolTimedOut) => {
+                let why = match tokio::time::timeout(Self::ACQUIRE_TIMEOUT, options.connect()).await
+                {
+                    Ok(Err(e)) => db("cannot connect to PostgreSQL", &e),
+                    _ => db("cannot connect to PostgreSQL", &sqlx::Error::PoolTimedOut),
+                };
+                return Err(why);
+            }
+            Err(e) => return Err(db("cannot connect to PostgreSQL", &e)),
+        };
         let store = Self::with_pool(pool);
         store.migrate().await?;
         Ok(store)

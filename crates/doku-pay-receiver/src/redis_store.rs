@@ -161,9 +161,9 @@ impl RedisStore<ConnectionManager> {
         // would hold them back behind the previous one's acknowledgement.
         let info = url
             .into_connection_info()
-            .map_err(|e| backend("invalid Redis URL", &e))?
+            .map_err(|e| config("invalid Redis URL", &e))?
             .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
-        let client = Client::open(info).map_err(|e| backend("invalid Redis URL", &e))?;
+        let client = Client::open(info).map_err(|e| config("invalid Redis URL", &e))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Self::RESPONSE_TIMEOUT))
             // The store bounds each command itself, a wait for a reconnection included (the
@@ -226,7 +226,7 @@ impl RedisStore<ClusterConnection> {
             .tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true))
             .retries(3)
             .build()
-            .map_err(|e| backend("invalid Redis Cluster nodes", &e))?;
+            .map_err(|e| config("invalid Redis Cluster nodes", &e))?;
         let conn = client
             .get_async_connection()
             .await
@@ -365,6 +365,12 @@ fn millis(d: Duration) -> u64 {
 
 fn value(token: ClaimToken) -> String {
     format!("inflight:{:016x}", token.value())
+}
+
+/// A configuration error from a Redis error (an invalid URL): as [`backend`], but the
+/// store cannot work as configured rather than failing now.
+fn config(what: &str, e: &::redis::RedisError) -> StoreError {
+    StoreError::Config(format!("{what}: {e}"))
 }
 
 /// A store error from a Redis error, naming what failed and the error's kind and detail

@@ -33,6 +33,24 @@ async fn store_urls() {
             "redis-cluster://:s3cret@127.0.0.1:1,127.0.0.1:2",
             Err("cannot connect to the Redis Cluster"),
         ),
+        #[cfg(feature = "redis")]
+        (
+            "redis://:s3cret@127.0.0.1:notaport/",
+            Err("misconfigured: invalid Redis URL"),
+        ),
+        #[cfg(feature = "postgres")]
+        (
+            "postgres://app:s3cret@127.0.0.1:notaport/app",
+            Err("misconfigured: invalid PostgreSQL URL"),
+        ),
+        // Nothing listens on port 1: the cause, not the pool's timeout.
+        #[cfg(feature = "postgres")]
+        (
+            "postgres://app:s3cret@127.0.0.1:1/app",
+            Err(
+                "cannot connect to PostgreSQL: error communicating with database: Connection refused",
+            ),
+        ),
         #[cfg(feature = "redis-cluster")]
         (
             "redis-cluster://:s3cret@127.0.0.1:1/0",
