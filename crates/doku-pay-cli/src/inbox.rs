@@ -99,8 +99,33 @@ pub(crate) async fn run(a: InboxArgs, json: bool) -> Result<(), Failure> {
             to,
             key,
             limit,
-        } => replay(&open(&store).await?, &to, key, limit, json).await,
+        } => {
+            let to = receiver_url(&to)?;
+            replay(&open(&store).await?, &to, key, limit, json).await
+        }
     }
+}
+
+/// `--to`, checked before anything is read or sent: an `http(s)://host[:port]/path` URL.
+fn receiver_url(to: &str) -> Result<reqwest::Url, Failure> {
+    let bad = |why: &str| {
+        Failure::input(format!(
+            "--to must be the receiver's notification URL, http(s)://host[:port]/path: {why}"
+        ))
+    };
+    let url = reqwest::Url::parse(to).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(&format!("the scheme is `{}`", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "a query or fragment is not part of a notification path",
+        ));
+    }
+    Ok(url)
 }
 
 async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
@@ -158,7 +183,7 @@ fn print_entry(e: &InboxEntry, json: bool) {
 
 async fn replay(
     store: &PostgresStore,
-    to: &str,
+    to: &reqwest::Url,
     key: Option<String>,
     limit: i64,
     json: bool,
@@ -193,8 +218,20 @@ async fn replay(
             failed += 1;
             continue;
         };
+        // DOKU signed the path it delivered to: sent to another, the receiver would refuse
+        // the signature (401) or serve no such path (404).
+        if let Some(path) = e.path.as_deref().filter(|p| *p != to.path()) {
+            eprintln!(
+                "skipped {}: it was received on {path}, and its signature covers that path; \
+                 --to has {} (give the listener's URL with its --path)",
+                e.key,
+                to.path()
+            );
+            failed += 1;
+            continue;
+        }
         let sent = http
-            .post(to)
+            .post(to.clone())
             .header("Client-Id", &e.client_id)
             .header("Request-Id", &e.request_id)
             .header("Request-Timestamp", ts)

@@ -203,6 +203,28 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
 
     // A listener on the same store; the replay reaches it and its handler.
     let (listener, to) = listen(&url);
+    // Not a receiver's URL: refused before anything is read or sent.
+    for bad in [
+        to.trim_start_matches("http://"),
+        "ftp://127.0.0.1/x",
+        "http://127.0.0.1/x?a=1",
+    ] {
+        let refused = doku(&["inbox", "replay", "--store", &url, "--to", bad]);
+        assert_eq!(refused.status.code(), Some(2), "{bad}: {refused:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr)
+                .contains("--to must be the receiver's notification URL"),
+            "{bad}: {refused:?}"
+        );
+    }
+    // Another path than the one DOKU signed: skipped, saying why, and still pending.
+    let elsewhere = to.replace(PATH, "/other");
+    let skipped = doku(&["inbox", "replay", "--store", &url, "--to", &elsewhere]);
+    assert_eq!(skipped.status.code(), Some(1), "{skipped:?}");
+    assert!(
+        String::from_utf8_lossy(&skipped.stderr).contains(&format!("it was received on {PATH}")),
+        "{skipped:?}"
+    );
     let replay = doku(&["inbox", "replay", "--store", &url, "--to", &to]);
     assert!(replay.status.success(), "{replay:?}");
     assert!(
