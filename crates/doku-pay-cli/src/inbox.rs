@@ -5,6 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use doku_pay_receiver::{InboxEntry, InboxFilter, PostgresStore};
 
 use crate::failure::Failure;
+use crate::target::Secret;
 
 /// Arguments of `inbox`.
 #[derive(Debug, Args)]
@@ -19,7 +20,7 @@ struct StoreArg {
     /// The PostgreSQL store of `doku listen --store` (postgres://...; prefer DOKU_STORE:
     /// flags show in process lists).
     #[arg(long, env = "DOKU_STORE", hide_env_values = true)]
-    store: String,
+    store: Secret,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,7 +130,7 @@ fn receiver_url(to: &str) -> Result<reqwest::Url, Failure> {
 }
 
 async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
-    let url = &store.store;
+    let url = store.store.expose();
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(Failure::input(
             "inbox needs a PostgreSQL store: --store postgres://... (or DOKU_STORE)",

@@ -18,7 +18,7 @@ use doku_pay_receiver::serve::{ServeConfig, serve, shutdown_signal};
 use doku_pay_receiver::store::{OpenOptions, open_with};
 
 use crate::failure::Failure;
-use crate::target::CredArgs;
+use crate::target::{CredArgs, Secret};
 
 /// Arguments of `listen`.
 #[derive(Debug, Args)]
@@ -29,16 +29,18 @@ pub(crate) struct ListenArgs {
     /// The path of your notification URL (it is part of what DOKU signs).
     #[arg(long, default_value = "/payments/notifications")]
     path: String,
-    /// Where claims and completions are kept: `memory`, `redis://[:password@]host:port/`,
-    /// `redis-cluster://[:password@]host:port,host:port...` or
-    /// `postgres://user[:password]@host/db` (shared by several listeners).
+    /// Where claims and completions are kept: `memory`,
+    /// `redis://[[user]:password@]host:port/[db]`, `redis+unix:///path/redis.sock`,
+    /// `redis-cluster://[[user]:password@]host:port,host:port...` or
+    /// `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
+    /// prefer DOKU_STORE for a URL with a password: flags show in process lists).
     #[arg(
         long,
         env = "DOKU_STORE",
         hide_env_values = true,
         default_value = "memory"
     )]
-    store: String,
+    store: Secret,
     /// A claim's lease in seconds (default: the store's, 600): how long a notification
     /// whose listener died stays claimed before another listener may handle it.
     #[arg(long, value_name = "SECS")]
@@ -126,10 +128,16 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         options = options.lease(seconds("lease-secs", secs)?);
     }
     // The store's errors never repeat its URL (it may carry a password).
-    let store = open_with(&a.store, options)
+    let store = open_with(a.store.expose(), options)
         .await
         .map_err(|e| Failure::input(format!("cannot open the store: {e}")))?;
-    let store_kind = a.store.split("://").next().unwrap_or("memory").to_owned();
+    let store_kind = a
+        .store
+        .expose()
+        .split("://")
+        .next()
+        .unwrap_or("memory")
+        .to_owned();
     let receiver = Receiver::builder(a.path.clone(), |n: Notification| async move {
         // One JSON document per line. The raw body is kept byte for byte, so it may span
         // lines; a line break in valid JSON is only ever whitespace between tokens (inside

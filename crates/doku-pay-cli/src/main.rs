@@ -127,6 +127,7 @@ mod tests {
     fn no_secret_in_the_arguments_debug() {
         let secret = "SK-ARGS-DEBUG-SECRET";
         let merchant = format!("MCH-1:{secret}");
+        let store = format!("redis://:{secret}@127.0.0.1:6379/");
         let rows: Vec<Vec<&str>> = vec![
             vec![
                 "create",
@@ -141,6 +142,8 @@ mod tests {
             vec!["sign", "--path", "/p", "--secret-key", secret],
             vec!["verify", "--path", "/p", "--secret-key", secret],
             vec!["sim", "--merchant", &merchant, "--secret-key", secret],
+            vec!["listen", "--store", &store],
+            vec!["inbox", "list", "--store", &store],
         ];
         for args in rows {
             let cli = Cli::try_parse_from(std::iter::once("doku").chain(args.iter().copied()))

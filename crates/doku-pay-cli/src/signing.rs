@@ -100,6 +100,9 @@ struct Computed {
     component: String,
     digest: Option<String>,
     signature: String,
+    /// The signed message's headers, `Name: value` each, as sent (`doku verify --headers`
+    /// reads this form; `curl -H` takes each line).
+    headers: Vec<String>,
 }
 
 struct Resolved {
@@ -170,10 +173,21 @@ fn resolve(input: SigInput, timestamp_required: bool) -> Result<Resolved, Failur
             c
         }
     };
+    let signature = components.sign(&secret);
+    let timestamp_name = match input.kind {
+        Kind::Response => "Response-Timestamp",
+        Kind::Request | Kind::Notification => "Request-Timestamp",
+    };
     let computed = Computed {
         component: components.to_string(),
         digest: components.digest.map(|d| d.to_string()),
-        signature: components.sign(&secret),
+        headers: vec![
+            format!("Client-Id: {client_id}"),
+            format!("Request-Id: {request_id}"),
+            format!("{timestamp_name}: {timestamp}"),
+            format!("Signature: {signature}"),
+        ],
+        signature,
     };
     Ok(Resolved {
         computed,
@@ -204,6 +218,10 @@ pub(crate) fn sign(a: SignArgs, json: bool) -> Result<(), Failure> {
         );
     } else {
         print_computed(&r.computed);
+        println!("headers (as sent; `doku verify --headers` reads these lines):");
+        for h in &r.computed.headers {
+            println!("{h}");
+        }
     }
     Ok(())
 }

@@ -465,6 +465,8 @@ fn sign_and_verify_reproduce_the_vectors() {
             stdout: &[
                 "  Digest:seFaeAITBKFUYwpMONoHD0ZvT4YocI4tad6gBSMaqVE=",
                 "signature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=",
+                // The headers as sent: the lines `verify --headers` reads below.
+                "\nClient-Id: MCH-0001-10791114622547\nRequest-Id: cc682442-6c22-493e-8121-b9ef6b3fa728\nRequest-Timestamp: 2020-08-11T08:45:42Z\nSignature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=\n",
             ],
             ..row(
                 vec![
@@ -488,6 +490,7 @@ fn sign_and_verify_reproduce_the_vectors() {
             stdout: &[
                 "\"signature\": \"HMACSHA256=VU1TDo+WQmEPU1xIOUlKJNAhnc0g8OYMJt48dz0A4Mc=\"",
                 "\"digest\": null",
+                "\"Signature: HMACSHA256=VU1TDo+WQmEPU1xIOUlKJNAhnc0g8OYMJt48dz0A4Mc=\"",
             ],
             ..row(
                 vec![

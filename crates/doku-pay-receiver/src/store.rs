@@ -729,6 +729,11 @@ pub async fn open_with(
         "redis" | "redis+unix" => Err(not_built("redis")),
         #[cfg(not(feature = "redis-cluster"))]
         "redis-cluster" => Err(not_built("redis-cluster")),
+        "rediss" | "rediss-cluster" => Err(StoreError::Config(
+            "Redis over TLS (rediss://) is not supported yet: reach it through a local TLS \
+             tunnel, or build RedisStore::with_connection over a connection of your own"
+                .into(),
+        )),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
         // Named only when it is a scheme: without `://`, `scheme` is the whole URL, which

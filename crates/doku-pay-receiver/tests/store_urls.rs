@@ -20,6 +20,10 @@ async fn store_urls() {
         ("redis//:s3cret@db:6379", Err("not a store URL")),
         ("postgres:app:s3cret@db/app", Err("not a store URL")),
         ("s3cret://x", Err("unknown store scheme `s3cret`")),
+        (
+            "rediss://:s3cret@db:6380/",
+            Err("Redis over TLS (rediss://) is not supported yet"),
+        ),
         ("a:s3cret@h://x", Err("not a store URL")),
         ("", Err("not a store URL")),
         // Nothing listens on port 1: the connection fails, naming neither URL nor password.
