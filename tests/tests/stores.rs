@@ -315,6 +315,41 @@ async fn redis_cluster_store_conformance() {
     );
 }
 
+/// Over TLS (`rediss://`): the table through a store trusting the test's own certificate
+/// authority; the same keys as over plain TCP; and a store trusting only the system's roots
+/// refuses the server's certificate instead of connecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_over_tls() {
+    let Some(redis) = RedisServer::start_tls("redis_store_over_tls") else {
+        return;
+    };
+    let url = redis.tls_url().unwrap();
+    let ca = std::fs::read(redis.ca_cert()).unwrap();
+    let store = RedisStore::connect_tls(&url, &ca).await.unwrap();
+    conformance(
+        "redis over tls",
+        Arc::new(store.clone().lease(LEASE)),
+        Arc::new(store.clone().lease(LONG_LEASE)),
+    )
+    .await;
+    let k = key(7);
+    let t = new_token(store.claim(&k).await.unwrap());
+    assert!(store.complete(&k, t).await.unwrap());
+    let plain = RedisStore::connect(&redis.url()).await.unwrap();
+    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
+
+    let refused = RedisStore::connect(&url).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("cannot connect to Redis: invalid peer certificate"),
+        "{refused}"
+    );
+    let refused = RedisStore::connect_tls(&redis.url(), &ca)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("takes a rediss:// URL"), "{refused}");
+}
+
 /// A connection that counts the `SET ... NX ... GET` commands it sends and, `older_than_7`,
 /// refuses them as a Redis older than 7.0 does: such a command goes to the real server as
 /// `SET key value NX XX`, which every Redis refuses with a syntax error.

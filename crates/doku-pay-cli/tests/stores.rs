@@ -1,6 +1,6 @@
 //! `doku listen --store` with real stores started by the test: two listeners on one Redis
-//! (and on one Redis Cluster) print a notification delivered to both once; and with
-//! PostgreSQL, `doku inbox list | replay`: a notification whose handler failed is listed as
+//! (on one Redis Cluster, on one Redis over TLS) print a notification delivered to both
+//! once; and with PostgreSQL, `doku inbox list | replay`: a notification whose handler failed is listed as
 //! pending with its error, replayed byte for byte to a listener, and then done.
 
 use std::io::Read as _;
@@ -47,12 +47,18 @@ fn body(invoice: &str) -> Vec<u8> {
 
 /// Starts `doku listen --store {store}` on a free port; answers it and its URL.
 fn listen(store: &str) -> (Running, String) {
+    listen_with(store, &[])
+}
+
+/// [`listen`] with more environment variables.
+fn listen_with(store: &str, env: &[(&str, &str)]) -> (Running, String) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(BIN)
         .args(["listen", "--addr", &addr, "--path", PATH, "--store", store])
         .env("DOKU_CLIENT_ID", CLIENT_ID)
         .env("DOKU_SECRET_KEY", SECRET)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -76,8 +82,9 @@ fn printed(mut l: Running) -> String {
     out
 }
 
-/// Two listeners on one Redis, then on one Redis Cluster (`--store redis-cluster://...`):
-/// the same delivery to both, twice each, is printed once.
+/// Two listeners on one Redis, on one Redis Cluster (`--store redis-cluster://...`) and on
+/// one Redis over TLS (`--store rediss://...`, the test's certificate authority trusted
+/// through `SSL_CERT_FILE`): the same delivery to both, twice each, is printed once.
 #[test]
 fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
@@ -86,14 +93,29 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(cluster) = RedisCluster::start("two_listeners_on_one_redis_cluster") else {
         return;
     };
-    for (name, store) in [("redis", redis.url()), ("redis cluster", cluster.url())] {
-        two_listeners_print_once(name, &store);
+    let Some(tls) = RedisServer::start_tls("two_listeners_on_one_redis_over_tls") else {
+        return;
+    };
+    let ca = tls.ca_cert().display().to_string();
+    // Each row: its name, the store URL, the listeners' extra environment.
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let rows: [(&str, String, Env); 3] = [
+        ("redis", redis.url(), &[]),
+        ("redis cluster", cluster.url(), &[]),
+        (
+            "redis over tls",
+            tls.tls_url().unwrap(),
+            &[("SSL_CERT_FILE", &ca)],
+        ),
+    ];
+    for (name, store, env) in rows {
+        two_listeners_print_once(name, &store, env);
     }
 }
 
-fn two_listeners_print_once(name: &str, store: &str) {
-    let (a, url_a) = listen(store);
-    let (b, url_b) = listen(store);
+fn two_listeners_print_once(name: &str, store: &str, env: &[(&str, &str)]) {
+    let (a, url_a) = listen_with(store, env);
+    let (b, url_b) = listen_with(store, env);
     let invoice = format!("INV-{}", name.replace(' ', "-").to_uppercase());
     let b_body = body(&invoice);
     let secret = SecretKey::new(SECRET).unwrap();

@@ -157,13 +157,33 @@ impl RedisStore<ConnectionManager> {
     /// more than one only helps where one connection's reading and writing, on one of the
     /// runtime's threads, is the bottleneck.
     pub async fn connect_with(url: &str, connections: usize) -> Result<Self, StoreError> {
-        // Claims and completions are small writes waiting for an answer: Nagle's algorithm
-        // would hold them back behind the previous one's acknowledgement.
-        let info = url
-            .into_connection_info()
-            .map_err(|e| config("invalid Redis URL", &e))?
-            .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true));
-        let client = Client::open(info).map_err(|e| config("invalid Redis URL", &e))?;
+        let client =
+            Client::open(connection_info(url)?).map_err(|e| config("invalid Redis URL", &e))?;
+        Self::connect_client(client, connections).await
+    }
+
+    /// Connects to the Redis at `url` (`rediss://[[user]:password@]host:port[/db]`) over TLS,
+    /// trusting only the certificate authority in `root_cert_pem` (PEM) instead of the
+    /// system's roots, as for a Redis whose certificate a private CA issued (feature
+    /// `redis-tls`; [`RedisStore::connect`] takes `rediss://` URLs with the system's roots,
+    /// or the file `SSL_CERT_FILE` names).
+    #[cfg(feature = "redis-tls")]
+    pub async fn connect_tls(url: &str, root_cert_pem: &[u8]) -> Result<Self, StoreError> {
+        if !url.starts_with("rediss://") {
+            return Err(StoreError::Config(
+                "RedisStore::connect_tls takes a rediss:// URL".into(),
+            ));
+        }
+        let certificates = ::redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_cert_pem.to_vec()),
+        };
+        let client = Client::build_with_tls(connection_info(url)?, certificates)
+            .map_err(|e| config("invalid Redis TLS settings", &e))?;
+        Self::connect_client(client, Self::DEFAULT_CONNECTIONS).await
+    }
+
+    async fn connect_client(client: Client, connections: usize) -> Result<Self, StoreError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Self::RESPONSE_TIMEOUT))
             // The store bounds each command itself, a wait for a reconnection included (the
@@ -337,6 +357,23 @@ where
             .await?
             .map_err(|e| backend("Redis command failed", &e))
     }
+}
+
+/// `url` as the `redis` crate takes it, with Nagle's algorithm off: claims and completions
+/// are small writes waiting for an answer, which it would hold back behind the previous
+/// one's acknowledgement.
+fn connection_info(url: &str) -> Result<::redis::ConnectionInfo, StoreError> {
+    #[cfg(not(feature = "redis-tls"))]
+    if url.starts_with("rediss://") {
+        return Err(StoreError::Config(
+            "this build has no Redis over TLS (rediss://): doku-pay-receiver's `redis-tls` feature"
+                .into(),
+        ));
+    }
+    Ok(url
+        .into_connection_info()
+        .map_err(|e| config("invalid Redis URL", &e))?
+        .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true)))
 }
 
 /// `answer`, unless it takes longer than [`RedisStore::RESPONSE_TIMEOUT`].

@@ -635,6 +635,7 @@ impl DedupeStore for MemoryStore {
 /// | --- | --- |
 /// | `memory` | a [`MemoryStore`] with its defaults |
 /// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
+/// | `rediss://...` | a `RedisStore` over TLS, trusting the system's roots or `SSL_CERT_FILE` (feature `redis-tls`) |
 /// | `redis-cluster://[[user]:password@]host:port,host:port...` | a `RedisStore` on a Redis Cluster, through these nodes (feature `redis-cluster`) |
 /// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
 ///
@@ -729,10 +730,21 @@ pub async fn open_with(
         "redis" | "redis+unix" => Err(not_built("redis")),
         #[cfg(not(feature = "redis-cluster"))]
         "redis-cluster" => Err(not_built("redis-cluster")),
-        "rediss" | "rediss-cluster" => Err(StoreError::Config(
-            "Redis over TLS (rediss://) is not supported yet: reach it through a local TLS \
-             tunnel, or build RedisStore::with_connection over a connection of your own"
-                .into(),
+        #[cfg(feature = "redis-tls")]
+        "rediss" => {
+            let mut s = crate::RedisStore::connect(url).await?;
+            if let Some(lease) = options.lease {
+                s = s.lease(lease);
+            }
+            if let Some(ttl) = options.ttl {
+                s = s.ttl(ttl);
+            }
+            Ok(Arc::new(s))
+        }
+        #[cfg(not(feature = "redis-tls"))]
+        "rediss" => Err(not_built("redis-tls")),
+        "rediss-cluster" => Err(StoreError::Config(
+            "a Redis Cluster over TLS (rediss-cluster://) is not supported yet".into(),
         )),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
@@ -755,7 +767,12 @@ pub async fn open_with(
     }
 }
 
-#[cfg(not(all(feature = "redis", feature = "redis-cluster", feature = "postgres")))]
+#[cfg(not(all(
+    feature = "redis",
+    feature = "redis-cluster",
+    feature = "redis-tls",
+    feature = "postgres"
+)))]
 fn not_built(feature: &str) -> StoreError {
     StoreError::Config(format!(
         "this build has no {feature} store (doku-pay-receiver's `{feature}` feature)"

@@ -20,9 +20,19 @@ async fn store_urls() {
         ("redis//:s3cret@db:6379", Err("not a store URL")),
         ("postgres:app:s3cret@db/app", Err("not a store URL")),
         ("s3cret://x", Err("unknown store scheme `s3cret`")),
+        #[cfg(feature = "redis-tls")]
         (
-            "rediss://:s3cret@db:6380/",
-            Err("Redis over TLS (rediss://) is not supported yet"),
+            "rediss://:s3cret@127.0.0.1:1/",
+            Err("cannot connect to Redis"),
+        ),
+        #[cfg(not(feature = "redis-tls"))]
+        (
+            "rediss://:s3cret@127.0.0.1:1/",
+            Err("doku-pay-receiver's `redis-tls` feature"),
+        ),
+        (
+            "rediss-cluster://:s3cret@127.0.0.1:1",
+            Err("a Redis Cluster over TLS (rediss-cluster://) is not supported yet"),
         ),
         ("a:s3cret@h://x", Err("not a store URL")),
         ("", Err("not a store URL")),

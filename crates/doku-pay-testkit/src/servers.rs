@@ -113,8 +113,10 @@ pub struct RedisServer {
     dir: TempDir,
     binary: PathBuf,
     appendfsync: String,
-    /// More arguments for `redis-server` (a cluster node's).
+    /// More arguments for `redis-server` (a cluster node's, TLS).
     extra: Vec<String>,
+    /// The TLS port, if it serves TLS too.
+    tls_port: Option<u16>,
 }
 
 impl RedisServer {
@@ -145,6 +147,7 @@ impl RedisServer {
             binary,
             appendfsync: appendfsync.to_owned(),
             extra: extra.iter().map(|a| (*a).to_owned()).collect(),
+            tls_port: None,
         };
         server.spawn()?;
         Ok(server)
@@ -196,6 +199,133 @@ impl RedisServer {
         s.write_all(b"PING\r\n").is_ok()
             && s.read(&mut buf)
                 .is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
+    }
+
+    /// [`RedisServer::start`] serving TLS too, on another port ([`RedisServer::tls_url`]),
+    /// with a certificate for `127.0.0.1` that a certificate authority of this test's own
+    /// issued ([`RedisServer::ca_cert`]), both made with `openssl`.
+    pub fn start_tls(test: &str) -> Option<Self> {
+        match Self::try_start_tls() {
+            Ok(s) => Some(s),
+            Err(why) => {
+                skip(test, &why);
+                None
+            }
+        }
+    }
+
+    fn try_start_tls() -> Result<Self, String> {
+        let binary = find_binary("redis-server", &[])
+            .ok_or("redis-server is not installed (Debian package redis-server)")?;
+        let openssl = find_binary("openssl", &[])
+            .ok_or("openssl is not installed (Debian package openssl)")?;
+        let dir = TempDir::new("doku-redis-tls").map_err(|e| format!("no temporary dir: {e}"))?;
+        let run = |args: &[&str]| -> Result<(), String> {
+            let out = Command::new(&openssl)
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run openssl: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "openssl {} failed: {}",
+                    args.first().unwrap_or(&""),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        run(&[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=doku test CA",
+            ],
+        ]
+        .concat())?;
+        run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat())?;
+        std::fs::write(dir.path().join("san.ext"), "subjectAltName=IP:127.0.0.1\n")
+            .map_err(|e| format!("cannot write san.ext: {e}"))?;
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ])?;
+        let tls_port = free_port();
+        let path = |f: &str| dir.path().join(f).display().to_string();
+        let extra = vec![
+            "--tls-port".to_owned(),
+            tls_port.to_string(),
+            "--tls-cert-file".to_owned(),
+            path("server.crt"),
+            "--tls-key-file".to_owned(),
+            path("server.key"),
+            "--tls-ca-cert-file".to_owned(),
+            path("ca.crt"),
+            "--tls-auth-clients".to_owned(),
+            "no".to_owned(),
+        ];
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            dir,
+            binary,
+            appendfsync: "always".to_owned(),
+            extra,
+            tls_port: Some(tls_port),
+        };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    /// `rediss://127.0.0.1:{TLS port}/`, if it serves TLS ([`RedisServer::start_tls`]).
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_port.map(|p| format!("rediss://127.0.0.1:{p}/"))
+    }
+
+    /// The file of the certificate authority that issued its TLS certificate (PEM).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
     }
 
     /// `redis://127.0.0.1:{port}/`.
