@@ -352,11 +352,14 @@ async fn redis_store_over_tls() {
 
 /// A connection that counts the `SET ... NX ... GET` commands it sends and, `older_than_7`,
 /// refuses them as a Redis older than 7.0 does: such a command goes to the real server as
-/// `SET key value NX XX`, which every Redis refuses with a syntax error.
+/// `SET key value NX XX`, which every Redis refuses with a syntax error. `resend`: sends
+/// each twice and answers the second's answer, as a client resending a command whose
+/// answer was lost (the cluster client does, after a reconnection).
 #[derive(Clone)]
 struct SetGetCounter {
     conn: redis::aio::ConnectionManager,
     older_than_7: bool,
+    resend: bool,
     set_gets: Arc<AtomicUsize>,
 }
 
@@ -377,6 +380,12 @@ impl redis::aio::ConnectionLike for SetGetCounter {
             && args.iter().any(|a| a.eq_ignore_ascii_case(b"GET"));
         if set_get {
             self.set_gets.fetch_add(1, Ordering::SeqCst);
+        }
+        if set_get && self.resend {
+            return Box::pin(async move {
+                let _lost = self.conn.req_packed_command(cmd).await?;
+                self.conn.req_packed_command(cmd).await
+            });
         }
         if !(set_get && self.older_than_7) {
             return self.conn.req_packed_command(cmd);
@@ -408,11 +417,11 @@ async fn redis_store_claims_with_set_nx_get_or_on_an_older_redis_with_a_script()
     let Some(redis) = RedisServer::start("redis_store_claims_with_set_nx_get") else {
         return;
     };
-    for older_than_7 in [false, true] {
-        let name = if older_than_7 {
-            "redis < 7.0"
-        } else {
-            "redis 7"
+    for (older_than_7, resend) in [(false, false), (true, false), (false, true)] {
+        let name = match (older_than_7, resend) {
+            (true, _) => "redis < 7.0",
+            (false, false) => "redis 7",
+            (false, true) => "redis 7, each claim sent twice",
         };
         let set_gets = Arc::new(AtomicUsize::new(0));
         let conn = redis::Client::open(redis.url())
@@ -423,8 +432,10 @@ async fn redis_store_claims_with_set_nx_get_or_on_an_older_redis_with_a_script()
         let store = RedisStore::with_connection(SetGetCounter {
             conn,
             older_than_7,
+            resend,
             set_gets: Arc::clone(&set_gets),
         });
+        // A claim whose command was sent twice finds its own value: still this claim's.
         assert!(
             matches!(store.claim(&key(0)).await, Ok(Claimed::New(_))),
             "{name}: first claim"

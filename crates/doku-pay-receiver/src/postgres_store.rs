@@ -442,7 +442,8 @@ impl PostgresStore {
     /// the claim released (500, DOKU retries); if the claim was lost meanwhile (its lease
     /// expired and another replica claimed it), it is rolled back too. If the transaction
     /// itself cannot be opened or committed (PostgreSQL unreachable, the connection lost),
-    /// the store failed: 503, as for a failed claim, and the claim is released.
+    /// the store failed: 503, as for a failed claim, and the claim is released (a commit
+    /// whose answer was lost may have committed: DOKU's retry then finds it done).
     ///
     /// The builder is bound to this store: `store` or `store_url` on it makes `build` fail
     /// (claims taken in another store could never be completed in this transaction).

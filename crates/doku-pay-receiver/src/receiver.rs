@@ -181,9 +181,13 @@ impl StoreHealth {
 
     fn failed(&self, during: &str, e: &StoreError) {
         self.failures.fetch_add(1, Ordering::Relaxed);
-        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(tokio::time::Instant::now());
-        if !self.down.swap(true, Ordering::AcqRel) {
+        // `down` changes only under this lock, with `last_failure`: a recovery cannot be
+        // decided on a failure time that a failure is replacing.
+        let mut last = self.last_failure.lock().unwrap_or_else(|p| p.into_inner());
+        *last = Some(tokio::time::Instant::now());
+        let started = !self.down.swap(true, Ordering::AcqRel);
+        drop(last);
+        if started {
             tracing::error!(error = %e, during,
                 "deduplication store failing: what it fails is answered 503 until it recovers \
                  (logged once per outage; recovered after 5 s without a failure)");
@@ -196,12 +200,11 @@ impl StoreHealth {
         if !self.down.load(Ordering::Relaxed) {
             return;
         }
-        let quiet = self
-            .last_failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none_or(|at| at.elapsed() >= Self::QUIET);
-        if quiet && self.down.swap(false, Ordering::AcqRel) {
+        let last = self.last_failure.lock().unwrap_or_else(|p| p.into_inner());
+        let quiet = last.is_none_or(|at| at.elapsed() >= Self::QUIET);
+        let ended = quiet && self.down.swap(false, Ordering::AcqRel);
+        drop(last);
+        if ended {
             let failed = self.failures.swap(0, Ordering::Relaxed);
             tracing::warn!(failed_calls = failed, "deduplication store recovered");
         }

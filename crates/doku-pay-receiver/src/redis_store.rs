@@ -20,7 +20,9 @@ use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, StoreError};
 /// existing value tells done from in flight. 1 new, 2 done, 3 in flight.
 const CLAIM: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-if redis.call('GET', KEYS[1]) == 'done' then return 2 end
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return 1 end
+if v == 'done' then return 2 end
 return 3
 ";
 
@@ -72,8 +74,9 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 ///   DOKU's last retry comes 12 hours after the first attempt), configurable.
 ///
 /// Every command touches one key, so the store works unchanged on Redis Cluster:
-/// [`RedisStore::connect_cluster`] (feature `redis-cluster`), or a `redis-cluster://` URL
-/// in [`crate::store::open`].
+/// `RedisStore::connect_cluster` (feature `redis-cluster`), or a `redis-cluster://` URL
+/// in [`crate::store::open`]. Over TLS: `rediss://` URLs, or `RedisStore::connect_tls`
+/// (feature `redis-tls`).
 ///
 /// **Failures.** A command that fails or does not answer within
 /// [`RedisStore::RESPONSE_TIMEOUT`] (1 s, a wait for a reconnection included) is a
@@ -436,7 +439,10 @@ where
             let found: Result<Option<Vec<u8>>, _> =
                 bounded(cmd.query_async(&mut self.conn())).await?;
             match found {
+                // Our own value: the client sent the command again after a lost answer
+                // (the cluster client does, after a reconnection), and the first one set it.
                 Ok(None) => return Ok(Claimed::New(token)),
+                Ok(Some(found)) if found == value.as_bytes() => return Ok(Claimed::New(token)),
                 Ok(Some(found)) if found == b"done" => return Ok(Claimed::Done),
                 Ok(Some(_)) => return Ok(Claimed::InFlight),
                 Err(e) if refused_syntax(&e) => {

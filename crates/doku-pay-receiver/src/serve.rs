@@ -192,10 +192,12 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let busy = Arc::new(AtomicUsize::new(0));
+        let started = Arc::new(AtomicUsize::new(0));
         let service = ConnService {
             app: app.clone(),
             body_timeout: config.body_read_timeout,
             busy: Arc::clone(&busy),
+            started: Arc::clone(&started),
         };
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -212,11 +214,20 @@ pub async fn serve(
             let stopping = matches!(select(conn.as_mut(), stopped).await, Either::Right(_));
             if stopping {
                 // Shutting down: the graceful shutdown closes the connection once its
-                // request in progress is answered, or at once if idle; one still waiting
-                // for a request head is closed after `HEAD_AFTER_SHUTDOWN`.
+                // request in progress is answered (and its answer written), or at once if
+                // idle; one still waiting for a request head is closed after
+                // `HEAD_AFTER_SHUTDOWN`. A request in progress at the shutdown, or started
+                // since, is waited for (within the grace): its answer may still be in
+                // hyper's buffer after its body was dropped.
+                let (active, seen) = (
+                    busy.load(Ordering::Acquire) > 0,
+                    started.load(Ordering::Acquire),
+                );
                 let waited = std::pin::pin!(tokio::time::sleep(HEAD_AFTER_SHUTDOWN));
                 if let Either::Right(_) = select(conn.as_mut(), waited).await
-                    && busy.load(Ordering::Acquire) > 0
+                    && (active
+                        || busy.load(Ordering::Acquire) > 0
+                        || started.load(Ordering::Acquire) != seen)
                 {
                     let _ = conn.await;
                 }
@@ -286,6 +297,8 @@ struct ConnService {
     /// Requests of this connection in progress: from the head's arrival until the
     /// answer's body is written (or dropped).
     busy: Arc<AtomicUsize>,
+    /// Requests of this connection started so far.
+    started: Arc<AtomicUsize>,
 }
 
 /// Counts a request in progress while alive.
@@ -345,6 +358,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         let req = Request::from_parts(parts, body);
         let app = self.app.clone();
         let busy = Busy::new(&self.busy);
+        self.started.fetch_add(1, Ordering::AcqRel);
         Box::pin(async move {
             use tower::ServiceExt as _;
             let answer = app.oneshot(req).await?;

@@ -402,8 +402,10 @@ impl RedisCluster {
             "yes",
             "--cluster-config-file",
             "nodes.conf",
+            // Long enough that a node stopped by a test for a few seconds is not yet
+            // marked failed (without replicas, that stops the whole cluster).
             "--cluster-node-timeout",
-            "2000",
+            "15000",
         ];
         let nodes = (0..3)
             .map(|_| RedisServer::try_start("always", &node))
