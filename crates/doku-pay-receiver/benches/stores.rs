@@ -3,7 +3,7 @@
 //! `PostgresStore` on a real PostgreSQL (both started by the benchmark in a temporary
 //! directory, as the store tests do; a missing one is reported and left out).
 //!
-//! `cargo bench -p doku-pay-receiver --features redis,postgres --bench stores`. Each server
+//! `cargo bench -p doku-pay-receiver --features redis,postgres,serve --bench stores`. Each server
 //! gets the same kind of pre-signed notifications (distinct Request-Ids) over
 //! `DOKU_BENCH_CONCURRENCY` keep-alive connections (default 80); `DOKU_BENCH_REQUESTS` per
 //! run (default 20,000), `DOKU_BENCH_ROUNDS` rounds (default 3), the servers taking turns
@@ -21,6 +21,10 @@
 //! a while has (see `PostgresServer::recycle_wal`); `DOKU_BENCH_PG_FRESH_WAL=1` measures it
 //! fresh instead, stalls included. `DOKU_BENCH_PG_URL` runs PostgreSQL's part on an
 //! existing server, with its settings.
+//!
+//! Every receiver, and the bare handler, is served by `serve::serve` (the production server,
+//! with its read timeouts and connection limit), or by `axum::serve` with
+//! `DOKU_BENCH_SERVER=axum`.
 //!
 //! The receiver's server runtime has 2 worker threads, as on the 2-core machine it is
 //! measured on; the stores' servers and the load generator share the same cores.
@@ -161,6 +165,13 @@ fn main() {
         }
     });
     apps.retain(|(name, _)| *name == "bare axum 200" || runs(name));
+    // `DOKU_BENCH_SERVER`: `serve` (default: the production server, with its read timeouts
+    // and connection limit, as `doku listen` serves) or `axum` (`axum::serve`).
+    let server = std::env::var("DOKU_BENCH_SERVER").unwrap_or_else(|_| "serve".into());
+    assert!(
+        server == "serve" || server == "axum",
+        "DOKU_BENCH_SERVER is serve or axum"
+    );
     let urls: Vec<(&str, String)> = server_rt.block_on(async {
         let mut urls = Vec::new();
         for (name, app) in apps {
@@ -168,7 +179,17 @@ fn main() {
                 .await
                 .expect("bind");
             let addr = l.local_addr().expect("addr");
-            tokio::spawn(async move { axum::serve(l, app).await });
+            if server == "axum" {
+                tokio::spawn(async move { axum::serve(l, app).await });
+            } else {
+                let config = doku_pay_receiver::serve::ServeConfig::default();
+                tokio::spawn(doku_pay_receiver::serve::serve(
+                    l,
+                    app,
+                    config,
+                    std::future::pending(),
+                ));
+            }
             urls.push((name, format!("http://{addr}{PATH}")));
         }
         urls
@@ -218,7 +239,7 @@ fn main() {
     };
     println!(
         "{requests} requests per run, {concurrency} connections, loopback, {rounds} rounds, \
-         durability {durability}{servers}"
+         server {server}, durability {durability}{servers}"
     );
     // Per server: the best round's rate and p99, the worst round's p99, the errors.
     let mut best: Vec<(String, f64, Duration, Duration, usize)> = Vec::new();
