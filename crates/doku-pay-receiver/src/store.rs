@@ -696,27 +696,14 @@ pub async fn open_with(
             Ok(Arc::new(s))
         }
         #[cfg(feature = "redis")]
-        "redis" | "redis+unix" => {
-            let mut s = crate::RedisStore::connect(url).await?;
-            if let Some(lease) = options.lease {
-                s = s.lease(lease);
-            }
-            if let Some(ttl) = options.ttl {
-                s = s.ttl(ttl);
-            }
-            Ok(Arc::new(s))
-        }
+        "redis" | "redis+unix" => Ok(redis_with(crate::RedisStore::connect(url).await?, options)),
         #[cfg(feature = "redis-cluster")]
         "redis-cluster" => {
             let nodes = crate::redis_store::cluster_nodes(url)?;
-            let mut s = crate::RedisStore::connect_cluster(nodes).await?;
-            if let Some(lease) = options.lease {
-                s = s.lease(lease);
-            }
-            if let Some(ttl) = options.ttl {
-                s = s.ttl(ttl);
-            }
-            Ok(Arc::new(s))
+            Ok(redis_with(
+                crate::RedisStore::connect_cluster(nodes).await?,
+                options,
+            ))
         }
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => {
@@ -731,16 +718,7 @@ pub async fn open_with(
         #[cfg(not(feature = "redis-cluster"))]
         "redis-cluster" => Err(not_built("redis-cluster")),
         #[cfg(feature = "redis-tls")]
-        "rediss" => {
-            let mut s = crate::RedisStore::connect(url).await?;
-            if let Some(lease) = options.lease {
-                s = s.lease(lease);
-            }
-            if let Some(ttl) = options.ttl {
-                s = s.ttl(ttl);
-            }
-            Ok(Arc::new(s))
-        }
+        "rediss" => Ok(redis_with(crate::RedisStore::connect(url).await?, options)),
         #[cfg(not(feature = "redis-tls"))]
         "rediss" => Err(not_built("redis-tls")),
         "rediss-cluster" => Err(StoreError::Config(
@@ -765,6 +743,22 @@ pub async fn open_with(
             "not a store URL: {EXPECTED_STORES}"
         ))),
     }
+}
+
+/// A Redis store with `options`' lease and time to live.
+#[cfg(feature = "redis")]
+fn redis_with<C>(s: crate::RedisStore<C>, options: OpenOptions) -> Arc<dyn DedupeStore>
+where
+    C: ::redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+{
+    let s = match options.lease {
+        Some(lease) => s.lease(lease),
+        None => s,
+    };
+    Arc::new(match options.ttl {
+        Some(ttl) => s.ttl(ttl),
+        None => s,
+    })
 }
 
 #[cfg(not(all(

@@ -35,6 +35,12 @@ pub fn skip(test: &str, why: &str) {
     let _ = std::io::stderr().write_all(msg.as_bytes());
 }
 
+/// The server `start` answered, or `None` after reporting (see [`skip`]) why `test` cannot
+/// run.
+fn started<T>(test: &str, start: Result<T, String>) -> Option<T> {
+    start.map_err(|why| skip(test, &why)).ok()
+}
+
 /// A free TCP port on 127.0.0.1 (bound and released: another process could take it first,
 /// which the server's start then reports).
 pub fn free_port() -> u16 {
@@ -127,13 +133,7 @@ impl RedisServer {
 
     /// [`RedisServer::start`] with this `appendfsync` policy (`always`, `everysec`, `no`).
     pub fn start_with(test: &str, appendfsync: &str) -> Option<Self> {
-        match Self::try_start(appendfsync, &[]) {
-            Ok(s) => Some(s),
-            Err(why) => {
-                skip(test, &why);
-                None
-            }
-        }
+        started(test, Self::try_start(appendfsync, &[]))
     }
 
     fn try_start(appendfsync: &str, extra: &[&str]) -> Result<Self, String> {
@@ -205,13 +205,7 @@ impl RedisServer {
     /// with a certificate for `127.0.0.1` that a certificate authority of this test's own
     /// issued ([`RedisServer::ca_cert`]), both made with `openssl`.
     pub fn start_tls(test: &str) -> Option<Self> {
-        match Self::try_start_tls() {
-            Ok(s) => Some(s),
-            Err(why) => {
-                skip(test, &why);
-                None
-            }
-        }
+        started(test, Self::try_start_tls())
     }
 
     fn try_start_tls() -> Result<Self, String> {
@@ -385,13 +379,7 @@ impl RedisCluster {
     /// Starts one and waits until every node answers `cluster_state:ok`, or reports (see
     /// [`skip`]) that `test` cannot run and answers `None`.
     pub fn start(test: &str) -> Option<Self> {
-        match Self::try_start() {
-            Ok(c) => Some(c),
-            Err(why) => {
-                skip(test, &why);
-                None
-            }
-        }
+        started(test, Self::try_start())
     }
 
     fn try_start() -> Result<Self, String> {
@@ -542,13 +530,7 @@ impl PostgresServer {
     /// [`PostgresServer::start`] with these settings (`name=value`, each passed as `-c`)
     /// instead: `&[]` is PostgreSQL's defaults, every commit flushed to disk.
     pub fn start_with(test: &str, settings: &[&str]) -> Option<Self> {
-        match Self::try_start(settings) {
-            Ok(s) => Some(s),
-            Err(why) => {
-                skip(test, &why);
-                None
-            }
-        }
+        started(test, Self::try_start(settings))
     }
 
     /// A PostgreSQL program: beside `initdb`, else on the `PATH`.
