@@ -169,7 +169,8 @@ impl RedisStore<ConnectionManager> {
     /// trusting only the certificate authority in `root_cert_pem` (PEM) instead of the
     /// system's roots, as for a Redis whose certificate a private CA issued (feature
     /// `redis-tls`; [`RedisStore::connect`] takes `rediss://` URLs with the system's roots,
-    /// or the file `SSL_CERT_FILE` names).
+    /// or the file `SSL_CERT_FILE` names). TLS is rustls on *ring*: if the application has
+    /// installed no rustls `CryptoProvider`, this installs *ring* as the process's default.
     #[cfg(feature = "redis-tls")]
     pub async fn connect_tls(url: &str, root_cert_pem: &[u8]) -> Result<Self, StoreError> {
         if !url.starts_with("rediss://") {
@@ -372,6 +373,14 @@ fn connection_info(url: &str) -> Result<::redis::ConnectionInfo, StoreError> {
             "this build has no Redis over TLS (rediss://): doku-pay-receiver's `redis-tls` feature"
                 .into(),
         ));
+    }
+    // The `redis` crate builds its TLS configuration from rustls's process-wide provider,
+    // and rustls panics when it cannot tell which one (none installed, and more than one
+    // built in, as when another crate brings aws-lc-rs): install *ring*, the one these
+    // crates use, unless the application installed one.
+    #[cfg(feature = "redis-tls")]
+    if url.starts_with("rediss://") {
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
     Ok(url
         .into_connection_info()
