@@ -340,7 +340,16 @@ async fn redis_store_over_tls() {
 
     let refused = RedisStore::connect(&url).await.unwrap_err().to_string();
     assert!(
-        refused.contains("cannot connect to Redis: invalid peer certificate"),
+        refused.contains("cannot connect to Redis: invalid peer certificate")
+            && refused.contains("give its PEM file in SSL_CERT_FILE"),
+        "{refused}"
+    );
+    let refused = RedisStore::connect_tls(&url, b"{\"not\": \"a PEM file\"}")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("the CA holds no PEM certificate"),
         "{refused}"
     );
     let refused = RedisStore::connect_tls(&redis.url(), &ca)

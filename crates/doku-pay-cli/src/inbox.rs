@@ -107,6 +107,16 @@ pub(crate) async fn run(a: InboxArgs, json: bool) -> Result<(), Failure> {
     }
 }
 
+/// The innermost cause of an error (`Connection refused`, a DNS failure, ...), which
+/// `reqwest`'s own text leaves out.
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    inner.to_string()
+}
+
 /// `--to`, checked before anything is read or sent: an `http(s)://host[:port]/path` URL.
 fn receiver_url(to: &str) -> Result<reqwest::Url, Failure> {
     let bad = |why: &str| {
@@ -138,7 +148,7 @@ async fn open(store: &StoreArg) -> Result<PostgresStore, Failure> {
     }
     PostgresStore::connect(url)
         .await
-        .map_err(|e| Failure::refused(format!("cannot open the inbox: {e}")))
+        .map_err(|e| crate::listen::store_failure("cannot open the inbox", &e))
 }
 
 /// A time as RFC 3339 (ISO 8601), `2026-12-01T19:46:50.575262Z`, as the rest of the CLI
@@ -246,16 +256,20 @@ async fn replay(
                 r.status().as_u16(),
                 r.text().await.unwrap_or_default().trim().to_owned(),
             ),
-            Err(err) => (0, format!("not delivered: {err}")),
+            Err(err) => (0, format!("not delivered ({})", cause(&err))),
         };
         if !(200..300).contains(&status) {
             failed += 1;
         }
+        // No answer: no status (0 is no HTTP status).
         if json {
+            let status = (status != 0).then_some(status);
             println!(
                 "{}",
                 serde_json::json!({"key": e.key, "status": status, "answer": text})
             );
+        } else if status == 0 {
+            println!("{text}: {}", e.key);
         } else {
             println!("{status} {text}: {}", e.key);
         }

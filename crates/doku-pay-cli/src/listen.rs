@@ -14,6 +14,7 @@ use axum::response::Response;
 use clap::Args;
 use doku_pay::Notification;
 use doku_pay::receiver::{BoxError, Receiver};
+use doku_pay_receiver::StoreError;
 use doku_pay_receiver::serve::{ServeConfig, serve, shutdown_signal};
 use doku_pay_receiver::store::{OpenOptions, open_with};
 
@@ -131,7 +132,7 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
     // The store's errors never repeat its URL (it may carry a password).
     let store = open_with(a.store.expose(), options)
         .await
-        .map_err(|e| Failure::input(format!("cannot open the store: {e}")))?;
+        .map_err(|e| store_failure("cannot open the store", &e))?;
     let store_kind = a
         .store
         .expose()
@@ -144,7 +145,11 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         // lines; a line break in valid JSON is only ever whitespace between tokens (inside
         // strings it is escaped), so turning it into a space keeps the same document.
         let line = serde_json::to_string(&n)?.replace(['\n', '\r'], " ");
-        println!("{line}");
+        // Not acknowledged unless printed: a closed or full stdout fails the handler
+        // (500, DOKU retries) rather than panicking.
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), "{line}")
+            .map_err(|e| format!("cannot print the notification: {e}"))?;
         Ok::<(), BoxError>(())
     })
     .credentials(&creds)
@@ -165,6 +170,15 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::refused(format!("server error: {e}")))?;
     eprintln!("stopped");
     Ok(())
+}
+
+/// A store that cannot be opened: bad input (exit 2) when it is misconfigured, a failed
+/// check (exit 1) when it is unreachable or refuses.
+pub(crate) fn store_failure(what: &str, e: &StoreError) -> Failure {
+    match e {
+        StoreError::Config(_) => Failure::input(format!("{what}: {e}")),
+        _ => Failure::refused(format!("{what}: {e}")),
+    }
 }
 
 /// Resolves on the first SIGTERM or SIGINT (Ctrl-C), which starts a graceful shutdown; a

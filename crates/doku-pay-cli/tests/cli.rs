@@ -396,6 +396,12 @@ fn offline_commands() {
             stderr: &["not a store URL"],
             ..row(vec!["listen", "--store", "redis:/:pw@127.0.0.1:6379"], 2)
         },
+        // A store that cannot be reached is a failed check (1), not bad input.
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["cannot open the store: deduplication store failed: cannot connect to Redis"],
+            ..row(vec!["listen", "--store", "redis://127.0.0.1:1/"], 1)
+        },
         Row {
             stderr: &["unrecognized subcommand"],
             ..row(vec!["frobnicate"], 2)

@@ -239,6 +239,15 @@ fn a_failed_notification_is_listed_replayed_and_then_done() {
             "{bad}: {refused:?}"
         );
     }
+    // Nothing listening there: not delivered, saying why, no made-up status.
+    let nowhere = format!("http://127.0.0.1:{}{PATH}", free_port());
+    let undelivered = doku(&["inbox", "replay", "--store", &url, "--to", &nowhere]);
+    assert_eq!(undelivered.status.code(), Some(1), "{undelivered:?}");
+    assert!(
+        String::from_utf8_lossy(&undelivered.stdout)
+            .starts_with("not delivered (Connection refused"),
+        "{undelivered:?}"
+    );
     // Another path than the one DOKU signed: skipped, saying why, and still pending.
     let elsewhere = to.replace(PATH, "/other");
     let skipped = doku(&["inbox", "replay", "--store", &url, "--to", &elsewhere]);

@@ -40,7 +40,9 @@ pub enum Mismatch {
 /// is about the order it is about to fulfil, for the full amount, and, where one receiver
 /// serves several merchants, signed with the key of the merchant the order belongs to:
 /// invoice numbers are each merchant's own, and any merchant's key signs a notification
-/// the receiver accepts).
+/// the receiver accepts). A mismatch is for review, not for a retry: keep the notification
+/// and return `Ok` from the handler (an `Err` answers 500, and DOKU's retries bring the same
+/// notification).
 ///
 /// ```
 /// use doku_pay_core::{Amount, ClientId, Notification, PaymentStatus};

@@ -178,6 +178,15 @@ impl RedisStore<ConnectionManager> {
                 "RedisStore::connect_tls takes a rediss:// URL".into(),
             ));
         }
+        if !root_cert_pem
+            .windows(27)
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return Err(StoreError::Config(
+                "RedisStore::connect_tls: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                    .into(),
+            ));
+        }
         let certificates = ::redis::TlsCertificates {
             client_tls: None,
             root_cert: Some(root_cert_pem.to_vec()),
@@ -203,7 +212,19 @@ impl RedisStore<ConnectionManager> {
             let conn = client
                 .get_connection_manager_with_config(config.clone())
                 .await
-                .map_err(|e| backend("cannot connect to Redis", &e))?;
+                .map_err(|e| {
+                    let mut e = backend("cannot connect to Redis", &e);
+                    if let StoreError::Backend(text) = &mut e
+                        && text.contains("UnknownIssuer")
+                    {
+                        text.push_str(
+                            " (a certificate authority this process does not trust issued the \
+                             server's certificate: give its PEM file in SSL_CERT_FILE, or use \
+                             RedisStore::connect_tls)",
+                        );
+                    }
+                    e
+                })?;
             conns.push(conn);
         }
         let mut store = Self::with_connection(conns.remove(0));
