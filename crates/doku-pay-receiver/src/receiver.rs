@@ -794,26 +794,26 @@ impl Receiver {
                 tracing::info!("DOKU notification handled");
                 Answer::new(StatusCode::OK, OK, outcome)
             }
-            // The inbox's transaction could not be opened or committed: the store failed,
-            // not the application (nothing was applied; the claim was released).
-            Ok(Err(e)) if e.downcast_ref::<StoreError>().is_some() => {
-                if let Some(e) = e.downcast_ref::<StoreError>() {
-                    inner.health.failed("the inbox transaction", e);
+            Ok(Err(e)) => match e.downcast_ref::<StoreError>() {
+                // The inbox's transaction could not be opened or committed: the store
+                // failed, not the application (nothing was applied; the claim was released).
+                Some(store_error) => {
+                    inner.health.failed("the inbox transaction", store_error);
+                    Answer::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        STORE_FAILED,
+                        Outcome::StoreFailed,
+                    )
                 }
-                Answer::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    STORE_FAILED,
-                    Outcome::StoreFailed,
-                )
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "notification handler failed; DOKU will retry");
-                Answer::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    HANDLER_FAILED,
-                    Outcome::HandlerFailed,
-                )
-            }
+                None => {
+                    tracing::warn!(error = %e, "notification handler failed; DOKU will retry");
+                    Answer::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        HANDLER_FAILED,
+                        Outcome::HandlerFailed,
+                    )
+                }
+            },
             Err(e) => {
                 tracing::error!(error = %e, "notification handler task failed; DOKU will retry");
                 Answer::new(

@@ -213,17 +213,14 @@ impl RedisStore<ConnectionManager> {
                 .get_connection_manager_with_config(config.clone())
                 .await
                 .map_err(|e| {
-                    let mut e = backend("cannot connect to Redis", &e);
-                    if let StoreError::Backend(text) = &mut e
-                        && text.contains("UnknownIssuer")
-                    {
-                        text.push_str(
-                            " (a certificate authority this process does not trust issued the \
-                             server's certificate: give its PEM file in SSL_CERT_FILE, or use \
-                             RedisStore::connect_tls)",
-                        );
-                    }
-                    e
+                    let hint = if e.to_string().contains("UnknownIssuer") {
+                        " (a certificate authority this process does not trust issued the \
+                         server's certificate: give its PEM file in SSL_CERT_FILE, or use \
+                         RedisStore::connect_tls)"
+                    } else {
+                        ""
+                    };
+                    StoreError::Backend(format!("cannot connect to Redis: {e}{hint}"))
                 })?;
             conns.push(conn);
         }

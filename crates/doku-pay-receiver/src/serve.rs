@@ -224,10 +224,9 @@ pub async fn serve(
                     started.load(Ordering::Acquire),
                 );
                 let waited = std::pin::pin!(tokio::time::sleep(HEAD_AFTER_SHUTDOWN));
+                // (A request in progress now was in progress then, or started since.)
                 if let Either::Right(_) = select(conn.as_mut(), waited).await
-                    && (active
-                        || busy.load(Ordering::Acquire) > 0
-                        || started.load(Ordering::Acquire) != seen)
+                    && (active || started.load(Ordering::Acquire) != seen)
                 {
                     let _ = conn.await;
                 }
