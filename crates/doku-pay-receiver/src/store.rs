@@ -651,8 +651,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
     open_with(url, OpenOptions::default()).await
 }
 
-const EXPECTED_STORES: &str =
-    "expected memory, redis://..., redis+unix://..., redis-cluster://... or postgres://...";
+const EXPECTED_STORES: &str = "expected memory, redis://..., rediss://..., redis+unix://..., redis-cluster://... or postgres://...";
 
 /// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
