@@ -315,6 +315,62 @@ async fn redis_cluster_store_conformance() {
     );
 }
 
+/// On a Redis Cluster over TLS (`tls-cluster yes`): the table through
+/// `RedisStore::connect_cluster_tls` trusting the test's own certificate authority, the keys
+/// spread over the nodes and the same as through the plain ports; a `rediss-cluster://` URL,
+/// trusting only the system's roots, refuses the nodes' certificate and says how to trust
+/// it; `connect_cluster_tls` takes only `rediss://` nodes and a PEM certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_store_over_tls() {
+    let Some(cluster) = RedisCluster::start_tls("redis_cluster_store_over_tls") else {
+        return;
+    };
+    let ca = std::fs::read(cluster.ca_cert().unwrap()).unwrap();
+    let nodes = cluster.tls_node_urls().unwrap();
+    let store = RedisStore::connect_cluster_tls(&nodes, &ca).await.unwrap();
+    conformance(
+        "redis cluster over tls",
+        Arc::new(store.clone().lease(LEASE)),
+        Arc::new(store.clone().lease(LONG_LEASE)),
+    )
+    .await;
+    let keys = cluster.keys_per_node();
+    assert!(
+        keys.iter().all(|&n| n > 0),
+        "every node holds some of the keys: {keys:?}"
+    );
+    let k = key(7);
+    let t = new_token(store.claim(&k).await.unwrap());
+    assert!(store.complete(&k, t).await.unwrap());
+    let plain = RedisStore::connect_cluster(cluster.node_urls())
+        .await
+        .unwrap();
+    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
+
+    let Err(refused) = open_with(&cluster.tls_url().unwrap(), OpenOptions::default()).await else {
+        panic!("a store trusting only the system's roots connected");
+    };
+    let refused = refused.to_string();
+    assert!(
+        refused.contains("cannot connect to the Redis Cluster")
+            && refused.contains("give its PEM file in SSL_CERT_FILE"),
+        "{refused}"
+    );
+    let refused = RedisStore::connect_cluster_tls(cluster.node_urls(), &ca)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("takes rediss:// node URLs"), "{refused}");
+    let refused = RedisStore::connect_cluster_tls(&nodes, b"not a PEM file")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("the CA holds no PEM certificate"),
+        "{refused}"
+    );
+}
+
 /// Over TLS (`rediss://`): the table through a store trusting the test's own certificate
 /// authority; the same keys as over plain TCP; and a store trusting only the system's roots
 /// refuses the server's certificate instead of connecting.

@@ -33,8 +33,8 @@ pub(crate) struct ListenArgs {
     /// Where claims and completions are kept: `memory`,
     /// `redis://[[user]:password@]host:port/[db]`, `rediss://...` (TLS; the system's roots or
     /// SSL_CERT_FILE), `redis+unix:///path/redis.sock`,
-    /// `redis-cluster://[[user]:password@]host:port,host:port...` or
-    /// `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
+    /// `redis-cluster://[[user]:password@]host:port,host:port...`, `rediss-cluster://...`
+    /// (TLS) or `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
     /// prefer DOKU_STORE for a URL with a password: flags show in process lists).
     #[arg(
         long,

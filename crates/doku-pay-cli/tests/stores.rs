@@ -82,9 +82,10 @@ fn printed(mut l: Running) -> String {
     out
 }
 
-/// Two listeners on one Redis, on one Redis Cluster (`--store redis-cluster://...`) and on
-/// one Redis over TLS (`--store rediss://...`, the test's certificate authority trusted
-/// through `SSL_CERT_FILE`): the same delivery to both, twice each, is printed once.
+/// Two listeners on one Redis, on one Redis Cluster (`--store redis-cluster://...`), on one
+/// Redis over TLS (`--store rediss://...`) and on one Redis Cluster over TLS (`--store
+/// rediss-cluster://...`), the tests' certificate authorities trusted through
+/// `SSL_CERT_FILE`: the same delivery to both, twice each, is printed once.
 #[test]
 fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
@@ -96,16 +97,26 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(tls) = RedisServer::start_tls("two_listeners_on_one_redis_over_tls") else {
         return;
     };
+    let Some(tls_cluster) = RedisCluster::start_tls("two_listeners_on_one_redis_cluster_over_tls")
+    else {
+        return;
+    };
     let ca = tls.ca_cert().display().to_string();
+    let cluster_ca = tls_cluster.ca_cert().unwrap().display().to_string();
     // Each row: its name, the store URL, the listeners' extra environment.
     type Env<'a> = &'a [(&'a str, &'a str)];
-    let rows: [(&str, String, Env); 3] = [
+    let rows: [(&str, String, Env); 4] = [
         ("redis", redis.url(), &[]),
         ("redis cluster", cluster.url(), &[]),
         (
             "redis over tls",
             tls.tls_url().unwrap(),
             &[("SSL_CERT_FILE", &ca)],
+        ),
+        (
+            "redis cluster over tls",
+            tls_cluster.tls_url().unwrap(),
+            &[("SSL_CERT_FILE", &cluster_ca)],
         ),
     ];
     for (name, store, env) in rows {

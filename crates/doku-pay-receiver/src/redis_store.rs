@@ -178,19 +178,7 @@ impl RedisStore<ConnectionManager> {
                 "RedisStore::connect_tls takes a rediss:// URL".into(),
             ));
         }
-        if !root_cert_pem
-            .windows(27)
-            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-        {
-            return Err(StoreError::Config(
-                "RedisStore::connect_tls: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                    .into(),
-            ));
-        }
-        let certificates = ::redis::TlsCertificates {
-            client_tls: None,
-            root_cert: Some(root_cert_pem.to_vec()),
-        };
+        let certificates = root_certificates("RedisStore::connect_tls", root_cert_pem)?;
         let client = Client::build_with_tls(connection_info(url)?, certificates)
             .map_err(|e| config("invalid Redis TLS settings", &e))?;
         Self::connect_client(client, Self::DEFAULT_CONNECTIONS).await
@@ -213,13 +201,7 @@ impl RedisStore<ConnectionManager> {
                 .get_connection_manager_with_config(config.clone())
                 .await
                 .map_err(|e| {
-                    let hint = if e.to_string().contains("UnknownIssuer") {
-                        " (a certificate authority this process does not trust issued the \
-                         server's certificate: give its PEM file in SSL_CERT_FILE, or use \
-                         RedisStore::connect_tls)"
-                    } else {
-                        ""
-                    };
+                    let hint = untrusted_hint(&e, "RedisStore::connect_tls");
                     StoreError::Backend(format!("cannot connect to Redis: {e}{hint}"))
                 })?;
             conns.push(conn);
@@ -237,8 +219,11 @@ impl RedisStore<ClusterConnection> {
     /// client: it learns the cluster's slots from them, sends each command to the node
     /// holding its key, follows `MOVED` and `ASK` redirections and reconnects to a node by
     /// itself (feature `redis-cluster`). Every command touches one key, its own hash tag, so
-    /// the notifications spread over the cluster's nodes. Fails if a URL is invalid, the
-    /// nodes disagree on credentials, or the cluster cannot be reached now.
+    /// the notifications spread over the cluster's nodes. Over TLS, the nodes are
+    /// `rediss://` URLs (feature `redis-tls` too), trusting the system's roots or the file
+    /// `SSL_CERT_FILE` names (`RedisStore::connect_cluster_tls` trusts a CA given in code).
+    /// Fails if a URL is invalid, the nodes disagree on credentials or on TLS, or the
+    /// cluster cannot be reached now.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), doku_pay_receiver::StoreError> {
@@ -252,14 +237,62 @@ impl RedisStore<ClusterConnection> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        Self::connect_cluster_with(nodes, None).await
+    }
+
+    /// [`RedisStore::connect_cluster`] over TLS, trusting only the certificate authority in
+    /// `root_cert_pem` (PEM) instead of the system's roots, as for a cluster whose
+    /// certificates a private CA issued (features `redis-cluster` and `redis-tls`). Every
+    /// node is a `rediss://` URL. TLS is rustls on *ring*, installed as the process's
+    /// default `CryptoProvider` if the application installed none.
+    #[cfg(feature = "redis-tls")]
+    pub async fn connect_cluster_tls<I, S>(
+        nodes: I,
+        root_cert_pem: &[u8],
+    ) -> Result<Self, StoreError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let certificates = root_certificates("RedisStore::connect_cluster_tls", root_cert_pem)?;
+        let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        if nodes.iter().any(|n| !n.starts_with("rediss://")) {
+            return Err(StoreError::Config(
+                "RedisStore::connect_cluster_tls takes rediss:// node URLs".into(),
+            ));
+        }
+        Self::connect_cluster_with(nodes, Some(certificates)).await
+    }
+
+    /// Connects to the cluster `nodes` belong to, trusting only the CA in `certificates` if
+    /// given.
+    async fn connect_cluster_with<I, S>(
+        nodes: I,
+        certificates: Option<Certificates>,
+    ) -> Result<Self, StoreError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
         let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
         if nodes.is_empty() {
             return Err(StoreError::Config(
                 "a Redis Cluster store needs at least one node".into(),
             ));
         }
+        if nodes.iter().any(|n| n.starts_with("rediss://")) {
+            tls_provider()?;
+        }
         let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
-        let client = ::redis::cluster::ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+        let builder = ::redis::cluster::ClusterClientBuilder::new(nodes.iter().map(String::as_str));
+        let builder = match certificates {
+            #[cfg(feature = "redis-tls")]
+            Some(certificates) => builder.certs(certificates),
+            #[cfg(not(feature = "redis-tls"))]
+            Some(never) => match never {},
+            None => builder,
+        };
+        let client = builder
             .connection_timeout(limit)
             // Each attempt is bounded; the store bounds the whole command itself, as over
             // one server (a redirection or a reconnection included).
@@ -269,28 +302,42 @@ impl RedisStore<ClusterConnection> {
             .retries(3)
             .build()
             .map_err(|e| config("invalid Redis Cluster nodes", &e))?;
-        let conn = client
-            .get_async_connection()
-            .await
-            .map_err(|e| backend("cannot connect to the Redis Cluster", &e))?;
+        let conn = client.get_async_connection().await.map_err(|e| {
+            let hint = untrusted_hint(&e, "RedisStore::connect_cluster_tls");
+            StoreError::Backend(format!("cannot connect to the Redis Cluster: {e}{hint}"))
+        })?;
         Ok(Self::with_connection(conn))
     }
 }
 
+/// The certificates a TLS connection trusts; none without TLS.
+#[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+type Certificates = ::redis::TlsCertificates;
+#[cfg(all(feature = "redis-cluster", not(feature = "redis-tls")))]
+type Certificates = std::convert::Infallible;
+
 /// The node URLs of a `redis-cluster://[[user]:password@]host:port[,host:port...][/]` store
-/// URL: `redis://[credentials@]host:port/` for each node, the credentials shared. Errors
-/// never repeat the URL (it may carry a password).
+/// URL: `redis://[credentials@]host:port/` for each node, the credentials shared; of a
+/// `rediss-cluster://...` one (over TLS), `rediss://...` nodes. Errors never repeat the URL
+/// (it may carry a password).
 #[cfg(feature = "redis-cluster")]
 pub(crate) fn cluster_nodes(url: &str) -> Result<Vec<String>, StoreError> {
     let invalid = |why: &str| {
         StoreError::Config(format!(
             "invalid Redis Cluster URL: {why} (expected \
-             redis-cluster://[[user]:password@]host:port[,host:port...])"
+             redis-cluster://[[user]:password@]host:port[,host:port...], or rediss-cluster://... \
+             over TLS)"
         ))
     };
-    let rest = url
-        .strip_prefix("redis-cluster://")
-        .ok_or_else(|| invalid("it does not start with redis-cluster://"))?;
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("redis-cluster://") {
+        ("redis", rest)
+    } else if let Some(rest) = url.strip_prefix("rediss-cluster://") {
+        ("rediss", rest)
+    } else {
+        return Err(invalid(
+            "it starts with neither redis-cluster:// nor rediss-cluster://",
+        ));
+    };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let (credentials, hosts) = match rest.rsplit_once('@') {
         Some((credentials, hosts)) => (Some(credentials), hosts),
@@ -306,8 +353,8 @@ pub(crate) fn cluster_nodes(url: &str) -> Result<Vec<String>, StoreError> {
             return Err(invalid("a node is more than host:port"));
         }
         nodes.push(match credentials {
-            Some(c) => format!("redis://{c}@{host}/"),
-            None => format!("redis://{host}/"),
+            Some(c) => format!("{scheme}://{c}@{host}/"),
+            None => format!("{scheme}://{host}/"),
         });
     }
     Ok(nodes)
@@ -385,25 +432,59 @@ where
 /// are small writes waiting for an answer, which it would hold back behind the previous
 /// one's acknowledgement.
 fn connection_info(url: &str) -> Result<::redis::ConnectionInfo, StoreError> {
-    #[cfg(not(feature = "redis-tls"))]
     if url.starts_with("rediss://") {
-        return Err(StoreError::Config(
-            "this build has no Redis over TLS (rediss://): doku-pay-receiver's `redis-tls` feature"
-                .into(),
-        ));
-    }
-    // The `redis` crate builds its TLS configuration from rustls's process-wide provider,
-    // and rustls panics when it cannot tell which one (none installed, and more than one
-    // built in, as when another crate brings aws-lc-rs): install *ring*, the one these
-    // crates use, unless the application installed one.
-    #[cfg(feature = "redis-tls")]
-    if url.starts_with("rediss://") {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        tls_provider()?;
     }
     Ok(url
         .into_connection_info()
         .map_err(|e| config("invalid Redis URL", &e))?
         .set_tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true)))
+}
+
+/// Makes TLS ready for a `rediss://` connection. The `redis` crate builds its TLS
+/// configuration from rustls's process-wide provider, and rustls panics when it cannot tell
+/// which one (none installed, and more than one built in, as when another crate brings
+/// aws-lc-rs): this installs *ring*, the one these crates use, unless the application
+/// installed one. A configuration error in a build without the feature `redis-tls`.
+fn tls_provider() -> Result<(), StoreError> {
+    #[cfg(feature = "redis-tls")]
+    {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Ok(())
+    }
+    #[cfg(not(feature = "redis-tls"))]
+    Err(StoreError::Config(
+        "this build has no Redis over TLS (rediss://): doku-pay-receiver's `redis-tls` feature"
+            .into(),
+    ))
+}
+
+/// The certificates trusting only the CA in `pem`, for `function`: a configuration error if
+/// it holds no PEM certificate (the `redis` crate would silently trust nothing of it).
+#[cfg(feature = "redis-tls")]
+fn root_certificates(function: &str, pem: &[u8]) -> Result<::redis::TlsCertificates, StoreError> {
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(StoreError::Config(format!(
+            "{function}: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        )));
+    }
+    Ok(::redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem.to_vec()),
+    })
+}
+
+/// How to trust the server's certificate, when a CA this process does not trust issued it
+/// (`with_ca` takes one in code); nothing otherwise.
+fn untrusted_hint(e: &::redis::RedisError, with_ca: &str) -> String {
+    if e.to_string().contains("UnknownIssuer") {
+        format!(
+            " (a certificate authority this process does not trust issued the server's \
+             certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca})"
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// `answer`, unless it takes longer than [`RedisStore::RESPONSE_TIMEOUT`].
@@ -563,8 +644,18 @@ mod tests {
                 Err("invalid Redis Cluster URL: a node is more than host:port"),
             ),
             (
+                "rediss-cluster://:s3cret@a:1,b:2/",
+                Ok(&["rediss://:s3cret@a:1/", "rediss://:s3cret@b:2/"]),
+            ),
+            (
+                "rediss-cluster://a:1,,b:2",
+                Err("invalid Redis Cluster URL: a node is empty"),
+            ),
+            (
                 "redis://:s3cret@a:1",
-                Err("invalid Redis Cluster URL: it does not start with redis-cluster://"),
+                Err(
+                    "invalid Redis Cluster URL: it starts with neither redis-cluster:// nor rediss-cluster://",
+                ),
             ),
         ];
         for (url, want) in rows {

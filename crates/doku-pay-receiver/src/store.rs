@@ -637,6 +637,7 @@ impl DedupeStore for MemoryStore {
 /// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
 /// | `rediss://...` | a `RedisStore` over TLS, trusting the system's roots or `SSL_CERT_FILE` (feature `redis-tls`) |
 /// | `redis-cluster://[[user]:password@]host:port,host:port...` | a `RedisStore` on a Redis Cluster, through these nodes (feature `redis-cluster`) |
+/// | `rediss-cluster://...` | the same over TLS, trusting the system's roots or `SSL_CERT_FILE` (features `redis-cluster` and `redis-tls`) |
 /// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
 ///
 /// Errors never repeat the URL (it may carry a password).
@@ -651,7 +652,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
     open_with(url, OpenOptions::default()).await
 }
 
-const EXPECTED_STORES: &str = "expected memory, redis://..., rediss://..., redis+unix://..., redis-cluster://... or postgres://...";
+const EXPECTED_STORES: &str = "expected memory, redis://..., rediss://..., redis+unix://..., redis-cluster://..., rediss-cluster://... or postgres://...";
 
 /// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -720,9 +721,18 @@ pub async fn open_with(
         "rediss" => Ok(redis_with(crate::RedisStore::connect(url).await?, options)),
         #[cfg(not(feature = "redis-tls"))]
         "rediss" => Err(not_built("redis-tls")),
-        "rediss-cluster" => Err(StoreError::Config(
-            "a Redis Cluster over TLS (rediss-cluster://) is not supported yet".into(),
-        )),
+        #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+        "rediss-cluster" => {
+            let nodes = crate::redis_store::cluster_nodes(url)?;
+            Ok(redis_with(
+                crate::RedisStore::connect_cluster(nodes).await?,
+                options,
+            ))
+        }
+        #[cfg(not(feature = "redis-cluster"))]
+        "rediss-cluster" => Err(not_built("redis-cluster")),
+        #[cfg(all(feature = "redis-cluster", not(feature = "redis-tls")))]
+        "rediss-cluster" => Err(not_built("redis-tls")),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
         // Named only when it is a scheme: without `://`, `scheme` is the whole URL, which

@@ -30,9 +30,25 @@ async fn store_urls() {
             "rediss://:s3cret@127.0.0.1:1/",
             Err("doku-pay-receiver's `redis-tls` feature"),
         ),
+        #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+        (
+            "rediss-cluster://:s3cret@127.0.0.1:1,127.0.0.1:2",
+            Err("cannot connect to the Redis Cluster"),
+        ),
+        #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+        (
+            "rediss-cluster://:s3cret@127.0.0.1:1,,127.0.0.1:2",
+            Err("invalid Redis Cluster URL: a node is empty"),
+        ),
+        #[cfg(all(feature = "redis-cluster", not(feature = "redis-tls")))]
         (
             "rediss-cluster://:s3cret@127.0.0.1:1",
-            Err("a Redis Cluster over TLS (rediss-cluster://) is not supported yet"),
+            Err("doku-pay-receiver's `redis-tls` feature"),
+        ),
+        #[cfg(not(feature = "redis-cluster"))]
+        (
+            "rediss-cluster://:s3cret@127.0.0.1:1",
+            Err("doku-pay-receiver's `redis-cluster` feature"),
         ),
         ("a:s3cret@h://x", Err("not a store URL")),
         ("", Err("not a store URL")),

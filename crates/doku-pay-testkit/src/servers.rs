@@ -133,24 +133,38 @@ impl RedisServer {
 
     /// [`RedisServer::start`] with this `appendfsync` policy (`always`, `everysec`, `no`).
     pub fn start_with(test: &str, appendfsync: &str) -> Option<Self> {
-        started(test, Self::try_start(appendfsync, &[]))
+        started(test, Self::try_start(appendfsync, Vec::new(), None))
     }
 
-    fn try_start(appendfsync: &str, extra: &[&str]) -> Result<Self, String> {
+    fn try_start(
+        appendfsync: &str,
+        extra: Vec<String>,
+        tls_port: Option<u16>,
+    ) -> Result<Self, String> {
+        let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
+        let mut server = Self::new(dir, appendfsync, extra, tls_port)?;
+        server.spawn()?;
+        Ok(server)
+    }
+
+    /// One in `dir`, not started yet.
+    fn new(
+        dir: TempDir,
+        appendfsync: &str,
+        extra: Vec<String>,
+        tls_port: Option<u16>,
+    ) -> Result<Self, String> {
         let binary = find_binary("redis-server", &[])
             .ok_or("redis-server is not installed (Debian package redis-server)")?;
-        let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
-        let mut server = Self {
+        Ok(Self {
             child: None,
             port: free_port(),
             dir,
             binary,
             appendfsync: appendfsync.to_owned(),
-            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
-            tls_port: None,
-        };
-        server.spawn()?;
-        Ok(server)
+            extra,
+            tls_port,
+        })
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -209,105 +223,11 @@ impl RedisServer {
     }
 
     fn try_start_tls() -> Result<Self, String> {
-        let binary = find_binary("redis-server", &[])
-            .ok_or("redis-server is not installed (Debian package redis-server)")?;
-        let openssl = find_binary("openssl", &[])
-            .ok_or("openssl is not installed (Debian package openssl)")?;
         let dir = TempDir::new("doku-redis-tls").map_err(|e| format!("no temporary dir: {e}"))?;
-        let run = |args: &[&str]| -> Result<(), String> {
-            let out = Command::new(&openssl)
-                .args(args)
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .output()
-                .map_err(|e| format!("cannot run openssl: {e}"))?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "openssl {} failed: {}",
-                    args.first().unwrap_or(&""),
-                    String::from_utf8_lossy(&out.stderr)
-                ))
-            }
-        };
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ];
-        run(&[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.crt",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=doku test CA",
-            ],
-        ]
-        .concat())?;
-        run(&[
-            &["req"][..],
-            &ec,
-            &[
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-        ]
-        .concat())?;
-        std::fs::write(dir.path().join("san.ext"), "subjectAltName=IP:127.0.0.1\n")
-            .map_err(|e| format!("cannot write san.ext: {e}"))?;
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ])?;
+        make_certificates(dir.path())?;
         let tls_port = free_port();
-        let path = |f: &str| dir.path().join(f).display().to_string();
-        let extra = vec![
-            "--tls-port".to_owned(),
-            tls_port.to_string(),
-            "--tls-cert-file".to_owned(),
-            path("server.crt"),
-            "--tls-key-file".to_owned(),
-            path("server.key"),
-            "--tls-ca-cert-file".to_owned(),
-            path("ca.crt"),
-            "--tls-auth-clients".to_owned(),
-            "no".to_owned(),
-        ];
-        let mut server = Self {
-            child: None,
-            port: free_port(),
-            dir,
-            binary,
-            appendfsync: "always".to_owned(),
-            extra,
-            tls_port: Some(tls_port),
-        };
+        let extra = tls_arguments(dir.path(), tls_port);
+        let mut server = Self::new(dir, "always", extra, Some(tls_port))?;
         server.spawn()?;
         Ok(server)
     }
@@ -366,6 +286,103 @@ impl Drop for RedisServer {
     }
 }
 
+/// Makes, in `dir`, a certificate authority of the test's own (`ca.crt`, `ca.key`) and the
+/// certificate it issues for `127.0.0.1` (`server.crt`, `server.key`), with `openssl`.
+fn make_certificates(dir: &Path) -> Result<(), String> {
+    let openssl =
+        find_binary("openssl", &[]).ok_or("openssl is not installed (Debian package openssl)")?;
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new(&openssl)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run openssl: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "openssl {} failed: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=doku test CA",
+        ],
+    ]
+    .concat())?;
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    ]
+    .concat())?;
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n")
+        .map_err(|e| format!("cannot write san.ext: {e}"))?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ])?;
+    Ok(())
+}
+
+/// `redis-server`'s arguments to serve TLS on `tls_port` too, with the certificates
+/// [`make_certificates`] made in `dir`; clients are not asked for certificates.
+fn tls_arguments(dir: &Path, tls_port: u16) -> Vec<String> {
+    let path = |f: &str| dir.join(f).display().to_string();
+    vec![
+        "--tls-port".to_owned(),
+        tls_port.to_string(),
+        "--tls-cert-file".to_owned(),
+        path("server.crt"),
+        "--tls-key-file".to_owned(),
+        path("server.key"),
+        "--tls-ca-cert-file".to_owned(),
+        path("ca.crt"),
+        "--tls-auth-clients".to_owned(),
+        "no".to_owned(),
+    ]
+}
+
 /// A Redis Cluster of this test's own: three `redis-server` masters (append-only,
 /// `appendfsync always`), their 16,384 slots split between them by `redis-cli --cluster
 /// create`.
@@ -373,18 +390,37 @@ impl Drop for RedisServer {
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
     cli: PathBuf,
+    /// The certificates of a cluster serving TLS ([`RedisCluster::start_tls`]).
+    certificates: Option<TempDir>,
 }
 
 impl RedisCluster {
     /// Starts one and waits until every node answers `cluster_state:ok`, or reports (see
     /// [`skip`]) that `test` cannot run and answers `None`.
     pub fn start(test: &str) -> Option<Self> {
-        started(test, Self::try_start())
+        started(test, Self::try_start(false))
     }
 
-    fn try_start() -> Result<Self, String> {
+    /// [`RedisCluster::start`] with every node serving TLS too, on another port, and talking
+    /// to the others over TLS (`tls-cluster yes`), with a certificate for `127.0.0.1` that a
+    /// certificate authority of this test's own issued ([`RedisCluster::ca_cert`]), both
+    /// made with `openssl`. A client connected over TLS learns the nodes' TLS ports.
+    pub fn start_tls(test: &str) -> Option<Self> {
+        started(test, Self::try_start(true))
+    }
+
+    fn try_start(tls: bool) -> Result<Self, String> {
         let cli = find_binary("redis-cli", &[])
             .ok_or("redis-cli is not installed (Debian package redis-tools, with redis-server)")?;
+        let certificates = match tls {
+            true => {
+                let dir = TempDir::new("doku-redis-cluster-tls")
+                    .map_err(|e| format!("no temporary dir: {e}"))?;
+                make_certificates(dir.path())?;
+                Some(dir)
+            }
+            false => None,
+        };
         let node = [
             "--cluster-enabled",
             "yes",
@@ -396,9 +432,22 @@ impl RedisCluster {
             "15000",
         ];
         let nodes = (0..3)
-            .map(|_| RedisServer::try_start("always", &node))
+            .map(|_| {
+                let mut extra: Vec<String> = node.iter().map(|a| (*a).to_owned()).collect();
+                let tls_port = certificates.as_ref().map(|dir| {
+                    let port = free_port();
+                    extra.extend(tls_arguments(dir.path(), port));
+                    extra.extend(["--tls-cluster".to_owned(), "yes".to_owned()]);
+                    port
+                });
+                RedisServer::try_start("always", extra, tls_port)
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let cluster = Self { nodes, cli };
+        let cluster = Self {
+            nodes,
+            cli,
+            certificates,
+        };
         let created = Command::new(&cluster.cli)
             .args(["--cluster", "create"])
             .args(cluster.addresses())
@@ -455,6 +504,29 @@ impl RedisCluster {
     /// `redis-cluster://127.0.0.1:{port},...`: every node, as a store URL.
     pub fn url(&self) -> String {
         format!("redis-cluster://{}", self.addresses().join(","))
+    }
+
+    /// `rediss://127.0.0.1:{TLS port}/` of each node, if it serves TLS
+    /// ([`RedisCluster::start_tls`]).
+    pub fn tls_node_urls(&self) -> Option<Vec<String>> {
+        self.nodes.iter().map(RedisServer::tls_url).collect()
+    }
+
+    /// `rediss-cluster://127.0.0.1:{TLS port},...`: every node over TLS, as a store URL, if
+    /// it serves TLS ([`RedisCluster::start_tls`]).
+    pub fn tls_url(&self) -> Option<String> {
+        let ports = self
+            .nodes
+            .iter()
+            .map(|n| n.tls_port.map(|p| format!("127.0.0.1:{p}")))
+            .collect::<Option<Vec<_>>>()?;
+        Some(format!("rediss-cluster://{}", ports.join(",")))
+    }
+
+    /// The file of the certificate authority that issued its nodes' TLS certificate (PEM),
+    /// if it serves TLS ([`RedisCluster::start_tls`]).
+    pub fn ca_cert(&self) -> Option<PathBuf> {
+        self.certificates.as_ref().map(|d| d.path().join("ca.crt"))
     }
 
     /// How many keys each node holds (`DBSIZE`), in node order.
