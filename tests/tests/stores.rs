@@ -315,6 +315,24 @@ async fn redis_cluster_store_conformance() {
     );
 }
 
+/// The table through `tls` (a store connected over TLS), then a key it completes is done
+/// through `plain` (the same Redis through its plain port).
+async fn conformance_over_tls<C>(name: &str, tls: RedisStore<C>, plain: RedisStore<C>)
+where
+    C: redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+{
+    conformance(
+        name,
+        Arc::new(tls.clone().lease(LEASE)),
+        Arc::new(tls.clone().lease(LONG_LEASE)),
+    )
+    .await;
+    let k = key(7);
+    let t = new_token(tls.claim(&k).await.unwrap());
+    assert!(tls.complete(&k, t).await.unwrap(), "{name}");
+    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done, "{name}");
+}
+
 /// On a Redis Cluster over TLS (`tls-cluster yes`): the table through
 /// `RedisStore::connect_cluster_tls` trusting the test's own certificate authority, the keys
 /// spread over the nodes and the same as through the plain ports; a `rediss-cluster://` URL,
@@ -328,24 +346,15 @@ async fn redis_cluster_store_over_tls() {
     let ca = std::fs::read(cluster.ca_cert().unwrap()).unwrap();
     let nodes = cluster.tls_node_urls().unwrap();
     let store = RedisStore::connect_cluster_tls(&nodes, &ca).await.unwrap();
-    conformance(
-        "redis cluster over tls",
-        Arc::new(store.clone().lease(LEASE)),
-        Arc::new(store.clone().lease(LONG_LEASE)),
-    )
-    .await;
+    let plain = RedisStore::connect_cluster(cluster.node_urls())
+        .await
+        .unwrap();
+    conformance_over_tls("redis cluster over tls", store, plain).await;
     let keys = cluster.keys_per_node();
     assert!(
         keys.iter().all(|&n| n > 0),
         "every node holds some of the keys: {keys:?}"
     );
-    let k = key(7);
-    let t = new_token(store.claim(&k).await.unwrap());
-    assert!(store.complete(&k, t).await.unwrap());
-    let plain = RedisStore::connect_cluster(cluster.node_urls())
-        .await
-        .unwrap();
-    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
 
     let Err(refused) = open_with(&cluster.tls_url().unwrap(), OpenOptions::default()).await else {
         panic!("a store trusting only the system's roots connected");
@@ -382,17 +391,8 @@ async fn redis_store_over_tls() {
     let url = redis.tls_url().unwrap();
     let ca = std::fs::read(redis.ca_cert()).unwrap();
     let store = RedisStore::connect_tls(&url, &ca).await.unwrap();
-    conformance(
-        "redis over tls",
-        Arc::new(store.clone().lease(LEASE)),
-        Arc::new(store.clone().lease(LONG_LEASE)),
-    )
-    .await;
-    let k = key(7);
-    let t = new_token(store.claim(&k).await.unwrap());
-    assert!(store.complete(&k, t).await.unwrap());
     let plain = RedisStore::connect(&redis.url()).await.unwrap();
-    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
+    conformance_over_tls("redis over tls", store, plain).await;
 
     let refused = RedisStore::connect(&url).await.unwrap_err().to_string();
     assert!(
