@@ -356,28 +356,33 @@ async fn redis_cluster_store_over_tls() {
         "every node holds some of the keys: {keys:?}"
     );
 
-    let Err(refused) = open_with(&cluster.tls_url().unwrap(), OpenOptions::default()).await else {
-        panic!("a store trusting only the system's roots connected");
+    refused(
+        open_with(&cluster.tls_url().unwrap(), OpenOptions::default()).await,
+        &[
+            "cannot connect to the Redis Cluster",
+            "give its PEM file in SSL_CERT_FILE",
+        ],
+    );
+    refused(
+        RedisStore::connect_cluster_tls(cluster.node_urls(), &ca).await,
+        &["takes rediss:// node URLs"],
+    );
+    refused(
+        RedisStore::connect_cluster_tls(&nodes, b"not a PEM file").await,
+        &["the CA holds no PEM certificate"],
+    );
+}
+
+/// Asserts that `connected` failed, with an error containing each of `texts`.
+#[track_caller]
+fn refused<T>(connected: Result<T, StoreError>, texts: &[&str]) {
+    let e = match connected {
+        Ok(_) => panic!("connected; expected an error containing {texts:?}"),
+        Err(e) => e.to_string(),
     };
-    let refused = refused.to_string();
-    assert!(
-        refused.contains("cannot connect to the Redis Cluster")
-            && refused.contains("give its PEM file in SSL_CERT_FILE"),
-        "{refused}"
-    );
-    let refused = RedisStore::connect_cluster_tls(cluster.node_urls(), &ca)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(refused.contains("takes rediss:// node URLs"), "{refused}");
-    let refused = RedisStore::connect_cluster_tls(&nodes, b"not a PEM file")
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        refused.contains("the CA holds no PEM certificate"),
-        "{refused}"
-    );
+    for text in texts {
+        assert!(e.contains(text), "{e}: expected {text:?}");
+    }
 }
 
 /// Over TLS (`rediss://`): the table through a store trusting the test's own certificate
@@ -394,25 +399,21 @@ async fn redis_store_over_tls() {
     let plain = RedisStore::connect(&redis.url()).await.unwrap();
     conformance_over_tls("redis over tls", store, plain).await;
 
-    let refused = RedisStore::connect(&url).await.unwrap_err().to_string();
-    assert!(
-        refused.contains("cannot connect to Redis: invalid peer certificate")
-            && refused.contains("give its PEM file in SSL_CERT_FILE"),
-        "{refused}"
+    refused(
+        RedisStore::connect(&url).await,
+        &[
+            "cannot connect to Redis: invalid peer certificate",
+            "give its PEM file in SSL_CERT_FILE",
+        ],
     );
-    let refused = RedisStore::connect_tls(&url, b"{\"not\": \"a PEM file\"}")
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        refused.contains("the CA holds no PEM certificate"),
-        "{refused}"
+    refused(
+        RedisStore::connect_tls(&url, b"{\"not\": \"a PEM file\"}").await,
+        &["the CA holds no PEM certificate"],
     );
-    let refused = RedisStore::connect_tls(&redis.url(), &ca)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(refused.contains("takes a rediss:// URL"), "{refused}");
+    refused(
+        RedisStore::connect_tls(&redis.url(), &ca).await,
+        &["takes a rediss:// URL"],
+    );
 }
 
 /// A connection that counts the `SET ... NX ... GET` commands it sends and, `older_than_7`,
