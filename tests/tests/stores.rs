@@ -12,7 +12,7 @@ use doku_pay_core::{ClientId, Notification, SecretKey};
 use doku_pay_receiver::store::{OpenOptions, open_with};
 use doku_pay_receiver::{
     BoxError, Claimed, DedupeKey, DedupeStore, InboxFilter, MemoryStore, PostgresStore, Receiver,
-    RedisStore, StoreError, inbox_handler,
+    RedisStore, RedisTls, StoreError, inbox_handler,
 };
 use doku_pay_testkit::servers::{PostgresServer, RedisCluster, RedisServer, signal};
 use doku_pay_testkit::{CLIENT_ID, SECRET, notification_headers};
@@ -345,7 +345,10 @@ async fn redis_cluster_store_over_tls() {
     };
     let ca = std::fs::read(cluster.ca_cert().unwrap()).unwrap();
     let nodes = cluster.tls_node_urls().unwrap();
-    let store = RedisStore::connect_cluster_tls(&nodes, &ca).await.unwrap();
+    let tls = RedisTls::new().root_cert(ca);
+    let store = RedisStore::connect_cluster_tls(&nodes, tls.clone())
+        .await
+        .unwrap();
     let plain = RedisStore::connect_cluster(cluster.node_urls())
         .await
         .unwrap();
@@ -364,11 +367,11 @@ async fn redis_cluster_store_over_tls() {
         ],
     );
     refused(
-        RedisStore::connect_cluster_tls(cluster.node_urls(), &ca).await,
+        RedisStore::connect_cluster_tls(cluster.node_urls(), tls).await,
         &["takes rediss:// node URLs"],
     );
     refused(
-        RedisStore::connect_cluster_tls(&nodes, b"not a PEM file").await,
+        RedisStore::connect_cluster_tls(&nodes, RedisTls::new().root_cert("not a PEM file")).await,
         &["the CA holds no PEM certificate"],
     );
 }
@@ -395,7 +398,8 @@ async fn redis_store_over_tls() {
     };
     let url = redis.tls_url().unwrap();
     let ca = std::fs::read(redis.ca_cert()).unwrap();
-    let store = RedisStore::connect_tls(&url, &ca).await.unwrap();
+    let tls = RedisTls::new().root_cert(ca);
+    let store = RedisStore::connect_tls(&url, tls.clone()).await.unwrap();
     let plain = RedisStore::connect(&redis.url()).await.unwrap();
     conformance_over_tls("redis over tls", store, plain).await;
 
@@ -407,12 +411,73 @@ async fn redis_store_over_tls() {
         ],
     );
     refused(
-        RedisStore::connect_tls(&url, b"{\"not\": \"a PEM file\"}").await,
+        RedisStore::connect_tls(&url, RedisTls::new().root_cert(r#"{"not": "a PEM file"}"#)).await,
         &["the CA holds no PEM certificate"],
     );
     refused(
-        RedisStore::connect_tls(&redis.url(), &ca).await,
+        RedisStore::connect_tls(&redis.url(), tls).await,
         &["takes a rediss:// URL"],
+    );
+}
+
+/// Over mutual TLS (`tls-auth-clients yes`): the table through a store presenting a client
+/// certificate the server's certificate authority issued, and the same store opened from
+/// its URL with `OpenOptions::redis_tls`; a store presenting none is refused, saying how to
+/// present one; a certificate or key holding no PEM block is refused before connecting;
+/// TLS settings with a URL without TLS are refused; the key never shows in `Debug`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_over_mutual_tls() {
+    let Some(redis) = RedisServer::start_mutual_tls("redis_store_over_mutual_tls") else {
+        return;
+    };
+    let url = redis.tls_url().unwrap();
+    let read = |path: std::path::PathBuf| std::fs::read(path).unwrap();
+    let (ca, cert, private_key) = (
+        read(redis.ca_cert()),
+        read(redis.client_cert()),
+        read(redis.client_key()),
+    );
+    let tls = RedisTls::new()
+        .root_cert(ca.clone())
+        .client_cert(cert.clone(), private_key.clone());
+    let debug = format!("{tls:?}");
+    let key_body = String::from_utf8_lossy(&private_key[40..80]).into_owned();
+    assert!(
+        !debug.contains("PRIVATE KEY") && !debug.contains(&key_body),
+        "{debug}"
+    );
+    let store = RedisStore::connect_tls(&url, tls.clone()).await.unwrap();
+    let plain = RedisStore::connect(&redis.url()).await.unwrap();
+    conformance_over_tls("redis over mutual tls", store, plain.clone()).await;
+    let opened = match open_with(&url, OpenOptions::default().redis_tls(tls.clone())).await {
+        Ok(store) => store,
+        Err(e) => panic!("store::open with the client certificate: {e}"),
+    };
+    let k = key(8);
+    let t = new_token(opened.claim(&k).await.unwrap());
+    assert!(opened.complete(&k, t).await.unwrap());
+    assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
+
+    let only_ca = RedisTls::new().root_cert(ca.clone());
+    refused(
+        RedisStore::connect_tls(&url, only_ca.clone()).await,
+        &["cannot connect to Redis", "RedisTls::client_cert"],
+    );
+    refused(
+        RedisStore::connect_tls(&url, only_ca.clone().client_cert(cert.clone(), "a key")).await,
+        &["the client's key holds no PEM private key"],
+    );
+    refused(
+        RedisStore::connect_tls(
+            &url,
+            only_ca.client_cert("a certificate", private_key.clone()),
+        )
+        .await,
+        &["the client's certificate holds no PEM certificate"],
+    );
+    refused(
+        open_with(&redis.url(), OpenOptions::default().redis_tls(tls)).await,
+        &["given for a store URL without Redis over TLS"],
     );
 }
 

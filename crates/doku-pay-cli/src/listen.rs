@@ -5,6 +5,7 @@
 //! and SIGINT.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,9 +15,9 @@ use axum::response::Response;
 use clap::Args;
 use doku_pay::Notification;
 use doku_pay::receiver::{BoxError, Receiver};
-use doku_pay_receiver::StoreError;
 use doku_pay_receiver::serve::{ServeConfig, serve, shutdown_signal};
 use doku_pay_receiver::store::{OpenOptions, open_with};
+use doku_pay_receiver::{RedisTls, StoreError};
 
 use crate::failure::Failure;
 use crate::target::{CredArgs, Secret};
@@ -31,8 +32,8 @@ pub(crate) struct ListenArgs {
     #[arg(long, default_value = "/payments/notifications")]
     path: String,
     /// Where claims and completions are kept: `memory`,
-    /// `redis://[[user]:password@]host:port/[db]`, `rediss://...` (TLS; the system's roots or
-    /// SSL_CERT_FILE), `redis+unix:///path/redis.sock`,
+    /// `redis://[[user]:password@]host:port/[db]`, `rediss://...` (TLS; the system's roots,
+    /// SSL_CERT_FILE or --store-ca), `redis+unix:///path/redis.sock`,
     /// `redis-cluster://[[user]:password@]host:port,host:port...`, `rediss-cluster://...`
     /// (TLS) or `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
     /// prefer DOKU_STORE for a URL with a password: flags show in process lists).
@@ -43,6 +44,27 @@ pub(crate) struct ListenArgs {
         default_value = "memory"
     )]
     store: Secret,
+    /// A `rediss://` or `rediss-cluster://` store's certificate authority (PEM file), trusted
+    /// instead of the system's roots.
+    #[arg(long, env = "DOKU_STORE_CA", value_name = "FILE")]
+    store_ca: Option<PathBuf>,
+    /// The certificate (PEM file) a `rediss://` or `rediss-cluster://` store presents to a
+    /// Redis that asks clients for one (`tls-auth-clients yes`), with --store-client-key.
+    #[arg(
+        long,
+        env = "DOKU_STORE_CLIENT_CERT",
+        value_name = "FILE",
+        requires = "store_client_key"
+    )]
+    store_client_cert: Option<PathBuf>,
+    /// The private key (PEM file) of --store-client-cert.
+    #[arg(
+        long,
+        env = "DOKU_STORE_CLIENT_KEY",
+        value_name = "FILE",
+        requires = "store_client_cert"
+    )]
+    store_client_key: Option<PathBuf>,
     /// A claim's lease in seconds (default: the store's, 600): how long a notification
     /// whose listener died stays claimed before another listener may handle it.
     #[arg(long, value_name = "SECS")]
@@ -51,6 +73,28 @@ pub(crate) struct ListenArgs {
     serve: ServeArgs,
     #[command(flatten)]
     creds: CredArgs,
+}
+
+impl ListenArgs {
+    /// What a `rediss://` or `rediss-cluster://` store trusts and presents, if a flag says
+    /// more than the defaults (the system's roots, no client certificate).
+    fn redis_tls(&self) -> Result<Option<RedisTls>, Failure> {
+        let read = |flag: &str, path: &Path| {
+            std::fs::read(path)
+                .map_err(|e| Failure::input(format!("--{flag} {}: {e}", path.display())))
+        };
+        let mut tls = None;
+        if let Some(ca) = &self.store_ca {
+            tls = Some(RedisTls::new().root_cert(read("store-ca", ca)?));
+        }
+        if let (Some(cert), Some(key)) = (&self.store_client_cert, &self.store_client_key) {
+            tls = Some(tls.unwrap_or_default().client_cert(
+                read("store-client-cert", cert)?,
+                read("store-client-key", key)?,
+            ));
+        }
+        Ok(tls)
+    }
 }
 
 /// Production serving limits, shared by `listen` and `sim`.
@@ -129,6 +173,9 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
     if let Some(secs) = a.lease_secs {
         options = options.lease(seconds("lease-secs", secs)?);
     }
+    if let Some(tls) = a.redis_tls()? {
+        options = options.redis_tls(tls);
+    }
     // The store's errors never repeat its URL (it may carry a password).
     let store = open_with(a.store.expose(), options)
         .await
@@ -175,9 +222,18 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
 /// A store that cannot be opened: bad input (exit 2) when it is misconfigured, a failed
 /// check (exit 1) when it is unreachable or refuses.
 pub(crate) fn store_failure(what: &str, e: &StoreError) -> Failure {
+    // The library's hints name its API; say which flags do the same here.
+    let text = e.to_string();
+    let flags = if text.contains("RedisTls::root_cert") {
+        "; here: --store-ca FILE"
+    } else if text.contains("RedisTls::client_cert") {
+        "; here: --store-client-cert FILE --store-client-key FILE"
+    } else {
+        ""
+    };
     match e {
-        StoreError::Config(_) => Failure::input(format!("{what}: {e}")),
-        _ => Failure::refused(format!("{what}: {e}")),
+        StoreError::Config(_) => Failure::input(format!("{what}: {text}{flags}")),
+        _ => Failure::refused(format!("{what}: {text}{flags}")),
     }
 }
 

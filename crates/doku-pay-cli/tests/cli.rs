@@ -396,6 +396,55 @@ fn offline_commands() {
             stderr: &["not a store URL"],
             ..row(vec!["listen", "--store", "redis:/:pw@127.0.0.1:6379"], 2)
         },
+        // Redis TLS files: only with a TLS store URL, a client certificate with its key, a
+        // file that can be read.
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["given for a store URL without Redis over TLS"],
+            ..row(
+                vec![
+                    "listen",
+                    "--store",
+                    "redis://127.0.0.1:1/",
+                    "--store-ca",
+                    "Cargo.toml",
+                ],
+                2,
+            )
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--store-client-key <FILE>"],
+            ..row(vec!["listen", "--store-client-cert", "Cargo.toml"], 2)
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["--store-ca /nonexistent/ca.crt: No such file or directory"],
+            ..row(
+                vec![
+                    "listen",
+                    "--store",
+                    "rediss://127.0.0.1:1/",
+                    "--store-ca",
+                    "/nonexistent/ca.crt",
+                ],
+                2,
+            )
+        },
+        Row {
+            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            stderr: &["the CA holds no PEM certificate"],
+            ..row(
+                vec![
+                    "listen",
+                    "--store",
+                    "rediss://127.0.0.1:1/",
+                    "--store-ca",
+                    "Cargo.toml",
+                ],
+                2,
+            )
+        },
         // A store that cannot be reached is a failed check (1), not bad input.
         Row {
             env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],

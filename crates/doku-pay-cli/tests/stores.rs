@@ -1,6 +1,7 @@
 //! `doku listen --store` with real stores started by the test: two listeners on one Redis
-//! (on one Redis Cluster, on one Redis over TLS) print a notification delivered to both
-//! once; and with PostgreSQL, `doku inbox list | replay`: a notification whose handler failed is listed as
+//! (on one Redis Cluster, on Redis and Redis Cluster over TLS, on Redis over mutual TLS)
+//! print a notification delivered to both once; a TLS Redis refusing a listener names the
+//! flags that would connect; and with PostgreSQL, `doku inbox list | replay`: a notification whose handler failed is listed as
 //! pending with its error, replayed byte for byte to a listener, and then done.
 
 use std::io::Read as _;
@@ -20,6 +21,9 @@ fn doku(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env_remove("DOKU_STORE")
+        .env_remove("DOKU_STORE_CA")
+        .env_remove("DOKU_STORE_CLIENT_CERT")
+        .env_remove("DOKU_STORE_CLIENT_KEY")
         .env("DOKU_CLIENT_ID", CLIENT_ID)
         .env("DOKU_SECRET_KEY", SECRET)
         .stdin(Stdio::null())
@@ -85,7 +89,9 @@ fn printed(mut l: Running) -> String {
 /// Two listeners on one Redis, on one Redis Cluster (`--store redis-cluster://...`), on one
 /// Redis over TLS (`--store rediss://...`) and on one Redis Cluster over TLS (`--store
 /// rediss-cluster://...`), the tests' certificate authorities trusted through
-/// `SSL_CERT_FILE`: the same delivery to both, twice each, is printed once.
+/// `SSL_CERT_FILE`, and on one Redis over mutual TLS, with `DOKU_STORE_CA`,
+/// `DOKU_STORE_CLIENT_CERT` and `DOKU_STORE_CLIENT_KEY`: the same delivery to both, twice
+/// each, is printed once.
 #[test]
 fn two_listeners_on_one_redis_print_a_notification_once() {
     let Some(redis) = RedisServer::start("two_listeners_on_one_redis") else {
@@ -101,11 +107,21 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
     else {
         return;
     };
+    let Some(mutual) = RedisServer::start_mutual_tls("two_listeners_on_one_redis_over_mutual_tls")
+    else {
+        return;
+    };
+    let path = |p: std::path::PathBuf| p.display().to_string();
+    let (mutual_ca, mutual_cert, mutual_key) = (
+        path(mutual.ca_cert()),
+        path(mutual.client_cert()),
+        path(mutual.client_key()),
+    );
     let ca = tls.ca_cert().display().to_string();
     let cluster_ca = tls_cluster.ca_cert().unwrap().display().to_string();
     // Each row: its name, the store URL, the listeners' extra environment.
     type Env<'a> = &'a [(&'a str, &'a str)];
-    let rows: [(&str, String, Env); 4] = [
+    let rows: [(&str, String, Env); 5] = [
         ("redis", redis.url(), &[]),
         ("redis cluster", cluster.url(), &[]),
         (
@@ -118,9 +134,48 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
             tls_cluster.tls_url().unwrap(),
             &[("SSL_CERT_FILE", &cluster_ca)],
         ),
+        (
+            "redis over mutual tls",
+            mutual.tls_url().unwrap(),
+            &[
+                ("DOKU_STORE_CA", &mutual_ca),
+                ("DOKU_STORE_CLIENT_CERT", &mutual_cert),
+                ("DOKU_STORE_CLIENT_KEY", &mutual_key),
+            ],
+        ),
     ];
     for (name, store, env) in rows {
         two_listeners_print_once(name, &store, env);
+    }
+}
+
+/// A Redis over mutual TLS that a listener cannot connect to: the error says which flags
+/// would, the CA's (`--store-ca`), then a client certificate's (`--store-client-cert`,
+/// `--store-client-key`); both exit 1 (a failed check, not bad input).
+#[test]
+fn a_listener_refused_by_a_tls_redis_names_the_flags() {
+    let Some(redis) = RedisServer::start_mutual_tls("a_listener_refused_by_a_tls_redis") else {
+        return;
+    };
+    let url = redis.tls_url().unwrap();
+    let ca = redis.ca_cert().display().to_string();
+    let rows: [(&[&str], &str); 2] = [
+        (&[], "; here: --store-ca FILE"),
+        (
+            &["--store-ca", &ca],
+            "; here: --store-client-cert FILE --store-client-key FILE",
+        ),
+    ];
+    for (extra, want) in rows {
+        let args = [
+            &["listen", "--addr", "127.0.0.1:0", "--store", &url][..],
+            extra,
+        ]
+        .concat();
+        let out = doku(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(stderr.contains(want), "{extra:?}: {stderr}");
     }
 }
 

@@ -103,6 +103,8 @@ pub use receiver::{Answer, NotificationService, Outcome, Receiver, ReceiverBuild
 pub use reconcile::{CheckStatus, Mismatch, ReconcileOutcome, expect_payment, reconcile};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
+#[cfg(feature = "redis-tls")]
+pub use redis_store::RedisTls;
 pub use store::{
     ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, ManualClock, MemoryStore, StoreError,
 };

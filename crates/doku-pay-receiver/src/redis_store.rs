@@ -165,20 +165,35 @@ impl RedisStore<ConnectionManager> {
         Self::connect_client(client, connections).await
     }
 
-    /// Connects to the Redis at `url` (`rediss://[[user]:password@]host:port[/db]`) over TLS,
-    /// trusting only the certificate authority in `root_cert_pem` (PEM) instead of the
-    /// system's roots, as for a Redis whose certificate a private CA issued (feature
-    /// `redis-tls`; [`RedisStore::connect`] takes `rediss://` URLs with the system's roots,
-    /// or the file `SSL_CERT_FILE` names). TLS is rustls on *ring*: if the application has
-    /// installed no rustls `CryptoProvider`, this installs *ring* as the process's default.
+    /// Connects to the Redis at `url` (`rediss://[[user]:password@]host:port[/db]`) over TLS
+    /// as `tls` says: trusting only a certificate authority given in code instead of the
+    /// system's roots (as for a Redis whose certificate a private CA issued), and presenting
+    /// a client certificate to a Redis that asks for one (feature `redis-tls`;
+    /// [`RedisStore::connect`] takes `rediss://` URLs with the system's roots, or the file
+    /// `SSL_CERT_FILE` names, and no client certificate). TLS is rustls on *ring*: if the
+    /// application has installed no rustls `CryptoProvider`, this installs *ring* as the
+    /// process's default.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use doku_pay_receiver::{RedisStore, RedisTls};
+    /// let tls = RedisTls::new()
+    ///     .root_cert(std::fs::read("/etc/redis/ca.crt")?)
+    ///     .client_cert(
+    ///         std::fs::read("/etc/redis/client.crt")?,
+    ///         std::fs::read("/etc/redis/client.key")?,
+    ///     );
+    /// let store = RedisStore::connect_tls("rediss://redis.internal:6379/", tls).await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
     #[cfg(feature = "redis-tls")]
-    pub async fn connect_tls(url: &str, root_cert_pem: &[u8]) -> Result<Self, StoreError> {
+    pub async fn connect_tls(url: &str, tls: RedisTls) -> Result<Self, StoreError> {
         if !url.starts_with("rediss://") {
             return Err(StoreError::Config(
                 "RedisStore::connect_tls takes a rediss:// URL".into(),
             ));
         }
-        let certificates = root_certificates("RedisStore::connect_tls", root_cert_pem)?;
+        let certificates = tls.certificates("RedisStore::connect_tls")?;
         let client = Client::build_with_tls(connection_info(url)?, certificates)
             .map_err(|e| config("invalid Redis TLS settings", &e))?;
         Self::connect_client(client, Self::DEFAULT_CONNECTIONS).await
@@ -240,21 +255,18 @@ impl RedisStore<ClusterConnection> {
         Self::connect_cluster_with(nodes, None).await
     }
 
-    /// [`RedisStore::connect_cluster`] over TLS, trusting only the certificate authority in
-    /// `root_cert_pem` (PEM) instead of the system's roots, as for a cluster whose
-    /// certificates a private CA issued (features `redis-cluster` and `redis-tls`). Every
-    /// node is a `rediss://` URL. TLS is rustls on *ring*, installed as the process's
-    /// default `CryptoProvider` if the application installed none.
+    /// [`RedisStore::connect_cluster`] over TLS as `tls` says (a certificate authority given
+    /// in code, a client certificate; see [`RedisStore::connect_tls`]), for every node
+    /// (features `redis-cluster` and `redis-tls`). Every node is a `rediss://` URL. TLS is
+    /// rustls on *ring*, installed as the process's default `CryptoProvider` if the
+    /// application installed none.
     #[cfg(feature = "redis-tls")]
-    pub async fn connect_cluster_tls<I, S>(
-        nodes: I,
-        root_cert_pem: &[u8],
-    ) -> Result<Self, StoreError>
+    pub async fn connect_cluster_tls<I, S>(nodes: I, tls: RedisTls) -> Result<Self, StoreError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let certificates = root_certificates("RedisStore::connect_cluster_tls", root_cert_pem)?;
+        let certificates = tls.certificates("RedisStore::connect_cluster_tls")?;
         let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
         if nodes.iter().any(|n| !n.starts_with("rediss://")) {
             return Err(StoreError::Config(
@@ -459,28 +471,125 @@ fn tls_provider() -> Result<(), StoreError> {
     ))
 }
 
-/// The certificates trusting only the CA in `pem`, for `function`: a configuration error if
-/// it holds no PEM certificate (the `redis` crate would silently trust nothing of it).
+/// What a TLS connection to Redis trusts and presents (feature `redis-tls`), for
+/// [`RedisStore::connect_tls`], `RedisStore::connect_cluster_tls` and
+/// [`OpenOptions::redis_tls`](crate::store::OpenOptions::redis_tls). By default: the
+/// system's roots (or the file `SSL_CERT_FILE` names) and no client certificate. Its
+/// `Debug` never shows the client's private key.
 #[cfg(feature = "redis-tls")]
-fn root_certificates(function: &str, pem: &[u8]) -> Result<::redis::TlsCertificates, StoreError> {
-    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-        return Err(StoreError::Config(format!(
-            "{function}: the CA holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-        )));
-    }
-    Ok(::redis::TlsCertificates {
-        client_tls: None,
-        root_cert: Some(pem.to_vec()),
-    })
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RedisTls {
+    root_cert_pem: Option<Vec<u8>>,
+    /// The client's certificate and private key (PEM).
+    client: Option<(Vec<u8>, Vec<u8>)>,
 }
 
-/// How to trust the server's certificate, when a CA this process does not trust issued it
-/// (`with_ca` takes one in code); nothing otherwise.
+#[cfg(feature = "redis-tls")]
+impl RedisTls {
+    /// The system's roots, no client certificate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts only the certificate authority (or authorities) in `pem` (PEM), instead of
+    /// the system's roots.
+    pub fn root_cert(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_cert_pem = Some(pem.into());
+        self
+    }
+
+    /// Presents this certificate, with its private key (both PEM), to a Redis that asks
+    /// clients for one (`tls-auth-clients yes`).
+    pub fn client_cert(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.client = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// The `redis` crate's certificates, for `function`: a configuration error naming what
+    /// holds no PEM block of its kind (the `redis` crate would silently ignore a CA file
+    /// without one).
+    pub(crate) fn certificates(
+        &self,
+        function: &str,
+    ) -> Result<::redis::TlsCertificates, StoreError> {
+        let pem = |what: &str, bytes: &[u8], begin: &[u8], end: &[u8]| {
+            let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
+            if has(begin) && has(end) {
+                Ok(())
+            } else {
+                Err(StoreError::Config(format!(
+                    "{function}: {what} holds no PEM {} (-----BEGIN ...)",
+                    if what == "the client's key" {
+                        "private key"
+                    } else {
+                        "certificate"
+                    }
+                )))
+            }
+        };
+        if let Some(ca) = &self.root_cert_pem {
+            pem(
+                "the CA",
+                ca,
+                b"-----BEGIN CERTIFICATE-----",
+                b"-----END CERTIFICATE-----",
+            )?;
+        }
+        let client_tls = match &self.client {
+            Some((cert, key)) => {
+                pem(
+                    "the client's certificate",
+                    cert,
+                    b"-----BEGIN CERTIFICATE-----",
+                    b"-----END CERTIFICATE-----",
+                )?;
+                pem("the client's key", key, b"-----BEGIN ", b"PRIVATE KEY-----")?;
+                Some(::redis::ClientTlsConfig {
+                    client_cert: cert.clone(),
+                    client_key: key.clone(),
+                })
+            }
+            None => None,
+        };
+        Ok(::redis::TlsCertificates {
+            client_tls,
+            root_cert: self.root_cert_pem.clone(),
+        })
+    }
+}
+
+#[cfg(feature = "redis-tls")]
+impl fmt::Debug for RedisTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTls")
+            .field("root_cert", &self.root_cert_pem.as_ref().map(|_| "PEM"))
+            .field(
+                "client_cert",
+                &self.client.as_ref().map(|_| "PEM, with its key (redacted)"),
+            )
+            .finish()
+    }
+}
+
+/// How to connect where a TLS handshake failed on trust: the server's certificate from a
+/// CA this process does not trust (`with_ca` takes one in code), or the server asking for
+/// a client certificate; nothing otherwise.
 fn untrusted_hint(e: &::redis::RedisError, with_ca: &str) -> String {
-    if e.to_string().contains("UnknownIssuer") {
+    let text = e.to_string();
+    if text.contains("UnknownIssuer") {
         format!(
             " (a certificate authority this process does not trust issued the server's \
-             certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca})"
+             certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca} with \
+             RedisTls::root_cert)"
+        )
+    } else if text.contains("CertificateRequired") {
+        format!(
+            " (the server asks for a client certificate: use {with_ca} with \
+             RedisTls::client_cert)"
         )
     } else {
         String::new()

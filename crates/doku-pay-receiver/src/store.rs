@@ -635,9 +635,9 @@ impl DedupeStore for MemoryStore {
 /// | --- | --- |
 /// | `memory` | a [`MemoryStore`] with its defaults |
 /// | `redis://...`, `redis+unix://...` | a `RedisStore` (feature `redis`) |
-/// | `rediss://...` | a `RedisStore` over TLS, trusting the system's roots or `SSL_CERT_FILE` (feature `redis-tls`) |
+/// | `rediss://...` | a `RedisStore` over TLS, trusting the system's roots or `SSL_CERT_FILE`, or as `OpenOptions::redis_tls` says (feature `redis-tls`) |
 /// | `redis-cluster://[[user]:password@]host:port,host:port...` | a `RedisStore` on a Redis Cluster, through these nodes (feature `redis-cluster`) |
-/// | `rediss-cluster://...` | the same over TLS, trusting the system's roots or `SSL_CERT_FILE` (features `redis-cluster` and `redis-tls`) |
+/// | `rediss-cluster://...` | the same over TLS, as `rediss://` (features `redis-cluster` and `redis-tls`) |
 /// | `postgres://...`, `postgresql://...` | a `PostgresStore`, migrated (feature `postgres`) |
 ///
 /// Errors never repeat the URL (it may carry a password).
@@ -655,13 +655,18 @@ pub async fn open(url: &str) -> Result<Arc<dyn DedupeStore>, StoreError> {
 const EXPECTED_STORES: &str = "expected memory, redis://..., rediss://..., redis+unix://..., redis-cluster://..., rediss-cluster://... or postgres://...";
 
 /// What [`open_with`] sets on the store it opens; `None` keeps the store's default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OpenOptions {
     /// The claim's lease ([`DedupeStore::lease`]).
     pub lease: Option<Duration>,
     /// How long a handled key is remembered (memory and Redis; PostgreSQL keeps its rows).
     pub ttl: Option<Duration>,
+    /// What a `rediss://` or `rediss-cluster://` store trusts and presents (feature
+    /// `redis-tls`); `None`: the system's roots, or `SSL_CERT_FILE`, and no client
+    /// certificate. Refused with a URL without TLS.
+    #[cfg(feature = "redis-tls")]
+    pub redis_tls: Option<crate::RedisTls>,
 }
 
 impl OpenOptions {
@@ -676,6 +681,14 @@ impl OpenOptions {
         self.ttl = Some(ttl);
         self
     }
+
+    /// Sets what a `rediss://` or `rediss-cluster://` store trusts and presents (feature
+    /// `redis-tls`).
+    #[cfg(feature = "redis-tls")]
+    pub fn redis_tls(mut self, tls: crate::RedisTls) -> Self {
+        self.redis_tls = Some(tls);
+        self
+    }
 }
 
 /// [`open`] with these options.
@@ -684,6 +697,14 @@ pub async fn open_with(
     options: OpenOptions,
 ) -> Result<Arc<dyn DedupeStore>, StoreError> {
     let scheme = url.split_once("://").map_or(url, |(scheme, _)| scheme);
+    #[cfg(feature = "redis-tls")]
+    if options.redis_tls.is_some() && !matches!(scheme, "rediss" | "rediss-cluster") {
+        return Err(StoreError::Config(
+            "Redis TLS settings (a CA, a client certificate) given for a store URL without \
+             Redis over TLS: they apply to rediss:// and rediss-cluster:// URLs"
+                .into(),
+        ));
+    }
     match scheme {
         "memory" => {
             let mut s = MemoryStore::new();
@@ -718,16 +739,23 @@ pub async fn open_with(
         #[cfg(not(feature = "redis-cluster"))]
         "redis-cluster" => Err(not_built("redis-cluster")),
         #[cfg(feature = "redis-tls")]
-        "rediss" => Ok(redis_with(crate::RedisStore::connect(url).await?, options)),
+        "rediss" => {
+            let store = match options.redis_tls.clone() {
+                Some(tls) => crate::RedisStore::connect_tls(url, tls).await?,
+                None => crate::RedisStore::connect(url).await?,
+            };
+            Ok(redis_with(store, options))
+        }
         #[cfg(not(feature = "redis-tls"))]
         "rediss" => Err(not_built("redis-tls")),
         #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
         "rediss-cluster" => {
             let nodes = crate::redis_store::cluster_nodes(url)?;
-            Ok(redis_with(
-                crate::RedisStore::connect_cluster(nodes).await?,
-                options,
-            ))
+            let store = match options.redis_tls.clone() {
+                Some(tls) => crate::RedisStore::connect_cluster_tls(nodes, tls).await?,
+                None => crate::RedisStore::connect_cluster(nodes).await?,
+            };
+            Ok(redis_with(store, options))
         }
         #[cfg(not(feature = "redis-cluster"))]
         "rediss-cluster" => Err(not_built("redis-cluster")),

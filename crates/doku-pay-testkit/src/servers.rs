@@ -219,14 +219,21 @@ impl RedisServer {
     /// with a certificate for `127.0.0.1` that a certificate authority of this test's own
     /// issued ([`RedisServer::ca_cert`]), both made with `openssl`.
     pub fn start_tls(test: &str) -> Option<Self> {
-        started(test, Self::try_start_tls())
+        started(test, Self::try_start_tls(false))
     }
 
-    fn try_start_tls() -> Result<Self, String> {
+    /// [`RedisServer::start_tls`] asking every TLS client for a certificate its certificate
+    /// authority issued (`tls-auth-clients yes`): [`RedisServer::client_cert`] and
+    /// [`RedisServer::client_key`].
+    pub fn start_mutual_tls(test: &str) -> Option<Self> {
+        started(test, Self::try_start_tls(true))
+    }
+
+    fn try_start_tls(client_certificates: bool) -> Result<Self, String> {
         let dir = TempDir::new("doku-redis-tls").map_err(|e| format!("no temporary dir: {e}"))?;
         make_certificates(dir.path())?;
         let tls_port = free_port();
-        let extra = tls_arguments(dir.path(), tls_port);
+        let extra = tls_arguments(dir.path(), tls_port, client_certificates);
         let mut server = Self::new(dir, "always", extra, Some(tls_port))?;
         server.spawn()?;
         Ok(server)
@@ -240,6 +247,17 @@ impl RedisServer {
     /// The file of the certificate authority that issued its TLS certificate (PEM).
     pub fn ca_cert(&self) -> PathBuf {
         self.dir.path().join("ca.crt")
+    }
+
+    /// The file of a client certificate its certificate authority issued (PEM), for
+    /// [`RedisServer::start_mutual_tls`].
+    pub fn client_cert(&self) -> PathBuf {
+        self.dir.path().join("client.crt")
+    }
+
+    /// The file of [`RedisServer::client_cert`]'s private key (PEM).
+    pub fn client_key(&self) -> PathBuf {
+        self.dir.path().join("client.key")
     }
 
     /// `redis://127.0.0.1:{port}/`.
@@ -286,8 +304,9 @@ impl Drop for RedisServer {
     }
 }
 
-/// Makes, in `dir`, a certificate authority of the test's own (`ca.crt`, `ca.key`) and the
-/// certificate it issues for `127.0.0.1` (`server.crt`, `server.key`), with `openssl`.
+/// Makes, in `dir`, a certificate authority of the test's own (`ca.crt`, `ca.key`), the
+/// certificate it issues for `127.0.0.1` (`server.crt`, `server.key`) and a client
+/// certificate (`client.crt`, `client.key`), with `openssl`.
 fn make_certificates(dir: &Path) -> Result<(), String> {
     let openssl =
         find_binary("openssl", &[]).ok_or("openssl is not installed (Debian package openssl)")?;
@@ -330,44 +349,51 @@ fn make_certificates(dir: &Path) -> Result<(), String> {
         ],
     ]
     .concat())?;
-    run(&[
-        &["req"][..],
-        &ec,
-        &[
-            "-keyout",
-            "server.key",
+    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\n")
+        .map_err(|e| format!("cannot write server.ext: {e}"))?;
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n")
+        .map_err(|e| format!("cannot write client.ext: {e}"))?;
+    for (name, subject) in [
+        ("server", "/CN=127.0.0.1"),
+        ("client", "/CN=doku test client"),
+    ] {
+        let (key, csr, crt, ext) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+            format!("{name}.ext"),
+        );
+        run(&[
+            &["req"][..],
+            &ec,
+            &["-keyout", &key, "-out", &csr, "-subj", subject],
+        ]
+        .concat())?;
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
             "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    ]
-    .concat())?;
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n")
-        .map_err(|e| format!("cannot write san.ext: {e}"))?;
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ])?;
+            &crt,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+        ])?;
+    }
     Ok(())
 }
 
 /// `redis-server`'s arguments to serve TLS on `tls_port` too, with the certificates
-/// [`make_certificates`] made in `dir`; clients are not asked for certificates.
-fn tls_arguments(dir: &Path, tls_port: u16) -> Vec<String> {
+/// [`make_certificates`] made in `dir`; clients are asked for a certificate that CA issued
+/// if `client_certificates`.
+fn tls_arguments(dir: &Path, tls_port: u16, client_certificates: bool) -> Vec<String> {
     let path = |f: &str| dir.join(f).display().to_string();
     vec![
         "--tls-port".to_owned(),
@@ -379,7 +405,7 @@ fn tls_arguments(dir: &Path, tls_port: u16) -> Vec<String> {
         "--tls-ca-cert-file".to_owned(),
         path("ca.crt"),
         "--tls-auth-clients".to_owned(),
-        "no".to_owned(),
+        if client_certificates { "yes" } else { "no" }.to_owned(),
     ]
 }
 
@@ -436,7 +462,7 @@ impl RedisCluster {
                 let mut extra: Vec<String> = node.iter().map(|a| (*a).to_owned()).collect();
                 let tls_port = certificates.as_ref().map(|dir| {
                     let port = free_port();
-                    extra.extend(tls_arguments(dir.path(), port));
+                    extra.extend(tls_arguments(dir.path(), port, false));
                     extra.extend(["--tls-cluster".to_owned(), "yes".to_owned()]);
                     port
                 });
