@@ -335,7 +335,8 @@ where
 
 /// On a Redis Cluster over TLS (`tls-cluster yes`): the table through
 /// `RedisStore::connect_cluster_tls` trusting the test's own certificate authority, the keys
-/// spread over the nodes and the same as through the plain ports; a `rediss-cluster://` URL,
+/// spread over the nodes, a key completed over TLS done through the plain ports; a
+/// `rediss-cluster://` URL,
 /// trusting only the system's roots, refuses the nodes' certificate and says how to trust
 /// it; `connect_cluster_tls` takes only `rediss://` nodes and a PEM certificate.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

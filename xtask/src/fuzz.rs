@@ -21,7 +21,7 @@
 //! Seeds (`write_seeds`): the bodies of the signature vectors, every channel's JSON
 //! fixtures and the wire bodies the channels build from their unified fixtures, each framed
 //! as the target reads its input (channel, operation and status bytes; the receiver's
-//! request form). `.ci/run` runs every target 6 s so that none rots; a long run is
+//! request form). `.ci/run` runs every target 3 s so that none rots; a long run is
 //! `cargo xtask fuzz --seconds 1800`.
 
 use std::path::{Path, PathBuf};

@@ -35,7 +35,7 @@ pub(crate) struct ListenArgs {
     /// `redis://[[user]:password@]host:port/[db]`, `rediss://...` (TLS; the system's roots,
     /// SSL_CERT_FILE or --store-ca), `redis+unix:///path/redis.sock`,
     /// `redis-cluster://[[user]:password@]host:port,host:port...`, `rediss-cluster://...`
-    /// (TLS) or `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
+    /// (TLS, trusted likewise) or `postgres://user[:password]@host/db[?sslmode=require]` (shared by several listeners;
     /// prefer DOKU_STORE for a URL with a password: flags show in process lists).
     #[arg(
         long,

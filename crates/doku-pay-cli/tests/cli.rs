@@ -77,6 +77,11 @@ fn row<'a>(args: Vec<&'a str>, code: i32) -> Row<'a> {
     }
 }
 
+/// The environment of a command that needs a merchant's credentials and gets made-up ones.
+fn merchant_a() -> Vec<(&'static str, &'static str)> {
+    vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")]
+}
+
 fn check(r: &Row<'_>) {
     let out = run(&r.args, &r.env, r.stdin);
     let (so, se) = (
@@ -372,34 +377,34 @@ fn offline_commands() {
         },
         // Serving limits that would serve nothing (`listen` and `sim` share them).
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--header-timeout must be more than 0 seconds"],
             ..row(vec!["listen", "--header-timeout", "0"], 2)
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--body-timeout must be more than 0 seconds"],
             ..row(vec!["listen", "--body-timeout", "0.0"], 2)
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--max-connections must be at least 1"],
             ..row(vec!["listen", "--max-connections", "0"], 2)
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--max-connections must be at least 1"],
             ..row(vec!["sim", "--max-connections", "0"], 2)
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["not a store URL"],
             ..row(vec!["listen", "--store", "redis:/:pw@127.0.0.1:6379"], 2)
         },
         // Redis TLS files: only with a TLS store URL, a client certificate with its key, a
         // file that can be read.
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["given for a store URL without Redis over TLS"],
             ..row(
                 vec![
@@ -413,12 +418,12 @@ fn offline_commands() {
             )
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--store-client-key <FILE>"],
             ..row(vec!["listen", "--store-client-cert", "Cargo.toml"], 2)
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["--store-ca /nonexistent/ca.crt: No such file or directory"],
             ..row(
                 vec![
@@ -432,7 +437,7 @@ fn offline_commands() {
             )
         },
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["the CA holds no PEM certificate"],
             ..row(
                 vec![
@@ -447,7 +452,7 @@ fn offline_commands() {
         },
         // A store that cannot be reached is a failed check (1), not bad input.
         Row {
-            env: vec![("DOKU_CLIENT_ID", "MCH-A"), ("DOKU_SECRET_KEY", "SK-A")],
+            env: merchant_a(),
             stderr: &["cannot open the store: deduplication store failed: cannot connect to Redis"],
             ..row(vec!["listen", "--store", "redis://127.0.0.1:1/"], 1)
         },

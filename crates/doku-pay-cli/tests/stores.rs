@@ -151,7 +151,7 @@ fn two_listeners_on_one_redis_print_a_notification_once() {
 
 /// A Redis over mutual TLS that a listener cannot connect to: the error says which flags
 /// would, the CA's (`--store-ca`), then a client certificate's (`--store-client-cert`,
-/// `--store-client-key`); both exit 1 (a failed check, not bad input).
+/// `--store-client-key`); both exit 2 (bad input: no retry mends it).
 #[test]
 fn a_listener_refused_by_a_tls_redis_names_the_flags() {
     let Some(redis) = RedisServer::start_mutual_tls("a_listener_refused_by_a_tls_redis") else {
@@ -174,7 +174,7 @@ fn a_listener_refused_by_a_tls_redis_names_the_flags() {
         .concat();
         let out = doku(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
         assert!(stderr.contains(want), "{extra:?}: {stderr}");
     }
 }

@@ -75,8 +75,9 @@ const MAX_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 ///
 /// Every command touches one key, so the store works unchanged on Redis Cluster:
 /// `RedisStore::connect_cluster` (feature `redis-cluster`), or a `redis-cluster://` URL
-/// in [`crate::store::open`]. Over TLS: `rediss://` URLs, or `RedisStore::connect_tls`
-/// (feature `redis-tls`).
+/// in [`crate::store::open`]. Over TLS (feature `redis-tls`): `rediss://` and
+/// `rediss-cluster://` URLs, or `RedisStore::connect_tls` and
+/// `RedisStore::connect_cluster_tls` with `RedisTls` (a private CA, a client certificate).
 ///
 /// **Failures.** A command that fails or does not answer within
 /// [`RedisStore::RESPONSE_TIMEOUT`] (1 s, a wait for a reconnection included) is a
@@ -188,7 +189,7 @@ impl RedisStore<ConnectionManager> {
     /// ```
     #[cfg(feature = "redis-tls")]
     pub async fn connect_tls(url: &str, tls: RedisTls) -> Result<Self, StoreError> {
-        if !url.starts_with("rediss://") {
+        if !is_tls(url) {
             return Err(StoreError::Config(
                 "RedisStore::connect_tls takes a rediss:// URL".into(),
             ));
@@ -216,8 +217,7 @@ impl RedisStore<ConnectionManager> {
                 .get_connection_manager_with_config(config.clone())
                 .await
                 .map_err(|e| {
-                    let hint = untrusted_hint(&e, "RedisStore::connect_tls");
-                    StoreError::Backend(format!("cannot connect to Redis: {e}{hint}"))
+                    connect_error("cannot connect to Redis", &e, "RedisStore::connect_tls")
                 })?;
             conns.push(conn);
         }
@@ -268,7 +268,7 @@ impl RedisStore<ClusterConnection> {
     {
         let certificates = tls.certificates("RedisStore::connect_cluster_tls")?;
         let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
-        if nodes.iter().any(|n| !n.starts_with("rediss://")) {
+        if !nodes.iter().all(|n| is_tls(n)) {
             return Err(StoreError::Config(
                 "RedisStore::connect_cluster_tls takes rediss:// node URLs".into(),
             ));
@@ -292,7 +292,7 @@ impl RedisStore<ClusterConnection> {
                 "a Redis Cluster store needs at least one node".into(),
             ));
         }
-        if nodes.iter().any(|n| n.starts_with("rediss://")) {
+        if nodes.iter().any(|n| is_tls(n)) {
             tls_provider()?;
         }
         let limit = RedisStore::<ConnectionManager>::RESPONSE_TIMEOUT;
@@ -313,10 +313,13 @@ impl RedisStore<ClusterConnection> {
             .tcp_settings(::redis::io::tcp::TcpSettings::default().set_nodelay(true))
             .retries(3)
             .build()
-            .map_err(|e| config("invalid Redis Cluster nodes", &e))?;
+            .map_err(|e| config("invalid Redis Cluster nodes or TLS settings", &e))?;
         let conn = client.get_async_connection().await.map_err(|e| {
-            let hint = untrusted_hint(&e, "RedisStore::connect_cluster_tls");
-            StoreError::Backend(format!("cannot connect to the Redis Cluster: {e}{hint}"))
+            connect_error(
+                "cannot connect to the Redis Cluster",
+                &e,
+                "RedisStore::connect_cluster_tls",
+            )
         })?;
         Ok(Self::with_connection(conn))
     }
@@ -444,7 +447,7 @@ where
 /// are small writes waiting for an answer, which it would hold back behind the previous
 /// one's acknowledgement.
 fn connection_info(url: &str) -> Result<::redis::ConnectionInfo, StoreError> {
-    if url.starts_with("rediss://") {
+    if is_tls(url) {
         tls_provider()?;
     }
     Ok(url
@@ -510,44 +513,41 @@ impl RedisTls {
     }
 
     /// The `redis` crate's certificates, for `function`: a configuration error naming what
-    /// holds no PEM block of its kind (the `redis` crate would silently ignore a CA file
-    /// without one).
+    /// is not PEM of its kind (the `redis` crate would silently ignore a CA file without a
+    /// certificate). The key's error says nothing of its content.
     pub(crate) fn certificates(
         &self,
         function: &str,
     ) -> Result<::redis::TlsCertificates, StoreError> {
-        let pem = |what: &str, bytes: &[u8], begin: &[u8], end: &[u8]| {
-            let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
-            if has(begin) && has(end) {
-                Ok(())
-            } else {
-                Err(StoreError::Config(format!(
-                    "{function}: {what} holds no PEM {} (-----BEGIN ...)",
-                    if what == "the client's key" {
-                        "private key"
-                    } else {
-                        "certificate"
-                    }
-                )))
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certificates = |what: &str, pem: &[u8]| {
+            let mut found = 0;
+            for c in CertificateDer::pem_slice_iter(pem) {
+                c.map_err(|e| {
+                    StoreError::Config(format!("{function}: {what} is not valid PEM: {e}"))
+                })?;
+                found += 1;
             }
+            if found == 0 {
+                return Err(StoreError::Config(format!(
+                    "{function}: {what} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                )));
+            }
+            Ok(())
         };
         if let Some(ca) = &self.root_cert_pem {
-            pem(
-                "the CA",
-                ca,
-                b"-----BEGIN CERTIFICATE-----",
-                b"-----END CERTIFICATE-----",
-            )?;
+            certificates("the CA", ca)?;
         }
         let client_tls = match &self.client {
             Some((cert, key)) => {
-                pem(
-                    "the client's certificate",
-                    cert,
-                    b"-----BEGIN CERTIFICATE-----",
-                    b"-----END CERTIFICATE-----",
-                )?;
-                pem("the client's key", key, b"-----BEGIN ", b"PRIVATE KEY-----")?;
+                certificates("the client's certificate", cert)?;
+                if PrivateKeyDer::from_pem_slice(key).is_err() {
+                    return Err(StoreError::Config(format!(
+                        "{function}: the client's key holds no PEM private key \
+                         (-----BEGIN PRIVATE KEY-----, or its RSA or EC form)"
+                    )));
+                }
                 Some(::redis::ClientTlsConfig {
                     client_cert: cert.clone(),
                     client_key: key.clone(),
@@ -575,24 +575,31 @@ impl fmt::Debug for RedisTls {
     }
 }
 
-/// How to connect where a TLS handshake failed on trust: the server's certificate from a
-/// CA this process does not trust (`with_ca` takes one in code), or the server asking for
-/// a client certificate; nothing otherwise.
-fn untrusted_hint(e: &::redis::RedisError, with_ca: &str) -> String {
+/// Whether `url` is a `rediss://` one (the scheme in any case).
+fn is_tls(url: &str) -> bool {
+    url.get(..9)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
+}
+
+/// The error of a connection that failed (`what`): a configuration error when a TLS
+/// handshake failed on trust, which no retry mends, with how to connect (`with_ca` takes
+/// the settings in code): the server's certificate from a CA this process does not trust,
+/// or the server asking for a client certificate. Otherwise the store failing.
+fn connect_error(what: &str, e: &::redis::RedisError, with_ca: &str) -> StoreError {
     let text = e.to_string();
     if text.contains("UnknownIssuer") {
-        format!(
-            " (a certificate authority this process does not trust issued the server's \
-             certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca} with \
+        StoreError::Config(format!(
+            "{what}: {text} (a certificate authority this process does not trust issued the \
+             server's certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca} with \
              RedisTls::root_cert)"
-        )
+        ))
     } else if text.contains("CertificateRequired") {
-        format!(
-            " (the server asks for a client certificate: use {with_ca} with \
+        StoreError::Config(format!(
+            "{what}: {text} (the server asks for a client certificate: use {with_ca} with \
              RedisTls::client_cert)"
-        )
+        ))
     } else {
-        String::new()
+        StoreError::Backend(format!("{what}: {text}"))
     }
 }
 

@@ -717,10 +717,23 @@ pub async fn open_with(
             Ok(Arc::new(s))
         }
         #[cfg(feature = "redis")]
-        "redis" | "redis+unix" => Ok(redis_with(crate::RedisStore::connect(url).await?, options)),
+        "redis" | "redis+unix" | "rediss" => {
+            #[cfg(feature = "redis-tls")]
+            if let Some(tls) = options.redis_tls.clone() {
+                let store = crate::RedisStore::connect_tls(url, tls).await?;
+                return Ok(redis_with(store, options));
+            }
+            // `rediss://` in a build without `redis-tls`: a configuration error saying so.
+            Ok(redis_with(crate::RedisStore::connect(url).await?, options))
+        }
         #[cfg(feature = "redis-cluster")]
-        "redis-cluster" => {
+        "redis-cluster" | "rediss-cluster" => {
             let nodes = crate::redis_store::cluster_nodes(url)?;
+            #[cfg(feature = "redis-tls")]
+            if let Some(tls) = options.redis_tls.clone() {
+                let store = crate::RedisStore::connect_cluster_tls(nodes, tls).await?;
+                return Ok(redis_with(store, options));
+            }
             Ok(redis_with(
                 crate::RedisStore::connect_cluster(nodes).await?,
                 options,
@@ -736,31 +749,10 @@ pub async fn open_with(
         }
         #[cfg(not(feature = "redis"))]
         "redis" | "redis+unix" => Err(not_built("redis")),
-        #[cfg(not(feature = "redis-cluster"))]
-        "redis-cluster" => Err(not_built("redis-cluster")),
-        #[cfg(feature = "redis-tls")]
-        "rediss" => {
-            let store = match options.redis_tls.clone() {
-                Some(tls) => crate::RedisStore::connect_tls(url, tls).await?,
-                None => crate::RedisStore::connect(url).await?,
-            };
-            Ok(redis_with(store, options))
-        }
-        #[cfg(not(feature = "redis-tls"))]
+        #[cfg(not(feature = "redis"))]
         "rediss" => Err(not_built("redis-tls")),
-        #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
-        "rediss-cluster" => {
-            let nodes = crate::redis_store::cluster_nodes(url)?;
-            let store = match options.redis_tls.clone() {
-                Some(tls) => crate::RedisStore::connect_cluster_tls(nodes, tls).await?,
-                None => crate::RedisStore::connect_cluster(nodes).await?,
-            };
-            Ok(redis_with(store, options))
-        }
         #[cfg(not(feature = "redis-cluster"))]
-        "rediss-cluster" => Err(not_built("redis-cluster")),
-        #[cfg(all(feature = "redis-cluster", not(feature = "redis-tls")))]
-        "rediss-cluster" => Err(not_built("redis-tls")),
+        "redis-cluster" | "rediss-cluster" => Err(not_built("redis-cluster")),
         #[cfg(not(feature = "postgres"))]
         "postgres" | "postgresql" => Err(not_built("postgres")),
         // Named only when it is a scheme: without `://`, `scheme` is the whole URL, which

@@ -104,3 +104,56 @@ async fn store_urls() {
         }
     }
 }
+
+/// Redis TLS settings that cannot work are configuration errors, found before connecting
+/// where they can be: each row a connection and the start of its error's text, with
+/// whether it is a configuration error (bad input) rather than the store failing.
+#[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+#[tokio::test]
+async fn redis_tls_settings() {
+    use doku_pay_receiver::{RedisStore, RedisTls, StoreError};
+    let garbled_ca = "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n";
+    let rows: Vec<(&str, Result<(), StoreError>, &str, bool)> = vec![
+        (
+            "cluster nodes mixing TLS and plain TCP",
+            RedisStore::connect_cluster(["redis://127.0.0.1:1", "rediss://127.0.0.1:2"])
+                .await
+                .map(|_| ()),
+            "Cannot use different TLS modes among initial nodes",
+            true,
+        ),
+        (
+            "a CA whose PEM is garbled",
+            RedisStore::connect_tls(
+                "rediss://127.0.0.1:1/",
+                RedisTls::new().root_cert(garbled_ca),
+            )
+            .await
+            .map(|_| ()),
+            "RedisStore::connect_tls: the CA is not valid PEM",
+            true,
+        ),
+        (
+            "connect_cluster_tls with a plain node",
+            RedisStore::connect_cluster_tls(["redis://127.0.0.1:1"], RedisTls::new())
+                .await
+                .map(|_| ()),
+            "RedisStore::connect_cluster_tls takes rediss:// node URLs",
+            true,
+        ),
+        // The scheme in capitals is still TLS: nothing listens, the store fails.
+        (
+            "REDISS://",
+            RedisStore::connect_tls("REDISS://127.0.0.1:1/", RedisTls::new())
+                .await
+                .map(|_| ()),
+            "cannot connect to Redis",
+            false,
+        ),
+    ];
+    for (name, got, want, config) in rows {
+        let e = got.expect_err(name);
+        assert!(e.to_string().contains(want), "{name}: {e}");
+        assert_eq!(matches!(e, StoreError::Config(_)), config, "{name}: {e:?}");
+    }
+}

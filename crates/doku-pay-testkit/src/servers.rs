@@ -142,13 +142,11 @@ impl RedisServer {
         tls_port: Option<u16>,
     ) -> Result<Self, String> {
         let dir = TempDir::new("doku-redis").map_err(|e| format!("no temporary dir: {e}"))?;
-        let mut server = Self::new(dir, appendfsync, extra, tls_port)?;
-        server.spawn()?;
-        Ok(server)
+        Self::start_in(dir, appendfsync, extra, tls_port)
     }
 
-    /// One in `dir`, not started yet.
-    fn new(
+    /// Starts one in `dir`.
+    fn start_in(
         dir: TempDir,
         appendfsync: &str,
         extra: Vec<String>,
@@ -156,7 +154,7 @@ impl RedisServer {
     ) -> Result<Self, String> {
         let binary = find_binary("redis-server", &[])
             .ok_or("redis-server is not installed (Debian package redis-server)")?;
-        Ok(Self {
+        let mut server = Self {
             child: None,
             port: free_port(),
             dir,
@@ -164,7 +162,9 @@ impl RedisServer {
             appendfsync: appendfsync.to_owned(),
             extra,
             tls_port,
-        })
+        };
+        server.spawn()?;
+        Ok(server)
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -234,9 +234,7 @@ impl RedisServer {
         make_certificates(dir.path())?;
         let tls_port = free_port();
         let extra = tls_arguments(dir.path(), tls_port, client_certificates);
-        let mut server = Self::new(dir, "always", extra, Some(tls_port))?;
-        server.spawn()?;
-        Ok(server)
+        Self::start_in(dir, "always", extra, Some(tls_port))
     }
 
     /// `rediss://127.0.0.1:{TLS port}/`, if it serves TLS ([`RedisServer::start_tls`]).
@@ -503,9 +501,14 @@ impl RedisCluster {
     }
 
     fn addresses(&self) -> Vec<String> {
+        self.addresses_on(|n| Some(n.port)).unwrap_or_default()
+    }
+
+    /// `127.0.0.1:{port}` of each node, on the port `port` gives, if every node has one.
+    fn addresses_on(&self, port: impl Fn(&RedisServer) -> Option<u16>) -> Option<Vec<String>> {
         self.nodes
             .iter()
-            .map(|n| format!("127.0.0.1:{}", n.port))
+            .map(|n| port(n).map(|p| format!("127.0.0.1:{p}")))
             .collect()
     }
 
@@ -541,12 +544,8 @@ impl RedisCluster {
     /// `rediss-cluster://127.0.0.1:{TLS port},...`: every node over TLS, as a store URL, if
     /// it serves TLS ([`RedisCluster::start_tls`]).
     pub fn tls_url(&self) -> Option<String> {
-        let ports = self
-            .nodes
-            .iter()
-            .map(|n| n.tls_port.map(|p| format!("127.0.0.1:{p}")))
-            .collect::<Option<Vec<_>>>()?;
-        Some(format!("rediss-cluster://{}", ports.join(",")))
+        let addresses = self.addresses_on(|n| n.tls_port)?;
+        Some(format!("rediss-cluster://{}", addresses.join(",")))
     }
 
     /// The file of the certificate authority that issued its nodes' TLS certificate (PEM),
