@@ -313,6 +313,20 @@ async fn redis_cluster_store_conformance() {
         keys.iter().all(|&n| n > 0),
         "every node holds some of the keys: {keys:?}"
     );
+    // A plain store on one node: the keys of the others' slots fail, saying what to use.
+    let one_node = RedisStore::connect(&cluster.node_urls()[0]).await.unwrap();
+    let mut moved = None;
+    for n in 0..32 {
+        if let Err(e) = one_node.claim(&key(1000 + n)).await {
+            moved = Some(e.to_string());
+            break;
+        }
+    }
+    let moved = moved.expect("some of 32 keys are on another node");
+    assert!(
+        moved.contains("this Redis is a node of a Redis Cluster: use a redis-cluster://"),
+        "{moved}"
+    );
 }
 
 /// The table through `tls` (a store connected over TLS), then a key it completes is done
@@ -459,6 +473,19 @@ async fn redis_store_over_mutual_tls() {
     assert!(opened.complete(&k, t).await.unwrap());
     assert_eq!(plain.claim(&k).await.unwrap(), Claimed::Done);
 
+    // Another server's CA and client key: not this one's.
+    let Some(other) = RedisServer::start_tls("redis_store_over_mutual_tls (another CA)") else {
+        return;
+    };
+    refused(
+        RedisStore::connect_tls(&url, tls.clone().root_cert(read(other.ca_cert()))).await,
+        &["the certificate authority given did not issue the server's certificate"],
+    );
+    let other_key = read(other.client_key());
+    refused(
+        RedisStore::connect_tls(&url, tls.clone().client_cert(cert.clone(), other_key)).await,
+        &["the client's key is not the one of its certificate"],
+    );
     let only_ca = RedisTls::new().root_cert(ca.clone());
     refused(
         RedisStore::connect_tls(&url, only_ca.clone()).await,
@@ -466,7 +493,7 @@ async fn redis_store_over_mutual_tls() {
     );
     refused(
         RedisStore::connect_tls(&url, only_ca.clone().client_cert(cert.clone(), "a key")).await,
-        &["the client's key holds no PEM private key"],
+        &["the client's key holds no unencrypted PEM private key"],
     );
     refused(
         RedisStore::connect_tls(

@@ -222,15 +222,22 @@ pub(crate) async fn run(a: ListenArgs) -> Result<(), Failure> {
 /// A store that cannot be opened: bad input (exit 2) when it is misconfigured, a failed
 /// check (exit 1) when it is unreachable or refuses.
 pub(crate) fn store_failure(what: &str, e: &StoreError) -> Failure {
-    // The library's hints name its API; say which flags do the same here.
+    // The library's hints and checks name its API; say which flags do the same here.
     let text = e.to_string();
-    let flags = if text.contains("RedisTls::root_cert") {
-        "; here: --store-ca FILE"
-    } else if text.contains("RedisTls::client_cert") {
-        "; here: --store-client-cert FILE --store-client-key FILE"
-    } else {
-        ""
-    };
+    let flags = [
+        ("RedisTls::root_cert", "; here: --store-ca FILE"),
+        (
+            "RedisTls::client_cert",
+            "; here: --store-client-cert FILE --store-client-key FILE",
+        ),
+        (": the certificate authority given ", "; here: --store-ca"),
+        (": the CA ", "; here: --store-ca"),
+        (": the client's certificate ", "; here: --store-client-cert"),
+        (": the client's key ", "; here: --store-client-key"),
+    ]
+    .iter()
+    .find(|(api, _)| text.contains(api))
+    .map_or("", |(_, flags)| flags);
     match e {
         StoreError::Config(_) => Failure::input(format!("{what}: {text}{flags}")),
         _ => Failure::refused(format!("{what}: {text}{flags}")),

@@ -63,6 +63,12 @@ enum Command {
     /// Check Status of an invoice number or a payment request's Request-Id.
     Status(ops::StatusArgs),
     /// Receive DOKU notifications; print each verified one as a JSON line.
+    #[command(
+        after_help = "Exit codes: 0 stopped by SIGTERM or SIGINT (Ctrl-C); 1 the store \
+        cannot be reached or fails; 2 bad input: a flag, a file, a store URL or TLS settings \
+        that cannot work (a certificate the store refuses, or one from a CA not trusted), an \
+        address that cannot be listened on; 130 stopped at once by a second signal."
+    )]
     Listen(listen::ListenArgs),
     /// Print the component string, digest and signature for headers, path and body.
     Sign(signing::SignArgs),

@@ -438,7 +438,7 @@ fn offline_commands() {
         },
         Row {
             env: merchant_a(),
-            stderr: &["the CA holds no PEM certificate"],
+            stderr: &["the CA holds no PEM certificate", "; here: --store-ca"],
             ..row(
                 vec![
                     "listen",

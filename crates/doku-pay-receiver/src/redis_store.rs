@@ -163,7 +163,7 @@ impl RedisStore<ConnectionManager> {
     pub async fn connect_with(url: &str, connections: usize) -> Result<Self, StoreError> {
         let client =
             Client::open(connection_info(url)?).map_err(|e| config("invalid Redis URL", &e))?;
-        Self::connect_client(client, connections).await
+        Self::connect_client(client, connections, false).await
     }
 
     /// Connects to the Redis at `url` (`rediss://[[user]:password@]host:port[/db]`) over TLS
@@ -197,10 +197,17 @@ impl RedisStore<ConnectionManager> {
         let certificates = tls.certificates("RedisStore::connect_tls")?;
         let client = Client::build_with_tls(connection_info(url)?, certificates)
             .map_err(|e| config("invalid Redis TLS settings", &e))?;
-        Self::connect_client(client, Self::DEFAULT_CONNECTIONS).await
+        let ca_given = tls.root_cert_pem.is_some();
+        Self::connect_client(client, Self::DEFAULT_CONNECTIONS, ca_given).await
     }
 
-    async fn connect_client(client: Client, connections: usize) -> Result<Self, StoreError> {
+    /// Connects `connections` managers through `client` (`ca_given`: it trusts a CA given in
+    /// code).
+    async fn connect_client(
+        client: Client,
+        connections: usize,
+        ca_given: bool,
+    ) -> Result<Self, StoreError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Self::RESPONSE_TIMEOUT))
             // The store bounds each command itself, a wait for a reconnection included (the
@@ -217,7 +224,8 @@ impl RedisStore<ConnectionManager> {
                 .get_connection_manager_with_config(config.clone())
                 .await
                 .map_err(|e| {
-                    connect_error("cannot connect to Redis", &e, "RedisStore::connect_tls")
+                    let hint = Hint::new("RedisStore::connect_tls", ca_given);
+                    connect_error("cannot connect to Redis", &e, &hint)
                 })?;
             conns.push(conn);
         }
@@ -252,7 +260,7 @@ impl RedisStore<ClusterConnection> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Self::connect_cluster_with(nodes, None).await
+        Self::connect_cluster_with(nodes, None, false).await
     }
 
     /// [`RedisStore::connect_cluster`] over TLS as `tls` says (a certificate authority given
@@ -267,20 +275,22 @@ impl RedisStore<ClusterConnection> {
         S: AsRef<str>,
     {
         let certificates = tls.certificates("RedisStore::connect_cluster_tls")?;
+        let ca_given = tls.root_cert_pem.is_some();
         let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
         if !nodes.iter().all(|n| is_tls(n)) {
             return Err(StoreError::Config(
                 "RedisStore::connect_cluster_tls takes rediss:// node URLs".into(),
             ));
         }
-        Self::connect_cluster_with(nodes, Some(certificates)).await
+        Self::connect_cluster_with(nodes, Some(certificates), ca_given).await
     }
 
-    /// Connects to the cluster `nodes` belong to, trusting only the CA in `certificates` if
-    /// given.
+    /// Connects to the cluster `nodes` belong to, with `certificates` if given (`ca_given`:
+    /// they trust a CA given in code).
     async fn connect_cluster_with<I, S>(
         nodes: I,
         certificates: Option<Certificates>,
+        ca_given: bool,
     ) -> Result<Self, StoreError>
     where
         I: IntoIterator<Item = S>,
@@ -315,11 +325,8 @@ impl RedisStore<ClusterConnection> {
             .build()
             .map_err(|e| config("invalid Redis Cluster nodes or TLS settings", &e))?;
         let conn = client.get_async_connection().await.map_err(|e| {
-            connect_error(
-                "cannot connect to the Redis Cluster",
-                &e,
-                "RedisStore::connect_cluster_tls",
-            )
+            let hint = Hint::new("RedisStore::connect_cluster_tls", ca_given);
+            connect_error("cannot connect to the Redis Cluster", &e, &hint)
         })?;
         Ok(Self::with_connection(conn))
     }
@@ -344,9 +351,15 @@ pub(crate) fn cluster_nodes(url: &str) -> Result<Vec<String>, StoreError> {
              over TLS)"
         ))
     };
-    let (scheme, rest) = if let Some(rest) = url.strip_prefix("redis-cluster://") {
+    // The scheme in any case.
+    let after = |scheme: &str| {
+        url.get(..scheme.len())
+            .filter(|s| s.eq_ignore_ascii_case(scheme))
+            .map(|_| &url[scheme.len()..])
+    };
+    let (scheme, rest) = if let Some(rest) = after("redis-cluster://") {
         ("redis", rest)
-    } else if let Some(rest) = url.strip_prefix("rediss-cluster://") {
+    } else if let Some(rest) = after("rediss-cluster://") {
         ("rediss", rest)
     } else {
         return Err(invalid(
@@ -544,8 +557,9 @@ impl RedisTls {
                 certificates("the client's certificate", cert)?;
                 if PrivateKeyDer::from_pem_slice(key).is_err() {
                     return Err(StoreError::Config(format!(
-                        "{function}: the client's key holds no PEM private key \
-                         (-----BEGIN PRIVATE KEY-----, or its RSA or EC form)"
+                        "{function}: the client's key holds no unencrypted PEM private key \
+                         (-----BEGIN PRIVATE KEY-----, or its RSA or EC form; decrypt an \
+                         encrypted one first)"
                     )));
                 }
                 Some(::redis::ClientTlsConfig {
@@ -581,26 +595,47 @@ fn is_tls(url: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
 }
 
-/// The error of a connection that failed (`what`): a configuration error when a TLS
-/// handshake failed on trust, which no retry mends, with how to connect (`with_ca` takes
-/// the settings in code): the server's certificate from a CA this process does not trust,
-/// or the server asking for a client certificate. Otherwise the store failing.
-fn connect_error(what: &str, e: &::redis::RedisError, with_ca: &str) -> StoreError {
-    let text = e.to_string();
-    if text.contains("UnknownIssuer") {
-        StoreError::Config(format!(
-            "{what}: {text} (a certificate authority this process does not trust issued the \
-             server's certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca} with \
-             RedisTls::root_cert)"
-        ))
-    } else if text.contains("CertificateRequired") {
-        StoreError::Config(format!(
-            "{what}: {text} (the server asks for a client certificate: use {with_ca} with \
-             RedisTls::client_cert)"
-        ))
-    } else {
-        StoreError::Backend(format!("{what}: {text}"))
+/// What a failed connection's hint names: the function taking TLS settings in code, and
+/// whether the connection was given a CA.
+struct Hint<'a> {
+    with_ca: &'a str,
+    ca_given: bool,
+}
+
+impl<'a> Hint<'a> {
+    fn new(with_ca: &'a str, ca_given: bool) -> Self {
+        Self { with_ca, ca_given }
     }
+}
+
+/// The error of a connection that failed (`what`): a configuration error when TLS failed on
+/// what no retry mends, with how to connect: the server's certificate from a CA this
+/// process does not trust, the server asking for a client certificate, a client key that is
+/// not its certificate's. Otherwise the store failing.
+fn connect_error(what: &str, e: &::redis::RedisError, hint: &Hint<'_>) -> StoreError {
+    let text = e.to_string();
+    let with_ca = hint.with_ca;
+    // A CA given that did not issue the server's certificate: an unknown issuer, or a bad
+    // signature when the CA given has the issuer's name.
+    let untrusted = text.contains("UnknownIssuer") || text.contains("BadSignature");
+    let why = if untrusted && hint.ca_given {
+        "the certificate authority given did not issue the server's certificate".to_owned()
+    } else if text.contains("UnknownIssuer") {
+        format!(
+            "a certificate authority this process does not trust issued the server's \
+             certificate: give its PEM file in SSL_CERT_FILE, or use {with_ca} with \
+             RedisTls::root_cert"
+        )
+    } else if text.contains("CertificateRequired") {
+        format!(
+            "the server asks for a client certificate: use {with_ca} with RedisTls::client_cert"
+        )
+    } else if text.contains("KeyMismatch") {
+        "the client's key is not the one of its certificate".to_owned()
+    } else {
+        return StoreError::Backend(format!("{what}: {text}"));
+    };
+    StoreError::Config(format!("{what}: {text} ({why})"))
 }
 
 /// `answer`, unless it takes longer than [`RedisStore::RESPONSE_TIMEOUT`].
@@ -640,7 +675,16 @@ fn config(what: &str, e: &::redis::RedisError) -> StoreError {
 /// A store error from a Redis error, naming what failed and the error's kind and detail
 /// (never the URL: it may carry a password).
 fn backend(what: &str, e: &::redis::RedisError) -> StoreError {
-    StoreError::Backend(format!("{what}: {e}"))
+    use ::redis::{ErrorKind, ServerErrorKind};
+    let hint = match e.kind() {
+        // A plain store connected to one node of a cluster: every key elsewhere moved.
+        ErrorKind::Server(ServerErrorKind::Moved | ServerErrorKind::Ask) => {
+            " (this Redis is a node of a Redis Cluster: use a redis-cluster:// or \
+             rediss-cluster:// store URL, or RedisStore::connect_cluster)"
+        }
+        _ => "",
+    };
+    StoreError::Backend(format!("{what}: {e}{hint}"))
 }
 
 #[async_trait]

@@ -696,9 +696,19 @@ pub async fn open_with(
     url: &str,
     options: OpenOptions,
 ) -> Result<Arc<dyn DedupeStore>, StoreError> {
-    let scheme = url.split_once("://").map_or(url, |(scheme, _)| scheme);
+    // A URL's scheme is case-insensitive.
+    let scheme = url
+        .split_once("://")
+        .map_or(url, |(scheme, _)| scheme)
+        .to_ascii_lowercase();
+    let scheme = scheme.as_str();
     #[cfg(feature = "redis-tls")]
-    if options.redis_tls.is_some() && !matches!(scheme, "rediss" | "rediss-cluster") {
+    if options.redis_tls.is_some()
+        && matches!(
+            scheme,
+            "memory" | "redis" | "redis+unix" | "redis-cluster" | "postgres" | "postgresql"
+        )
+    {
         return Err(StoreError::Config(
             "Redis TLS settings (a CA, a client certificate) given for a store URL without \
              Redis over TLS: they apply to rediss:// and rediss-cluster:// URLs"

@@ -63,6 +63,17 @@ async fn store_urls() {
             "redis-cluster://:s3cret@127.0.0.1:1,127.0.0.1:2",
             Err("cannot connect to the Redis Cluster"),
         ),
+        // A scheme in capitals is the same scheme.
+        #[cfg(feature = "redis")]
+        (
+            "REDIS://:s3cret@127.0.0.1:1/",
+            Err("cannot connect to Redis"),
+        ),
+        #[cfg(feature = "redis-cluster")]
+        (
+            "Redis-Cluster://:s3cret@127.0.0.1:1,127.0.0.1:2",
+            Err("cannot connect to the Redis Cluster"),
+        ),
         #[cfg(feature = "redis")]
         (
             "redis://:s3cret@127.0.0.1:notaport/",
@@ -151,6 +162,13 @@ async fn redis_tls_settings() {
             false,
         ),
     ];
+    // TLS settings with a URL that is no store URL: its own error, not theirs.
+    let tls = doku_pay_receiver::store::OpenOptions::default().redis_tls(RedisTls::new());
+    let e = doku_pay_receiver::store::open_with("rediss:/127.0.0.1:1", tls)
+        .await
+        .map(|_| ())
+        .expect_err("a URL missing a slash");
+    assert!(e.to_string().contains("not a store URL"), "{e}");
     for (name, got, want, config) in rows {
         let e = got.expect_err(name);
         assert!(e.to_string().contains(want), "{name}: {e}");
