@@ -391,6 +391,36 @@ async fn redis_cluster_store_over_tls() {
     );
 }
 
+/// On a Redis Cluster over mutual TLS (every node asking clients for a certificate): the
+/// table through `RedisStore::connect_cluster_tls` presenting a client certificate, a key
+/// completed over TLS done through the plain ports; without a client certificate, refused
+/// with the hint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_store_over_mutual_tls() {
+    let Some(cluster) = RedisCluster::start_mutual_tls("redis_cluster_store_over_mutual_tls")
+    else {
+        return;
+    };
+    let read = |path: Option<std::path::PathBuf>| std::fs::read(path.unwrap()).unwrap();
+    let ca = read(cluster.ca_cert());
+    let tls = RedisTls::new()
+        .root_cert(ca.clone())
+        .client_cert(read(cluster.client_cert()), read(cluster.client_key()));
+    let nodes = cluster.tls_node_urls().unwrap();
+    let store = RedisStore::connect_cluster_tls(&nodes, tls).await.unwrap();
+    let plain = RedisStore::connect_cluster(cluster.node_urls())
+        .await
+        .unwrap();
+    conformance_over_tls("redis cluster over mutual tls", store, plain).await;
+    refused(
+        RedisStore::connect_cluster_tls(&nodes, RedisTls::new().root_cert(ca)).await,
+        &[
+            "cannot connect to the Redis Cluster",
+            "RedisTls::client_cert",
+        ],
+    );
+}
+
 /// Asserts that `connected` failed, with an error containing each of `texts`.
 #[track_caller]
 fn refused<T>(connected: Result<T, StoreError>, texts: &[&str]) {

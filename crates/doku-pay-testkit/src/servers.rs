@@ -422,7 +422,7 @@ impl RedisCluster {
     /// Starts one and waits until every node answers `cluster_state:ok`, or reports (see
     /// [`skip`]) that `test` cannot run and answers `None`.
     pub fn start(test: &str) -> Option<Self> {
-        started(test, Self::try_start(false))
+        started(test, Self::try_start(None))
     }
 
     /// [`RedisCluster::start`] with every node serving TLS too, on another port, and talking
@@ -430,20 +430,28 @@ impl RedisCluster {
     /// certificate authority of this test's own issued ([`RedisCluster::ca_cert`]), both
     /// made with `openssl`. A client connected over TLS learns the nodes' TLS ports.
     pub fn start_tls(test: &str) -> Option<Self> {
-        started(test, Self::try_start(true))
+        started(test, Self::try_start(Some(false)))
     }
 
-    fn try_start(tls: bool) -> Result<Self, String> {
+    /// [`RedisCluster::start_tls`] asking every TLS client for a certificate its certificate
+    /// authority issued (`tls-auth-clients yes`; the nodes present theirs to each other):
+    /// [`RedisCluster::client_cert`] and [`RedisCluster::client_key`].
+    pub fn start_mutual_tls(test: &str) -> Option<Self> {
+        started(test, Self::try_start(Some(true)))
+    }
+
+    /// `tls`: none, or TLS asking clients for certificates or not.
+    fn try_start(tls: Option<bool>) -> Result<Self, String> {
         let cli = find_binary("redis-cli", &[])
             .ok_or("redis-cli is not installed (Debian package redis-tools, with redis-server)")?;
         let certificates = match tls {
-            true => {
+            Some(_) => {
                 let dir = TempDir::new("doku-redis-cluster-tls")
                     .map_err(|e| format!("no temporary dir: {e}"))?;
                 make_certificates(dir.path())?;
                 Some(dir)
             }
-            false => None,
+            None => None,
         };
         let node = [
             "--cluster-enabled",
@@ -460,7 +468,7 @@ impl RedisCluster {
                 let mut extra: Vec<String> = node.iter().map(|a| (*a).to_owned()).collect();
                 let tls_port = certificates.as_ref().map(|dir| {
                     let port = free_port();
-                    extra.extend(tls_arguments(dir.path(), port, false));
+                    extra.extend(tls_arguments(dir.path(), port, tls == Some(true)));
                     extra.extend(["--tls-cluster".to_owned(), "yes".to_owned()]);
                     port
                 });
@@ -552,6 +560,21 @@ impl RedisCluster {
     /// if it serves TLS ([`RedisCluster::start_tls`]).
     pub fn ca_cert(&self) -> Option<PathBuf> {
         self.certificates.as_ref().map(|d| d.path().join("ca.crt"))
+    }
+
+    /// The file of a client certificate its certificate authority issued (PEM), if it
+    /// serves TLS ([`RedisCluster::start_mutual_tls`]).
+    pub fn client_cert(&self) -> Option<PathBuf> {
+        self.certificates
+            .as_ref()
+            .map(|d| d.path().join("client.crt"))
+    }
+
+    /// The file of [`RedisCluster::client_cert`]'s private key (PEM).
+    pub fn client_key(&self) -> Option<PathBuf> {
+        self.certificates
+            .as_ref()
+            .map(|d| d.path().join("client.key"))
     }
 
     /// How many keys each node holds (`DBSIZE`), in node order.
