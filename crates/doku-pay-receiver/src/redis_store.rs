@@ -224,8 +224,12 @@ impl RedisStore<ConnectionManager> {
                 .get_connection_manager_with_config(config.clone())
                 .await
                 .map_err(|e| {
-                    let hint = Hint::new("RedisStore::connect_tls", ca_given);
-                    connect_error("cannot connect to Redis", &e, &hint)
+                    connect_error(
+                        "cannot connect to Redis",
+                        &e,
+                        "RedisStore::connect_tls",
+                        ca_given,
+                    )
                 })?;
             conns.push(conn);
         }
@@ -325,8 +329,8 @@ impl RedisStore<ClusterConnection> {
             .build()
             .map_err(|e| config("invalid Redis Cluster nodes or TLS settings", &e))?;
         let conn = client.get_async_connection().await.map_err(|e| {
-            let hint = Hint::new("RedisStore::connect_cluster_tls", ca_given);
-            connect_error("cannot connect to the Redis Cluster", &e, &hint)
+            let with_ca = "RedisStore::connect_cluster_tls";
+            connect_error("cannot connect to the Redis Cluster", &e, with_ca, ca_given)
         })?;
         Ok(Self::with_connection(conn))
     }
@@ -534,7 +538,7 @@ impl RedisTls {
     ) -> Result<::redis::TlsCertificates, StoreError> {
         use rustls::pki_types::pem::PemObject as _;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let certificates = |what: &str, pem: &[u8]| {
+        let check = |what: &str, pem: &[u8]| {
             let mut found = 0;
             for c in CertificateDer::pem_slice_iter(pem) {
                 c.map_err(|e| {
@@ -550,11 +554,11 @@ impl RedisTls {
             Ok(())
         };
         if let Some(ca) = &self.root_cert_pem {
-            certificates("the CA", ca)?;
+            check("the CA", ca)?;
         }
         let client_tls = match &self.client {
             Some((cert, key)) => {
-                certificates("the client's certificate", cert)?;
+                check("the client's certificate", cert)?;
                 if PrivateKeyDer::from_pem_slice(key).is_err() {
                     return Err(StoreError::Config(format!(
                         "{function}: the client's key holds no unencrypted PEM private key \
@@ -595,30 +599,17 @@ fn is_tls(url: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
 }
 
-/// What a failed connection's hint names: the function taking TLS settings in code, and
-/// whether the connection was given a CA.
-struct Hint<'a> {
-    with_ca: &'a str,
-    ca_given: bool,
-}
-
-impl<'a> Hint<'a> {
-    fn new(with_ca: &'a str, ca_given: bool) -> Self {
-        Self { with_ca, ca_given }
-    }
-}
-
 /// The error of a connection that failed (`what`): a configuration error when TLS failed on
-/// what no retry mends, with how to connect: the server's certificate from a CA this
+/// what no retry mends, with how to connect (`with_ca` takes TLS settings in code;
+/// `ca_given`: the connection was given a CA): the server's certificate from a CA this
 /// process does not trust, the server asking for a client certificate, a client key that is
 /// not its certificate's. Otherwise the store failing.
-fn connect_error(what: &str, e: &::redis::RedisError, hint: &Hint<'_>) -> StoreError {
+fn connect_error(what: &str, e: &::redis::RedisError, with_ca: &str, ca_given: bool) -> StoreError {
     let text = e.to_string();
-    let with_ca = hint.with_ca;
     // A CA given that did not issue the server's certificate: an unknown issuer, or a bad
     // signature when the CA given has the issuer's name.
     let untrusted = text.contains("UnknownIssuer") || text.contains("BadSignature");
-    let why = if untrusted && hint.ca_given {
+    let why = if untrusted && ca_given {
         "the certificate authority given did not issue the server's certificate".to_owned()
     } else if text.contains("UnknownIssuer") {
         format!(

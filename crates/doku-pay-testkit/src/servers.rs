@@ -559,22 +559,23 @@ impl RedisCluster {
     /// The file of the certificate authority that issued its nodes' TLS certificate (PEM),
     /// if it serves TLS ([`RedisCluster::start_tls`]).
     pub fn ca_cert(&self) -> Option<PathBuf> {
-        self.certificates.as_ref().map(|d| d.path().join("ca.crt"))
+        self.certificate_file("ca.crt")
     }
 
     /// The file of a client certificate its certificate authority issued (PEM), if it
     /// serves TLS ([`RedisCluster::start_mutual_tls`]).
     pub fn client_cert(&self) -> Option<PathBuf> {
-        self.certificates
-            .as_ref()
-            .map(|d| d.path().join("client.crt"))
+        self.certificate_file("client.crt")
     }
 
     /// The file of [`RedisCluster::client_cert`]'s private key (PEM).
     pub fn client_key(&self) -> Option<PathBuf> {
-        self.certificates
-            .as_ref()
-            .map(|d| d.path().join("client.key"))
+        self.certificate_file("client.key")
+    }
+
+    /// `file` of the certificates [`make_certificates`] made, if it serves TLS.
+    fn certificate_file(&self, file: &str) -> Option<PathBuf> {
+        self.certificates.as_ref().map(|d| d.path().join(file))
     }
 
     /// How many keys each node holds (`DBSIZE`), in node order.
