@@ -52,7 +52,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// List the registered channels and their capabilities.
     Channels,
-    /// Print a unified PaymentRequest a channel accepts (its simulator sample), for `create`.
+    /// Print a unified PaymentRequest a channel accepts (its simulator sample), for `create`;
+    /// with `--notification`, the notification body that payment brings once paid.
     Sample(ops::SampleArgs),
     /// Create a payment from a unified PaymentRequest (JSON file, or - for stdin).
     Create(ops::OpArgs),
@@ -100,7 +101,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo(a) => demo::run(a, json).await,
             Command::Channels => ops::channels(json),
-            Command::Sample(a) => ops::sample(a),
+            Command::Sample(a) => ops::sample(a).await,
             Command::Create(a) => ops::create(a, json).await,
             Command::Cancel(a) => ops::cancel(a, json).await,
             Command::Refund(a) => ops::refund(a, json).await,

@@ -1,5 +1,6 @@
 //! `channels`, `create`, `cancel`, `refund`, `status`.
 
+use axum::body::Bytes;
 use clap::Args;
 use doku_pay::{
     CancelRequest, Cancellation, ChannelDescriptor, OperationStatus, Payment, PaymentRequest,
@@ -9,7 +10,7 @@ use serde::Serialize;
 
 use crate::failure::Failure;
 use crate::input::read_json;
-use crate::target::{CredArgs, connect};
+use crate::target::{CredArgs, connect, embedded};
 
 /// Arguments of `create`, `cancel` and `refund`.
 #[derive(Debug, Args)]
@@ -31,6 +32,10 @@ pub(crate) struct SampleArgs {
     /// The invoice number to put in it.
     #[arg(long, default_value = "INV-SAMPLE-0001")]
     pub(crate) invoice: String,
+    /// Print instead the notification body DOKU sends once this sample payment is paid, as
+    /// an embedded simulator sends it (for `doku sign --kind notification`, or a test).
+    #[arg(long)]
+    pub(crate) notification: bool,
 }
 
 /// Arguments of `status`.
@@ -99,8 +104,9 @@ pub(crate) fn channels(json: bool) -> Result<(), Failure> {
 }
 
 /// Prints a unified PaymentRequest that `channel` accepts: the sample its simulator plugin
-/// gives `doku demo`, as JSON (with or without `--json`), ready for `doku create`.
-pub(crate) fn sample(a: SampleArgs) -> Result<(), Failure> {
+/// gives `doku demo`, as JSON (with or without `--json`), ready for `doku create`; with
+/// `--notification`, the body of the notification that payment brings once paid.
+pub(crate) async fn sample(a: SampleArgs) -> Result<(), Failure> {
     known_channel(&a.channel)?;
     let plugin = doku_pay::sim::registered()
         .into_iter()
@@ -111,7 +117,54 @@ pub(crate) fn sample(a: SampleArgs) -> Result<(), Failure> {
     let samples = plugin
         .samples()
         .ok_or_else(|| Failure::input(format!("channel `{}` supplies no samples", a.channel)))?;
-    print_json(&samples.payment_request(&a.invoice))
+    let request = samples.payment_request(&a.invoice);
+    if !a.notification {
+        return print_json(&request);
+    }
+    let body = paid_notification(&a.channel, &request).await?;
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&body)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(|e| Failure::refused(format!("cannot print the notification: {e}")))
+}
+
+/// The notification body an embedded simulator sends for `request` once it is paid: the
+/// payment is created there, paid by the simulated customer when the channel redirects (a
+/// push channel's create is already final), and the body its notification carried is kept.
+async fn paid_notification(channel: &str, request: &PaymentRequest) -> Result<Bytes, Failure> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Failure::refused(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::refused(e.to_string()))?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+    let app = axum::Router::new().route(
+        "/notifications",
+        axum::routing::post(move |body: Bytes| async move {
+            let _ = tx.send(body);
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = format!("http://{addr}/notifications");
+    let (sim, creds) = embedded(Some(&url), 1e-4, None).await?;
+    let client = doku_pay::Client::new(creds).map_err(|e| Failure::input(e.to_string()))?;
+    let payment = client.create(channel, request).await?;
+    if payment.status == PaymentStatus::Pending {
+        sim.complete(&request.invoice_number, doku_pay::sim::Outcome::Paid)
+            .map_err(|e| Failure::refused(format!("the simulated customer cannot pay: {e}")))?;
+    }
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
+    server.abort();
+    sim.shutdown().await;
+    match body {
+        Ok(Some(body)) => Ok(body),
+        _ => Err(Failure::refused(format!(
+            "no notification within 10 s of paying the sample `{channel}` payment ({})",
+            payment.status
+        ))),
+    }
 }
 
 pub(crate) async fn create(a: OpArgs, json: bool) -> Result<(), Failure> {

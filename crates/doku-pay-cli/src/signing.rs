@@ -57,6 +57,9 @@ pub(crate) struct SigInput {
 pub(crate) struct SignArgs {
     #[command(flatten)]
     input: SigInput,
+    /// Print only the headers to send, one `Name: value` per line (for `curl -H @FILE`).
+    #[arg(long)]
+    headers_only: bool,
 }
 
 /// Arguments of `verify`.
@@ -209,8 +212,17 @@ fn print_computed(c: &Computed) {
 }
 
 pub(crate) fn sign(a: SignArgs, json: bool) -> Result<(), Failure> {
+    if a.headers_only && json {
+        return Err(Failure::input(
+            "--headers-only prints `Name: value` lines, not JSON: give one of --headers-only and --json",
+        ));
+    }
     let r = resolve(a.input, false)?;
-    if json {
+    if a.headers_only {
+        for h in &r.computed.headers {
+            println!("{h}");
+        }
+    } else if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&r.computed)

@@ -471,16 +471,7 @@ fn offline_commands() {
 /// is (on the embedded simulator), with the invoice number asked for.
 #[test]
 fn every_channels_sample_creates_a_payment() {
-    let channels = run(&["channels", "--json"], &[], None);
-    let channels: serde_json::Value = serde_json::from_slice(&channels.stdout).unwrap();
-    let ids: Vec<&str> = channels
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert!(ids.len() >= 2, "{ids:?}");
-    for id in ids {
+    for id in &channel_ids() {
         let sample = run(&["sample", id, "--invoice", "INV-SAMPLE-9"], &[], None);
         assert!(sample.status.success(), "sample {id}: {sample:?}");
         let text = String::from_utf8(sample.stdout).unwrap();
@@ -498,6 +489,121 @@ fn every_channels_sample_creates_a_payment() {
         stderr: &["no channel `nope` is registered"],
         ..row(vec!["sample", "nope"], 2)
     });
+}
+
+/// The ids `doku channels` lists (every linked channel).
+fn channel_ids() -> Vec<String> {
+    let channels = run(&["channels", "--json"], &[], None);
+    let channels: serde_json::Value = serde_json::from_slice(&channels.stdout).unwrap();
+    let ids: Vec<String> = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    ids
+}
+
+/// A notification by hand, as the README shows, for every linked channel: `doku sample
+/// --notification` gives the body, `doku sign --kind notification --headers-only` the
+/// headers, and a `doku listen` takes each once and prints it.
+#[test]
+fn a_notification_by_hand_reaches_the_listener_for_every_channel() {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = command(&["listen", "--addr", &addr], &merchant_a())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut listener = Running(child);
+    wait_until_listening(&mut listener, port);
+    let dir = std::env::temp_dir().join(format!("doku-pay-cli-by-hand-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids = channel_ids();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let invoice = format!("INV-BY-HAND-{i}");
+        let sample = run(
+            &["sample", id, "--notification", "--invoice", &invoice],
+            &[],
+            None,
+        );
+        assert!(
+            sample.status.success(),
+            "sample {id} --notification: {sample:?}"
+        );
+        let notification: serde_json::Value = serde_json::from_slice(&sample.stdout).unwrap();
+        assert_eq!(notification["order"]["invoice_number"], *invoice, "{id}");
+        assert_eq!(notification["transaction"]["status"], "SUCCESS", "{id}");
+        let body = dir.join(format!("{id}.json"));
+        std::fs::write(&body, &sample.stdout).unwrap();
+        let request_id = format!("N-BY-HAND-{i}");
+        let sign = run(
+            &[
+                "sign",
+                "--kind",
+                "notification",
+                "--path",
+                "/payments/notifications",
+                "--request-id",
+                &request_id,
+                "--body",
+                body.to_str().unwrap(),
+                "--headers-only",
+            ],
+            &merchant_a(),
+            None,
+        );
+        assert!(sign.status.success(), "sign {id}: {sign:?}");
+        let headers = String::from_utf8(sign.stdout).unwrap();
+        let names: Vec<&str> = headers
+            .lines()
+            .filter_map(|l| l.split(": ").next())
+            .collect();
+        assert_eq!(
+            names,
+            ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"],
+            "{headers}"
+        );
+        let post = || {
+            rt.block_on(async {
+                let mut request = doku_pay_testkit::http_client()
+                    .post(format!("http://{addr}/payments/notifications"))
+                    .body(sample.stdout.clone());
+                for line in headers.lines() {
+                    let (name, value) = line.split_once(": ").unwrap();
+                    request = request.header(name, value);
+                }
+                request.send().await.unwrap().status().as_u16()
+            })
+        };
+        assert_eq!(post(), 200, "{id}");
+        assert_eq!(post(), 200, "{id}: DOKU's retry");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = listener.0.kill();
+    let out = std::mem::replace(
+        &mut listener.0,
+        command(&["--version"], &[]).spawn().unwrap(),
+    )
+    .wait_with_output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed.len(), ids.len(), "each printed once: {stdout}");
+    for (i, (n, id)) in printed.iter().zip(&ids).enumerate() {
+        assert_eq!(n["channel"], **id);
+        assert_eq!(n["invoice_number"], *format!("INV-BY-HAND-{i}"));
+        assert_eq!(n["status"], "SUCCESS");
+    }
 }
 
 #[test]
@@ -543,6 +649,47 @@ fn sign_and_verify_reproduce_the_vectors() {
                     body,
                 ],
                 0,
+            )
+        },
+        Row {
+            env: key.to_vec(),
+            stdout: &[
+                "Client-Id: MCH-0001-10791114622547\nRequest-Id: cc682442-6c22-493e-8121-b9ef6b3fa728\nRequest-Timestamp: 2020-08-11T08:45:42Z\nSignature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=\n",
+            ],
+            ..row(
+                vec![
+                    "sign",
+                    "--headers-only",
+                    "--client-id",
+                    "MCH-0001-10791114622547",
+                    "--request-id",
+                    "cc682442-6c22-493e-8121-b9ef6b3fa728",
+                    "--timestamp",
+                    "2020-08-11T08:45:42Z",
+                    "--path",
+                    path,
+                    "--body",
+                    body,
+                ],
+                0,
+            )
+        },
+        Row {
+            env: key.to_vec(),
+            stderr: &["give one of --headers-only and --json"],
+            ..row(
+                vec![
+                    "--json",
+                    "sign",
+                    "--headers-only",
+                    "--request-id",
+                    "R",
+                    "--path",
+                    path,
+                    "--body",
+                    body,
+                ],
+                2,
             )
         },
         Row {
