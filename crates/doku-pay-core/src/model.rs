@@ -790,7 +790,8 @@ pub struct Notification {
     /// ([`crate::PaymentChannel::notification_identifiers`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifiers: Vec<Identifier>,
-    /// The notification body exactly as received (every field DOKU sent, known or not).
+    /// The notification body exactly as received (every field DOKU sent, known or not; a
+    /// byte order mark before the JSON, if one was sent, is left out).
     pub raw: RawJson,
 }
 

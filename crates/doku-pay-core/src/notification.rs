@@ -304,9 +304,16 @@ impl Envelope {
     /// assert!(err.to_string().starts_with("`order.amount`: "), "{err}");
     /// assert!(Envelope::from_json(r#"{"order": {}} x"#).is_err());
     /// assert!(Envelope::from_json("[]").is_err());
-    /// assert!(Envelope::from_json(r#"{"order": {}, "order": {}}"#).is_err());
+    /// // A key written twice: read once when both copies agree, absent when they differ.
+    /// let twice = r#"{"order": {"amount": 1, "amount": 1}, "channel": {"id": "A"}, "channel": {"id": "B"}}"#;
+    /// let e = Envelope::from_json(twice).unwrap();
+    /// assert_eq!(e.order.unwrap().amount.unwrap().rupiah(), 1);
+    /// assert_eq!(e.channel, None);
+    /// // A byte order mark before the object is skipped (RFC 8259 allows ignoring it).
+    /// assert!(Envelope::from_json("\u{feff}{}").is_ok());
     /// ```
     pub fn from_json(text: &str) -> Result<Self, crate::validate::DecodeError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let first = text
             .trim_start_matches([' ', '\t', '\n', '\r'])
             .bytes()
@@ -316,7 +323,17 @@ impl Envelope {
                 "body must be a JSON object".into(),
             ));
         }
-        serde_json::from_str(text).map_err(|_| crate::validate::DecodeError(Self::explain(text)))
+        serde_json::from_str(text).or_else(|_| {
+            // serde's derive refuses an object that names a field twice. Off the hot path
+            // (only text that did not read comes here), each repeated key is folded: one
+            // copy when all agree, none when they differ (the field is then absent, as one
+            // of an unexpected shape is), and the folded text is read instead.
+            match repeated::fold(text, 0) {
+                Some((folded, true)) => serde_json::from_str(&folded)
+                    .map_err(|_| crate::validate::DecodeError(Self::explain(&folded))),
+                _ => Err(crate::validate::DecodeError(Self::explain(text))),
+            }
+        })
     }
 
     /// [`Envelope::from_json`] for bytes as received: bytes that are not UTF-8 are refused
@@ -352,6 +369,107 @@ impl Envelope {
             err.into_inner().to_string()
         } else {
             format!("`{path}`: {}", err.into_inner())
+        }
+    }
+}
+
+/// A UTF-8 byte order mark, which a body may carry before its JSON (RFC 8259 lets a reader
+/// ignore it).
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Objects that name a key more than once (RFC 8259 leaves their meaning to the reader).
+mod repeated {
+    use std::fmt;
+
+    use serde::Deserialize as _;
+    use serde::de::{self, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    /// How deep [`fold`] descends: as deep as serde_json reads (its recursion limit); text
+    /// nested deeper is left as it is.
+    const MAX_DEPTH: usize = 128;
+
+    /// An object's entries as written, their values unread.
+    struct Entries(Vec<(String, Box<RawValue>)>);
+
+    impl<'de> de::Deserialize<'de> for Entries {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Entries;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entries, A::Error> {
+                    let mut entries = Vec::new();
+                    while let Some(entry) = m.next_entry::<String, Box<RawValue>>()? {
+                        entries.push(entry);
+                    }
+                    Ok(Entries(entries))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    /// `json` (one JSON value) with every object's repeated keys folded: a key whose copies
+    /// all hold the same value (compared as folded text) is kept once, where it first
+    /// appears; a key whose copies differ is dropped. The flag says whether anything was
+    /// folded. `None` when `json` is not JSON that serde_json reads into strings (a lone
+    /// surrogate in a key) or nests deeper than serde_json reads.
+    pub(super) fn fold(json: &str, depth: usize) -> Option<(String, bool)> {
+        let json = json.trim_matches([' ', '\t', '\n', '\r']);
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match json.as_bytes().first() {
+            Some(b'{') => {
+                let mut de = serde_json::Deserializer::from_str(json);
+                let Entries(entries) = Entries::deserialize(&mut de).ok()?;
+                de.end().ok()?;
+                let mut kept: Vec<(String, String, bool)> = Vec::with_capacity(entries.len());
+                let mut folded = false;
+                for (key, value) in entries {
+                    let (value, inner) = fold(value.get(), depth + 1)?;
+                    folded |= inner;
+                    match kept.iter_mut().find(|(k, _, _)| *k == key) {
+                        Some((_, first, agree)) => {
+                            folded = true;
+                            *agree &= *first == value;
+                        }
+                        None => kept.push((key, value, true)),
+                    }
+                }
+                let mut out = String::with_capacity(json.len());
+                out.push('{');
+                for (key, value, _) in kept.iter().filter(|(_, _, agree)| *agree) {
+                    if out.len() > 1 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(key).ok()?);
+                    out.push(':');
+                    out.push_str(value);
+                }
+                out.push('}');
+                Some((out, folded))
+            }
+            Some(b'[') => {
+                let items: Vec<Box<RawValue>> = serde_json::from_str(json).ok()?;
+                let mut out = String::with_capacity(json.len());
+                let mut folded = false;
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    let (item, inner) = fold(item.get(), depth + 1)?;
+                    folded |= inner;
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&item);
+                }
+                out.push(']');
+                Some((out, folded))
+            }
+            _ => Some((json.to_owned(), false)),
         }
     }
 }
@@ -482,7 +600,16 @@ impl VerifiedNotification {
     /// The raw body as a [`serde_json::Value`] (for the application; the receiver's path
     /// never re-parses the body). See [`RawJson::to_value`] for what `Value` cannot hold.
     pub fn raw_json(&self) -> Result<serde_json::Value, NotificationError> {
-        serde_json::from_slice(&self.raw).map_err(|e| NotificationError::Malformed(e.to_string()))
+        serde_json::from_slice(&self.json())
+            .map_err(|e| NotificationError::Malformed(e.to_string()))
+    }
+
+    /// The body's JSON text: the raw bytes without a byte order mark before it, if any.
+    fn json(&self) -> Bytes {
+        match self.raw.strip_prefix(BOM) {
+            Some(_) => self.raw.slice(BOM.len()..),
+            None => self.raw.clone(),
+        }
     }
 
     /// Maps the common envelope to the unified [`Notification`] for channel `channel_id`.
@@ -505,7 +632,7 @@ impl VerifiedNotification {
     /// `shopeepay_payment.identifier`. Parses the body: only channels that declare paths pay
     /// for it.
     pub fn identifiers_at(&self, paths: &[&str]) -> Vec<crate::model::Identifier> {
-        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&self.raw) else {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&self.json()) else {
             return Vec::new();
         };
         paths
@@ -547,7 +674,7 @@ impl VerifiedNotification {
             original_request_id: tx.original_request_id.as_deref().map(str::to_owned),
             date: tx.date.as_deref().and_then(parse_doku_datetime),
             // The body was read as one UTF-8 JSON object before this value was made.
-            raw: RawJson::from_checked(self.raw.clone()),
+            raw: RawJson::from_checked(self.json()),
         })
     }
 }
@@ -707,8 +834,10 @@ impl NotificationVerifier {
                 });
             }
         }
-        // serde's derive would also read a JSON array positionally: require an object.
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // serde's derive would also read a JSON array positionally: require an object
+        // (after a byte order mark, which `Envelope::from_json` skips).
+        let text = body.strip_prefix(BOM).unwrap_or(&body);
+        if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(NotificationError::Malformed(
                 "body must be a JSON object".into(),
             ));
