@@ -1126,3 +1126,65 @@ async fn the_postgres_inbox_commits_the_handlers_writes_with_the_completion() {
         assert_eq!(got, *want, "{filter:?}");
     }
 }
+
+/// A renewal that finds the inbox row locked by another transaction (a claim batch naming
+/// the key for a copy of the notification holds its row until it commits, even when it
+/// takes nothing over) waits for the lock and then extends the lease; a lock held past its
+/// patience (a sixth of the lease) fails the renewal instead of reporting a lease it did not
+/// extend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_renewal_waits_out_another_transactions_lock() {
+    let Some(pg) = PostgresServer::start("a_postgres_renewal_waits") else {
+        return;
+    };
+    let lease = Duration::from_secs(3);
+    let store = PostgresStore::connect(&pg.url())
+        .await
+        .unwrap()
+        .lease(lease);
+    let k = key(1);
+    let token = new_token(store.claim(&k).await.unwrap());
+    let lease_until = || async {
+        sqlx::query_scalar::<_, f64>(
+            "SELECT extract(epoch FROM lease_until)::float8 FROM doku_inbox WHERE key = $1",
+        )
+        .bind(k.to_store_key())
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+    };
+    let lock = || async {
+        let mut tx = store.pool().begin().await.unwrap();
+        sqlx::query("SELECT 1 FROM doku_inbox WHERE key = $1 FOR UPDATE")
+            .bind(k.to_store_key())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx
+    };
+
+    // Locked for 200 ms: the renewal waits, then extends the lease.
+    let before = lease_until().await;
+    let held = lock().await;
+    let started = std::time::Instant::now();
+    let (renewed, ()) = tokio::join!(store.renew(&k, token), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        held.commit().await.unwrap();
+    });
+    assert!(renewed.unwrap(), "renewed once the lock was gone");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(lease_until().await > before, "the lease was extended");
+
+    // Locked for longer than half a second (a sixth of the 3 s lease): the renewal fails,
+    // and the lease is as it was.
+    let before = lease_until().await;
+    let held = lock().await;
+    let failed = store.renew(&k, token).await;
+    assert!(
+        matches!(&failed, Err(StoreError::Backend(m)) if m.contains("locked by another transaction")),
+        "{failed:?}"
+    );
+    held.rollback().await.unwrap();
+    assert_eq!(lease_until().await, before, "the lease was not extended");
+    assert!(store.renew(&k, token).await.unwrap());
+}

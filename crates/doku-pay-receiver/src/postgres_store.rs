@@ -1,7 +1,8 @@
 //! [`PostgresStore`]: a transactional inbox in PostgreSQL (feature `postgres`).
 
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use std::collections::HashMap;
@@ -16,7 +17,9 @@ use time::OffsetDateTime;
 use crate::batch::Batcher;
 use crate::handler::BoxError;
 use crate::receiver::{ClaimedHandler, Receiver, ReceiverBuilder};
-use crate::store::{ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, StoreError};
+use crate::store::{
+    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, StoreError, StoreFailure,
+};
 
 /// The embedded migrations, applied in order by [`PostgresStore::migrate`]: (version, SQL).
 /// A version once released is never edited; a change is a new version.
@@ -166,6 +169,32 @@ pub struct PostgresStore {
     pool: PgPool,
     lease: Duration,
     batches: Arc<Batches>,
+    /// Keys an inbox handler's transaction is completing right now (see `renew`).
+    completing: Arc<Mutex<HashSet<String>>>,
+}
+
+/// A key marked as being completed by an inbox handler's transaction while this lives.
+struct Completing<'a> {
+    keys: &'a Mutex<HashSet<String>>,
+    key: String,
+}
+
+impl<'a> Completing<'a> {
+    fn mark(keys: &'a Mutex<HashSet<String>>, key: String) -> Self {
+        keys.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.clone());
+        Self { keys, key }
+    }
+}
+
+impl Drop for Completing<'_> {
+    fn drop(&mut self) {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
+    }
 }
 
 /// Claims and completions from concurrent deliveries, each group sent as one statement.
@@ -383,6 +412,7 @@ impl PostgresStore {
                 claims,
                 completions,
             }),
+            completing: Arc::default(),
         }
     }
 
@@ -607,22 +637,49 @@ impl DedupeStore for PostgresStore {
         self.lease
     }
 
+    /// Renews without waiting on a row lock inside the statement. A row locked by this
+    /// claim's own completion (an inbox handler's transaction, which commits only once the
+    /// renewal returns: the handler is not polled meanwhile) is held: `true`. A row locked
+    /// by another transaction (a claim batch naming the key for a copy of the notification,
+    /// for a few milliseconds) is looked at again every 5 ms until it is free, for at most a
+    /// sixth of the lease (2 s at most); still locked then, the renewal fails (the receiver
+    /// logs it and renews at its next tick) rather than report a lease it did not extend.
     async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
-        let row = sqlx::query(RENEW)
-            .bind(key.to_store_key())
-            .bind(token_sql(token))
-            .bind(millis(self.lease))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| db("cannot renew", &e))?;
-        let get = |c: &str| {
-            row.try_get::<bool, _>(c)
-                .map_err(|e| db("cannot renew", &e))
-        };
-        let (renewed, unlocked, present) = (get("renewed")?, get("unlocked")?, get("present")?);
-        // Locked by a transaction right now (most likely this claim's own completion):
-        // not lost; the next renewal looks again.
-        Ok(renewed || (present && !unlocked))
+        let key = key.to_store_key();
+        let patience = (self.lease / 6).min(Duration::from_secs(2));
+        let started = tokio::time::Instant::now();
+        loop {
+            let row = sqlx::query(RENEW)
+                .bind(&key)
+                .bind(token_sql(token))
+                .bind(millis(self.lease))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db("cannot renew", &e))?;
+            let get = |c: &str| {
+                row.try_get::<bool, _>(c)
+                    .map_err(|e| db("cannot renew", &e))
+            };
+            let (renewed, unlocked, present) = (get("renewed")?, get("unlocked")?, get("present")?);
+            if renewed || !present || unlocked {
+                return Ok(renewed);
+            }
+            let own = self
+                .completing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&key);
+            if own {
+                return Ok(true);
+            }
+            if started.elapsed() >= patience {
+                return Err(StoreError::Backend(format!(
+                    "cannot renew: the inbox row has been locked by another transaction for {} ms",
+                    started.elapsed().as_millis()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     async fn complete(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
@@ -828,10 +885,10 @@ impl ClaimedHandler for TransactionalHandler {
         key: &DedupeKey,
         token: ClaimToken,
     ) -> Result<(), BoxError> {
-        // The store's own failures are `StoreError`s, which the receiver answers 503 (and
-        // counts as the store's); the handler's errors answer 500.
-        fn store(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
-            move |e| db(what, &e)
+        // The store's own failures are `StoreFailure`s, which the receiver answers 503 (and
+        // counts as the store's); the handler's errors answer 500, whatever their type.
+        fn store(what: &'static str) -> impl Fn(sqlx::Error) -> StoreFailure {
+            move |e| StoreFailure(db(what, &e))
         }
         let mut conn = self
             .store
@@ -844,7 +901,15 @@ impl ClaimedHandler for TransactionalHandler {
             .await
             .map_err(store("cannot open the inbox transaction"))?;
         self.handler.handle(notification, &mut tx).await?;
-        if !self.store.complete_in(&mut tx, key, token).await? {
+        // From the completion's row lock to the commit, a renewal finding the row locked
+        // knows the lock is this claim's own.
+        let _completing = Completing::mark(&self.store.completing, key.to_store_key());
+        if !self
+            .store
+            .complete_in(&mut tx, key, token)
+            .await
+            .map_err(StoreFailure)?
+        {
             tx.rollback()
                 .await
                 .map_err(store("cannot roll the inbox transaction back"))?;

@@ -27,7 +27,7 @@ use tracing::Instrument as _;
 
 use crate::handler::{BoxError, FallbackHandler, NotificationHandler};
 use crate::store::{
-    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, MemoryStore, StoreError,
+    ClaimToken, Claimed, DedupeKey, DedupeStore, Delivery, MemoryStore, StoreError, StoreFailure,
 };
 
 /// What the receiver did with a request, beside the HTTP answer.
@@ -794,10 +794,10 @@ impl Receiver {
                 tracing::info!("DOKU notification handled");
                 Answer::new(StatusCode::OK, OK, outcome)
             }
-            Ok(Err(e)) => match e.downcast_ref::<StoreError>() {
+            Ok(Err(e)) => match e.downcast_ref::<StoreFailure>() {
                 // The inbox's transaction could not be opened or committed: the store
                 // failed, not the application (nothing was applied; the claim was released).
-                Some(store_error) => {
+                Some(StoreFailure(store_error)) => {
                     inner.health.failed("the inbox transaction", store_error);
                     Answer::new(
                         StatusCode::SERVICE_UNAVAILABLE,

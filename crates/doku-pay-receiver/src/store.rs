@@ -176,6 +176,15 @@ pub enum Claimed {
     Done,
 }
 
+/// The store's own failure inside a handler's run (the PostgreSQL inbox's transaction could
+/// not be opened, completed or committed), told apart from an error of the application's
+/// handler, which may itself be a [`StoreError`] (an application using a store for its own
+/// work): the receiver answers this one 503 and counts it as the store's.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct StoreFailure(pub(crate) StoreError);
+
 /// A store failure. The receiver answers 503 so that DOKU retries later.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

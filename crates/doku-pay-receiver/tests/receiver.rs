@@ -354,6 +354,27 @@ async fn table_of_requests() {
         "r-deep",
         &format!("{}1{}", "[".repeat(300), "]".repeat(300)),
     );
+    // A key written twice: where the copies agree it is read once, where they differ the
+    // field is absent; neither refuses a notification that names its payment.
+    let repeated = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-repeated",
+        PATH,
+        br#"{"channel":{"id":"EMONEY_TESTPAY"},"order":{"invoice_number":"INV-r-repeated","amount":150000},"transaction":{"status":"SUCCESS"},"order":{"invoice_number":"INV-r-repeated","amount":150000},"customer":{"name":"A"},"customer":{"name":"B"}}"#.to_vec(),
+    );
+    let amount_twice = Req::signed(
+        MCH_A,
+        SK_A,
+        "r-amount-twice",
+        PATH,
+        br#"{"channel":{"id":"EMONEY_TESTPAY"},"order":{"invoice_number":"INV-x","amount":1,"amount":2},"transaction":{"status":"SUCCESS"}}"#.to_vec(),
+    );
+    let bom = {
+        let mut b = b"\xef\xbb\xbf".to_vec();
+        b.extend(good_body("INV-r-bom"));
+        Req::signed(MCH_A, SK_A, "r-bom", PATH, b)
+    };
     let pending_then = Req::signed(
         MCH_A,
         SK_A,
@@ -545,6 +566,15 @@ async fn table_of_requests() {
             0,
         ),
         row("no channel.id: to the handler", no_channel, 200, "ok", 1),
+        row("keys written twice", repeated, 200, "ok", 1),
+        row(
+            "the amount written twice, differing",
+            amount_twice,
+            400,
+            "invalid notification: missing order.amount",
+            0,
+        ),
+        row("a byte order mark before the JSON", bom, 200, "ok", 1),
         row("amount as a decimal string", string_amount, 200, "ok", 1),
         row("status this crate does not know", odd_status, 200, "ok", 1),
         row(
@@ -576,7 +606,7 @@ async fn table_of_requests() {
         expected_calls += r.calls;
     }
     assert_eq!(rec.calls(), expected_calls);
-    assert_eq!(expected_calls, 16);
+    assert_eq!(expected_calls, 18);
 
     // What the handler saw is the channel's mapping of the verified body.
     let handled = rec.handled();
@@ -624,6 +654,17 @@ async fn table_of_requests() {
         assert!(n.amount.rupiah() > 0, "{rid}");
     }
     assert_eq!(by_rid("r-lower").status, PaymentStatus::Success);
+    let repeated = by_rid("r-repeated");
+    assert_eq!(
+        (repeated.invoice_number.as_str(), repeated.amount.rupiah()),
+        ("INV-r-repeated", 150_000)
+    );
+    // The body as sent, both copies in it; the byte order mark left out of the JSON.
+    assert_eq!(repeated.raw.as_str().matches(r#""customer""#).count(), 2);
+    let bom = by_rid("r-bom");
+    assert_eq!(bom.invoice_number, "INV-r-bom");
+    assert!(bom.raw.as_str().starts_with('{'));
+    assert_eq!(bom.raw.to_value().unwrap()["order"]["amount"], 150_000);
     // Kept byte for byte, escapes and nesting included.
     assert!(
         by_rid("r-surrogate")
@@ -837,6 +878,29 @@ async fn a_failing_handler_gets_500_without_its_error_and_the_retry_is_handled_o
     assert_eq!(req.send(&client, &base).await, already());
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(succeeded.load(Ordering::SeqCst), 1);
+}
+
+/// An application's error that happens to be a `StoreError` (its own use of a store) is the
+/// handler's failure, not the receiver's store outage: 500, counted as the handler's.
+#[tokio::test]
+async fn a_handlers_store_error_is_a_handler_failure() {
+    let receiver = both_merchants(Receiver::builder(PATH, |_n: Notification| async {
+        Err::<(), BoxError>(Box::new(doku_pay_receiver::StoreError::Backend(
+            "the application's own cache".into(),
+        )))
+    }))
+    .build()
+    .unwrap();
+    let req = Req::good("r-app-store-error");
+    let answer = receiver.process(&header_map(&req), &req.body).await;
+    assert_eq!(
+        (answer.status, answer.outcome),
+        (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            doku_pay_receiver::Outcome::HandlerFailed
+        ),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
