@@ -156,6 +156,7 @@ pub const NOTES: &[&str] = &[
     "The customer is redirected to `payment.url`; a `FAILED` generate-order is a declined payment, not an error (retry with a new invoice number and merchant reference).",
     "Cancel and refund need the payment's `merchant_unique_reference` and identifiers from the create answer (`CancelRequest::for_payment` / `RefundRequest::full` build them from the `Payment`).",
     "`payment.date` in the cancel answer is the order's expiry (`yyyyMMddHHmmss`, UTC+7), exposed as `Cancellation::payment_expires_at`; the ISO form of the guide's sample is read too.",
+    "[decision] The amount is at least 1 (a payment of nothing cannot be paid); its 12-digit limit is the guide's.",
 ];
 
 /// Unified field → wire path, for the generated page and for naming violations.

@@ -97,6 +97,8 @@ pub const NOTES: &[&str] = &[
     "DOKU's request table is cut off after four rows: only those rules are enforced (line items optional, summing to the amount when given; `quantity` required in an item because the sum is made of it).",
     "No cancel or refund is documented for DOKU e-Wallet (Non-SNAP).",
     "[decision] DOKU's pages do not show what the create answer's status describes: as LinkAja's (\"status of the create order request\"), a `SUCCESS` there is read as the order made, not paid: the payment stays pending, its redirect kept, until the notification or Check Status (read as paid, an unpaid order could ship; read as pending, a paid one only waits for its notification).",
+    "[decision] The amount is at least 1 (a payment of nothing cannot be paid) and at most 12 digits (the framework's one amount type): DOKU's visible rows state no limit.",
+    "[decision] `channel.id` `EMONEY_DOKU` (with `service.id` `EMONEY`, `acquirer.id` `DOKU`) routes the notification here: DOKU's pages show no notification for DOKU e-Wallet, so the code follows LinkAja's `EMONEY_LINKAJA`. A notification carrying another code still reaches the application, as one no linked crate claims.",
 ];
 
 /// Unified field → wire field: a broken rule of the wire request names the unified field.

@@ -133,6 +133,7 @@ pub const NOTES: &[&str] = &[
     "A missing `redirect_method_http` is read as POST: the guide's only sample is POST and the redirect carries form parameters.",
     "No sum rule on the line items: the guide's own sample does not add up to its amount.",
     "`emoney_payment.status` is the create order request's status (the guide: `PENDING`, `SUCCESS`): `SUCCESS` means the order was made, so the payment is pending and the redirect kept; only the notification or Check Status says it is paid.",
+    "[decision] The amount is at least 1 (a payment of nothing cannot be paid) and at most 12 digits (the framework's one amount type): the guide states no limit.",
 ];
 
 /// Unified field → wire field: errors name the unified field.

@@ -98,6 +98,7 @@ pub const NOTES: &[&str] = &[
     "`order.expired_time` is not sent: its unit is not stated; DOKU's default applies.",
     "The refund has no amount (full only) and no merchant reference: `refund_reference` stays in the `Refund`.",
     "[decision] DOKU's pages do not show what the create answer's status describes: as LinkAja's (\"status of the create order request\"), a `SUCCESS` there is read as the order made, not paid: the payment stays pending, its redirect kept, until the notification or Check Status (read as paid, an unpaid order could ship; read as pending, a paid one only waits for its notification).",
+    "[decision] The amount is at least 1 (a payment of nothing cannot be paid) and at most 12 digits (the framework's one amount type): DOKU's page states no limit.",
 ];
 
 /// Unified field → wire field: a broken rule of the wire request names the unified field.
