@@ -157,6 +157,7 @@ pub const NOTES: &[&str] = &[
     "Cancel and refund need the payment's `merchant_unique_reference` and identifiers from the create answer (`CancelRequest::for_payment` / `RefundRequest::full` build them from the `Payment`).",
     "`payment.date` in the cancel answer is the order's expiry (`yyyyMMddHHmmss`, UTC+7), exposed as `Cancellation::payment_expires_at`; the ISO form of the guide's sample is read too.",
     "[decision] The amount is at least 1 (a payment of nothing cannot be paid); its 12-digit limit is the guide's.",
+    "The notification's `peer_to_peer_info.identifier[]` (`AKULAKU_UNIQUE_REFERENCE`, `ORDER_ID`; DOKU's paylater notification sample) is `Notification::identifiers`: cancel and refund take them where the create answer gave none.",
 ];
 
 /// Unified field → wire path, for the generated page and for naming violations.
@@ -262,6 +263,10 @@ impl Akulaku {
 impl PaymentChannel for Akulaku {
     fn descriptor(&self) -> &'static ChannelDescriptor {
         &DESCRIPTOR
+    }
+
+    fn notification_identifiers(&self) -> &'static [&'static str] {
+        &["peer_to_peer_info.identifier"]
     }
 
     fn create(&self, req: &PaymentRequest, _: &Merchant) -> Result<Call<Payment>, Error> {

@@ -6,9 +6,9 @@
 //! library would build is refused for the guide's reasons. It answers like the guide's samples (identifiers `ORDER_ID`
 //! and `AKULAKU_UNIQUE_REFERENCE`); a cancel or refund that cannot be carried out is answered
 //! 200 with `cancel.status` / `refund.status` `FAILED` (and `error.message`, as in the
-//! guide's cancel sample). The guide documents no Akulaku notification fields, so
-//! notifications and Check Status answers carry the documented envelope only. It registers
-//! itself with the simulator through `inventory`.
+//! guide's cancel sample). Notifications and Check Status answers carry the envelope and
+//! what DOKU's paylater notification sample adds (`payment`, `peer_to_peer_info`). It
+//! registers itself with the simulator through `inventory`.
 
 use doku_pay_core::ChannelDescriptor;
 use doku_pay_core::clock::format_timestamp;
@@ -17,7 +17,7 @@ use doku_pay_sim::{
     CancelOrder, NewOrder, OrderStatus, OrderView, RefundOrder, Rejection, SimChannel,
     SimRegistration, SimRequest,
 };
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::wire::{
@@ -97,6 +97,30 @@ impl SimChannel for AkulakuSim {
 
     fn samples(&self) -> Option<&'static dyn doku_pay_sim::ChannelSamples> {
         Some(&crate::samples::SAMPLES)
+    }
+
+    /// DOKU's paylater notification sample (doku-channels.md, S-AKN): `payment`'s
+    /// `merchant_unique_reference` (mandatory in its table) and `peer_to_peer_info` (in the
+    /// sample, with no rows): its `merchant_unique_reference`, `identifier[]` as the create
+    /// answer gave them, `created_date` and `expired_date` (`yyyyMMddHHmmss`, UTC+7 as
+    /// Akulaku's other dates). The sample's `virtual_account_number` and `status` are left
+    /// out: nothing says what they hold.
+    fn channel_objects(&self, o: &OrderView<'_>) -> Map<String, Value> {
+        let mut objects = Map::new();
+        objects.insert(
+            "payment".into(),
+            json!({"merchant_unique_reference": o.merchant_reference}),
+        );
+        objects.insert(
+            "peer_to_peer_info".into(),
+            json!({
+                "merchant_unique_reference": o.merchant_reference,
+                "identifier": identifiers(o),
+                "created_date": doku_pay_core::clock::format_wib_compact(o.created_at),
+                "expired_date": expiry_wib(o.created_at),
+            }),
+        );
+        objects
     }
 
     fn decode_create(&self, request: &SimRequest<'_>) -> Result<NewOrder, Rejection> {
@@ -209,8 +233,8 @@ impl SimChannel for AkulakuSim {
 }
 
 /// How long an Akulaku order lives in the simulator before it would expire. The guide states
-/// no expiry; 24 hours is the simulator's [decision], only used for the cancel answer's
-/// `payment.date`.
+/// no expiry; 24 hours is the simulator's [decision], only used for the dates it reports (the
+/// cancel answer's `payment.date`, the notification's `peer_to_peer_info.expired_date`).
 const ORDER_LIFETIME: time::Duration = time::Duration::hours(24);
 
 /// The order's expiry as the guide's table gives `payment.date`: `yyyyMMddHHmmss`, UTC+7.

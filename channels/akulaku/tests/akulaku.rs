@@ -1169,7 +1169,7 @@ fn registered_in_the_global_registry() {
 
 #[test]
 fn notification_maps_to_the_unified_model() {
-    let body = br#"{"service":{"id":"PEER_TO_PEER"},"acquirer":{"id":"AKULAKU"},"channel":{"id":"PEER_TO_PEER_AKULAKU"},"order":{"invoice_number":"INV-20210707-0001","amount":"90000.00"},"transaction":{"status":"SUCCESS","date":"20210707160000","original_request_id":"baec7d95-f30a-4b78-b711-6ebe0ccdf50b"},"peer_to_peer_info":{"merchant_unique_reference":"MUR-20210707-0001"}}"#;
+    let body = br#"{"service":{"id":"PEER_TO_PEER"},"acquirer":{"id":"AKULAKU"},"channel":{"id":"PEER_TO_PEER_AKULAKU"},"order":{"invoice_number":"INV-20210707-0001","amount":"90000.00"},"transaction":{"status":"SUCCESS","date":"20210707160000","original_request_id":"baec7d95-f30a-4b78-b711-6ebe0ccdf50b"},"peer_to_peer_info":{"merchant_unique_reference":"MUR-20210707-0001","identifier":[{"name":"AKULAKU_UNIQUE_REFERENCE","value":"MCH-0001MUR-20210707-0001"},{"name":"ORDER_ID","value":"1000043205"}]},"payment":{"merchant_unique_reference":"MUR-20210707-0001"}}"#;
     let verified = verified_notification(body, "/payments/notifications");
     let n = Akulaku.parse_notification(&verified).expect("maps");
     assert_eq!(n.channel.as_deref(), Some("akulaku"));
@@ -1182,6 +1182,19 @@ fn notification_maps_to_the_unified_model() {
         Some("baec7d95-f30a-4b78-b711-6ebe0ccdf50b")
     );
     assert_eq!(n.date, Some(utc("2021-07-07T09:00:00Z")));
+    // What cancel and refund need, from DOKU's paylater notification sample.
+    let ids: Vec<(&str, &str)> = n
+        .identifiers
+        .iter()
+        .map(|i| (i.name.as_str(), i.value.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("AKULAKU_UNIQUE_REFERENCE", "MCH-0001MUR-20210707-0001"),
+            ("ORDER_ID", "1000043205")
+        ]
+    );
     assert_eq!(n.raw.as_bytes(), &body[..]);
 }
 

@@ -126,14 +126,28 @@ async fn generate_cancel_refund_and_notifications() {
     let j: Value = serde_json::from_slice(&got[0].2).unwrap();
     assert_eq!(j["service"]["id"], "PEER_TO_PEER");
     assert_eq!(j["acquirer"]["id"], "AKULAKU");
-    // The documented envelope only: the guide documents no Akulaku notification fields.
+    // The envelope and what DOKU's paylater notification sample adds.
     let mut keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["acquirer", "channel", "order", "service", "transaction"]
+        [
+            "acquirer",
+            "channel",
+            "order",
+            "payment",
+            "peer_to_peer_info",
+            "service",
+            "transaction"
+        ]
+    );
+    assert_eq!(
+        j["payment"]["merchant_unique_reference"],
+        j["peer_to_peer_info"]["merchant_unique_reference"]
     );
     let n = Akulaku.parse_notification(&verified).unwrap();
+    // The identifiers the create answer gave, for cancel and refund.
+    assert_eq!(n.identifiers, p2.identifiers);
     assert_eq!(
         (n.invoice_number.as_str(), n.amount.rupiah()),
         ("INV-AK-2", 90_000)
