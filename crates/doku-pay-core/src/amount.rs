@@ -12,14 +12,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Serialises as a JSON integer. Deserialises from a JSON integer, from a JSON number whose
 /// exact value is whole (`10000.00`, `1e4`), or from a numeric string such as `"10000.00"`
-/// (DOKU's LinkAja response sends the amount that way). A fraction of a rupiah, a negative
-/// value or more than 12 digits is an error. Numbers are read from their text, never through
-/// a float ([`Amount::from_json_number`]).
+/// (DOKU's LinkAja response sends the amount that way; blanks around its digits are
+/// ignored, as around a status). A fraction of a rupiah, a negative value or more than 12
+/// digits is an error. Numbers are read from their text, never through a float
+/// ([`Amount::from_json_number`]).
 ///
 /// ```
 /// use doku_pay_core::Amount;
 /// let a: Amount = serde_json::from_str(r#""10000.00""#).unwrap();
 /// assert_eq!(a.rupiah(), 10_000);
+/// let padded: Amount = serde_json::from_str(r#"" 10000\n""#).unwrap();
+/// assert_eq!(padded, a);
 /// assert!(serde_json::from_str::<Amount>(r#""10000.50""#).is_err());
 /// assert!(serde_json::from_str::<Amount>("-1").is_err());
 /// assert!(serde_json::from_str::<Amount>("1000000000000").is_err());
@@ -385,7 +388,9 @@ impl<'de> Visitor<'de> for AsItComes {
         Amount::new(v as u64).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
-        v.parse().map_err(E::custom)
+        v.trim_matches(|c: char| c.is_ascii_whitespace())
+            .parse()
+            .map_err(E::custom)
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Amount, A::Error> {
         match map.next_key::<Text<'de>>()? {

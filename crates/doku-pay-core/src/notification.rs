@@ -329,8 +329,12 @@ impl Envelope {
             // copy when all agree, none when they differ (the field is then absent, as one
             // of an unexpected shape is), and the folded text is read instead.
             match repeated::fold(text, 0) {
-                Some((folded, true)) => serde_json::from_str(&folded)
-                    .map_err(|_| crate::validate::DecodeError(Self::explain(&folded))),
+                Some((folded, true)) => serde_json::from_str(&folded).map_err(|_| {
+                    crate::validate::DecodeError(format!(
+                        "{} (in the body read with each repeated key once)",
+                        Self::explain(&folded)
+                    ))
+                }),
                 _ => Err(crate::validate::DecodeError(Self::explain(text))),
             }
         })

@@ -387,6 +387,9 @@ fn envelope_reading_table() {
     let rows: &[Row<'_>] = &[
         (br#"{"order":{"amount":150000}}"#, Ok(Some(150_000))),
         (br#"{"order":{"amount":"10000.00"}}"#, Ok(Some(10_000))),
+        // Blanks around a numeric string's digits are ignored, as around a status.
+        (br#"{"order":{"amount":" 150000\t"}}"#, Ok(Some(150_000))),
+        (br#"{"order":{"amount":"1 50000"}}"#, Err("`order.amount`: ")),
         (br#"{"order":{"amount":1},"x":"\ud800"}"#, Ok(Some(1))),
         (deep.as_bytes(), Ok(Some(1))),
         (

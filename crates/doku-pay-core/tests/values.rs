@@ -26,7 +26,9 @@ fn amounts_from_json() {
         ("\"-1\"", Err("negative")),
         ("\"\"", Err("must be a number")),
         ("\"1e5\"", Err("must be a number")),
-        ("\" 100\"", Err("must be a number")),
+        // Blanks around the digits are ignored (as around a status); inside, they are not.
+        ("\" 100\\n\"", Ok(100)),
+        ("\"1 00\"", Err("must be a number")),
         ("\"100.\"", Err("must be a number")),
         ("\"+100\"", Err("must be a number")),
         ("null", Err("invalid type")),
