@@ -1187,4 +1187,42 @@ async fn a_postgres_renewal_waits_out_another_transactions_lock() {
     held.rollback().await.unwrap();
     assert_eq!(lease_until().await, before, "the lease was not extended");
     assert!(store.renew(&k, token).await.unwrap());
+
+    // A token that never held the key, while the row is locked: not renewed once it is free.
+    let stranger = new_token(store.claim(&key(2)).await.unwrap());
+    let held = lock().await;
+    let (renewed, ()) = tokio::join!(store.renew(&k, stranger), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        held.commit().await.unwrap();
+    });
+    assert!(!renewed.unwrap(), "another claim's token renews nothing");
+}
+
+/// An inbox handler's own error is the handler's failure (500), whatever its type: a
+/// `StoreError` of the application's own is not the inbox's store outage (503).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_handlers_store_error_is_a_handler_failure() {
+    let Some(pg) = PostgresServer::start("an_inbox_handlers_store_error") else {
+        return;
+    };
+    let store = PostgresStore::connect(&pg.url()).await.unwrap();
+    let receiver = merchant(store.receiver(
+        PATH,
+        inbox_handler(|_n: Notification, _tx| {
+            Box::pin(async {
+                Err::<(), BoxError>(Box::new(StoreError::Backend("the app's own cache".into())))
+            })
+        }),
+    ))
+    .build()
+    .unwrap();
+    let b = body("INV-APP-STORE-ERROR");
+    let answer = receiver
+        .process(&headers("rid-INV-APP-STORE-ERROR", &b), &b)
+        .await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.outcome),
+        (500, doku_pay_receiver::Outcome::HandlerFailed),
+        "{answer:?}"
+    );
 }

@@ -181,15 +181,20 @@ fn resolve(input: SigInput, timestamp_required: bool) -> Result<Resolved, Failur
         Kind::Response => "Response-Timestamp",
         Kind::Request | Kind::Notification => "Request-Timestamp",
     };
+    let mut headers = vec![
+        format!("Client-Id: {client_id}"),
+        format!("Request-Id: {request_id}"),
+        format!("{timestamp_name}: {timestamp}"),
+        format!("Signature: {signature}"),
+    ];
+    // A body is JSON (not signed: said so that a client sending these lines sends it as such).
+    if components.digest.is_some() {
+        headers.push("Content-Type: application/json".to_owned());
+    }
     let computed = Computed {
         component: components.to_string(),
         digest: components.digest.map(|d| d.to_string()),
-        headers: vec![
-            format!("Client-Id: {client_id}"),
-            format!("Request-Id: {request_id}"),
-            format!("{timestamp_name}: {timestamp}"),
-            format!("Signature: {signature}"),
-        ],
+        headers,
         signature,
     };
     Ok(Resolved {

@@ -567,7 +567,13 @@ fn a_notification_by_hand_reaches_the_listener_for_every_channel() {
             .collect();
         assert_eq!(
             names,
-            ["Client-Id", "Request-Id", "Request-Timestamp", "Signature"],
+            [
+                "Client-Id",
+                "Request-Id",
+                "Request-Timestamp",
+                "Signature",
+                "Content-Type"
+            ],
             "{headers}"
         );
         let post = || {

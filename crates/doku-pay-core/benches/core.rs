@@ -11,6 +11,8 @@
 //!   signature check alone, the envelope read alone (UTF-8 check and serde's derived
 //!   `Deserialize`), and serde_json skimming the body without keeping anything (`IgnoredAny`).
 //!
+//! * `identifiers_akulaku`: what a channel declaring identifier paths adds to the real path
+//!   (reading them from the verified body).
 //! * `real_path_akulaku`: the receiver's real path, from the request's bytes to the
 //!   `Notification` the handler receives (verify, route by `channel.id`, map, keep the raw
 //!   body). A hand-written single-pass envelope reader measured 9–11 % faster than serde's
@@ -223,6 +225,16 @@ fn real_path_akulaku(b: Bencher) {
             .unwrap();
         doku_pay_core::client::route_notification(registry, &v).unwrap()
     });
+}
+
+/// What a channel that declares identifier paths (Akulaku, ShopeePay) adds to the real path:
+/// reading `peer_to_peer_info.identifier` from the verified body.
+#[divan::bench(sample_count = 1000, sample_size = 64)]
+fn identifiers_akulaku(b: Bencher) {
+    let v = verifier()
+        .verify(&headers(), AKULAKU_PATH, akulaku_body())
+        .unwrap();
+    b.bench(|| black_box(&v).identifiers_at(black_box(&["peer_to_peer_info.identifier"])));
 }
 
 /// The floor with the HMAC key set up once, as `verify` keeps it (`raw_floor` re-derives the

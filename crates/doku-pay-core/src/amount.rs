@@ -388,9 +388,7 @@ impl<'de> Visitor<'de> for AsItComes {
         Amount::new(v as u64).map_err(E::custom)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
-        v.trim_matches(|c: char| c.is_ascii_whitespace())
-            .parse()
-            .map_err(E::custom)
+        v.trim().parse().map_err(E::custom)
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Amount, A::Error> {
         match map.next_key::<Text<'de>>()? {

@@ -313,6 +313,12 @@ impl Envelope {
     /// assert!(Envelope::from_json("\u{feff}{}").is_ok());
     /// ```
     pub fn from_json(text: &str) -> Result<Self, crate::validate::DecodeError> {
+        Self::read(text).map(|(envelope, _)| envelope)
+    }
+
+    /// [`Envelope::from_json`], and the text it was read from when that is not `text`: the
+    /// body with its repeated keys folded (what the channel's own readings must read too).
+    fn read(text: &str) -> Result<(Self, Option<String>), crate::validate::DecodeError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let first = text
             .trim_start_matches([' ', '\t', '\n', '\r'])
@@ -323,21 +329,27 @@ impl Envelope {
                 "body must be a JSON object".into(),
             ));
         }
-        serde_json::from_str(text).or_else(|_| {
+        match serde_json::from_str(text) {
+            Ok(envelope) => Ok((envelope, None)),
             // serde's derive refuses an object that names a field twice. Off the hot path
             // (only text that did not read comes here), each repeated key is folded: one
             // copy when all agree, none when they differ (the field is then absent, as one
             // of an unexpected shape is), and the folded text is read instead.
-            match repeated::fold(text, 0) {
-                Some((folded, true)) => serde_json::from_str(&folded).map_err(|_| {
-                    crate::validate::DecodeError(format!(
+            Err(_) => match repeated::fold(text) {
+                Some((folded, true)) => match serde_json::from_str(&folded) {
+                    Ok(envelope) => Ok((envelope, Some(folded))),
+                    // The error's position would be in the folded text: left out.
+                    Err(_) => Err(crate::validate::DecodeError(format!(
                         "{} (in the body read with each repeated key once)",
                         Self::explain(&folded)
-                    ))
-                }),
+                            .split(" at line ")
+                            .next()
+                            .unwrap_or_default()
+                    ))),
+                },
                 _ => Err(crate::validate::DecodeError(Self::explain(text))),
-            }
-        })
+            },
+        }
     }
 
     /// [`Envelope::from_json`] for bytes as received: bytes that are not UTF-8 are refused
@@ -383,15 +395,18 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Objects that name a key more than once (RFC 8259 leaves their meaning to the reader).
 mod repeated {
+    use std::collections::{HashMap, HashSet};
     use std::fmt;
 
     use serde::Deserialize as _;
     use serde::de::{self, MapAccess, Visitor};
     use serde_json::value::RawValue;
 
-    /// How deep [`fold`] descends: as deep as serde_json reads (its recursion limit); text
-    /// nested deeper is left as it is.
-    const MAX_DEPTH: usize = 128;
+    /// How deep [`fold`] looks: the envelope's objects and the identifiers a channel reads
+    /// (`peer_to_peer_info.identifier[].name` is four levels down). What lies deeper is
+    /// skipped by every reading of the envelope (whatever keys it repeats) and is kept as
+    /// written: folding it would cost a pass over the text per level.
+    const DEPTH: usize = 4;
 
     /// An object's entries as written, their values unread.
     struct Entries(Vec<(String, Box<RawValue>)>);
@@ -416,37 +431,139 @@ mod repeated {
         }
     }
 
-    /// `json` (one JSON value) with every object's repeated keys folded: a key whose copies
-    /// all hold the same value (compared as folded text) is kept once, where it first
-    /// appears; a key whose copies differ is dropped. The flag says whether anything was
-    /// folded. `None` when `json` is not JSON that serde_json reads into strings (a lone
-    /// surrogate in a key) or nests deeper than serde_json reads.
-    pub(super) fn fold(json: &str, depth: usize) -> Option<(String, bool)> {
+    /// Whether two copies of a member (folded text) are the same JSON value: the same text,
+    /// or texts serde_json reads as equal values (members in another order, a character
+    /// escaped; a number is compared as written, so `1` and `1.0` differ).
+    fn agree(a: &str, b: &str) -> bool {
+        a == b
+            || matches!(
+                (
+                    serde_json::from_str::<serde_json::Value>(a),
+                    serde_json::from_str::<serde_json::Value>(b),
+                ),
+                (Ok(x), Ok(y)) if x == y
+            )
+    }
+
+    /// Whether an object of `json`, down to [`DEPTH`], names a key twice: one pass that keeps
+    /// nothing but each object's keys (borrowed from the text unless escaped), so that a
+    /// body without repeats (every real one) is not folded. `false` for text that does not
+    /// read.
+    pub(super) fn any(json: &str) -> bool {
+        use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, SeqAccess};
+        use std::borrow::Cow;
+
+        #[derive(Clone, Copy)]
+        struct Repeats(usize);
+        impl<'de> DeserializeSeed<'de> for Repeats {
+            type Value = bool;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Repeats {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<bool, A::Error> {
+                // A list while short (every real object), a set beyond: linear either way.
+                let mut few: Vec<Cow<'de, str>> = Vec::new();
+                let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+                let mut repeats = false;
+                while let Some(key) = m.next_key::<Cow<'de, str>>()? {
+                    if few.len() < 16 {
+                        repeats |= few.contains(&key);
+                        few.push(key);
+                    } else {
+                        if many.is_empty() {
+                            many.extend(few.iter().cloned());
+                        }
+                        repeats |= !many.insert(key);
+                    }
+                    repeats |= if self.0 + 1 < DEPTH {
+                        m.next_value_seed(Repeats(self.0 + 1))?
+                    } else {
+                        m.next_value::<IgnoredAny>().map(|_| false)?
+                    };
+                }
+                Ok(repeats)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<bool, A::Error> {
+                let mut repeats = false;
+                while let Some(inner) = if self.0 + 1 < DEPTH {
+                    s.next_element_seed(Repeats(self.0 + 1))?
+                } else {
+                    s.next_element::<IgnoredAny>()?.map(|_| false)
+                } {
+                    repeats |= inner;
+                }
+                Ok(repeats)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_unit<E>(self) -> Result<bool, E> {
+                Ok(false)
+            }
+        }
+        let mut de = serde_json::Deserializer::from_str(json);
+        Repeats(0).deserialize(&mut de).unwrap_or(false)
+    }
+
+    /// `json` (one JSON value) with the repeated keys of its objects folded, down to
+    /// [`DEPTH`]: a key whose copies all agree is kept once, where it first appears; a key
+    /// whose copies differ is dropped. The flag says whether anything was folded. `None`
+    /// when `json` is not JSON that serde_json reads into strings (a lone surrogate in a
+    /// key).
+    pub(super) fn fold(json: &str) -> Option<(String, bool)> {
+        fold_at(json, 0)
+    }
+
+    fn fold_at(json: &str, depth: usize) -> Option<(String, bool)> {
         let json = json.trim_matches([' ', '\t', '\n', '\r']);
-        if depth > MAX_DEPTH {
-            return None;
+        if depth >= DEPTH {
+            return Some((json.to_owned(), false));
         }
         match json.as_bytes().first() {
             Some(b'{') => {
                 let mut de = serde_json::Deserializer::from_str(json);
                 let Entries(entries) = Entries::deserialize(&mut de).ok()?;
                 de.end().ok()?;
+                // (key, value, whether every copy agrees), in first-appearance order.
                 let mut kept: Vec<(String, String, bool)> = Vec::with_capacity(entries.len());
+                let mut at: HashMap<String, usize> = HashMap::with_capacity(entries.len());
                 let mut folded = false;
                 for (key, value) in entries {
-                    let (value, inner) = fold(value.get(), depth + 1)?;
+                    let (value, inner) = fold_at(value.get(), depth + 1)?;
                     folded |= inner;
-                    match kept.iter_mut().find(|(k, _, _)| *k == key) {
-                        Some((_, first, agree)) => {
+                    match at.get(&key) {
+                        Some(&i) => {
                             folded = true;
-                            *agree &= *first == value;
+                            let (_, first, same) = &mut kept[i];
+                            *same = *same && agree(first, &value);
                         }
-                        None => kept.push((key, value, true)),
+                        None => {
+                            at.insert(key.clone(), kept.len());
+                            kept.push((key, value, true));
+                        }
                     }
                 }
                 let mut out = String::with_capacity(json.len());
                 out.push('{');
-                for (key, value, _) in kept.iter().filter(|(_, _, agree)| *agree) {
+                for (key, value, _) in kept.iter().filter(|(_, _, same)| *same) {
                     if out.len() > 1 {
                         out.push(',');
                     }
@@ -463,7 +580,7 @@ mod repeated {
                 let mut folded = false;
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
-                    let (item, inner) = fold(item.get(), depth + 1)?;
+                    let (item, inner) = fold_at(item.get(), depth + 1)?;
                     folded |= inner;
                     if i > 0 {
                         out.push(',');
@@ -555,6 +672,9 @@ pub struct VerifiedNotification {
     /// and the inline envelope made those moves cost more than the allocation (measured on
     /// `real_path_akulaku`: 1.31 µs inline, 1.25 µs boxed).
     envelope: Box<Envelope>,
+    /// The body with its repeated keys folded, when it had any: what the envelope was read
+    /// from, and what a channel's own readings read (`identifiers_at`).
+    folded: Option<Box<str>>,
     raw: Bytes,
 }
 
@@ -602,7 +722,9 @@ impl VerifiedNotification {
     }
 
     /// The raw body as a [`serde_json::Value`] (for the application; the receiver's path
-    /// never re-parses the body). See [`RawJson::to_value`] for what `Value` cannot hold.
+    /// never re-parses the body). See [`RawJson::to_value`] for what `Value` cannot hold; a
+    /// key written twice holds its last copy there (serde_json's reading), whereas the
+    /// envelope reads one copy where they agree and none where they differ.
     pub fn raw_json(&self) -> Result<serde_json::Value, NotificationError> {
         serde_json::from_slice(&self.json())
             .map_err(|e| NotificationError::Malformed(e.to_string()))
@@ -634,9 +756,23 @@ impl VerifiedNotification {
     /// The `{name, value}` identifiers at the first of `paths` the body carries (read as
     /// [`crate::lenient::name_values_from`] reads them), such as ShopeePay's
     /// `shopeepay_payment.identifier`. Parses the body: only channels that declare paths pay
-    /// for it.
+    /// for it. A body that writes a key twice is read as the envelope was: one copy where
+    /// they agree, none where they differ.
     pub fn identifiers_at(&self, paths: &[&str]) -> Vec<crate::model::Identifier> {
-        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&self.json()) else {
+        // The envelope's own repeated members were folded when it was read; a channel's
+        // objects are not among them, so the body is folded here unless that was done.
+        let json = self.json();
+        let Ok(text) = std::str::from_utf8(&json) else {
+            return Vec::new();
+        };
+        let folded = match &self.folded {
+            Some(folded) => Some(std::borrow::Cow::Borrowed(&**folded)),
+            None if repeated::any(text) => repeated::fold(text)
+                .and_then(|(folded, any)| any.then_some(std::borrow::Cow::Owned(folded))),
+            None => None,
+        };
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(folded.as_deref().unwrap_or(text))
+        else {
             return Vec::new();
         };
         paths
@@ -846,14 +982,18 @@ impl NotificationVerifier {
                 "body must be a JSON object".into(),
             ));
         }
-        let envelope = Envelope::from_json_bytes(&body)
-            .map_err(|e| NotificationError::Malformed(e.to_string()))?;
+        let text = std::str::from_utf8(&body).map_err(|e| {
+            NotificationError::Malformed(format!("not UTF-8 at byte {}", e.valid_up_to()))
+        })?;
+        let (envelope, folded) =
+            Envelope::read(text).map_err(|e| NotificationError::Malformed(e.to_string()))?;
         Ok(VerifiedNotification {
             client_id: CompactString::new(client_id),
             request_id,
             timestamp: CompactString::new(timestamp),
             body_digest,
             envelope: Box::new(envelope),
+            folded: folded.map(String::into_boxed_str),
             raw: body,
         })
     }

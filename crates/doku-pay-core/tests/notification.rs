@@ -382,6 +382,18 @@ fn envelope_reading_table() {
         "[".repeat(1000),
         "]".repeat(1000)
     );
+    let deep_twice = format!(
+        r#"{{"x":{}{{"k":1,"k":2}}{},"order":{{"amount":1}},"order":{{"amount":1}}}}"#,
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    // Ten thousand members and a repeated one: folding is linear in the members.
+    let many_keys = format!(
+        r#"{{{}"order":{{"amount":2}},"order":{{"amount":2}}}}"#,
+        (0..10_000)
+            .map(|i| format!(r#""k{i}":{i},"#))
+            .collect::<String>()
+    );
     /// A body, and the amount it reads as or a part of the error.
     type Row<'a> = (&'a [u8], Result<Option<u64>, &'a str>);
     let rows: &[Row<'_>] = &[
@@ -457,6 +469,21 @@ fn envelope_reading_table() {
             br#"{"order":{"amount":3},"x":[{"k":1,"k":2}],"x":[{"k":1,"k":3}]}"#,
             Ok(Some(3)),
         ),
+        // Copies agree as JSON values: members in another order, a character escaped. A
+        // number is compared as written.
+        (
+            br#"{"order":{"amount":5,"invoice_number":"I"},"order":{"invoice_number":"I","amount":5}}"#,
+            Ok(Some(5)),
+        ),
+        (
+            br#"{"order":{"amount":6},"transaction":{"status":"SUCCESS","status":"\u0053UCCESS"}}"#,
+            Ok(Some(6)),
+        ),
+        (br#"{"order":{"amount":5,"amount":5.0}}"#, Ok(None)),
+        // Deeper than the envelope's objects, the text is kept as written: repeated keys
+        // there are skipped like any unknown member, however deep.
+        (deep_twice.as_bytes(), Ok(Some(1))),
+        (many_keys.as_bytes(), Ok(Some(2))),
         // Copies that agree are still read: a bad amount is refused.
         (
             br#"{"order":{"amount":-1,"amount":-1}}"#,
@@ -479,4 +506,32 @@ fn envelope_reading_table() {
             _ => panic!("{text}: got {got:?}, want {want:?}"),
         }
     }
+}
+
+/// The identifiers a channel reads follow the envelope's reading of a repeated key: one copy
+/// where the copies agree, none where they differ (a `Value` would keep the last).
+#[test]
+fn identifiers_of_a_body_with_repeated_keys() {
+    let ids = |x: &str| -> Vec<(String, String)> {
+        let body = format!(
+            r#"{{"order":{{"invoice_number":"I","amount":1}},"transaction":{{"status":"SUCCESS"}},"p":{{"identifier":[{{"name":"ORDER_ID","value":"A"}}]}},{x}}}"#
+        );
+        verified(body.as_bytes())
+            .identifiers_at(&["p.identifier"])
+            .into_iter()
+            .map(|i| (i.name, i.value))
+            .collect()
+    };
+    let a = vec![("ORDER_ID".to_owned(), "A".to_owned())];
+    assert_eq!(ids(r#""q":1"#), a, "no repeat");
+    assert_eq!(
+        ids(r#""p":{"identifier":[{"value":"A","name":"ORDER_ID"}]}"#),
+        a,
+        "copies that agree"
+    );
+    assert_eq!(
+        ids(r#""p":{"identifier":[{"name":"ORDER_ID","value":"B"}]}"#),
+        [],
+        "copies that differ"
+    );
 }

@@ -152,9 +152,9 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// Every member of an object written twice, the same both times (top level and every
-    /// object below: the text is folded back to the original), reads as the object written
-    /// once; and with one member's second copy changed, as the object without that member.
+    /// Every member of the body written twice, the same both times, reads as the body
+    /// written once; and with one member's second copy changed, as the body without that
+    /// member.
     #[test]
     fn repeated_keys_read_once_where_the_copies_agree(json in json_value(4), pick in any::<prop::sample::Index>()) {
         let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&json) else {

@@ -169,31 +169,33 @@ pub struct PostgresStore {
     pool: PgPool,
     lease: Duration,
     batches: Arc<Batches>,
-    /// Keys an inbox handler's transaction is completing right now (see `renew`).
-    completing: Arc<Mutex<HashSet<String>>>,
+    /// The claims (key, token) whose inbox transaction holds their row right now, having
+    /// completed it and not yet ended (see `renew`).
+    completing: Arc<Mutex<HashSet<(String, i64)>>>,
 }
 
-/// A key marked as being completed by an inbox handler's transaction while this lives.
+/// A claim marked as holding its row in an inbox transaction while this lives.
 struct Completing<'a> {
-    keys: &'a Mutex<HashSet<String>>,
-    key: String,
+    claims: &'a Mutex<HashSet<(String, i64)>>,
+    claim: (String, i64),
 }
 
 impl<'a> Completing<'a> {
-    fn mark(keys: &'a Mutex<HashSet<String>>, key: String) -> Self {
-        keys.lock()
+    fn mark(claims: &'a Mutex<HashSet<(String, i64)>>, claim: (String, i64)) -> Self {
+        claims
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.clone());
-        Self { keys, key }
+            .insert(claim.clone());
+        Self { claims, claim }
     }
 }
 
 impl Drop for Completing<'_> {
     fn drop(&mut self) {
-        self.keys
+        self.claims
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.key);
+            .remove(&self.claim);
     }
 }
 
@@ -638,19 +640,21 @@ impl DedupeStore for PostgresStore {
     }
 
     /// Renews without waiting on a row lock inside the statement. A row locked by this
-    /// claim's own completion (an inbox handler's transaction, which commits only once the
-    /// renewal returns: the handler is not polled meanwhile) is held: `true`. A row locked
-    /// by another transaction (a claim batch naming the key for a copy of the notification,
-    /// for a few milliseconds) is looked at again every 5 ms until it is free, for at most a
-    /// sixth of the lease (2 s at most); still locked then, the renewal fails (the receiver
-    /// logs it and renews at its next tick) rather than report a lease it did not extend.
+    /// claim's own inbox transaction, which completed it and commits only once the renewal
+    /// returns (the handler is not polled meanwhile), is held: `true`, the lease unchanged
+    /// (the commit makes the claim done). A row locked by another transaction (a claim
+    /// batch naming the key for a copy of the notification, for a few milliseconds) is
+    /// looked at again every 5 ms until it is free, for at most a sixth of the lease (2 s at
+    /// most); still locked then, the renewal fails (the receiver logs it and renews at its
+    /// next tick) rather than report a lease it did not extend.
     async fn renew(&self, key: &DedupeKey, token: ClaimToken) -> Result<bool, StoreError> {
-        let key = key.to_store_key();
+        let claim = (key.to_store_key(), token_sql(token));
+        let key = &claim.0;
         let patience = (self.lease / 6).min(Duration::from_secs(2));
         let started = tokio::time::Instant::now();
         loop {
             let row = sqlx::query(RENEW)
-                .bind(&key)
+                .bind(key)
                 .bind(token_sql(token))
                 .bind(millis(self.lease))
                 .fetch_one(&self.pool)
@@ -668,7 +672,7 @@ impl DedupeStore for PostgresStore {
                 .completing
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .contains(&key);
+                .contains(&claim);
             if own {
                 return Ok(true);
             }
@@ -890,6 +894,9 @@ impl ClaimedHandler for TransactionalHandler {
         fn store(what: &'static str) -> impl Fn(sqlx::Error) -> StoreFailure {
             move |e| StoreFailure(db(what, &e))
         }
+        // Set once the completion holds the row, below; declared before the transaction and
+        // its connection so that it is dropped after them (a rollback on drop included).
+        let _own_lock;
         let mut conn = self
             .store
             .pool
@@ -901,15 +908,19 @@ impl ClaimedHandler for TransactionalHandler {
             .await
             .map_err(store("cannot open the inbox transaction"))?;
         self.handler.handle(notification, &mut tx).await?;
-        // From the completion's row lock to the commit, a renewal finding the row locked
-        // knows the lock is this claim's own.
-        let _completing = Completing::mark(&self.store.completing, key.to_store_key());
-        if !self
+        let completed = self
             .store
             .complete_in(&mut tx, key, token)
             .await
-            .map_err(StoreFailure)?
-        {
+            .map_err(StoreFailure)?;
+        if completed {
+            // This transaction holds the row until it ends: a renewal of this claim finding
+            // the row locked meanwhile knows the lock is its own.
+            _own_lock = Completing::mark(
+                &self.store.completing,
+                (key.to_store_key(), token_sql(token)),
+            );
+        } else {
             tx.rollback()
                 .await
                 .map_err(store("cannot roll the inbox transaction back"))?;
