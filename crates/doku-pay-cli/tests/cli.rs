@@ -631,6 +631,19 @@ fn sign_and_verify_reproduce_the_vectors() {
     let (body, headers) = (body.to_str().unwrap(), headers.to_str().unwrap());
     let key = [("DOKU_SECRET_KEY", "SK-TESTVECTOR-0001")];
     let path = "/linkaja-emoney/v2/ServiceRequestPayment";
+    // The LinkAja request vector's inputs.
+    let vector = [
+        "--client-id",
+        "MCH-0001-10791114622547",
+        "--request-id",
+        "cc682442-6c22-493e-8121-b9ef6b3fa728",
+        "--timestamp",
+        "2020-08-11T08:45:42Z",
+        "--path",
+        path,
+        "--body",
+        body,
+    ];
     let rows = vec![
         Row {
             env: key.to_vec(),
@@ -640,45 +653,14 @@ fn sign_and_verify_reproduce_the_vectors() {
                 // The headers as sent: the lines `verify --headers` reads below.
                 "\nClient-Id: MCH-0001-10791114622547\nRequest-Id: cc682442-6c22-493e-8121-b9ef6b3fa728\nRequest-Timestamp: 2020-08-11T08:45:42Z\nSignature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=\n",
             ],
-            ..row(
-                vec![
-                    "sign",
-                    "--client-id",
-                    "MCH-0001-10791114622547",
-                    "--request-id",
-                    "cc682442-6c22-493e-8121-b9ef6b3fa728",
-                    "--timestamp",
-                    "2020-08-11T08:45:42Z",
-                    "--path",
-                    path,
-                    "--body",
-                    body,
-                ],
-                0,
-            )
+            ..row([&["sign"][..], &vector].concat(), 0)
         },
         Row {
             env: key.to_vec(),
             stdout: &[
-                "Client-Id: MCH-0001-10791114622547\nRequest-Id: cc682442-6c22-493e-8121-b9ef6b3fa728\nRequest-Timestamp: 2020-08-11T08:45:42Z\nSignature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=\n",
+                "Client-Id: MCH-0001-10791114622547\nRequest-Id: cc682442-6c22-493e-8121-b9ef6b3fa728\nRequest-Timestamp: 2020-08-11T08:45:42Z\nSignature: HMACSHA256=4qihvVmDFQ0qqoq28IMt1pB46FcbHf5kzRlTmGZvmgU=\nContent-Type: application/json\n",
             ],
-            ..row(
-                vec![
-                    "sign",
-                    "--headers-only",
-                    "--client-id",
-                    "MCH-0001-10791114622547",
-                    "--request-id",
-                    "cc682442-6c22-493e-8121-b9ef6b3fa728",
-                    "--timestamp",
-                    "2020-08-11T08:45:42Z",
-                    "--path",
-                    path,
-                    "--body",
-                    body,
-                ],
-                0,
-            )
+            ..row([&["sign", "--headers-only"][..], &vector].concat(), 0)
         },
         Row {
             env: key.to_vec(),
