@@ -592,13 +592,7 @@ fn a_notification_by_hand_reaches_the_listener_for_every_channel() {
         assert_eq!(post(), 200, "{id}: DOKU's retry");
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = listener.0.kill();
-    let out = std::mem::replace(
-        &mut listener.0,
-        command(&["--version"], &[]).spawn().unwrap(),
-    )
-    .wait_with_output()
-    .unwrap();
+    let out = listener.kill_for_output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let printed: Vec<serde_json::Value> = stdout
         .lines()
@@ -829,6 +823,17 @@ fn sign_and_verify_reproduce_the_vectors() {
 /// A child process killed on drop.
 struct Running(Child);
 
+impl Running {
+    /// Kills the process and returns what it printed (a finished child left in its place for
+    /// `Drop`).
+    fn kill_for_output(&mut self) -> Output {
+        let _ = self.0.kill();
+        std::mem::replace(&mut self.0, command(&["--version"], &[]).spawn().unwrap())
+            .wait_with_output()
+            .unwrap()
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -1013,13 +1018,7 @@ fn listen_prints_verified_and_rejects_forged() {
         "forged"
     );
     assert_eq!(post(genuine, body), 200, "replay acknowledged");
-    let _ = listener.0.kill();
-    let out = std::mem::replace(
-        &mut listener.0,
-        command(&["--version"], &[]).spawn().unwrap(),
-    )
-    .wait_with_output()
-    .unwrap();
+    let out = listener.kill_for_output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stdout.lines().collect();
