@@ -363,10 +363,15 @@ impl Envelope {
     /// assert!(Envelope::from_json_bytes(b"{\"x\": \"\xff\"}").is_err());
     /// ```
     pub fn from_json_bytes(json: &[u8]) -> Result<Self, crate::validate::DecodeError> {
+        Self::read_bytes(json).map(|(envelope, _)| envelope)
+    }
+
+    /// [`Envelope::read`] for bytes as received.
+    fn read_bytes(json: &[u8]) -> Result<(Self, Option<String>), crate::validate::DecodeError> {
         let text = std::str::from_utf8(json).map_err(|e| {
             crate::validate::DecodeError(format!("not UTF-8 at byte {}", e.valid_up_to()))
         })?;
-        Self::from_json(text)
+        Self::read(text)
     }
 
     /// The error for text that does not read: parsed again (only on this path) through
@@ -974,19 +979,10 @@ impl NotificationVerifier {
                 });
             }
         }
-        // serde's derive would also read a JSON array positionally: require an object
-        // (after a byte order mark, which `Envelope::from_json` skips).
-        let text = body.strip_prefix(BOM).unwrap_or(&body);
-        if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(NotificationError::Malformed(
-                "body must be a JSON object".into(),
-            ));
-        }
-        let text = std::str::from_utf8(&body).map_err(|e| {
-            NotificationError::Malformed(format!("not UTF-8 at byte {}", e.valid_up_to()))
-        })?;
+        // UTF-8, a JSON object (serde's derive would also read an array positionally), the
+        // envelope's fields.
         let (envelope, folded) =
-            Envelope::read(text).map_err(|e| NotificationError::Malformed(e.to_string()))?;
+            Envelope::read_bytes(&body).map_err(|e| NotificationError::Malformed(e.to_string()))?;
         Ok(VerifiedNotification {
             client_id: CompactString::new(client_id),
             request_id,
